@@ -1,0 +1,97 @@
+#include "actors/concurrent.hpp"
+
+#include <caf/all.hpp>
+
+#include <memory>
+#include <optional>
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<std::vector<fastactor::task>>)
+
+namespace fastactor {
+
+namespace {
+
+using task_done_atom = caf::atom_constant<caf::atom("fa_tdone")>;
+
+// The coordinator of one parallel_execute call: a worker actor of the request that starts
+// the tasks in the pool, receives their results as messages and writes them in the order
+// asked for. Killed with the request; its tasks then see the cancel flag.
+struct coordinator_state {
+  std::vector<std::optional<task_result>> results;  ///< held back for result_order::task
+  std::size_t next_to_write = 0;
+  std::size_t remaining = 0;
+  static inline const char* name = "fastactor.parallel_execute";
+};
+
+using coordinator = caf::stateful_actor<coordinator_state>;
+
+void emit(coordinator* self, const response_handle& out, std::size_t index, task_result& r) {
+  if (r.ok())
+    out.write(self, std::move(r.value()));
+  else
+    out.fail(self, std::move(r.value()), r.status(), "task " + std::to_string(index + 1));
+}
+
+void start_tasks(coordinator* self, std::shared_ptr<std::vector<task>> tasks, runtime* rt,
+                 cancel_flag cancelled) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  for (std::size_t i = 0; i < tasks->size(); ++i) {
+    auto run = [me, tasks, i, cancelled, stats = &rt->stats] {
+      if (!cancelled->load()) {
+        task_result r;
+        try {
+          r = (*tasks)[i]();
+        } catch (...) {
+          r = task_result::failure("threw: " + detail::what(std::current_exception()));
+        }
+        caf::anon_send(me, task_done_atom::value, static_cast<std::uint64_t>(i), std::move(r));
+      }
+      stats->running_tasks.fetch_sub(1, std::memory_order_relaxed);
+    };
+    rt->stats.running_tasks.fetch_add(1, std::memory_order_relaxed);
+    if (!rt->pool.post(std::move(run))) {
+      rt->stats.running_tasks.fetch_sub(1, std::memory_order_relaxed);
+      caf::anon_send(me, task_done_atom::value, static_cast<std::uint64_t>(i),
+                     task_result::failure("not started: the server is shutting down", 503));
+    }
+  }
+}
+
+caf::behavior parallel_coordinator(coordinator* self, response_handle out,
+                                   std::shared_ptr<std::vector<task>> tasks,
+                                   parallel_options opts, runtime* rt, cancel_flag cancelled) {
+  self->state.results.resize(tasks->size());
+  self->state.remaining = tasks->size();
+  if (tasks->empty()) {
+    self->quit();
+    return {};
+  }
+  start_tasks(self, tasks, rt, std::move(cancelled));
+  return {
+    [self, out, opts](task_done_atom, std::uint64_t index, task_result& r) {
+      auto& st = self->state;
+      if (opts.order == result_order::completion) {
+        emit(self, out, index, r);
+      } else {
+        st.results[index] = std::move(r);
+        while (st.next_to_write < st.results.size() && st.results[st.next_to_write]) {
+          emit(self, out, st.next_to_write, *st.results[st.next_to_write]);
+          ++st.next_to_write;
+        }
+      }
+      if (--st.remaining == 0)
+        self->quit();
+    },
+  };
+}
+
+} // namespace
+
+void parallel_execute(context& ctx, std::vector<task> tasks, parallel_options opts) {
+  auto shared_tasks = std::make_shared<std::vector<task>>(std::move(tasks));
+  auto worker = ctx.self()->spawn(parallel_coordinator, ctx.output(), std::move(shared_tasks),
+                                  opts, &ctx.server_runtime(), ctx.cancelled());
+  ctx.adopt(worker);
+}
+
+} // namespace fastactor

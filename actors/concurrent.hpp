@@ -1,0 +1,128 @@
+#pragma once
+// The seed guide's three operations (FastGo's ConcurrentWrite, WithConcurrentResponse and
+// ParallelExecute), the actor way: no mutex guards the response; every write is a message to
+// the request's writer actor, whose mailbox serializes them.
+//
+//   Go (FastGo)                        fastactor
+//   c.ConcurrentWrite(b)               concurrent_write(out, bytes)
+//   c.WithConcurrentResponse(fn)       with_concurrent_response(ctx, [](concurrent_response& cr) {...})
+//   c.ParallelExecute(handlers...)     parallel_execute(ctx, {task, task, ...})
+
+#include "actors/context.hpp"
+#include "actors/response_handle.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace fastactor {
+
+// -- ConcurrentWrite --------------------------------------------------------------------------
+
+/// Sends one chunk to the response, from any thread. Never blocks, takes no lock.
+inline void concurrent_write(const response_handle& out, std::string bytes) {
+  out.write(std::move(bytes));
+}
+
+/// The same from inside an actor: the chunk is ordered before anything the actor sends later
+/// (its exit included, so a worker's last chunk always arrives before it counts as done).
+template <class Self>
+void concurrent_write(Self* self, const response_handle& out, std::string bytes) {
+  out.write(self, std::move(bytes));
+}
+
+// -- WithConcurrentResponse -------------------------------------------------------------------
+
+/// The scope `with_concurrent_response` hands its body: workers and tasks started through it
+/// write and fail through it, and the response completes when the body has returned and all
+/// of them are done.
+class concurrent_response {
+public:
+  explicit concurrent_response(context& ctx) : ctx_(ctx) {}
+
+  void write(std::string bytes) { ctx_.write(std::move(bytes)); }
+  void fail(std::string message, std::uint16_t status = 500) {
+    ctx_.fail(worker_error{"with_concurrent_response", std::move(message), status});
+  }
+  /// A worker actor of this scope (see context::spawn).
+  template <class F, class... Ts>
+  caf::actor spawn(F fun, Ts... xs) {
+    return ctx_.spawn(std::move(fun), std::move(xs)...);
+  }
+  /// A blocking task of this scope, run in the blocking pool (see context::go).
+  void go(std::function<void(task_context&)> task) { ctx_.go(std::move(task)); }
+  response_handle output() const { return ctx_.output(); }
+  context& ctx() { return ctx_; }
+
+private:
+  context& ctx_;
+};
+
+/// Runs `body(cr)` now, inside the handler. An exception it throws becomes an error entry
+/// (the seed's panic recovery); errors of its workers and tasks are collected the same way.
+template <class F>
+void with_concurrent_response(context& ctx, F&& body) {
+  concurrent_response cr{ctx};
+  try {
+    std::forward<F>(body)(cr);
+  } catch (...) {
+    cr.fail("threw: " + detail::what(std::current_exception()));
+  }
+}
+
+// -- ParallelExecute --------------------------------------------------------------------------
+
+/// What a parallel task returns: its output, or an error (the seed's `([]byte, error)`).
+class task_result {
+public:
+  task_result() = default;
+  task_result(std::string value) : value_(std::move(value)) {}
+  task_result(const char* value) : value_(value) {}
+
+  static task_result failure(std::string message, std::uint16_t status = 500) {
+    task_result r;
+    r.failed_ = true;
+    r.value_ = std::move(message);
+    r.status_ = status;
+    return r;
+  }
+
+  bool ok() const { return !failed_; }
+  /// The output if ok(), else the error message.
+  const std::string& value() const { return value_; }
+  std::string& value() { return value_; }
+  std::uint16_t status() const { return status_; }
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, task_result& x) {
+    return f(caf::meta::type_name("fastactor::task_result"), x.value_, x.failed_, x.status_);
+  }
+
+private:
+  std::string value_;
+  bool failed_ = false;
+  std::uint16_t status_ = 500;
+};
+
+/// A blocking function run in the blocking pool. A thrown exception is an error too.
+using task = std::function<task_result()>;
+
+enum class result_order {
+  completion,  ///< write each result as soon as its task finishes (the seed's behaviour)
+  task,        ///< write results in the order the tasks were given
+};
+
+struct parallel_options {
+  result_order order = result_order::completion;
+};
+
+/// Runs `tasks` concurrently in the blocking pool (never on the actor scheduler), writes
+/// their results to the response and records every error ("task N"). The response completes
+/// when all tasks are done. For "all results or one error report", call
+/// `ctx.buffer_response()` first.
+void parallel_execute(context& ctx, std::vector<task> tasks, parallel_options opts = {});
+
+} // namespace fastactor

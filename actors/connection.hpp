@@ -1,0 +1,47 @@
+#pragma once
+// connection: the socket side of a response writer, as the writer sees it.
+//
+// The server's session implements it (server/session.hpp) on top of Asio; the writer only
+// ever calls these three functions, so it never touches Asio itself and never blocks. Every
+// call posts work to the connection's strand and returns at once. Completions come back to
+// the writer as messages (see `connection_event` below).
+
+#include "protocol/messages.hpp"
+
+#include <caf/atom.hpp>
+
+#include <string>
+#include <vector>
+
+namespace fastactor {
+
+/// What a write is, for the connection: a part of a response, or its end.
+enum class write_kind : std::uint8_t {
+  more,             ///< more of this response follows
+  last_keep_alive,  ///< the response is complete; read the next request afterwards
+  last_close,       ///< the response is complete; close the connection afterwards
+};
+
+class connection {
+public:
+  virtual ~connection() = default;
+
+  /// Writes `parts` in one gathered write. The writer keeps exactly one write in flight;
+  /// the completion arrives as `(write_done_atom, bool ok)`.
+  virtual void write(std::vector<std::string> parts, write_kind kind) = 0;
+
+  /// Closes the socket at once (a cut-off response, a dead client, shutdown).
+  virtual void close() = 0;
+};
+
+// Messages from the connection to its writer:
+//   (request_atom, std::shared_ptr<const routed_request>)   a request to answer
+//   (write_done_atom, bool ok)                              the write in flight finished
+//   (closed_atom)                                           the peer went away (EOF/error)
+//   (shutdown_atom)                                         the server is stopping
+using request_atom = caf::atom_constant<caf::atom("fa_req")>;
+using write_done_atom = caf::atom_constant<caf::atom("fa_wdone")>;
+using closed_atom = caf::atom_constant<caf::atom("fa_closed")>;
+using shutdown_atom = caf::atom_constant<caf::atom("fa_shut")>;
+
+} // namespace fastactor

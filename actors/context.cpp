@@ -1,0 +1,100 @@
+#include "actors/context.hpp"
+
+#include <caf/abstract_actor.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+
+#include <charconv>
+
+namespace fastactor {
+
+namespace detail {
+
+std::string what(const std::exception_ptr& ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+void report_exceptions(caf::scheduled_actor* self, response_handle out) {
+  self->set_exception_handler(
+    [out](caf::scheduled_actor* worker, std::exception_ptr& ep) -> caf::error {
+      out.fail("threw: " + what(ep), 500, "worker " + std::to_string(worker->id()));
+      return make_error(errc::worker_failed);  // reported above: the down handler skips it
+    });
+}
+
+} // namespace detail
+
+std::optional<long long> context::int_param(std::string_view name, long long fallback,
+                                            long long min, long long max) {
+  auto text = req().query_param(name);
+  if (!text)
+    return fallback;
+  long long value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc{} || end != text->data() + text->size() || value < min || value > max) {
+    fail(worker_error{"request",
+                      "query parameter '" + std::string{name} + "' must be an integer from "
+                        + std::to_string(min) + " to " + std::to_string(max) + ", got '"
+                        + std::string{*text} + "'",
+                      400});
+    return std::nullopt;
+  }
+  return value;
+}
+
+void context::set_header(std::string name, std::string value) {
+  for (auto& [key, val] : scope_.headers)
+    if (iequals(key, name)) {
+      val = std::move(value);
+      return;
+    }
+  scope_.headers.emplace_back(std::move(name), std::move(value));
+}
+
+void context::fail(worker_error e) {
+  rt_.stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
+  scope_.errors.push_back(std::move(e));
+}
+
+void context::adopt(const caf::actor& worker) {
+  auto* stats = &rt_.stats;
+  stats->live_workers.fetch_add(1, std::memory_order_relaxed);
+  caf::actor_cast<caf::abstract_actor*>(worker)->attach_functor(
+    [stats] { stats->live_workers.fetch_sub(1, std::memory_order_relaxed); });
+  self_->monitor(worker);
+  self_->link_to(worker);
+  scope_.workers.push_back(worker);
+}
+
+void context::go(std::function<void(task_context&)> task, std::string source) {
+  auto out = output();
+  auto cancelled = scope_.cancelled;
+  auto* stats = &rt_.stats;
+  ++scope_.running_tasks;
+  stats->running_tasks.fetch_add(1, std::memory_order_relaxed);
+  auto run = [task = std::move(task), out, cancelled, stats, source] {
+    if (!cancelled->load()) {
+      task_context t{out, cancelled};
+      try {
+        task(t);
+      } catch (...) {
+        out.fail("threw: " + detail::what(std::current_exception()), 500, source);
+      }
+    }
+    stats->running_tasks.fetch_sub(1, std::memory_order_relaxed);
+    caf::anon_send(out.writer(), done_atom::value, out.id());
+  };
+  if (!rt_.pool.post(std::move(run))) {
+    --scope_.running_tasks;
+    stats->running_tasks.fetch_sub(1, std::memory_order_relaxed);
+    fail(worker_error{source, "not started: the server is shutting down", 503});
+  }
+}
+
+} // namespace fastactor

@@ -1,0 +1,133 @@
+#pragma once
+// context: a handler's view of its request. It lives in the request's writer actor and is
+// valid while the handler runs; whatever must outlive the handler (a worker, a task) takes
+// `output()`, a response_handle, instead.
+//
+//   void hello(fastactor::context& ctx) { ctx.write("ok"); }
+//
+//   void fan_out(fastactor::context& ctx) {
+//     for (int i = 0; i < 5; ++i)
+//       ctx.spawn(my_worker, i);   // my_worker(event_based_actor*, response_handle, int)
+//   }
+
+#include "actors/errors.hpp"
+#include "actors/request_scope.hpp"
+#include "actors/response_handle.hpp"
+#include "actors/runtime.hpp"
+#include "actors/task_context.hpp"
+
+#include <caf/detail/type_traits.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduled_actor.hpp>
+
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+namespace fastactor {
+
+namespace detail {
+
+/// The text of an exception caught as `ep`.
+std::string what(const std::exception_ptr& ep);
+
+/// Makes an exception thrown by a worker an error entry of its response (not only a dead
+/// actor): the report names the worker and carries the exception's text.
+void report_exceptions(caf::scheduled_actor* self, response_handle out);
+
+} // namespace detail
+
+class context {
+public:
+  context(caf::event_based_actor* self, request_scope& scope, runtime& rt)
+    : self_(self), scope_(scope), rt_(rt) {}
+
+  // -- the request --------------------------------------------------------------------------
+
+  const request& req() const { return scope_.req(); }
+
+  /// The integer query parameter `name`, `fallback` when absent. A value that is not an
+  /// integer in [min, max] fails the request with 400 and a message naming the parameter;
+  /// the result is then empty and the handler should return.
+  std::optional<long long> int_param(std::string_view name, long long fallback, long long min,
+                                     long long max);
+
+  // -- the response head (until the first byte is sent) -----------------------------------
+
+  void set_status(std::uint16_t status) { scope_.status = status; }
+  /// Sets a header field, replacing one of the same name.
+  void set_header(std::string name, std::string value);
+  void set_content_type(std::string value) { set_header("Content-Type", std::move(value)); }
+  /// Holds all output until the response is complete: it then goes out with Content-Length,
+  /// or, if anything failed, as one error report listing every error and every result.
+  void buffer_response() { scope_.mode = response_mode::buffer; }
+
+  // -- output -------------------------------------------------------------------------------
+
+  /// Appends bytes to the response. Safe only inside the handler; producers use `output()`.
+  void write(std::string bytes) { scope_.append(std::move(bytes)); }
+  /// Records an error; the response goes on. Before the first byte, the first error's status
+  /// becomes the response status.
+  void fail(std::string message, std::uint16_t status = 500) {
+    fail(worker_error{"handler", std::move(message), status});
+  }
+  void fail(worker_error e);
+
+  /// The handle producers write through (to the writer, tagged with this request's id).
+  response_handle output() const {
+    return response_handle{caf::actor_cast<caf::actor>(self_), scope_.id};
+  }
+  cancel_flag cancelled() const { return scope_.cancelled; }
+
+  // -- producers ----------------------------------------------------------------------------
+
+  /// Spawns a worker actor for this request, linked to and monitored by the writer.
+  /// `fun(self, output, xs...)` is an ordinary CAF actor function (the self pointer may be an
+  /// `event_based_actor*` or a `stateful_actor<S>*`) that returns its behavior, or nothing
+  /// for a worker that has done all its work in the body. The worker is done when it
+  /// terminates: a normal exit is success; an exception or another exit reason becomes an
+  /// error of this response. When the request ends the worker is stopped.
+  template <class F, class... Ts>
+  caf::actor spawn(F fun, Ts... xs);
+
+  /// Makes an actor spawned elsewhere a worker of this request (linked, monitored, stopped
+  /// with the request). It must already have this request's `output()`.
+  void adopt(const caf::actor& worker);
+
+  /// Runs `task` in the blocking pool, off the actor scheduler. It is a producer of this
+  /// request until it returns; an exception it throws becomes an error entry.
+  void go(std::function<void(task_context&)> task, std::string source = "task");
+
+  // -- for advanced use ---------------------------------------------------------------------
+
+  /// The writer actor: handlers may `request` other actors through it (responses are
+  /// handled by the writer; keep such callbacks short).
+  caf::event_based_actor* self() const { return self_; }
+  caf::actor_system& system() const { return self_->system(); }
+  stream_id id() const { return scope_.id; }
+  runtime& server_runtime() const { return rt_; }
+
+private:
+  caf::event_based_actor* self_;
+  request_scope& scope_;
+  runtime& rt_;
+};
+
+template <class F, class... Ts>
+caf::actor context::spawn(F fun, Ts... xs) {
+  using args = typename caf::detail::get_callable_trait<F>::arg_types;
+  using self_ptr = typename caf::detail::tl_head<args>::type;
+  static_assert(std::is_pointer_v<self_ptr>,
+                "a worker is `behavior fun(Self* self, response_handle out, args...)`");
+  auto body = [fun = std::move(fun), xs...](self_ptr self, response_handle out) mutable {
+    detail::report_exceptions(self, out);
+    return fun(self, std::move(out), std::move(xs)...);
+  };
+  auto worker = self_->spawn(std::move(body), output());
+  adopt(worker);
+  return worker;
+}
+
+} // namespace fastactor

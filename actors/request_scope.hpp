@@ -1,0 +1,86 @@
+#pragma once
+// request_scope: everything one request/response exchange owns, kept as a value inside the
+// writer actor. The writer outlives it (one writer serves a connection's keep-alive requests
+// in turn); the scope's stream id is what keeps requests apart.
+
+#include "actors/handler.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/request.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/response_promise.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fastactor {
+
+/// The writer's state machine for one response (DESIGN.md).
+enum class response_phase {
+  open,       ///< no byte sent: status and headers may still change
+  streaming,  ///< head sent with chunked transfer coding; chunks go out as they arrive
+  finishing,  ///< the last write is in flight; nothing more is accepted
+};
+
+/// When output leaves the server.
+enum class response_mode {
+  stream,  ///< as soon as it exists (after the handler returned): chunked if producers run on
+  buffer,  ///< all at once when the response is complete: Content-Length, or a full error report
+};
+
+/// Set once the request has ended. Blocking tasks check it; their late results are dropped.
+using cancel_flag = std::shared_ptr<std::atomic<bool>>;
+
+struct request_scope {
+  request_scope(stream_id sid, std::shared_ptr<const routed_request> r)
+    : id(sid), in(std::move(r)), cancelled(std::make_shared<std::atomic<bool>>(false)) {}
+
+  const request& req() const { return in->req; }
+
+  stream_id id;
+  std::shared_ptr<const routed_request> in;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  // The response head, fixed when the first byte goes out.
+  std::uint16_t status = 200;
+  name_value_list headers;
+  response_mode mode = response_mode::stream;
+  response_phase phase = response_phase::open;
+
+  // Producers: the response is complete when all of them are done.
+  bool handler_returned = false;
+  std::size_t running_tasks = 0;    ///< producers that are not actors (blocking tasks)
+  std::vector<caf::actor> workers;  ///< worker actors, monitored and linked by the writer
+
+  // Output not yet handed to the socket, and what went wrong.
+  std::vector<std::string> queue;
+  std::size_t queued_bytes = 0;
+  std::vector<worker_error> errors;
+  std::vector<caf::response_promise> waiting_acks;  ///< flow-controlled writes to acknowledge
+
+  cancel_flag cancelled;
+  bool deadline_armed = false;
+
+  bool complete() const { return handler_returned && running_tasks == 0 && workers.empty(); }
+
+  void append(std::string bytes) {
+    queued_bytes += bytes.size();
+    queue.push_back(std::move(bytes));
+  }
+
+  /// Forgets `who` as a worker; false if it was not one of this scope's.
+  bool remove_worker(const caf::actor_addr& who) {
+    for (auto i = workers.begin(); i != workers.end(); ++i)
+      if (i->address() == who) {
+        workers.erase(i);
+        return true;
+      }
+    return false;
+  }
+};
+
+} // namespace fastactor

@@ -1,0 +1,78 @@
+#pragma once
+// response_handle: what a producer holds to write into one request's response.
+//
+// It names the request's writer actor and the request's stream id; it is a small value,
+// cheap to copy, safe to use from any thread or actor, and it can travel to another node
+// (it has an `inspect` overload). Writing never blocks and never takes a lock: it sends a
+// message to the writer, whose mailbox serializes all producers.
+
+#include "protocol/messages.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/duration.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/send.hpp>
+
+#include <string>
+#include <utility>
+
+namespace fastactor {
+
+class response_handle {
+public:
+  response_handle() = default;
+  response_handle(caf::actor writer, stream_id id) : writer_(std::move(writer)), id_(id) {}
+
+  const caf::actor& writer() const { return writer_; }
+  stream_id id() const { return id_; }
+  explicit operator bool() const { return static_cast<bool>(writer_); }
+
+  // -- from any thread (no sender) ---------------------------------------------------------
+
+  /// Appends `bytes` to the response. Fire and forget: no flow control.
+  void write(std::string bytes) const {
+    caf::anon_send(writer_, chunk_atom::value, id_, std::move(bytes));
+  }
+
+  /// Records an error for this response; the response goes on.
+  void fail(std::string message, std::uint16_t status = 500,
+            std::string source = "worker") const {
+    caf::anon_send(writer_, fail_atom::value, id_,
+                   worker_error{std::move(source), std::move(message), status});
+  }
+
+  // -- from inside an actor (messages carry the sender) -----------------------------------
+
+  template <class Self>
+  void write(Self* self, std::string bytes) const {
+    self->send(writer_, chunk_atom::value, id_, std::move(bytes));
+  }
+
+  template <class Self>
+  void fail(Self* self, std::string message, std::uint16_t status = 500,
+            std::string source = "worker") const {
+    self->send(writer_, fail_atom::value, id_,
+               worker_error{std::move(source), std::move(message), status});
+  }
+
+  /// Appends `bytes` with flow control: the returned handle's `.then([](ack_atom) {...})`
+  /// runs once the writer's queue is below its high-water mark. Keep a few writes in flight
+  /// (a window) for throughput; a slow client then slows the producer instead of growing
+  /// the server's memory. If the request ends first, the error handler (or, without one,
+  /// the actor's exit) runs instead.
+  template <class Self>
+  auto write_acked(Self* self, std::string bytes) const {
+    return self->request(writer_, caf::infinite, write_atom::value, id_, std::move(bytes));
+  }
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, response_handle& x) {
+    return f(caf::meta::type_name("fastactor::response_handle"), x.writer_, x.id_);
+  }
+
+private:
+  caf::actor writer_;
+  stream_id id_ = 0;
+};
+
+} // namespace fastactor

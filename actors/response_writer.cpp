@@ -1,0 +1,443 @@
+#include "actors/response_writer.hpp"
+
+#include "actors/context.hpp"
+#include "actors/errors.hpp"
+#include "actors/request_scope.hpp"
+#include "protocol/chunked.hpp"
+#include "protocol/error_report.hpp"
+#include "protocol/http_date.hpp"
+#include "protocol/status.hpp"
+
+#include <caf/all.hpp>
+
+#include <optional>
+
+namespace fastactor {
+
+namespace {
+
+using deadline_atom = caf::atom_constant<caf::atom("fa_dline")>;
+
+struct writer_state {
+  std::shared_ptr<connection> conn;
+  std::shared_ptr<runtime> rt;
+  std::optional<request_scope> scope;
+  bool write_in_flight = false;
+  write_kind last_kind = write_kind::more;  ///< of the write in flight
+
+  ~writer_state() {
+    if (conn)
+      conn->close();
+    if (rt)
+      rt->stats.live_writers.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  static inline const char* name = "fastactor.response_writer";
+};
+
+using writer_actor = caf::stateful_actor<writer_state>;
+
+// -- the response head ------------------------------------------------------------------------
+
+enum class framing { content_length, chunked, until_close };
+
+std::string make_head(const request_scope& sc, const runtime& rt, std::uint16_t status,
+                      framing how, std::size_t content_length, bool keep_alive,
+                      const char* content_type = nullptr) {
+  std::string head;
+  head.reserve(256);
+  head += "HTTP/1.1 ";
+  head += std::to_string(status);
+  head += ' ';
+  head += reason_phrase(status);
+  head += "\r\nServer: ";
+  head += rt.server_name;
+  head += "\r\nDate: ";
+  head += http_date_now();
+  head += "\r\n";
+  bool has_type = content_type != nullptr;
+  if (content_type) {
+    head += "Content-Type: ";
+    head += content_type;
+    head += "\r\n";
+  }
+  for (const auto& [name, value] : sc.headers) {
+    if (iequals(name, "Content-Type")) {
+      if (has_type)
+        continue;
+      has_type = true;
+    }
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  }
+  if (!has_type)
+    head += "Content-Type: text/plain; charset=utf-8\r\n";
+  switch (how) {
+    case framing::content_length:
+      head += "Content-Length: ";
+      head += std::to_string(content_length);
+      head += "\r\n";
+      break;
+    case framing::chunked:
+      head += "Transfer-Encoding: chunked\r\nTrailer: Fastactor-Errors\r\n";
+      break;
+    case framing::until_close:
+      break;
+  }
+  if (!keep_alive)
+    head += "Connection: close\r\n";
+  else if (sc.req().version == 10)
+    head += "Connection: keep-alive\r\n";
+  head += "\r\n";
+  return head;
+}
+
+// -- sending ----------------------------------------------------------------------------------
+
+void start_write(writer_actor* self, std::vector<std::string> parts, write_kind kind,
+                 std::size_t body_bytes) {
+  auto& st = self->state;
+  st.write_in_flight = true;
+  st.last_kind = kind;
+  st.rt->stats.stream_bytes_total.fetch_add(body_bytes, std::memory_order_relaxed);
+  st.conn->write(std::move(parts), kind);
+}
+
+/// Acknowledges flow-controlled writes once the queue is below the high-water mark.
+void release_acks(writer_actor* self) {
+  auto& sc = *self->state.scope;
+  if (sc.queued_bytes >= self->state.rt->limits.stream_buffer)
+    return;
+  for (auto& rp : sc.waiting_acks)
+    rp.deliver(ack_atom::value);
+  sc.waiting_acks.clear();
+}
+
+/// Moves the queue into `parts`, as one HTTP chunk if `chunk` is set.
+std::size_t take_queue(request_scope& sc, std::vector<std::string>& parts, bool chunk) {
+  auto bytes = sc.queued_bytes;
+  if (bytes == 0)
+    return 0;
+  if (chunk)
+    parts.push_back(chunked::size_line(bytes));
+  for (auto& part : sc.queue)
+    parts.push_back(std::move(part));
+  if (chunk)
+    parts.emplace_back(chunked::crlf);
+  sc.queue.clear();
+  sc.queued_bytes = 0;
+  return bytes;
+}
+
+bool keep_alive(const request_scope& sc) {
+  return sc.req().keep_alive;
+}
+
+write_kind final_kind(bool keep) {
+  return keep ? write_kind::last_keep_alive : write_kind::last_close;
+}
+
+/// The response is complete before any byte went out: one write, Content-Length framing.
+void send_whole(writer_actor* self) {
+  auto& st = self->state;
+  auto& sc = *st.scope;
+  auto keep = keep_alive(sc);
+  std::vector<std::string> parts;
+  std::size_t body_bytes = 0;
+  if (sc.errors.empty()) {
+    parts.push_back(
+      make_head(sc, *st.rt, sc.status, framing::content_length, sc.queued_bytes, keep));
+    if (sc.req().is_head())
+      sc.queue.clear();
+    else
+      body_bytes = take_queue(sc, parts, false);
+  } else {
+    auto body = error_report_json(sc.errors, sc.queue);
+    parts.push_back(make_head(sc, *st.rt, error_status(sc.errors), framing::content_length,
+                              body.size(), keep, "application/json"));
+    body_bytes = body.size();
+    if (!sc.req().is_head())
+      parts.push_back(std::move(body));
+  }
+  sc.queue.clear();
+  sc.queued_bytes = 0;
+  sc.phase = response_phase::finishing;
+  start_write(self, std::move(parts), final_kind(keep), body_bytes);
+}
+
+/// First bytes of a response whose producers still run: head plus what is queued.
+void start_streaming(writer_actor* self) {
+  auto& st = self->state;
+  auto& sc = *st.scope;
+  bool http10 = sc.req().version == 10;  // no chunked coding: the body ends with the connection
+  std::vector<std::string> parts;
+  parts.push_back(make_head(sc, *st.rt, sc.status,
+                            http10 ? framing::until_close : framing::chunked,
+                            0, !http10 && keep_alive(sc)));
+  auto bytes = take_queue(sc, parts, !http10);
+  sc.phase = response_phase::streaming;
+  start_write(self, std::move(parts), write_kind::more, bytes);
+}
+
+/// Every producer is done: the queued rest, the last chunk and the error trailer.
+void finish_stream(writer_actor* self) {
+  auto& st = self->state;
+  auto& sc = *st.scope;
+  bool http10 = sc.req().version == 10;
+  std::vector<std::string> parts;
+  auto bytes = take_queue(sc, parts, !http10);
+  if (!http10)
+    parts.push_back(chunked::last_chunk("Fastactor-Errors: " + error_list_json(sc.errors)
+                                        + "\r\n"));
+  sc.phase = response_phase::finishing;
+  start_write(self, std::move(parts), final_kind(!http10 && keep_alive(sc)), bytes);
+}
+
+void arm_deadline(writer_actor* self) {
+  auto& sc = *self->state.scope;
+  auto timeout = self->state.rt->limits.request_timeout;
+  if (sc.deadline_armed || timeout.count() <= 0)
+    return;
+  sc.deadline_armed = true;
+  auto elapsed = std::chrono::steady_clock::now() - sc.started;
+  auto left = std::max(std::chrono::steady_clock::duration::zero(), timeout - elapsed);
+  self->delayed_send(self, left, deadline_atom::value, sc.id);
+}
+
+/// Moves the response forward after anything changed. The one place that decides what to
+/// send next.
+void progress(writer_actor* self) {
+  auto& st = self->state;
+  if (!st.scope || st.write_in_flight)
+    return;
+  auto& sc = *st.scope;
+  switch (sc.phase) {
+    case response_phase::open:
+      if (sc.complete())
+        return send_whole(self);
+      arm_deadline(self);
+      if (sc.mode == response_mode::stream && sc.handler_returned && sc.queued_bytes > 0)
+        return start_streaming(self);
+      return;
+    case response_phase::streaming:
+      if (sc.complete())
+        return finish_stream(self);
+      if (sc.queued_bytes > 0) {
+        std::vector<std::string> parts;
+        auto bytes = take_queue(sc, parts, sc.req().version != 10);
+        start_write(self, std::move(parts), write_kind::more, bytes);
+        release_acks(self);
+      }
+      return;
+    case response_phase::finishing:
+      return;
+  }
+}
+
+// -- ending -----------------------------------------------------------------------------------
+
+/// Ends the current request scope: stops its workers and tasks, refuses pending acks.
+void end_scope(writer_actor* self) {
+  auto& st = self->state;
+  if (!st.scope)
+    return;
+  auto& sc = *st.scope;
+  auto reason = make_error(errc::request_finished);
+  for (auto& worker : sc.workers)
+    self->send_exit(worker, reason);
+  sc.cancelled->store(true);
+  for (auto& rp : sc.waiting_acks)
+    rp.deliver(reason);
+  st.rt->stats.active_streams.fetch_sub(1, std::memory_order_relaxed);
+  st.scope.reset();
+}
+
+/// The connection is finished (peer gone, cut-off, shutdown): end everything, close, quit.
+void close_connection(writer_actor* self) {
+  end_scope(self);
+  self->state.conn->close();
+  self->quit(make_error(errc::connection_closed));
+}
+
+/// An error that ends the request at once (deadline, overflow). Before the first byte the
+/// client still gets an error report; after it, a cut-off.
+void fail_fatally(writer_actor* self, worker_error err) {
+  auto& st = self->state;
+  auto& sc = *st.scope;
+  sc.errors.push_back(std::move(err));
+  st.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
+  if (sc.phase == response_phase::streaming)
+    return close_connection(self);
+  // Stop the producers now; the error report goes out once no write is in flight.
+  for (auto& worker : sc.workers)
+    self->send_exit(worker, make_error(errc::request_finished));
+  sc.workers.clear();
+  sc.running_tasks = 0;
+  sc.handler_returned = true;
+  sc.cancelled->store(true);
+  progress(self);
+}
+
+// -- message handlers -------------------------------------------------------------------------
+
+/// The scope a message tagged `id` may still change, or null (the message is stale).
+request_scope* live_scope(writer_actor* self, stream_id id) {
+  auto& st = self->state;
+  if (st.scope && st.scope->id == id && st.scope->phase != response_phase::finishing)
+    return &*st.scope;
+  st.rt->stats.stale_messages_total.fetch_add(1, std::memory_order_relaxed);
+  return nullptr;
+}
+
+void run_handler(writer_actor* self) {
+  auto& st = self->state;
+  auto& sc = *st.scope;
+  if (sc.req().is_head())
+    sc.mode = response_mode::buffer;  // HEAD answers with the Content-Length GET would have
+  context ctx{self, sc, *st.rt};
+  try {
+    (*sc.in->fn)(ctx);
+  } catch (...) {
+    ctx.fail(worker_error{"handler", "threw: " + detail::what(std::current_exception()), 500});
+  }
+  sc.handler_returned = true;
+}
+
+void on_request(writer_actor* self, std::shared_ptr<const routed_request>& in) {
+  auto& st = self->state;
+  if (st.scope)  // the session reads the next request only after the last write: a bug
+    return close_connection(self);
+  st.rt->stats.requests_total.fetch_add(1, std::memory_order_relaxed);
+  st.rt->stats.active_streams.fetch_add(1, std::memory_order_relaxed);
+  st.scope.emplace(st.rt->next_stream_id(), std::move(in));
+  run_handler(self);
+  progress(self);
+}
+
+void on_write_done(writer_actor* self, bool ok) {
+  auto& st = self->state;
+  st.write_in_flight = false;
+  if (!ok) {
+    st.rt->stats.client_disconnects_total.fetch_add(1, std::memory_order_relaxed);
+    return close_connection(self);
+  }
+  if (st.scope && st.scope->phase == response_phase::finishing) {
+    end_scope(self);
+    if (st.last_kind == write_kind::last_close)
+      close_connection(self);
+    return;
+  }
+  if (st.scope)
+    release_acks(self);
+  progress(self);
+}
+
+void on_chunk(writer_actor* self, stream_id id, std::string& bytes) {
+  auto* sc = live_scope(self, id);
+  if (!sc)
+    return;
+  sc->append(std::move(bytes));
+  if (sc->queued_bytes > self->state.rt->limits.stream_buffer_max)
+    return fail_fatally(self, {"server",
+                               "response buffer passed stream-buffer-max ("
+                                 + std::to_string(self->state.rt->limits.stream_buffer_max)
+                                 + " bytes): producers outran the client",
+                               500});
+  progress(self);
+}
+
+caf::result<ack_atom> on_acked_write(writer_actor* self, stream_id id, std::string& bytes) {
+  if (!live_scope(self, id))
+    return make_error(errc::request_finished);
+  auto rp = self->make_response_promise<ack_atom>();
+  on_chunk(self, id, bytes);
+  auto& st = self->state;
+  bool below = st.scope && st.scope->id == id
+               && (st.scope->queued_bytes < st.rt->limits.stream_buffer
+                   || st.scope->mode == response_mode::buffer);
+  if (below)
+    rp.deliver(ack_atom::value);
+  else if (st.scope && st.scope->id == id)
+    st.scope->waiting_acks.emplace_back(rp);
+  else
+    rp.deliver(make_error(errc::request_finished));
+  return rp;
+}
+
+void on_fail(writer_actor* self, stream_id id, worker_error& err) {
+  if (auto* sc = live_scope(self, id)) {
+    self->state.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
+    sc->errors.push_back(std::move(err));
+  }
+}
+
+void on_task_done(writer_actor* self, stream_id id) {
+  auto* sc = live_scope(self, id);
+  if (!sc || sc->running_tasks == 0)
+    return;
+  --sc->running_tasks;
+  progress(self);
+}
+
+void on_down(writer_actor* self, caf::down_msg& msg) {
+  auto& st = self->state;
+  if (!st.scope || !st.scope->remove_worker(msg.source))
+    return;  // a worker of an ended request, stopped on purpose
+  auto& reason = msg.reason;
+  if (reason && reason != caf::exit_reason::normal && !is(reason, errc::worker_failed)) {
+    st.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
+    st.scope->errors.push_back(
+      {"worker " + std::to_string(msg.source.id()), "exited: " + describe(reason), 500});
+  }
+  progress(self);
+}
+
+void on_deadline(writer_actor* self, stream_id id) {
+  auto& st = self->state;
+  if (!st.scope || st.scope->id != id || st.scope->phase == response_phase::finishing)
+    return;
+  st.rt->stats.deadlines_total.fetch_add(1, std::memory_order_relaxed);
+  fail_fatally(self, {"server",
+                      "request deadline of " + std::to_string(st.rt->limits.request_timeout.count())
+                        + " ms exceeded",
+                      503});
+}
+
+caf::behavior response_writer(writer_actor* self, std::shared_ptr<connection> conn,
+                              std::shared_ptr<runtime> rt) {
+  rt->stats.live_writers.fetch_add(1, std::memory_order_relaxed);
+  self->state.conn = std::move(conn);
+  self->state.rt = std::move(rt);
+  self->set_down_handler([self](caf::down_msg& msg) { on_down(self, msg); });
+  // Workers are linked so that they die with a writer that dies; their own exits are
+  // reported through the monitor instead.
+  self->set_exit_handler([](caf::exit_msg&) {});
+  return {
+    [self](request_atom, std::shared_ptr<const routed_request>& in) { on_request(self, in); },
+    [self](write_done_atom, bool ok) { on_write_done(self, ok); },
+    [self](chunk_atom, stream_id id, std::string& bytes) { on_chunk(self, id, bytes); },
+    [self](write_atom, stream_id id, std::string& bytes) {
+      return on_acked_write(self, id, bytes);
+    },
+    [self](fail_atom, stream_id id, worker_error& err) { on_fail(self, id, err); },
+    [self](done_atom, stream_id id) { on_task_done(self, id); },
+    [self](deadline_atom, stream_id id) { on_deadline(self, id); },
+    [self](closed_atom) {
+      if (self->state.scope)
+        self->state.rt->stats.client_disconnects_total.fetch_add(1, std::memory_order_relaxed);
+      close_connection(self);
+    },
+    [self](shutdown_atom) { close_connection(self); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
+                                 std::shared_ptr<runtime> rt) {
+  return sys.spawn(response_writer, std::move(conn), std::move(rt));
+}
+
+} // namespace fastactor

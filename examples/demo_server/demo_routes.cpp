@@ -1,0 +1,213 @@
+#include "demo_routes.hpp"
+
+#include "actors/concurrent.hpp"
+#include "actors/context.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+using namespace std::chrono_literals;
+using fastactor::context;
+using fastactor::response_handle;
+
+namespace demo {
+
+namespace {
+
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+// -- worker actors ----------------------------------------------------------------------------
+
+/// Writes one line and is done (it terminates when its body returns).
+void line_worker(caf::event_based_actor* self, response_handle out, std::string line) {
+  fastactor::concurrent_write(self, out, std::move(line));
+}
+
+/// Writes `line` after `delay` — a timer message, not a sleep: no thread waits.
+caf::behavior delayed_line_worker(caf::event_based_actor* self, response_handle out,
+                                  std::chrono::milliseconds delay, std::string line) {
+  self->delayed_send(self, delay, tick_atom::value);
+  return {
+    [=](tick_atom) {
+      fastactor::concurrent_write(self, out, line);
+      self->quit();
+    },
+  };
+}
+
+/// Writes `count` lines, one every `interval`, starting after `offset`.
+caf::behavior ticker_worker(caf::event_based_actor* self, response_handle out, int id, int count,
+                            std::chrono::milliseconds interval, std::chrono::milliseconds offset) {
+  self->delayed_send(self, offset, tick_atom::value, 1);
+  return {
+    [=](tick_atom, int n) {
+      fastactor::concurrent_write(self, out,
+                                  "[worker " + std::to_string(id) + "] event " + std::to_string(n)
+                                    + "/" + std::to_string(count) + "\n");
+      if (n == count)
+        return self->quit();
+      self->delayed_send(self, interval, tick_atom::value, n + 1);
+    },
+  };
+}
+
+struct chunk_stream_spec {
+  std::int64_t chunks;
+  std::size_t size;
+  std::chrono::milliseconds interval;
+};
+
+struct chunk_stream_state {
+  std::int64_t sent = 0;
+  std::int64_t acked = 0;
+  static inline const char* name = "demo.chunk_stream";
+};
+
+/// Chunk i is `size` bytes of the letter 'a' + i % 26, so a client can check every byte.
+std::string make_chunk(std::int64_t i, std::size_t size) {
+  return std::string(size, static_cast<char>('a' + i % 26));
+}
+
+/// Streams `chunks` chunks with flow control: at most `window` writes unacknowledged, so a
+/// slow client slows this worker down instead of filling the server's memory.
+caf::behavior chunk_stream_worker(caf::stateful_actor<chunk_stream_state>* self,
+                                  response_handle out, chunk_stream_spec spec) {
+  constexpr std::int64_t window = 16;
+  auto send_one = [self, out, spec] {
+    out.write_acked(self, make_chunk(self->state.sent++, spec.size))
+      .then([self, spec](fastactor::ack_atom) {
+        if (++self->state.acked == spec.chunks)
+          return self->quit();
+        if (spec.interval.count() == 0 && self->state.sent < spec.chunks)
+          self->send(self, tick_atom::value);
+      });
+  };
+  if (spec.chunks == 0) {
+    self->quit();
+    return {};
+  }
+  if (spec.interval.count() == 0) {
+    for (std::int64_t i = 0; i < std::min(window, spec.chunks); ++i)
+      send_one();
+  } else {
+    send_one();
+  }
+  return {
+    [=](tick_atom) {
+      if (self->state.sent < spec.chunks)
+        send_one();
+      if (spec.interval.count() > 0 && self->state.sent < spec.chunks)
+        self->delayed_send(self, spec.interval, tick_atom::value);
+    },
+  };
+}
+
+// -- handlers ---------------------------------------------------------------------------------
+
+void index(context& ctx) {
+  ctx.write("fastactor demo server\n\n"
+            "GET /hello\n"
+            "GET /stream?n=N&size=S[&interval_ms=I]\n"
+            "GET /concurrent/basic\n"
+            "GET /concurrent/advanced\n"
+            "GET /parallel/execute\n"
+            "GET /concurrent/error\n"
+            "GET /stream/concurrent\n");
+}
+
+void hello(context& ctx) {
+  ctx.write("ok");
+}
+
+// GET /stream?n=N&size=S[&interval_ms=I]: N chunks of S bytes from a worker actor.
+void stream(context& ctx) {
+  constexpr long long max_total = 4ll << 30;  // 4 GiB
+  auto n = ctx.int_param("n", 10, 0, 10'000'000);
+  auto size = ctx.int_param("size", 1024, 1, 1 << 20);
+  auto interval = ctx.int_param("interval_ms", 0, 0, 60'000);
+  if (!n || !size || !interval)
+    return;
+  if (*n * *size > max_total)
+    return ctx.fail(fastactor::worker_error{
+      "request",
+      "n*size must be at most " + std::to_string(max_total) + " bytes, got "
+        + std::to_string(*n * *size),
+      400});
+  ctx.set_content_type("application/octet-stream");
+  if (*interval > 0)
+    ctx.spawn(chunk_stream_worker, chunk_stream_spec{*n, static_cast<std::size_t>(*size),
+                                                     std::chrono::milliseconds(*interval)});
+  else
+    ctx.spawn(chunk_stream_worker,
+              chunk_stream_spec{*n, static_cast<std::size_t>(*size), 0ms});
+}
+
+// Seed: ConcurrentWrite from five goroutines.
+void concurrent_basic(context& ctx) {
+  for (int i = 0; i < 5; ++i)
+    ctx.spawn(line_worker, "Worker " + std::to_string(i) + " response\n");
+}
+
+// Seed: WithConcurrentResponse with a 50 ms "database" and an 80 ms "API" task.
+void concurrent_advanced(context& ctx) {
+  fastactor::with_concurrent_response(ctx, [](fastactor::concurrent_response& cr) {
+    cr.spawn(delayed_line_worker, 50ms, std::string{"Database result loaded\n"});
+    cr.spawn(delayed_line_worker, 80ms, std::string{"API service responded\n"});
+  });
+}
+
+// Seed: ParallelExecute with blocking tasks of 100 and 150 ms, run in the blocking pool.
+void parallel(context& ctx) {
+  fastactor::parallel_execute(ctx, {
+    [] {
+      std::this_thread::sleep_for(100ms);
+      return fastactor::task_result{"Task 1 completed\n"};
+    },
+    [] {
+      std::this_thread::sleep_for(150ms);
+      return fastactor::task_result{"Task 2 completed\n"};
+    },
+  });
+}
+
+// Error collection: five tasks, two return errors, one throws. Every failure is reported,
+// with the results that did succeed, in one 500 report.
+void concurrent_error(context& ctx) {
+  ctx.buffer_response();
+  fastactor::parallel_execute(
+    ctx,
+    {
+      [] { return fastactor::task_result{"Task 1 completed\n"}; },
+      [] { return fastactor::task_result::failure("database connection refused"); },
+      []() -> fastactor::task_result { throw std::runtime_error("payment service crashed"); },
+      [] { return fastactor::task_result::failure("cache lookup timed out", 504); },
+      [] { return fastactor::task_result{"Task 5 completed\n"}; },
+    },
+    {fastactor::result_order::task});
+}
+
+// Streaming: three workers, five events each, 200 ms apart, each flushed as produced.
+void stream_concurrent(context& ctx) {
+  for (int id = 1; id <= 3; ++id)
+    ctx.spawn(ticker_worker, id, 5, 200ms, std::chrono::milliseconds(id * 60));
+}
+
+} // namespace
+
+fastactor::router routes() {
+  fastactor::router r;
+  r.get("/", index);
+  r.get("/hello", hello);
+  r.get("/stream", stream);
+  r.get("/concurrent/basic", concurrent_basic);
+  r.get("/concurrent/advanced", concurrent_advanced);
+  r.get("/parallel/execute", parallel);
+  r.get("/concurrent/error", concurrent_error);
+  r.get("/stream/concurrent", stream_concurrent);
+  return r;
+}
+
+} // namespace demo

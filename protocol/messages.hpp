@@ -1,0 +1,54 @@
+#pragma once
+// The message vocabulary between worker actors and a request's response writer.
+//
+// A worker never touches the socket: it sends the writer messages, each tagged with the
+// stream id of the request it works for. The writer drops (and counts) any message whose
+// stream id is not the request it is answering now, so a late message from a finished
+// request can never leak into the next response on the same connection.
+//
+//   worker -> writer                          meaning
+//   (chunk_atom, stream_id, std::string)      append bytes to the response; no reply
+//   (write_atom, stream_id, std::string)      same, with flow control: send it with
+//                                             `request`; the reply `ack_atom` comes when
+//                                             the writer's queue is below its high-water mark
+//   (fail_atom, stream_id, worker_error)      record an error; the response goes on
+//   (done_atom, stream_id)                    a producer that is not an actor (a blocking
+//                                             task) has finished
+//
+// Worker actors spawned through the request (`context::spawn`) are done when they terminate:
+// the writer monitors them. A normal exit is "done", any other exit reason is an error.
+
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace fastactor {
+
+/// Identifies one request scope (one request/response exchange). Unique per server process.
+using stream_id = std::uint64_t;
+
+using chunk_atom = caf::atom_constant<caf::atom("fa_chunk")>;
+using write_atom = caf::atom_constant<caf::atom("fa_write")>;
+using ack_atom = caf::atom_constant<caf::atom("fa_ack")>;
+using fail_atom = caf::atom_constant<caf::atom("fa_fail")>;
+using done_atom = caf::atom_constant<caf::atom("fa_done")>;
+
+/// One error of a response, as workers report it and as the JSON report lists it.
+struct worker_error {
+  std::string source;   ///< who failed: "handler", "task 3", "worker 42", ...
+  std::string message;  ///< what went wrong, for humans
+  std::uint16_t status = 500;  ///< HTTP status to answer with if this is the first error
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_error& x) {
+  return f(caf::meta::type_name("fastactor::worker_error"), x.source, x.message, x.status);
+}
+
+inline bool operator==(const worker_error& a, const worker_error& b) {
+  return a.source == b.source && a.message == b.message && a.status == b.status;
+}
+
+} // namespace fastactor

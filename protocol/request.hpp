@@ -1,0 +1,38 @@
+#pragma once
+// An HTTP request as handlers see it: plain data, already parsed and routed by the server.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace fastactor {
+
+using name_value_list = std::vector<std::pair<std::string, std::string>>;
+
+struct request {
+  std::string method;        ///< "GET", "POST", ...
+  std::string target;        ///< the request target as sent, e.g. "/stream?n=3"
+  std::string path;          ///< percent-decoded path, e.g. "/stream"
+  name_value_list query;     ///< percent-decoded query parameters, in order
+  name_value_list params;    ///< path parameters captured by the route, e.g. {"id","7"}
+  name_value_list headers;   ///< header fields as received
+  std::string body;
+  unsigned version = 11;     ///< 10 for HTTP/1.0, 11 for HTTP/1.1
+  bool keep_alive = true;
+
+  /// The first query parameter called `name`, if any.
+  std::optional<std::string_view> query_param(std::string_view name) const;
+  /// The path parameter called `name` (":name" in the route), if any.
+  std::optional<std::string_view> path_param(std::string_view name) const;
+  /// The first header field called `name` (case-insensitive), if any.
+  std::optional<std::string_view> header(std::string_view name) const;
+  bool is_head() const { return method == "HEAD"; }
+};
+
+/// ASCII case-insensitive comparison, as HTTP field names want.
+bool iequals(std::string_view a, std::string_view b);
+
+} // namespace fastactor

@@ -1,0 +1,24 @@
+#pragma once
+// server_config: everything a fastactor server can be told. Every duration is in ms.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace fastactor {
+
+struct server_config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;           ///< 0 takes a free port; server::port() tells which
+  std::size_t io_threads = 1;          ///< threads running Asio (accept, read, write)
+  std::size_t actor_threads = 2;       ///< CAF scheduler threads (writers, workers)
+  std::size_t blocking_threads = 16;   ///< the pool for blocking tasks
+  std::int64_t request_timeout_ms = 60'000;  ///< 0: no deadline
+  std::size_t stream_buffer = 256 * 1024;         ///< flow-control high-water mark per response
+  std::size_t stream_buffer_max = 64 * 1024 * 1024;  ///< hard cap per response
+  std::size_t max_header_bytes = 8 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::string server_name = "fastactor";  ///< the `Server` header
+};
+
+} // namespace fastactor

@@ -1,0 +1,78 @@
+#include "server/options.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/config_option_adder.hpp>
+
+#include <thread>
+
+namespace fastactor {
+
+
+system_config::system_config() {
+  // The measured choice (see docs): `sharing` has no polling sleeps between an Asio
+  // completion and the actor it wakes; `stealing` added ~130 µs to every hop.
+  set("scheduler.policy", caf::atom("sharing"));
+  set("scheduler.max-threads", static_cast<std::int64_t>(server.actor_threads));
+  set("logger.console", caf::atom("none"));
+  auto& r = raw_;
+  r = raw_values{server.host,
+                  server.port,
+                  static_cast<std::int64_t>(server.io_threads),
+                  static_cast<std::int64_t>(server.actor_threads),
+                  static_cast<std::int64_t>(server.blocking_threads),
+                  server.request_timeout_ms,
+                  static_cast<std::int64_t>(server.stream_buffer),
+                  static_cast<std::int64_t>(server.stream_buffer_max),
+                  static_cast<std::int64_t>(server.max_header_bytes),
+                  static_cast<std::int64_t>(server.max_body_bytes)};
+  opt_group{custom_options_, "global"}
+    .add(r.host, "host", "address to listen on (default 127.0.0.1)")
+    .add(r.port, "port", "TCP port; 0 takes a free one (default 8080)")
+    .add(r.io_threads, "io-threads", "threads running Asio (default 1)")
+    .add(r.actor_threads, "actor-threads", "CAF scheduler threads (default 2)")
+    .add(r.blocking_threads, "blocking-threads", "threads for blocking tasks (default 16)")
+    .add(r.request_timeout_ms, "request-timeout-ms",
+         "a request not complete after this many ms is ended; 0 = never (default 60000)")
+    .add(r.stream_buffer, "stream-buffer",
+         "bytes queued per response before flow-controlled producers wait (default 262144)")
+    .add(r.stream_buffer_max, "stream-buffer-max",
+         "bytes queued per response before it fails (default 67108864)")
+    .add(r.max_header_bytes, "max-header-bytes", "largest request header block (default 8192)")
+    .add(r.max_body_bytes, "max-body-bytes", "largest request body (default 1048576)");
+}
+
+parse_result parse_options(system_config& cfg, int argc, char** argv) {
+  if (auto err = cfg.parse(argc, argv))
+    return {parse_outcome::invalid, "invalid options: " + cfg.render(err)};
+  if (cfg.cli_helptext_printed)
+    return {parse_outcome::help_shown, {}};
+  if (!cfg.remainder.empty())
+    return {parse_outcome::invalid, "unexpected argument '" + cfg.remainder.front() + "'"};
+  auto& r = cfg.raw_;
+  auto check = [](std::int64_t value, std::int64_t min, std::int64_t max, const char* name,
+                  std::string& error) {
+    if (error.empty() && (value < min || value > max))
+      error = std::string{"--"} + name + " must be from " + std::to_string(min) + " to "
+              + std::to_string(max) + ", got " + std::to_string(value);
+    return value;
+  };
+  std::string error;
+  auto& s = cfg.server;
+  s.host = r.host;
+  s.port = static_cast<std::uint16_t>(check(r.port, 0, 65535, "port", error));
+  s.io_threads = check(r.io_threads, 1, 256, "io-threads", error);
+  s.actor_threads = check(r.actor_threads, 1, 256, "actor-threads", error);
+  s.blocking_threads = check(r.blocking_threads, 1, 4096, "blocking-threads", error);
+  s.request_timeout_ms = check(r.request_timeout_ms, 0, 86'400'000, "request-timeout-ms", error);
+  s.stream_buffer = check(r.stream_buffer, 1024, 1ll << 32, "stream-buffer", error);
+  s.stream_buffer_max = check(r.stream_buffer_max, r.stream_buffer, 1ll << 34,
+                              "stream-buffer-max", error);
+  s.max_header_bytes = check(r.max_header_bytes, 256, 1 << 20, "max-header-bytes", error);
+  s.max_body_bytes = check(r.max_body_bytes, 0, 1ll << 32, "max-body-bytes", error);
+  if (!error.empty())
+    return {parse_outcome::invalid, error};
+  cfg.set("scheduler.max-threads", static_cast<std::int64_t>(s.actor_threads));
+  return {};
+}
+
+} // namespace fastactor

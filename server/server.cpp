@@ -1,0 +1,68 @@
+#include "server/server.hpp"
+
+#include "server/listener.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+namespace fastactor {
+
+namespace {
+
+response_limits limits_of(const server_config& cfg) {
+  response_limits lim;
+  lim.stream_buffer = cfg.stream_buffer;
+  lim.stream_buffer_max = cfg.stream_buffer_max;
+  lim.request_timeout = std::chrono::milliseconds(cfg.request_timeout_ms);
+  return lim;
+}
+
+} // namespace
+
+server::server(caf::actor_system& sys, server_config cfg, router routes)
+  : sys_(sys), cfg_(std::move(cfg)), routes_(std::move(routes)),
+    rt_(std::make_shared<runtime>(limits_of(cfg_), cfg_.blocking_threads, cfg_.server_name)),
+    shared_{sys_, cfg_, routes_, rt_, registry_} {
+}
+
+server::~server() {
+  stop();
+}
+
+void server::start() {
+  auto address = boost::asio::ip::make_address(cfg_.host);
+  listener_ = std::make_shared<listener>(ioc_, boost::asio::ip::tcp::endpoint{address, cfg_.port},
+                                         shared_);
+  port_ = listener_->port();
+  work_.emplace(ioc_.get_executor());
+  listener_->run();
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, cfg_.io_threads); ++i)
+    threads_.emplace_back([this] { ioc_.run(); });
+  running_ = true;
+}
+
+void server::stop() {
+  if (!running_)
+    return;
+  running_ = false;
+  listener_->stop();
+  // Each writer ends its response, stops its workers and closes its socket; waiting here
+  // keeps the I/O threads alive for the writes and closes still in flight.
+  // Repeat: a connection accepted just before the listener closed may register late.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    for (auto& s : registry_.snapshot())
+      s->stop();
+  } while (!wait_for([](const server_stats& s) { return s.live_writers == 0; },
+                     std::chrono::milliseconds(50))
+           && std::chrono::steady_clock::now() < until);
+  rt_->pool.stop();
+  work_.reset();
+  wait_for([](const server_stats& s) { return s.live_connections == 0; },
+           std::chrono::seconds(5));
+  ioc_.stop();
+  for (auto& t : threads_)
+    t.join();
+  threads_.clear();
+}
+
+} // namespace fastactor
