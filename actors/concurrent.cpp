@@ -36,24 +36,20 @@ void start_tasks(coordinator* self, std::shared_ptr<std::vector<task>> tasks, ru
                  cancel_flag cancelled) {
   auto me = caf::actor_cast<caf::actor>(self);
   for (std::size_t i = 0; i < tasks->size(); ++i) {
-    auto run = [me, tasks, i, cancelled, stats = &rt->stats] {
-      if (!cancelled->load()) {
-        task_result r;
-        try {
-          r = (*tasks)[i]();
-        } catch (...) {
-          r = task_result::failure("threw: " + detail::what(std::current_exception()));
-        }
-        caf::anon_send(me, task_done_atom::value, static_cast<std::uint64_t>(i), std::move(r));
+    auto run = [me, tasks, i, cancelled, token = rt->running_task_token()] {
+      if (cancelled->load())
+        return;
+      task_result r;
+      try {
+        r = (*tasks)[i]();
+      } catch (...) {
+        r = task_result::failure("threw: " + detail::what(std::current_exception()));
       }
-      stats->running_tasks.fetch_sub(1, std::memory_order_relaxed);
+      caf::anon_send(me, task_done_atom::value, static_cast<std::uint64_t>(i), std::move(r));
     };
-    rt->stats.running_tasks.fetch_add(1, std::memory_order_relaxed);
-    if (!rt->pool.post(std::move(run))) {
-      rt->stats.running_tasks.fetch_sub(1, std::memory_order_relaxed);
+    if (!rt->pool.post(std::move(run)))
       caf::anon_send(me, task_done_atom::value, static_cast<std::uint64_t>(i),
                      task_result::failure("not started: the server is shutting down", 503));
-    }
   }
 }
 

@@ -75,24 +75,21 @@ void context::adopt(const caf::actor& worker) {
 void context::go(std::function<void(task_context&)> task, std::string source) {
   auto out = output();
   auto cancelled = scope_.cancelled;
-  auto* stats = &rt_.stats;
   ++scope_.running_tasks;
-  stats->running_tasks.fetch_add(1, std::memory_order_relaxed);
-  auto run = [task = std::move(task), out, cancelled, stats, source] {
+  auto run = [task = std::move(task), out, cancelled, source,
+              token = rt_.running_task_token()] {
     if (!cancelled->load()) {
-      task_context t{out, cancelled};
+      task_context t{out, cancelled, source};
       try {
         task(t);
       } catch (...) {
         out.fail("threw: " + detail::what(std::current_exception()), 500, source);
       }
     }
-    stats->running_tasks.fetch_sub(1, std::memory_order_relaxed);
     caf::anon_send(out.writer(), done_atom::value, out.id());
   };
   if (!rt_.pool.post(std::move(run))) {
     --scope_.running_tasks;
-    stats->running_tasks.fetch_sub(1, std::memory_order_relaxed);
     fail(worker_error{source, "not started: the server is shutting down", 503});
   }
 }

@@ -68,8 +68,9 @@ public:
 
   /// Appends bytes to the response. Safe only inside the handler; producers use `output()`.
   void write(std::string bytes) { scope_.append(std::move(bytes)); }
-  /// Records an error; the response goes on. Before the first byte, the first error's status
-  /// becomes the response status.
+  /// Records an error; the response goes on. An error recorded before the first byte went
+  /// out makes the response an error report (sent once every producer is done, with the first
+  /// error's status); after that, errors go into the `Fastactor-Errors` trailer.
   void fail(std::string message, std::uint16_t status = 500) {
     fail(worker_error{"handler", std::move(message), status});
   }
@@ -102,8 +103,9 @@ public:
 
   // -- for advanced use ---------------------------------------------------------------------
 
-  /// The writer actor: handlers may `request` other actors through it (responses are
-  /// handled by the writer; keep such callbacks short).
+  /// The writer actor. A handler may `request` other actors through it, but such a request is
+  /// no producer: the response may complete before the reply. To wait for another actor,
+  /// spawn a worker that asks it.
   caf::event_based_actor* self() const { return self_; }
   caf::actor_system& system() const { return self_->system(); }
   stream_id id() const { return scope_.id; }
@@ -120,7 +122,7 @@ caf::actor context::spawn(F fun, Ts... xs) {
   using args = typename caf::detail::get_callable_trait<F>::arg_types;
   using self_ptr = typename caf::detail::tl_head<args>::type;
   static_assert(std::is_pointer_v<self_ptr>,
-                "a worker is `behavior fun(Self* self, response_handle out, args...)`");
+                "a worker is `behavior fun(Self* self, response_handle out, args...)` (or returns void)");
   auto body = [fun = std::move(fun), xs...](self_ptr self, response_handle out) mutable {
     detail::report_exceptions(self, out);
     return fun(self, std::move(out), std::move(xs)...);

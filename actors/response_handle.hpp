@@ -59,7 +59,9 @@ public:
   /// runs once the writer's queue is below its high-water mark. Keep a few writes in flight
   /// (a window) for throughput; a slow client then slows the producer instead of growing
   /// the server's memory. If the request ends first, the error handler (or, without one,
-  /// the actor's exit) runs instead.
+  /// the actor's exit) runs instead. A buffered response (context::buffer_response) holds
+  /// everything until it is complete, so there every write is acknowledged at once and only
+  /// stream-buffer-max bounds it.
   template <class Self>
   auto write_acked(Self* self, std::string bytes) const {
     return self->request(writer_, caf::infinite, write_atom::value, id_, std::move(bytes));

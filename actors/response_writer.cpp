@@ -218,6 +218,8 @@ void progress(writer_actor* self) {
       if (sc.complete())
         return send_whole(self);
       arm_deadline(self);
+      if (!sc.errors.empty())  // an error before the first byte: the answer is an error report
+        sc.mode = response_mode::buffer;
       if (sc.mode == response_mode::stream && sc.handler_returned && sc.queued_bytes > 0)
         return start_streaming(self);
       return;

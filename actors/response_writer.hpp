@@ -13,6 +13,8 @@
 //  * Errors before the first byte: an error response listing every error (status of the
 //    first). After streaming began: the `Fastactor-Errors` trailer. A fatal end (deadline,
 //    buffer overflow) after streaming began cuts the connection without the last chunk.
+//  * HTTP/1.0 clients cannot take chunked coding: a streamed body ends with the connection,
+//    and has no trailer (errors after the first byte reach only the server's counters).
 //  * A request that ends — complete, client gone, deadline — stops its workers, sets its
 //    cancel flag, and every late message tagged with its stream id is dropped and counted.
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace fastactor {
@@ -33,6 +34,13 @@ struct runtime {
   std::atomic<stream_id> last_stream_id{0};
 
   stream_id next_stream_id() { return ++last_stream_id; }
+
+  /// Counts one blocking task as running until the token and all its copies are gone, so the
+  /// gauge returns to zero whether the task ran or a stopping pool dropped it.
+  std::shared_ptr<void> running_task_token() {
+    stats.running_tasks.fetch_add(1, std::memory_order_relaxed);
+    return {nullptr, [s = &stats](void*) { s->running_tasks.fetch_sub(1, std::memory_order_relaxed); }};
+  }
 };
 
 } // namespace fastactor

@@ -12,13 +12,13 @@ namespace fastactor {
 /// The status of an error response: the status of the first error, 500 if there is none.
 std::uint16_t error_status(const std::vector<worker_error>& errors);
 
-/// `{"errors":[{"source":…,"message":…,"status":…},…],"results":[…]}`. `results` lists the
+/// `{"errors":[{"message":…,"source":…,"status":…},…],"results":[…]}` (keys sorted). `results` lists the
 /// output that had been produced but not sent when the response failed; it is left out when
 /// empty. The text has no raw control characters, so it is also a valid header value.
 std::string error_report_json(const std::vector<worker_error>& errors,
                               const std::vector<std::string>& results = {});
 
-/// Only the array of errors, for a trailer: `[{"source":…,"message":…,"status":…},…]`.
+/// Only the array of errors, for a trailer: `[{"message":…,"source":…,"status":…},…]`.
 std::string error_list_json(const std::vector<worker_error>& errors);
 
 } // namespace fastactor

@@ -32,7 +32,8 @@ system_config::system_config() {
     .add(r.actor_threads, "actor-threads", "CAF scheduler threads (default 2)")
     .add(r.blocking_threads, "blocking-threads", "threads for blocking tasks (default 16)")
     .add(r.request_timeout_ms, "request-timeout-ms",
-         "a request not complete after this many ms is ended; 0 = never (default 60000)")
+         "a response (streaming included) not complete after this many ms is ended; "
+         "0 = never (default 60000)")
     .add(r.stream_buffer, "stream-buffer",
          "bytes queued per response before flow-controlled producers wait (default 262144)")
     .add(r.stream_buffer_max, "stream-buffer-max",

@@ -55,7 +55,7 @@ router::match router::route(std::string_view method,
     if (!matches(r, segments, nullptr))
       continue;
     if (r.method == lookup) {
-      match m{r.fn, {}};
+      match m{r.fn, {}, 200, {}};
       matches(r, segments, &m.params);
       return m;
     }
@@ -66,7 +66,7 @@ router::match router::route(std::string_view method,
   for (std::size_t i = 0; i < segments.size(); ++i)
     path += (i ? "/" : "") + segments[i];
   if (allowed.empty())
-    return {error_handler(404, "no route for " + path), {}};
+    return {error_handler(404, "no route for " + path), {}, 404, {}};
   if (std::find(allowed.begin(), allowed.end(), "GET") != allowed.end())
     allowed.push_back("HEAD");
   std::string allow;
@@ -75,7 +75,9 @@ router::match router::route(std::string_view method,
   return {error_handler(405, "method " + std::string{method} + " not allowed for " + path
                                + " (allowed: " + allow + ")",
                         allow),
-          {}};
+          {},
+          405,
+          allow};
 }
 
 std::shared_ptr<const handler> router::error_handler(std::uint16_t status, std::string message,

@@ -28,6 +28,8 @@ public:
   struct match {
     std::shared_ptr<const handler> fn;  ///< the route's handler, or one answering 404/405
     name_value_list params;             ///< captured path parameters
+    std::uint16_t status = 200;         ///< 200 for a route, else 404 or 405
+    std::string allow;                  ///< with 405: the methods the path has
   };
 
   /// The handler for `method` on the (decoded) path `segments`. Never empty: without a route

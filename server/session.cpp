@@ -11,6 +11,8 @@
 #include <boost/url/parse.hpp>
 #include <caf/send.hpp>
 
+#include <utility>
+
 namespace fastactor {
 
 namespace asio = boost::asio;
@@ -153,6 +155,8 @@ void session::on_watch(beast::error_code ec, std::size_t n) {
     return;
   if (lingering_)
     return ec ? do_close() : do_drain();
+  if (std::exchange(watch_cancelled_, false) && ec == asio::error::operation_aborted)
+    return do_read();
   if (ec)
     return caf::anon_send(writer_, closed_atom::value);
   buffer_.commit(n);
@@ -196,7 +200,14 @@ void session::on_write(beast::error_code ec, write_kind kind) {
     case write_kind::last_keep_alive:
       responding_ = false;
       if (!read_pending_)
-        do_read();  // a pending watch read turns into the next request's read by itself
+        return do_read();
+      // A pending watch read turns into the next request's read when bytes arrive. But a
+      // pipelining client may already have sent the next request, and waits: parse it now.
+      if (buffer_.size() > 0) {
+        watch_cancelled_ = true;
+        beast::error_code ignored;
+        socket_.cancel(ignored);
+      }
       return;
     case write_kind::last_close:
       responding_ = false;

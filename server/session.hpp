@@ -82,6 +82,7 @@ private:
   boost::asio::steady_timer linger_timer_;
   bool read_pending_ = false;
   bool responding_ = false;  ///< a request was handed to the writer and is not answered yet
+  bool watch_cancelled_ = false;  ///< the watch read was cancelled to parse a pipelined request
   bool lingering_ = false;  ///< the last response is out; waiting for the client to close
   bool closed_ = false;
 };

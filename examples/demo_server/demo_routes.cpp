@@ -94,6 +94,7 @@ caf::behavior chunk_stream_worker(caf::stateful_actor<chunk_stream_state>* self,
       send_one();
   } else {
     send_one();
+    self->delayed_send(self, spec.interval, tick_atom::value);
   }
   return {
     [=](tick_atom) {

@@ -1,0 +1,74 @@
+#pragma once
+// A small blocking HTTP/1.1 client over a real TCP socket, for tests. It sends raw bytes
+// and parses responses itself (Content-Length, chunked with trailers, or until close), and
+// records when each piece of body arrived, so tests can see streaming as a client does.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace testing {
+
+using clock_type = std::chrono::steady_clock;
+
+struct http_response {
+  int status = 0;
+  std::string reason;
+  std::map<std::string, std::string> headers;   ///< names lower-cased
+  std::map<std::string, std::string> trailers;  ///< names lower-cased
+  std::string body;
+  bool chunked = false;
+  bool complete = false;  ///< false: the connection ended before the response did (cut-off)
+  std::vector<std::pair<clock_type::time_point, std::string>> arrivals;  ///< body pieces
+
+  std::string header(const std::string& name) const;
+  bool has_header(const std::string& name) const;
+};
+
+class http_client {
+public:
+  /// Connects to 127.0.0.1:port; every read gives up after `timeout`.
+  explicit http_client(std::uint16_t port,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  ~http_client();
+
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
+
+  void send(const std::string& bytes);
+  /// Sends "GET target HTTP/1.1" with Host (and any extra header lines, each ending CRLF).
+  void send_get(const std::string& target, const std::string& extra_headers = {});
+  /// Reads one response (to a HEAD request if `head`).
+  http_response read_response(bool head = false);
+  /// Both of the above.
+  http_response get(const std::string& target, const std::string& extra_headers = {});
+
+  /// True if the server closed the connection (reads EOF within `wait`).
+  bool closed_by_peer(std::chrono::milliseconds wait = std::chrono::seconds(5));
+  /// Closes the socket at once (a client that vanishes).
+  void close();
+  /// Reads whatever arrives within `wait` (for tests that expect nothing).
+  std::string read_available(std::chrono::milliseconds wait);
+
+private:
+  bool fill();  ///< reads more into buffer_; false on EOF/error/timeout
+  std::optional<std::string> read_line();
+  bool read_exact(std::size_t n, std::string& out, http_response& r);
+
+  int fd_ = -1;
+  std::string buffer_;
+  std::chrono::milliseconds timeout_;
+};
+
+/// One GET on a fresh connection.
+http_response http_get(std::uint16_t port, const std::string& target);
+
+/// The time from `a` to `b` in ms.
+inline double ms_between(clock_type::time_point a, clock_type::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+} // namespace testing

@@ -1,0 +1,142 @@
+// HTTP/1.1 connection behaviour over real sockets: keep-alive, pipelining, HEAD, standard
+// headers, 404/405, HTTP/1.0, and bad input.
+#include "demo_routes.hpp"
+#include "fastactor.hpp"
+#include "support/http_client.hpp"
+#include "support/test_server.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace testing;
+using namespace std::chrono_literals;
+
+SCENARIO("several requests share one keep-alive connection", "[connection]") {
+  test_server srv{demo::routes()};
+  http_client c{srv.port()};
+  WHEN("three requests of different kinds follow each other") {
+    auto a = c.get("/hello");
+    auto b = c.get("/concurrent/basic");
+    auto d = c.get("/hello");
+    THEN("each gets its own complete response on the same connection") {
+      CHECK(a.body == "ok");
+      CHECK(b.complete);
+      CHECK(b.body.size() == 5 * std::string("Worker 0 response\n").size());
+      CHECK(d.body == "ok");
+      CHECK(srv.stats().requests_total == 3);
+      CHECK(srv.stats().live_connections == 1);
+    }
+  }
+}
+
+SCENARIO("pipelined requests are answered in order", "[connection]") {
+  test_server srv{demo::routes()};
+  http_client c{srv.port()};
+  GIVEN("a slow request followed at once by two fast ones") {
+    c.send("GET /parallel/execute HTTP/1.1\r\nHost: x\r\n\r\n"
+           "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+           "GET /stream?n=3&size=2 HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto first = c.read_response();
+    auto second = c.read_response();
+    auto third = c.read_response();
+    THEN("the responses come back in request order") {
+      CHECK(first.body == "Task 1 completed\nTask 2 completed\n");
+      CHECK(second.body == "ok");
+      CHECK(third.body == "aabbcc");
+    }
+  }
+}
+
+SCENARIO("responses carry Date and Server headers", "[connection]") {
+  test_server srv{demo::routes()};
+  auto r = http_get(srv.port(), "/hello");
+  CHECK(r.header("server") == "fastactor");
+  CHECK(r.header("date").size() == 29);  // "Sun, 06 Nov 1994 08:49:37 GMT"
+  CHECK(r.header("date").substr(25) == " GMT");
+}
+
+SCENARIO("HEAD answers with the GET headers and no body", "[connection]") {
+  test_server srv{demo::routes()};
+  http_client c{srv.port()};
+  c.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto head = c.read_response(true);
+  CHECK(head.status == 200);
+  CHECK(head.header("content-length") == "2");
+  AND_THEN("the connection is still usable: no stray body bytes precede the next response") {
+    auto next = c.get("/hello");
+    CHECK(next.status == 200);
+    CHECK(next.body == "ok");
+  }
+}
+
+SCENARIO("unknown paths get 404, wrong methods 405 with Allow", "[connection]") {
+  test_server srv{demo::routes()};
+  http_client c{srv.port()};
+  auto missing = c.get("/no/such/thing");
+  CHECK(missing.status == 404);
+  CHECK(nlohmann::json::parse(missing.body)["errors"][0]["message"] == "no route for /no/such/thing");
+  c.send("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto wrong = c.read_response();
+  CHECK(wrong.status == 405);
+  CHECK(wrong.header("allow") == "GET, HEAD");
+  AND_THEN("the connection survives both") {
+    CHECK(c.get("/hello").body == "ok");
+  }
+}
+
+SCENARIO("query parameters and paths are percent-decoded", "[connection]") {
+  fastactor::router r;
+  r.get("/echo/:word", [](fastactor::context& ctx) {
+    ctx.write(std::string{*ctx.req().path_param("word")} + "|"
+              + std::string{ctx.req().query_param("q").value_or("-")});
+  });
+  test_server srv{std::move(r)};
+  auto resp = http_get(srv.port(), "/echo/h%C3%A9llo?q=a%20b%26c");
+  CHECK(resp.status == 200);
+  CHECK(resp.body == "h\xC3\xA9llo|a b&c");
+}
+
+SCENARIO("HTTP/1.0 clients get a body they can read without chunking", "[connection]") {
+  test_server srv{demo::routes()};
+  GIVEN("a complete response") {
+    http_client c{srv.port()};
+    c.send("GET /hello HTTP/1.0\r\n\r\n");
+    auto r = c.read_response();
+    THEN("Content-Length, and the connection closes") {
+      CHECK(r.body == "ok");
+      CHECK(r.header("connection") == "close");
+      CHECK(c.closed_by_peer());
+    }
+  }
+  GIVEN("a streamed response") {
+    http_client c{srv.port()};
+    c.send("GET /stream?n=3&size=2 HTTP/1.0\r\n\r\n");
+    auto r = c.read_response();
+    THEN("no chunked coding: the body ends with the connection") {
+      CHECK_FALSE(r.chunked);
+      CHECK(r.body == "aabbcc");
+    }
+  }
+}
+
+SCENARIO("a malformed request gets 400 and the connection closes, others are unaffected",
+         "[connection][bad-input]") {
+  test_server srv{demo::routes()};
+  http_client bystander{srv.port()};
+  http_client c{srv.port()};
+  c.send("THIS IS NOT HTTP\r\n\r\n");
+  auto r = c.read_response();
+  CHECK(r.status == 400);
+  CHECK(r.body.find("malformed request") != std::string::npos);
+  CHECK(c.closed_by_peer());
+  CHECK(bystander.get("/hello").body == "ok");
+}
+
+SCENARIO("a request with a header block over the limit gets 431", "[connection][bad-input]") {
+  test_server srv{demo::routes()};
+  http_client c{srv.port()};
+  c.send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(10000, 'x') + "\r\n\r\n");
+  auto r = c.read_response();
+  CHECK(r.status == 431);
+  CHECK(http_get(srv.port(), "/hello").body == "ok");
+}

@@ -1,0 +1,57 @@
+// The JSON error report: the body of error responses and the value of the error trailer.
+#include "protocol/error_report.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace fastactor;
+using json = nlohmann::json;
+
+SCENARIO("an error report lists every error and the results that were not sent", "[errors]") {
+  GIVEN("two errors and one result") {
+    std::vector<worker_error> errors{{"task 2", "database down", 502}, {"task 3", "boom", 500}};
+    auto text = error_report_json(errors, {"Task 1 completed\n"});
+    auto doc = json::parse(text);
+    THEN("both errors appear in order with source, message and status") {
+      REQUIRE(doc["errors"].size() == 2);
+      CHECK(doc["errors"][0]["source"] == "task 2");
+      CHECK(doc["errors"][0]["message"] == "database down");
+      CHECK(doc["errors"][0]["status"] == 502);
+      CHECK(doc["errors"][1]["message"] == "boom");
+    }
+    THEN("the results are listed") {
+      CHECK(doc["results"] == json::array({"Task 1 completed\n"}));
+    }
+    THEN("the status is the first error's") {
+      CHECK(error_status(errors) == 502);
+    }
+  }
+  GIVEN("no results") {
+    auto doc = json::parse(error_report_json({{"handler", "x", 500}}));
+    THEN("there is no results member") {
+      CHECK_FALSE(doc.contains("results"));
+    }
+  }
+  GIVEN("no errors at all") {
+    THEN("the status is 500") {
+      CHECK(error_status({}) == 500);
+    }
+  }
+}
+
+SCENARIO("an error report is a valid header value whatever the messages hold", "[errors]") {
+  GIVEN("messages with newlines, control bytes and invalid UTF-8") {
+    std::vector<worker_error> errors{{"w", "line1\nline2\r\x01", 500}, {"w", "bad \xff utf8", 500}};
+    auto text = error_list_json(errors);
+    THEN("the text has no control characters") {
+      for (unsigned char c : text)
+        CHECK(c >= 0x20);
+    }
+    THEN("it parses back as a list of two errors") {
+      auto doc = json::parse(text);
+      REQUIRE(doc.is_array());
+      CHECK(doc.size() == 2);
+      CHECK(doc[0]["message"] == "line1\nline2\r\x01");
+    }
+  }
+}

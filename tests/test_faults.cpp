@@ -1,0 +1,169 @@
+// Faults injected on purpose: clients that vanish, handlers and workers that throw, requests
+// that outlive their deadline, producers that keep writing after their request ended.
+#include "actors/concurrent.hpp"
+#include "demo_routes.hpp"
+#include "support/http_client.hpp"
+#include "support/test_server.hpp"
+
+#include <caf/all.hpp>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+using namespace testing;
+using namespace std::chrono_literals;
+using fastactor::context;
+using fastactor::response_handle;
+
+SCENARIO("a client that disconnects mid-stream stops that request's workers", "[faults]") {
+  test_server srv{demo::routes()};
+  GIVEN("a slow stream that would run for 100 seconds") {
+    http_client c{srv.port()};
+    c.send_get("/stream?n=1000&size=10&interval_ms=100");
+    auto start = c.read_available(300ms);
+    REQUIRE(start.find("HTTP/1.1 200 OK") == 0);
+    REQUIRE(srv.stats().live_workers == 1);
+    WHEN("the client vanishes") {
+      c.close();
+      THEN("the worker is stopped and the stream ends, long before it would have finished") {
+        CHECK(srv.idle(5s));
+        CHECK(srv.stats().active_streams == 0);
+        CHECK(srv.stats().client_disconnects_total == 1);
+        CHECK(srv.server().wait_for([](auto& s) { return s.live_connections == 0; }, 5s));
+      }
+      AND_THEN("the server still serves others") {
+        CHECK(http_get(srv.port(), "/hello").body == "ok");
+      }
+    }
+  }
+  GIVEN("a request whose workers have sent nothing yet") {
+    http_client c{srv.port()};
+    c.send_get("/stream/concurrent");
+    REQUIRE(srv.server().wait_for([](auto& s) { return s.live_workers == 3; }, 5s));
+    c.close();
+    THEN("all its workers stop") {
+      CHECK(srv.idle(5s));
+    }
+  }
+}
+
+SCENARIO("a handler that throws gets a 500 and the server goes on", "[faults][errors]") {
+  fastactor::router r;
+  r.get("/throw", [](context&) { throw std::runtime_error("handler bug"); });
+  r.get("/hello", [](context& ctx) { ctx.write("ok"); });
+  test_server srv{std::move(r)};
+  http_client c{srv.port()};
+  auto bad = c.get("/throw");
+  CHECK(bad.status == 500);
+  CHECK(bad.body.find("threw: handler bug") != std::string::npos);
+  CHECK(c.get("/hello").body == "ok");  // same connection, still alive
+}
+
+SCENARIO("a worker that throws mid-stream is reported in the trailer", "[faults][errors]") {
+  fastactor::router r;
+  r.get("/bad-worker", [](context& ctx) {
+    ctx.spawn([](caf::event_based_actor* self, response_handle out) -> caf::behavior {
+      out.write(self, "partial\n");
+      self->send(self, 1);
+      return {[](int) -> int { throw std::runtime_error("worker bug"); }};
+    });
+  });
+  test_server srv{std::move(r)};
+  auto resp = http_get(srv.port(), "/bad-worker");
+  CHECK(resp.status == 200);
+  CHECK(resp.complete);
+  CHECK(resp.body == "partial\n");
+  CHECK(resp.trailers.at("fastactor-errors").find("threw: worker bug") != std::string::npos);
+  CHECK(srv.idle());
+}
+
+SCENARIO("a worker that exits with an error reason is reported", "[faults][errors]") {
+  fastactor::router r;
+  r.get("/quits", [](context& ctx) {
+    ctx.buffer_response();
+    ctx.spawn([](caf::event_based_actor* self, response_handle) {
+      self->quit(caf::make_error(caf::sec::invalid_argument));
+    });
+  });
+  test_server srv{std::move(r)};
+  auto resp = http_get(srv.port(), "/quits");
+  CHECK(resp.status == 500);
+  CHECK(resp.body.find("exited: ") != std::string::npos);
+  CHECK(resp.body.find("invalid_argument") != std::string::npos);
+}
+
+SCENARIO("the request deadline ends requests that take too long", "[faults][deadline]") {
+  auto cfg = test_server::default_config();
+  cfg.request_timeout_ms = 300;
+  fastactor::router r = demo::routes();
+  r.get("/never", [](context& ctx) {
+    ctx.spawn([](caf::event_based_actor*, response_handle) -> caf::behavior {
+      return {[](int) {}};
+    });
+  });
+  test_server srv{std::move(r), cfg};
+  WHEN("nothing was sent before the deadline") {
+    http_client c{srv.port()};
+    auto resp = c.get("/never");
+    THEN("the client gets 503 naming the deadline, and the worker is stopped") {
+      CHECK(resp.status == 503);
+      CHECK(resp.body.find("request deadline of 300 ms exceeded") != std::string::npos);
+      CHECK(srv.idle());
+      AND_THEN("the connection is still usable") {
+        CHECK(c.get("/hello").body == "ok");
+      }
+    }
+  }
+  WHEN("streaming had begun") {
+    http_client c{srv.port()};
+    auto resp = c.get("/stream?n=100&size=10&interval_ms=100");
+    THEN("the response is cut off without its last chunk, so the client can tell") {
+      CHECK(resp.status == 200);
+      CHECK_FALSE(resp.complete);
+      CHECK(resp.body.size() < 1000);
+      CHECK(c.closed_by_peer());
+      CHECK(srv.idle());
+    }
+  }
+}
+
+SCENARIO("a producer of a finished request never gets a byte into the next response",
+         "[faults][isolation]") {
+  std::atomic<bool> stop{false};
+  std::thread leaker;
+  fastactor::router r;
+  // The handler gives its response handle to a thread it does not register as a producer:
+  // the response completes at once, and the thread keeps writing into the ended request.
+  r.get("/leaky", [&](context& ctx) {
+    auto out = ctx.output();
+    leaker = std::thread([out, &stop] {
+      while (!stop) {
+        fastactor::concurrent_write(out, "LEAK");
+        std::this_thread::sleep_for(1ms);
+      }
+    });
+    ctx.write("first");
+  });
+  r.get("/slow", [](context& ctx) {
+    fastactor::parallel_execute(ctx, {[] {
+                                        std::this_thread::sleep_for(100ms);
+                                        return fastactor::task_result{"slow 1 "};
+                                      },
+                                      [] {
+                                        std::this_thread::sleep_for(200ms);
+                                        return fastactor::task_result{"slow 2"};
+                                      }});
+  });
+  test_server srv{std::move(r)};
+  http_client c{srv.port()};
+  auto first = c.get("/leaky");
+  auto second = c.get("/slow");
+  auto third = c.get("/slow");
+  stop = true;
+  leaker.join();
+  CHECK(first.body == "first");
+  CHECK(second.body == "slow 1 slow 2");
+  CHECK(third.body == "slow 1 slow 2");
+  CHECK(srv.stats().stale_messages_total > 0);
+}

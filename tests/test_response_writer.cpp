@@ -1,0 +1,425 @@
+// The response writer's state machine (open -> streaming -> finishing) and error policy,
+// driven directly: the socket side is a recording connection, so each test can hold a write
+// "in flight" as long as it likes and look at exactly what the writer wrote.
+#include "actors/context.hpp"
+#include "actors/response_writer.hpp"
+#include "server/options.hpp"
+
+#include <caf/all.hpp>
+#include <catch2/catch.hpp>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
+using namespace fastactor;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct recorded_write {
+  std::string bytes;
+  write_kind kind;
+};
+
+class recording_connection : public connection {
+public:
+  void write(std::vector<std::string> parts, write_kind kind) override {
+    std::string joined;
+    for (auto& p : parts)
+      joined += p;
+    std::lock_guard<std::mutex> guard{mtx_};
+    writes_.push_back({std::move(joined), kind});
+    if (auto_complete_)
+      caf::anon_send(writer_, write_done_atom::value, true);
+    cv_.notify_all();
+  }
+
+  void close() override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+  void attach(caf::actor writer, bool auto_complete) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    writer_ = std::move(writer);
+    auto_complete_ = auto_complete;
+  }
+
+  /// Completes the write in flight (for tests that hold writes).
+  void complete_write(bool ok = true) { caf::anon_send(writer_, write_done_atom::value, ok); }
+
+  /// Waits until `n` writes were made; returns them.
+  std::vector<recorded_write> wait_writes(std::size_t n, std::chrono::milliseconds t = 5s) {
+    std::unique_lock<std::mutex> guard{mtx_};
+    cv_.wait_for(guard, t, [&] { return writes_.size() >= n; });
+    return writes_;
+  }
+
+  bool wait_closed(std::chrono::milliseconds t = 5s) {
+    std::unique_lock<std::mutex> guard{mtx_};
+    return cv_.wait_for(guard, t, [&] { return closed_; });
+  }
+
+  std::size_t write_count() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return writes_.size();
+  }
+
+private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::vector<recorded_write> writes_;
+  caf::actor writer_;
+  bool auto_complete_ = true;
+  bool closed_ = false;
+};
+
+/// An actor system, a runtime and one writer on a recording connection.
+struct writer_fixture {
+  explicit writer_fixture(bool auto_complete = true, response_limits limits = {})
+    : sys(cfg), rt(std::make_shared<runtime>(limits, 2, "fastactor")),
+      conn(std::make_shared<recording_connection>()) {
+    writer = spawn_response_writer(sys, conn, rt);
+    conn->attach(writer, auto_complete);
+  }
+
+  ~writer_fixture() {
+    caf::anon_send(writer, shutdown_atom::value);
+    rt->pool.stop();
+  }
+
+  void request(handler fn, std::string method = "GET", unsigned version = 11) {
+    auto in = std::make_shared<routed_request>();
+    in->req.method = std::move(method);
+    in->req.target = in->req.path = "/test";
+    in->req.version = version;
+    in->req.keep_alive = version == 11;
+    in->fn = std::make_shared<const handler>(std::move(fn));
+    caf::anon_send(writer, request_atom::value, std::shared_ptr<const routed_request>{in});
+  }
+
+  template <class Pred>
+  bool eventually(Pred pred, std::chrono::milliseconds t = 5s) {
+    auto until = std::chrono::steady_clock::now() + t;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > until)
+        return false;
+      std::this_thread::sleep_for(2ms);
+    }
+    return true;
+  }
+
+  system_config cfg;
+  caf::actor_system sys;
+  std::shared_ptr<runtime> rt;
+  std::shared_ptr<recording_connection> conn;
+  caf::actor writer;
+};
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// A worker that stays until the request ends.
+caf::behavior lingering_worker(caf::event_based_actor*, response_handle) {
+  return {[](int) {}};
+}
+
+/// A blocking task that runs until the test lets it go.
+std::function<void(task_context&)> gate(std::shared_future<void> open) {
+  return [open](task_context&) { open.wait(); };
+}
+
+} // namespace
+
+SCENARIO("a response complete before its first byte goes out with Content-Length",
+         "[writer]") {
+  writer_fixture f;
+  WHEN("a handler writes twice and returns") {
+    f.request([](context& ctx) {
+      ctx.write("hello ");
+      ctx.write("world");
+    });
+    auto writes = f.conn->wait_writes(1);
+    THEN("one write carries head and body, and the connection stays open") {
+      REQUIRE(writes.size() == 1);
+      CHECK(writes[0].kind == write_kind::last_keep_alive);
+      CHECK(contains(writes[0].bytes, "HTTP/1.1 200 OK\r\n"));
+      CHECK(contains(writes[0].bytes, "Content-Length: 11\r\n"));
+      CHECK(contains(writes[0].bytes, "\r\nDate: "));
+      CHECK(contains(writes[0].bytes, "\r\nServer: fastactor\r\n"));
+      CHECK_FALSE(contains(writes[0].bytes, "chunked"));
+      CHECK(ends_with(writes[0].bytes, "\r\n\r\nhello world"));
+    }
+  }
+  WHEN("the request is HEAD") {
+    f.request([](context& ctx) { ctx.write("12345"); }, "HEAD");
+    auto writes = f.conn->wait_writes(1);
+    THEN("the head announces the body's length but no body follows") {
+      REQUIRE(writes.size() == 1);
+      CHECK(contains(writes[0].bytes, "Content-Length: 5\r\n"));
+      CHECK(ends_with(writes[0].bytes, "\r\n\r\n"));
+    }
+  }
+}
+
+SCENARIO("output of running producers is streamed with chunked transfer coding", "[writer]") {
+  writer_fixture f{false};
+  std::promise<void> release;
+  std::shared_future<void> opened = release.get_future().share();
+  response_handle out;
+  std::promise<response_handle> got_handle;
+  f.request([&](context& ctx) {
+    got_handle.set_value(ctx.output());
+    ctx.go(gate(opened));
+  });
+  out = got_handle.get_future().get();
+
+  WHEN("a producer writes while no write is in flight") {
+    out.write("first");
+    auto writes = f.conn->wait_writes(1);
+    THEN("the head goes out with the chunk, chunked, with the error trailer announced") {
+      REQUIRE(writes.size() == 1);
+      CHECK(writes[0].kind == write_kind::more);
+      CHECK(contains(writes[0].bytes, "Transfer-Encoding: chunked\r\n"));
+      CHECK(contains(writes[0].bytes, "Trailer: Fastactor-Errors\r\n"));
+      CHECK(ends_with(writes[0].bytes, "\r\n\r\n5\r\nfirst\r\n"));
+    }
+    AND_WHEN("three chunks arrive while that write is in flight") {
+      out.write("a");
+      out.write("bb");
+      out.write("ccc");
+      f.conn->complete_write();
+      auto more = f.conn->wait_writes(2);
+      THEN("they go out together in the next write, as one chunk") {
+        REQUIRE(more.size() == 2);
+        CHECK(more[1].bytes == "6\r\nabbccc\r\n");
+      }
+      AND_WHEN("the last producer finishes") {
+        f.conn->complete_write();
+        release.set_value();
+        auto all = f.conn->wait_writes(3);
+        THEN("the last chunk and an empty error trailer end the response") {
+          REQUIRE(all.size() == 3);
+          CHECK(all[2].bytes == "0\r\nFastactor-Errors: []\r\n\r\n");
+          CHECK(all[2].kind == write_kind::last_keep_alive);
+        }
+      }
+    }
+  }
+  if (f.conn->write_count() < 3) {  // let the gate go in the branches that did not
+    try {
+      release.set_value();
+    } catch (const std::future_error&) {
+    }
+  }
+}
+
+SCENARIO("errors before the first byte become one error response", "[writer][errors]") {
+  writer_fixture f;
+  WHEN("a buffered response has output and two errors") {
+    f.request([](context& ctx) {
+      ctx.buffer_response();
+      ctx.write("partial result");
+      ctx.fail("upstream unavailable", 502);
+      ctx.fail("second problem");
+    });
+    auto writes = f.conn->wait_writes(1);
+    THEN("the status is the first error's and the JSON lists every error and the result") {
+      REQUIRE(writes.size() == 1);
+      auto& w = writes[0].bytes;
+      CHECK(contains(w, "HTTP/1.1 502 Bad Gateway\r\n"));
+      CHECK(contains(w, "Content-Type: application/json\r\n"));
+      CHECK(contains(w, "upstream unavailable"));
+      CHECK(contains(w, "second problem"));
+      CHECK(contains(w, "\"results\":[\"partial result\"]"));
+    }
+  }
+  WHEN("the handler fails and then starts a producer that streams") {
+    f.request([](context& ctx) {
+      ctx.fail("bad precondition", 409);
+      ctx.spawn([](caf::event_based_actor* self, response_handle out) {
+        out.write(self, "produced anyway");
+      });
+    });
+    auto writes = f.conn->wait_writes(1);
+    THEN("nothing is streamed: one error report with the producer's output as a result") {
+      REQUIRE(writes.size() == 1);
+      CHECK(contains(writes[0].bytes, "HTTP/1.1 409 Conflict\r\n"));
+      CHECK_FALSE(contains(writes[0].bytes, "chunked"));
+      CHECK(contains(writes[0].bytes, "\"results\":[\"produced anyway\"]"));
+    }
+  }
+  WHEN("the handler throws") {
+    f.request([](context&) { throw std::runtime_error("handler exploded"); });
+    auto writes = f.conn->wait_writes(1);
+    THEN("the exception is reported as a 500 entry of source 'handler'") {
+      REQUIRE(writes.size() == 1);
+      CHECK(contains(writes[0].bytes, "HTTP/1.1 500 Internal Server Error\r\n"));
+      CHECK(contains(writes[0].bytes, "\"message\":\"threw: handler exploded\""));
+      CHECK(contains(writes[0].bytes, "\"source\":\"handler\""));
+    }
+  }
+  WHEN("a worker throws before anything was sent") {
+    f.request([](context& ctx) {
+      ctx.buffer_response();
+      ctx.spawn([](caf::event_based_actor*, response_handle) -> caf::behavior {
+        throw std::logic_error("worker exploded");
+      });
+    });
+    auto writes = f.conn->wait_writes(1);
+    THEN("the exception's text reaches the error report") {
+      REQUIRE(writes.size() == 1);
+      CHECK(contains(writes[0].bytes, "threw: worker exploded"));
+    }
+  }
+}
+
+SCENARIO("errors after streaming began go into the trailer", "[writer][errors]") {
+  writer_fixture f;
+  f.request([](context& ctx) {
+    ctx.spawn([](caf::event_based_actor* self, response_handle out) {
+      out.write(self, "some output");
+      out.fail(self, "late failure", 500, "my worker");
+    });
+  });
+  auto writes = f.conn->wait_writes(2);
+  THEN("the body was sent and the trailer names the error") {
+    REQUIRE(writes.size() == 2);
+    CHECK(contains(writes[0].bytes, "some output"));
+    CHECK(contains(writes[1].bytes, "Fastactor-Errors: [{"));
+    CHECK(contains(writes[1].bytes, "late failure"));
+    CHECK(contains(writes[1].bytes, "my worker"));
+    CHECK(writes[1].kind == write_kind::last_keep_alive);
+  }
+}
+
+SCENARIO("the request deadline ends the request and stops its workers", "[writer][deadline]") {
+  response_limits limits;
+  limits.request_timeout = 150ms;
+  writer_fixture f{true, limits};
+  GIVEN("a worker that never finishes and nothing sent yet") {
+    f.request([](context& ctx) { ctx.spawn(lingering_worker); });
+    auto writes = f.conn->wait_writes(1);
+    THEN("the client gets a 503 error report naming the deadline") {
+      REQUIRE(writes.size() == 1);
+      CHECK(contains(writes[0].bytes, "HTTP/1.1 503 Service Unavailable\r\n"));
+      CHECK(contains(writes[0].bytes, "request deadline of 150 ms exceeded"));
+    }
+    THEN("the worker is stopped") {
+      CHECK(f.eventually([&] { return f.rt->stats.live_workers == 0; }));
+      CHECK(f.rt->stats.deadlines_total == 1);
+    }
+  }
+  GIVEN("a worker that never finishes after streaming began") {
+    f.request([](context& ctx) {
+      ctx.spawn([](caf::event_based_actor* self, response_handle out) -> caf::behavior {
+        out.write(self, "started");
+        return {[](int) {}};
+      });
+    });
+    THEN("the connection is cut without the last chunk") {
+      REQUIRE(f.conn->wait_closed());
+      auto writes = f.conn->wait_writes(1);
+      for (auto& w : writes)
+        CHECK_FALSE(contains(w.bytes, "0\r\n\r\n"));
+      CHECK(f.eventually([&] { return f.rt->stats.live_workers == 0; }));
+    }
+  }
+}
+
+SCENARIO("a late message of a finished request never reaches the next response",
+         "[writer][isolation]") {
+  writer_fixture f;
+  std::promise<response_handle> first_handle;
+  f.request([&](context& ctx) {
+    first_handle.set_value(ctx.output());
+    ctx.write("first");
+  });
+  f.conn->wait_writes(1);
+  auto stale = first_handle.get_future().get();
+
+  WHEN("a producer of the first request writes while the second is open") {
+    std::promise<void> release;
+    std::shared_future<void> opened = release.get_future().share();
+    std::promise<response_handle> second_handle;
+    f.request([&](context& ctx) {
+      second_handle.set_value(ctx.output());
+      ctx.buffer_response();
+      ctx.go(gate(opened));
+    });
+    auto current = second_handle.get_future().get();
+    stale.write("LEAKED");
+    stale.fail("LEAKED ERROR");
+    current.write("second");
+    release.set_value();
+    auto writes = f.conn->wait_writes(2);
+    THEN("the second response holds only its own output, and the stale messages are counted") {
+      REQUIRE(writes.size() == 2);
+      CHECK(ends_with(writes[1].bytes, "\r\n\r\nsecond"));
+      CHECK_FALSE(contains(writes[1].bytes, "LEAKED"));
+      CHECK(f.rt->stats.stale_messages_total >= 2);
+      CHECK(current.id() != stale.id());
+    }
+  }
+}
+
+SCENARIO("a client that leaves ends the request and its workers", "[writer][faults]") {
+  writer_fixture f;
+  f.request([](context& ctx) {
+    for (int i = 0; i < 3; ++i)
+      ctx.spawn(lingering_worker);
+  });
+  REQUIRE(f.eventually([&] { return f.rt->stats.live_workers == 3; }));
+  WHEN("the connection reports the peer gone") {
+    caf::anon_send(f.writer, closed_atom::value);
+    THEN("every worker stops, the stream ends and the writer closes its connection") {
+      CHECK(f.eventually([&] { return f.rt->stats.live_workers == 0; }));
+      CHECK(f.eventually([&] { return f.rt->stats.active_streams == 0; }));
+      CHECK(f.conn->wait_closed());
+      CHECK(f.rt->stats.client_disconnects_total == 1);
+    }
+  }
+}
+
+SCENARIO("flow-controlled writes are acknowledged only below the high-water mark",
+         "[writer][flow]") {
+  response_limits limits;
+  limits.stream_buffer = 1000;
+  writer_fixture f{false, limits};
+  std::promise<response_handle> got;
+  std::promise<void> release;
+  std::shared_future<void> opened = release.get_future().share();
+  f.request([&](context& ctx) {
+    got.set_value(ctx.output());
+    ctx.go(gate(opened));
+  });
+  auto out = got.get_future().get();
+  caf::scoped_actor self{f.sys};
+  auto acked_within = [&](std::string bytes, std::chrono::milliseconds t) {
+    bool acked = false;
+    self->request(out.writer(), t, write_atom::value, out.id(), std::move(bytes))
+      .receive([&](ack_atom) { acked = true; }, [&](caf::error&) { acked = false; });
+    return acked;
+  };
+  WHEN("the first write goes out and the queue fills behind it") {
+    CHECK(acked_within(std::string(600, 'a'), 2s));   // taken into the first write at once
+    CHECK(acked_within(std::string(600, 'b'), 2s));   // queued: 600 < 1000
+    THEN("a write that takes the queue past the mark waits for the socket") {
+      CHECK_FALSE(acked_within(std::string(600, 'c'), 200ms));
+      AND_WHEN("the write in flight completes") {
+        f.conn->complete_write();
+        THEN("the queue drains into the next write and new writes are acknowledged again") {
+          CHECK(acked_within(std::string(10, 'd'), 2s));
+        }
+      }
+    }
+  }
+  release.set_value();
+}

@@ -1,0 +1,189 @@
+// The seed's three operations — concurrent_write, with_concurrent_response, parallel_execute —
+// and worker actors, through a real server.
+#include "actors/concurrent.hpp"
+#include "support/http_client.hpp"
+#include "support/test_server.hpp"
+
+#include <caf/all.hpp>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <thread>
+
+using namespace testing;
+using namespace std::chrono_literals;
+using fastactor::context;
+using fastactor::response_handle;
+using fastactor::task_result;
+
+SCENARIO("concurrent_write from many threads at once loses and tears nothing", "[seed]") {
+  fastactor::router r;
+  r.get("/many", [](context& ctx) {
+    for (int t = 0; t < 8; ++t)
+      ctx.go([t](fastactor::task_context& task) {
+        for (int i = 0; i < 200; ++i)
+          fastactor::concurrent_write(task.output(), "thread " + std::to_string(t) + " line "
+                                                       + std::to_string(i) + "\n");
+      });
+  });
+  test_server srv{std::move(r)};
+  auto resp = http_get(srv.port(), "/many");
+  REQUIRE(resp.complete);
+  std::map<int, int> next_of_thread;  // one thread's lines arrive in its order
+  std::size_t start = 0, count = 0;
+  for (auto nl = resp.body.find('\n'); nl != std::string::npos; nl = resp.body.find('\n', start)) {
+    int t = -1, i = -1;
+    REQUIRE(std::sscanf(resp.body.c_str() + start, "thread %d line %d", &t, &i) == 2);
+    CHECK(i == next_of_thread[t]++);
+    start = nl + 1;
+    ++count;
+  }
+  CHECK(count == 8 * 200);
+}
+
+SCENARIO("with_concurrent_response collects what its scope's workers write and throw",
+         "[seed]") {
+  fastactor::router r;
+  r.get("/scope", [](context& ctx) {
+    ctx.buffer_response();
+    fastactor::with_concurrent_response(ctx, [](fastactor::concurrent_response& cr) {
+      cr.spawn([](caf::event_based_actor* self, response_handle out) {
+        fastactor::concurrent_write(self, out, "from worker\n");
+      });
+      cr.go([](fastactor::task_context& t) { t.write("from task\n"); });
+      cr.ctx().go([](fastactor::task_context& t) { t.fail("lookup failed", 404); }, "lookup");
+      throw std::runtime_error("scope body failed after starting its workers");
+    });
+  });
+  r.get("/scope-ok", [](context& ctx) {
+    fastactor::with_concurrent_response(ctx, [](fastactor::concurrent_response& cr) {
+      cr.write("direct\n");
+      cr.go([](fastactor::task_context& t) {
+        std::this_thread::sleep_for(50ms);
+        t.write("later\n");
+      });
+    });
+  });
+  test_server srv{std::move(r)};
+  WHEN("the scope body throws") {
+    auto resp = http_get(srv.port(), "/scope");
+    auto doc = nlohmann::json::parse(resp.body);
+    THEN("the exception is an error entry and the workers' output is still reported") {
+      CHECK(resp.status == 500);
+      REQUIRE(doc["errors"].size() == 2);
+      CHECK(doc["errors"][0]["source"] == "with_concurrent_response");
+      CHECK(doc["errors"][1]["source"] == "lookup");  // a task's own failure names its source
+      CHECK(doc["results"].size() == 2);
+    }
+  }
+  WHEN("the scope succeeds") {
+    auto resp = http_get(srv.port(), "/scope-ok");
+    THEN("the response ends only after the scope's task is done") {
+      CHECK(resp.status == 200);
+      CHECK(resp.body == "direct\nlater\n");
+    }
+  }
+}
+
+SCENARIO("parallel_execute writes in completion order or, on request, in task order",
+         "[seed]") {
+  auto tasks = [] {
+    std::vector<fastactor::task> list;
+    for (int i = 1; i <= 3; ++i)
+      list.push_back([i] {
+        std::this_thread::sleep_for(std::chrono::milliseconds((3 - i) * 80));
+        return task_result{std::to_string(i)};
+      });
+    return list;
+  };
+  fastactor::router r;
+  r.get("/completion", [&](context& ctx) { fastactor::parallel_execute(ctx, tasks()); });
+  r.get("/ordered", [&](context& ctx) {
+    fastactor::parallel_execute(ctx, tasks(), {fastactor::result_order::task});
+  });
+  test_server srv{std::move(r)};
+  CHECK(http_get(srv.port(), "/completion").body == "321");
+  CHECK(http_get(srv.port(), "/ordered").body == "123");
+}
+
+SCENARIO("parallel_execute reports every failed task and keeps the successful results",
+         "[seed][errors]") {
+  fastactor::router r;
+  r.get("/mixed", [](context& ctx) {
+    fastactor::parallel_execute(ctx, {
+      [] { return task_result{"a"}; },
+      [] { return task_result::failure("no luck", 502); },
+      []() -> task_result { throw std::runtime_error("kaput"); },
+    }, {fastactor::result_order::task});
+  });
+  test_server srv{std::move(r)};
+  auto resp = http_get(srv.port(), "/mixed");
+  THEN("streamed: the result is the body and both errors are in the trailer") {
+    CHECK(resp.body == "a");
+    auto errors = nlohmann::json::parse(resp.trailers.at("fastactor-errors"));
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0]["source"] == "task 2");
+    CHECK(errors[0]["status"] == 502);
+    CHECK(errors[1]["message"] == "threw: kaput");
+  }
+}
+
+SCENARIO("blocking tasks run in the pool, never on the actor scheduler", "[seed][pool]") {
+  auto cfg = test_server::default_config();
+  cfg.actor_threads = 1;
+  cfg.blocking_threads = 4;
+  fastactor::router r;
+  r.get("/block", [](context& ctx) {
+    std::vector<fastactor::task> sleepers(4, [] {
+      std::this_thread::sleep_for(600ms);
+      return task_result{"z"};
+    });
+    fastactor::parallel_execute(ctx, std::move(sleepers));
+  });
+  r.get("/hello", [](context& ctx) { ctx.write("ok"); });
+  test_server srv{std::move(r), cfg};
+  http_client blocker{srv.port()};
+  blocker.send_get("/block");
+  REQUIRE(srv.server().wait_for([](auto& s) { return s.running_tasks == 4; }, 5s));
+  WHEN("all pool threads sleep and the only scheduler thread is free") {
+    auto start = clock_type::now();
+    auto hello = http_get(srv.port(), "/hello");
+    THEN("another request is answered before the sleepers wake") {
+      CHECK(hello.body == "ok");
+      CHECK(ms_between(start, clock_type::now()) < 400);
+    }
+  }
+  CHECK(blocker.read_response().body == "zzzz");
+}
+
+namespace {
+
+struct counter_state {
+  int n = 0;
+};
+
+caf::behavior counting_worker(caf::stateful_actor<counter_state>* self, response_handle out,
+                              int upto) {
+  self->send(self, caf::atom("count"));
+  return {
+    [=](caf::atom_value) {
+      out.write(self, std::to_string(++self->state.n));
+      if (self->state.n == upto)
+        return self->quit();
+      self->send(self, caf::atom("count"));
+    },
+  };
+}
+
+} // namespace
+
+SCENARIO("a stateful actor can be a worker, with arguments of its own", "[seed][workers]") {
+  fastactor::router r;
+  r.get("/count/:n", [](context& ctx) {
+    ctx.spawn(counting_worker, std::stoi(std::string{*ctx.req().path_param("n")}));
+  });
+  test_server srv{std::move(r)};
+  CHECK(http_get(srv.port(), "/count/5").body == "12345");
+  CHECK(srv.idle());
+}
