@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: all deps build demo test clean
+.PHONY: all deps build demo test test-asan clean
 
 all: build
 
@@ -24,5 +24,14 @@ demo: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300
 
+# The whole suite under AddressSanitizer + UBSan (+ LeakSanitizer), built with clang 14.
+test-asan:
+	@scripts/install-deps.sh clang libclang-rt-14-dev
+	CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug \
+	  -DFASTACTOR_SANITIZE=address,undefined
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure --timeout 300
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan

@@ -89,16 +89,20 @@ http_response http_client::get(const std::string& target, const std::string& ext
   return read_response();
 }
 
-bool http_client::fill() {
+int http_client::recv_some(int wait_ms) {
   pollfd p{fd_, POLLIN, 0};
-  if (::poll(&p, 1, static_cast<int>(timeout_.count())) <= 0)
-    return false;
+  if (::poll(&p, 1, wait_ms) <= 0)
+    return 0;
   char buf[65536];
   auto n = ::recv(fd_, buf, sizeof(buf), 0);
   if (n <= 0)
-    return false;
+    return -1;
   buffer_.append(buf, static_cast<std::size_t>(n));
-  return true;
+  return static_cast<int>(n);
+}
+
+bool http_client::fill() {
+  return recv_some(static_cast<int>(timeout_.count())) > 0;
 }
 
 std::optional<std::string> http_client::read_line() {
@@ -190,32 +194,16 @@ http_response http_client::read_response(bool head) {
 }
 
 bool http_client::closed_by_peer(std::chrono::milliseconds wait) {
-  auto until = clock_type::now() + wait;
-  while (clock_type::now() < until) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0)
-      continue;
-    char buf[4096];
-    auto n = ::recv(fd_, buf, sizeof(buf), 0);
-    if (n <= 0)
+  for (auto until = clock_type::now() + wait; clock_type::now() < until;)
+    if (recv_some(50) < 0)
       return true;
-    buffer_.append(buf, static_cast<std::size_t>(n));
-  }
   return false;
 }
 
 std::string http_client::read_available(std::chrono::milliseconds wait) {
-  auto until = clock_type::now() + wait;
-  while (clock_type::now() < until) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, 20) <= 0)
-      continue;
-    char buf[4096];
-    auto n = ::recv(fd_, buf, sizeof(buf), 0);
-    if (n <= 0)
+  for (auto until = clock_type::now() + wait; clock_type::now() < until;)
+    if (recv_some(20) < 0)
       break;
-    buffer_.append(buf, static_cast<std::size_t>(n));
-  }
   std::string out;
   out.swap(buffer_);
   return out;
