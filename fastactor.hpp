@@ -7,6 +7,8 @@
 #include "actors/response_handle.hpp"
 #include "actors/task_context.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/ndjson.hpp"
+#include "protocol/sse.hpp"
 #include "server/options.hpp"
 #include "server/router.hpp"
 #include "server/server.hpp"

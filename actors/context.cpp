@@ -57,6 +57,25 @@ void context::set_header(std::string name, std::string value) {
   scope_.headers.emplace_back(std::move(name), std::move(value));
 }
 
+void context::begin_sse() {
+  scope_.format = stream_format::sse;
+  set_content_type("text/event-stream");
+  set_header("Cache-Control", "no-cache");
+  set_header("X-Accel-Buffering", "no");  // nginx and friends: do not hold events back
+  scope_.last_event_id = last_event_id().value_or(0);
+}
+
+void context::begin_ndjson() {
+  scope_.format = stream_format::ndjson;
+  set_content_type("application/x-ndjson");
+  set_header("X-Accel-Buffering", "no");
+}
+
+std::optional<std::uint64_t> context::last_event_id() const {
+  auto header = req().header("Last-Event-ID");
+  return header ? parse_event_id(*header) : std::nullopt;
+}
+
 void context::fail(worker_error e) {
   rt_.stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
   scope_.errors.push_back(std::move(e));

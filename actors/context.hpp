@@ -64,10 +64,23 @@ public:
   /// or, if anything failed, as one error report listing every error and every result.
   void buffer_response() { scope_.mode = response_mode::buffer; }
 
+  /// Makes this response a Server-Sent Events stream (text/event-stream, no caching, no proxy
+  /// buffering). The head goes out as soon as the handler returns; events are numbered from
+  /// the client's Last-Event-ID + 1, so a reconnecting browser resumes where it stopped;
+  /// producers' errors arrive as `event: error` (JSON data); idle streams get `: ping`.
+  void begin_sse();
+  /// Makes this response an NDJSON stream (application/x-ndjson): one JSON value per line
+  /// (protocol/ndjson.hpp); producers' errors arrive as `{"error":{...}}` lines.
+  void begin_ndjson();
+  /// The numeric Last-Event-ID the client sent (a reconnecting EventSource), if any.
+  std::optional<std::uint64_t> last_event_id() const;
+
   // -- output -------------------------------------------------------------------------------
 
   /// Appends bytes to the response. Safe only inside the handler; producers use `output()`.
   void write(std::string bytes) { scope_.append(std::move(bytes)); }
+  /// Appends a Server-Sent Event (see begin_sse); without an id the writer numbers it.
+  void write_event(sse_event ev) { scope_.append_event(std::move(ev)); }
   /// Records an error; the response goes on. An error recorded before the first byte went
   /// out makes the response an error report (sent once every producer is done, with the first
   /// error's status); after that, errors go into the `Fastactor-Errors` trailer.

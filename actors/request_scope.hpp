@@ -6,6 +6,7 @@
 #include "actors/handler.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/request.hpp"
+#include "protocol/sse.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
@@ -32,6 +33,13 @@ enum class response_mode {
   buffer,  ///< all at once when the response is complete: Content-Length, or a full error report
 };
 
+/// What the body is, for the in-band parts the writer adds (error events, heartbeats).
+enum class stream_format {
+  plain,   ///< bytes as written
+  sse,     ///< text/event-stream: errors become `event: error`, idle streams get `: ping`
+  ndjson,  ///< application/x-ndjson: errors become `{"error":{...}}` lines
+};
+
 /// Set once the request has ended. Blocking tasks check it; their late results are dropped.
 using cancel_flag = std::shared_ptr<std::atomic<bool>>;
 
@@ -50,9 +58,12 @@ struct request_scope {
   name_value_list headers;
   response_mode mode = response_mode::stream;
   response_phase phase = response_phase::open;
+  stream_format format = stream_format::plain;
+  std::uint64_t last_event_id = 0;  ///< SSE: the id of the last numbered event
 
   // Producers: the response is complete when all of them are done.
   bool handler_returned = false;
+  std::size_t handler_errors = 0;   ///< errors recorded while the handler ran
   std::size_t running_tasks = 0;    ///< producers that are not actors (blocking tasks)
   std::vector<caf::actor> workers;  ///< worker actors, monitored and linked by the writer
 
@@ -64,12 +75,22 @@ struct request_scope {
 
   cancel_flag cancelled;
   bool deadline_armed = false;
+  std::chrono::steady_clock::time_point last_output = started;  ///< of the last write
 
   bool complete() const { return handler_returned && running_tasks == 0 && workers.empty(); }
 
   void append(std::string bytes) {
     queued_bytes += bytes.size();
     queue.push_back(std::move(bytes));
+  }
+
+  /// Appends an SSE event, numbering it (strictly increasing) if it has no id.
+  void append_event(sse_event ev) {
+    if (ev.id.empty() && !ev.data.empty())
+      ev.id = std::to_string(++last_event_id);
+    else if (auto n = parse_event_id(ev.id); n && *n > last_event_id)
+      last_event_id = *n;
+    append(encode_sse(ev));
   }
 
   /// Forgets `who` as a worker; false if it was not one of this scope's.

@@ -7,6 +7,7 @@
 // message to the writer, whose mailbox serializes all producers.
 
 #include "protocol/messages.hpp"
+#include "protocol/sse.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/duration.hpp>
@@ -41,7 +42,23 @@ public:
                    worker_error{std::move(source), std::move(message), status});
   }
 
+  /// Sends a Server-Sent Event (the response must be an SSE stream: context::begin_sse).
+  void send_event(sse_event ev) const {
+    caf::anon_send(writer_, event_atom::value, id_, std::move(ev));
+  }
+
   // -- from inside an actor (messages carry the sender) -----------------------------------
+
+  template <class Self>
+  void send_event(Self* self, sse_event ev) const {
+    self->send(writer_, event_atom::value, id_, std::move(ev));
+  }
+
+  /// A Server-Sent Event with flow control, as write_acked.
+  template <class Self>
+  auto send_event_acked(Self* self, sse_event ev) const {
+    return self->request(writer_, caf::infinite, event_atom::value, id_, std::move(ev));
+  }
 
   template <class Self>
   void write(Self* self, std::string bytes) const {

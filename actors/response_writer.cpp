@@ -6,6 +6,8 @@
 #include "protocol/chunked.hpp"
 #include "protocol/error_report.hpp"
 #include "protocol/http_date.hpp"
+#include "protocol/ndjson.hpp"
+#include "protocol/sse.hpp"
 #include "protocol/status.hpp"
 
 #include <caf/all.hpp>
@@ -17,6 +19,7 @@ namespace fastactor {
 namespace {
 
 using deadline_atom = caf::atom_constant<caf::atom("fa_dline")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("fa_beat")>;
 
 struct writer_state {
   std::shared_ptr<connection> conn;
@@ -101,6 +104,8 @@ void start_write(writer_actor* self, std::vector<std::string> parts, write_kind 
   auto& st = self->state;
   st.write_in_flight = true;
   st.last_kind = kind;
+  if (st.scope)
+    st.scope->last_output = std::chrono::steady_clock::now();
   st.rt->stats.stream_bytes_total.fetch_add(body_bytes, std::memory_order_relaxed);
   st.conn->write(std::move(parts), kind);
 }
@@ -167,6 +172,12 @@ void send_whole(writer_actor* self) {
   start_write(self, std::move(parts), final_kind(keep), body_bytes);
 }
 
+void arm_heartbeat(writer_actor* self) {
+  auto interval = self->state.rt->limits.sse_heartbeat;
+  if (interval.count() > 0)
+    self->delayed_send(self, interval, heartbeat_atom::value, self->state.scope->id);
+}
+
 /// First bytes of a response whose producers still run: head plus what is queued.
 void start_streaming(writer_actor* self) {
   auto& st = self->state;
@@ -179,6 +190,8 @@ void start_streaming(writer_actor* self) {
   auto bytes = take_queue(sc, parts, !http10);
   sc.phase = response_phase::streaming;
   start_write(self, std::move(parts), write_kind::more, bytes);
+  if (sc.format == stream_format::sse)
+    arm_heartbeat(self);
 }
 
 /// Every producer is done: the queued rest, the last chunk and the error trailer.
@@ -206,6 +219,12 @@ void arm_deadline(writer_actor* self) {
   self->delayed_send(self, left, deadline_atom::value, sc.id);
 }
 
+/// An error before the first byte makes the response an error report. In an event stream
+/// (SSE, NDJSON) only the handler's own errors do: producers' errors travel in-band.
+bool must_report_errors(const request_scope& sc) {
+  return sc.format == stream_format::plain ? !sc.errors.empty() : sc.handler_errors > 0;
+}
+
 /// Moves the response forward after anything changed. The one place that decides what to
 /// send next.
 void progress(writer_actor* self) {
@@ -218,9 +237,11 @@ void progress(writer_actor* self) {
       if (sc.complete())
         return send_whole(self);
       arm_deadline(self);
-      if (!sc.errors.empty())  // an error before the first byte: the answer is an error report
+      if (must_report_errors(sc))
         sc.mode = response_mode::buffer;
-      if (sc.mode == response_mode::stream && sc.handler_returned && sc.queued_bytes > 0)
+      // Event streams open at once, so that a browser sees the connection before any event.
+      if (sc.mode == response_mode::stream && sc.handler_returned
+          && (sc.queued_bytes > 0 || sc.format != stream_format::plain))
         return start_streaming(self);
       return;
     case response_phase::streaming:
@@ -284,6 +305,16 @@ void fail_fatally(writer_actor* self, worker_error err) {
 
 // -- message handlers -------------------------------------------------------------------------
 
+/// Records a producer's error; event streams also carry it in-band.
+void record_error(writer_actor* self, request_scope& sc, worker_error err) {
+  self->state.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
+  if (sc.format == stream_format::sse)
+    sc.append_event(sse_event{"error", error_object_json(err), {}, -1});
+  else if (sc.format == stream_format::ndjson)
+    sc.append(ndjson_error_line(err));
+  sc.errors.push_back(std::move(err));
+}
+
 /// The scope a message tagged `id` may still change, or null (the message is stale).
 request_scope* live_scope(writer_actor* self, stream_id id) {
   auto& st = self->state;
@@ -305,6 +336,7 @@ void run_handler(writer_actor* self) {
     ctx.fail(worker_error{"handler", "threw: " + detail::what(std::current_exception()), 500});
   }
   sc.handler_returned = true;
+  sc.handler_errors = sc.errors.size();
 }
 
 void on_request(writer_actor* self, std::shared_ptr<const routed_request>& in) {
@@ -336,42 +368,64 @@ void on_write_done(writer_actor* self, bool ok) {
   progress(self);
 }
 
-void on_chunk(writer_actor* self, stream_id id, std::string& bytes) {
-  auto* sc = live_scope(self, id);
-  if (!sc)
-    return;
-  sc->append(std::move(bytes));
-  if (sc->queued_bytes > self->state.rt->limits.stream_buffer_max)
+/// After output was queued: past the hard cap the response fails, else it moves on.
+void after_append(writer_actor* self) {
+  auto max = self->state.rt->limits.stream_buffer_max;
+  if (self->state.scope->queued_bytes > max)
     return fail_fatally(self, {"server",
-                               "response buffer passed stream-buffer-max ("
-                                 + std::to_string(self->state.rt->limits.stream_buffer_max)
+                               "response buffer passed stream-buffer-max (" + std::to_string(max)
                                  + " bytes): producers outran the client",
                                500});
   progress(self);
 }
 
+void on_chunk(writer_actor* self, stream_id id, std::string& bytes) {
+  if (auto* sc = live_scope(self, id)) {
+    sc->append(std::move(bytes));
+    after_append(self);
+  }
+}
+
+/// The reply to a flow-controlled write: now if the queue is below the high-water mark (or
+/// the response is buffered), else when a write has drained it.
+caf::result<ack_atom> ack_when_below_mark(writer_actor* self, stream_id id) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<ack_atom>();
+  if (!st.scope || st.scope->id != id)
+    rp.deliver(make_error(errc::request_finished));
+  else if (st.scope->queued_bytes < st.rt->limits.stream_buffer
+           || st.scope->mode == response_mode::buffer)
+    rp.deliver(ack_atom::value);
+  else
+    st.scope->waiting_acks.emplace_back(rp);
+  return rp;
+}
+
 caf::result<ack_atom> on_acked_write(writer_actor* self, stream_id id, std::string& bytes) {
   if (!live_scope(self, id))
     return make_error(errc::request_finished);
-  auto rp = self->make_response_promise<ack_atom>();
   on_chunk(self, id, bytes);
-  auto& st = self->state;
-  bool below = st.scope && st.scope->id == id
-               && (st.scope->queued_bytes < st.rt->limits.stream_buffer
-                   || st.scope->mode == response_mode::buffer);
-  if (below)
-    rp.deliver(ack_atom::value);
-  else if (st.scope && st.scope->id == id)
-    st.scope->waiting_acks.emplace_back(rp);
-  else
-    rp.deliver(make_error(errc::request_finished));
-  return rp;
+  return ack_when_below_mark(self, id);
+}
+
+/// An SSE event; acknowledged like write_atom when it was sent as a request.
+caf::result<ack_atom> on_event(writer_actor* self, stream_id id, sse_event& ev) {
+  bool is_request = self->current_mailbox_element()->mid.is_request();
+  auto* sc = live_scope(self, id);
+  if (!sc)
+    return is_request ? caf::result<ack_atom>{make_error(errc::request_finished)}
+                      : caf::result<ack_atom>{caf::delegated<ack_atom>{}};
+  sc->append_event(std::move(ev));
+  after_append(self);
+  if (!is_request)
+    return caf::delegated<ack_atom>{};
+  return ack_when_below_mark(self, id);
 }
 
 void on_fail(writer_actor* self, stream_id id, worker_error& err) {
   if (auto* sc = live_scope(self, id)) {
-    self->state.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
-    sc->errors.push_back(std::move(err));
+    record_error(self, *sc, std::move(err));
+    progress(self);
   }
 }
 
@@ -388,12 +442,24 @@ void on_down(writer_actor* self, caf::down_msg& msg) {
   if (!st.scope || !st.scope->remove_worker(msg.source))
     return;  // a worker of an ended request, stopped on purpose
   auto& reason = msg.reason;
-  if (reason && reason != caf::exit_reason::normal && !is(reason, errc::worker_failed)) {
-    st.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
-    st.scope->errors.push_back(
-      {"worker " + std::to_string(msg.source.id()), "exited: " + describe(reason), 500});
-  }
+  if (reason && reason != caf::exit_reason::normal && !is(reason, errc::worker_failed))
+    record_error(self, *st.scope,
+                 {"worker " + std::to_string(msg.source.id()), "exited: " + describe(reason), 500});
   progress(self);
+}
+
+/// Keeps an idle SSE stream open through proxies that cut silent connections.
+void on_heartbeat(writer_actor* self, stream_id id) {
+  auto& st = self->state;
+  if (!st.scope || st.scope->id != id || st.scope->phase != response_phase::streaming)
+    return;
+  auto interval = st.rt->limits.sse_heartbeat;
+  if (std::chrono::steady_clock::now() - st.scope->last_output >= interval
+      && st.scope->queued_bytes == 0) {
+    st.scope->append(sse_comment("ping"));
+    progress(self);
+  }
+  arm_heartbeat(self);
 }
 
 void on_deadline(writer_actor* self, stream_id id) {
@@ -423,7 +489,9 @@ caf::behavior response_writer(writer_actor* self, std::shared_ptr<connection> co
     [self](write_atom, stream_id id, std::string& bytes) {
       return on_acked_write(self, id, bytes);
     },
+    [self](event_atom, stream_id id, sse_event& ev) { return on_event(self, id, ev); },
     [self](fail_atom, stream_id id, worker_error& err) { on_fail(self, id, err); },
+    [self](heartbeat_atom, stream_id id) { on_heartbeat(self, id); },
     [self](done_atom, stream_id id) { on_task_done(self, id); },
     [self](deadline_atom, stream_id id) { on_deadline(self, id); },
     [self](closed_atom) {

@@ -32,6 +32,10 @@ std::string error_report_json(const std::vector<worker_error>& errors,
   return dump(report);
 }
 
+std::string error_object_json(const worker_error& e) {
+  return dump({{"source", e.source}, {"message", e.message}, {"status", e.status}});
+}
+
 std::string error_list_json(const std::vector<worker_error>& errors) {
   return dump(to_json(errors));
 }

@@ -18,6 +18,9 @@ std::uint16_t error_status(const std::vector<worker_error>& errors);
 std::string error_report_json(const std::vector<worker_error>& errors,
                               const std::vector<std::string>& results = {});
 
+/// One error as a JSON object, e.g. the data of an SSE `error` event.
+std::string error_object_json(const worker_error& e);
+
 /// Only the array of errors, for a trailer: `[{"message":…,"source":…,"status":…},…]`.
 std::string error_list_json(const std::vector<worker_error>& errors);
 

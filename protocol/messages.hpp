@@ -11,7 +11,11 @@
 //   (write_atom, stream_id, std::string)      same, with flow control: send it with
 //                                             `request`; the reply `ack_atom` comes when
 //                                             the writer's queue is below its high-water mark
-//   (fail_atom, stream_id, worker_error)      record an error; the response goes on
+//   (event_atom, stream_id, sse_event)        a Server-Sent Event (protocol/sse.hpp); the
+//                                             writer numbers it if it has no id. Sent with
+//                                             `request`, it is acknowledged like write_atom
+//   (fail_atom, stream_id, worker_error)      record an error; the response goes on (in an
+//                                             SSE or NDJSON stream it is also sent in-band)
 //   (done_atom, stream_id)                    a producer that is not an actor (a blocking
 //                                             task) has finished
 //
@@ -32,6 +36,7 @@ using stream_id = std::uint64_t;
 using chunk_atom = caf::atom_constant<caf::atom("fa_chunk")>;
 using write_atom = caf::atom_constant<caf::atom("fa_write")>;
 using ack_atom = caf::atom_constant<caf::atom("fa_ack")>;
+using event_atom = caf::atom_constant<caf::atom("fa_event")>;
 using fail_atom = caf::atom_constant<caf::atom("fa_fail")>;
 using done_atom = caf::atom_constant<caf::atom("fa_done")>;
 

@@ -14,6 +14,7 @@ struct server_config {
   std::size_t actor_threads = 2;       ///< CAF scheduler threads (writers, workers)
   std::size_t blocking_threads = 16;   ///< the pool for blocking tasks
   std::int64_t request_timeout_ms = 60'000;  ///< 0: no deadline
+  std::int64_t sse_heartbeat_ms = 15'000;    ///< idle SSE streams get `: ping`; 0: never
   std::size_t stream_buffer = 256 * 1024;         ///< flow-control high-water mark per response
   std::size_t stream_buffer_max = 64 * 1024 * 1024;  ///< hard cap per response
   std::size_t max_header_bytes = 8 * 1024;

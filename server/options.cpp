@@ -21,6 +21,7 @@ system_config::system_config() {
                   static_cast<std::int64_t>(server.actor_threads),
                   static_cast<std::int64_t>(server.blocking_threads),
                   server.request_timeout_ms,
+                  server.sse_heartbeat_ms,
                   static_cast<std::int64_t>(server.stream_buffer),
                   static_cast<std::int64_t>(server.stream_buffer_max),
                   static_cast<std::int64_t>(server.max_header_bytes),
@@ -34,6 +35,8 @@ system_config::system_config() {
     .add(r.request_timeout_ms, "request-timeout-ms",
          "a response (streaming included) not complete after this many ms is ended; "
          "0 = never (default 60000)")
+    .add(r.sse_heartbeat_ms, "sse-heartbeat-ms",
+         "an SSE stream idle this many ms gets a ': ping' comment; 0 = never (default 15000)")
     .add(r.stream_buffer, "stream-buffer",
          "bytes queued per response before flow-controlled producers wait (default 262144)")
     .add(r.stream_buffer_max, "stream-buffer-max",
@@ -65,6 +68,7 @@ parse_result parse_options(system_config& cfg, int argc, char** argv) {
   s.actor_threads = check(r.actor_threads, 1, 256, "actor-threads", error);
   s.blocking_threads = check(r.blocking_threads, 1, 4096, "blocking-threads", error);
   s.request_timeout_ms = check(r.request_timeout_ms, 0, 86'400'000, "request-timeout-ms", error);
+  s.sse_heartbeat_ms = check(r.sse_heartbeat_ms, 0, 86'400'000, "sse-heartbeat-ms", error);
   s.stream_buffer = check(r.stream_buffer, 1024, 1ll << 32, "stream-buffer", error);
   s.stream_buffer_max = check(r.stream_buffer_max, r.stream_buffer, 1ll << 34,
                               "stream-buffer-max", error);

@@ -46,7 +46,7 @@ private:
   struct raw_values {
     std::string host;
     std::int64_t port = 0, io_threads = 0, actor_threads = 0, blocking_threads = 0,
-                 request_timeout_ms = 0, stream_buffer = 0, stream_buffer_max = 0,
+                 request_timeout_ms = 0, sse_heartbeat_ms = 0, stream_buffer = 0, stream_buffer_max = 0,
                  max_header_bytes = 0, max_body_bytes = 0;
   } raw_;
 };

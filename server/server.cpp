@@ -13,6 +13,7 @@ response_limits limits_of(const server_config& cfg) {
   lim.stream_buffer = cfg.stream_buffer;
   lim.stream_buffer_max = cfg.stream_buffer_max;
   lim.request_timeout = std::chrono::milliseconds(cfg.request_timeout_ms);
+  lim.sse_heartbeat = std::chrono::milliseconds(cfg.sse_heartbeat_ms);
   return lim;
 }
 

@@ -2,6 +2,8 @@
 
 #include "actors/concurrent.hpp"
 #include "actors/context.hpp"
+#include "demo_page.hpp"
+#include "protocol/ndjson.hpp"
 
 #include <caf/all.hpp>
 
@@ -106,17 +108,86 @@ caf::behavior chunk_stream_worker(caf::stateful_actor<chunk_stream_state>* self,
   };
 }
 
+/// Emits `count` SSE events named "tick", one every `interval` after `offset`, each saying
+/// which worker sent it. The writer numbers them: ids increase across all workers.
+caf::behavior sse_worker(caf::event_based_actor* self, response_handle out, int id, int count,
+                         std::chrono::milliseconds interval, std::chrono::milliseconds offset) {
+  if (count == 0) {
+    self->quit();
+    return {};
+  }
+  self->delayed_send(self, offset, tick_atom::value, 1);
+  return {
+    [=](tick_atom, int n) {
+      nlohmann::json data{{"worker", id}, {"seq", n}, {"of", count}};
+      out.send_event_acked(self, fastactor::sse_event{"tick", data.dump(), {}, -1})
+        .then([=](fastactor::ack_atom) {
+          if (n == count)
+            return self->quit();
+          self->delayed_send(self, interval, tick_atom::value, n + 1);
+        });
+    },
+  };
+}
+
+/// One share of a batch job: processes `total` items, 20 ms each (a timer, not a sleep),
+/// and reports progress after each as an NDJSON object.
+caf::behavior batch_worker(caf::event_based_actor* self, response_handle out, int worker,
+                           int total) {
+  if (total == 0) {
+    out.write(self, fastactor::ndjson_line({{"worker", worker}, {"done", 0}, {"total", 0}}));
+    self->quit();
+    return {};
+  }
+  self->delayed_send(self, 20ms, tick_atom::value, 1);
+  return {
+    [=](tick_atom, int done) {
+      auto line = fastactor::ndjson_line({{"worker", worker}, {"done", done}, {"total", total}});
+      out.write_acked(self, std::move(line)).then([=](fastactor::ack_atom) {
+        if (done == total)
+          return self->quit();
+        self->delayed_send(self, 20ms, tick_atom::value, done + 1);
+      });
+    },
+  };
+}
+
+struct batch_state {
+  int running = 0;
+  static inline const char* name = "demo.batch_job";
+};
+
+/// Splits `items` over `workers` batch workers (its own children: they die with it), and
+/// writes a summary line once all of them are done.
+caf::behavior batch_job(caf::stateful_actor<batch_state>* self, response_handle out, int items,
+                        int workers) {
+  auto started = std::chrono::steady_clock::now();
+  for (int w = 1; w <= workers; ++w) {
+    int share = items / workers + (w <= items % workers ? 1 : 0);
+    self->spawn<caf::monitored + caf::linked>(batch_worker, out, w, share);
+  }
+  self->state.running = workers;
+  self->set_down_handler([=](caf::down_msg& msg) {
+    if (msg.reason)
+      out.fail(self, "batch worker failed: " + caf::to_string(msg.reason));
+    if (--self->state.running > 0)
+      return;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started)
+                .count();
+    out.write(self, fastactor::ndjson_line(
+                      {{"summary", {{"items", items}, {"workers", workers}, {"elapsed_ms", ms}}}}));
+    self->quit();
+  });
+  return {[](int) {}};
+}
+
 // -- handlers ---------------------------------------------------------------------------------
 
+// The live demo page: every endpoint, rendered as it streams. No external assets.
 void index(context& ctx) {
-  ctx.write("fastactor demo server\n\n"
-            "GET /hello\n"
-            "GET /stream?n=N&size=S[&interval_ms=I]\n"
-            "GET /concurrent/basic\n"
-            "GET /concurrent/advanced\n"
-            "GET /parallel/execute\n"
-            "GET /concurrent/error\n"
-            "GET /stream/concurrent\n");
+  ctx.set_content_type("text/html; charset=utf-8");
+  ctx.write(std::string{page_html()});
 }
 
 void hello(context& ctx) {
@@ -196,6 +267,33 @@ void stream_concurrent(context& ctx) {
     ctx.spawn(ticker_worker, id, 5, 200ms, std::chrono::milliseconds(id * 60));
 }
 
+// SSE: three workers emit `count` events between them; a reconnecting browser resumes after
+// its Last-Event-ID.
+void stream_sse(context& ctx) {
+  auto count = ctx.int_param("count", 30, 0, 100'000);
+  auto interval = ctx.int_param("interval_ms", 150, 1, 60'000);
+  if (!count || !interval)
+    return;
+  ctx.begin_sse();
+  ctx.write_event(fastactor::sse_event{{}, {}, {}, 1000});  // reconnect after 1 s
+  constexpr int workers = 3;
+  for (int w = 1; w <= workers; ++w) {
+    int share = static_cast<int>(*count / workers + (w <= *count % workers ? 1 : 0));
+    ctx.spawn(sse_worker, w, share, std::chrono::milliseconds(*interval),
+              std::chrono::milliseconds(w * *interval / workers));
+  }
+}
+
+// NDJSON: a batch job split over parallel workers streams progress and a summary.
+void stream_ndjson(context& ctx) {
+  auto items = ctx.int_param("items", 40, 0, 10'000);
+  auto workers = ctx.int_param("workers", 4, 1, 16);
+  if (!items || !workers)
+    return;
+  ctx.begin_ndjson();
+  ctx.spawn(batch_job, static_cast<int>(*items), static_cast<int>(*workers));
+}
+
 } // namespace
 
 fastactor::router routes() {
@@ -208,6 +306,8 @@ fastactor::router routes() {
   r.get("/parallel/execute", parallel);
   r.get("/concurrent/error", concurrent_error);
   r.get("/stream/concurrent", stream_concurrent);
+  r.get("/stream/sse", stream_sse);
+  r.get("/stream/ndjson", stream_ndjson);
   return r;
 }
 

@@ -7,7 +7,7 @@
 namespace demo {
 
 /// GET /, /hello, /stream, /concurrent/basic, /concurrent/advanced, /parallel/execute,
-/// /concurrent/error, /stream/concurrent.
+/// /concurrent/error, /stream/concurrent, /stream/sse, /stream/ndjson.
 fastactor::router routes();
 
 } // namespace demo
