@@ -22,6 +22,7 @@ demo: build
 	$(BUILD_DIR)/bin/demo_server --host=$(HOST) --port=$(PORT)
 
 test: build
+	@scripts/install-browser-deps.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300
 
 # The whole suite under AddressSanitizer + UBSan (+ LeakSanitizer), built with clang 14.
