@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: all deps build demo test test-asan clean
+.PHONY: all deps build demo test test-asan bench clean
 
 all: build
 
@@ -24,6 +24,11 @@ demo: build
 test: build
 	@scripts/install-browser-deps.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300
+
+# Benchmarks against a raw Beast server, side by side (see docs/benchmarks.md).
+bench: build
+	@scripts/install-deps.sh wrk util-linux
+	bench/run.sh $(BUILD_DIR)
 
 # The whole suite under AddressSanitizer + UBSan (+ LeakSanitizer), built with clang 14.
 test-asan:
