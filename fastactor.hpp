@@ -9,6 +9,7 @@
 #include "protocol/messages.hpp"
 #include "protocol/ndjson.hpp"
 #include "protocol/sse.hpp"
+#include "server/metrics.hpp"
 #include "server/options.hpp"
 #include "server/router.hpp"
 #include "server/server.hpp"

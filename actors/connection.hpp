@@ -38,7 +38,9 @@ public:
 //   (request_atom, std::shared_ptr<const routed_request>)   a request to answer
 //   (write_done_atom, bool ok)                              the write in flight finished
 //   (closed_atom)                                           the peer went away (EOF/error)
-//   (shutdown_atom)                                         the server is stopping
+//   (shutdown_atom, bool hard)                              the server is stopping: finish the
+//                                                           response under way (drain), or
+//                                                           end it now (hard)
 using request_atom = caf::atom_constant<caf::atom("fa_req")>;
 using write_done_atom = caf::atom_constant<caf::atom("fa_wdone")>;
 using closed_atom = caf::atom_constant<caf::atom("fa_closed")>;

@@ -77,6 +77,10 @@ struct request_scope {
   bool deadline_armed = false;
   std::chrono::steady_clock::time_point last_output = started;  ///< of the last write
 
+  // What was sent, for the metrics and the access log.
+  std::uint16_t sent_status = 0;  ///< 0 until the head went out
+  std::uint64_t body_bytes = 0;
+
   bool complete() const { return handler_returned && running_tasks == 0 && workers.empty(); }
 
   void append(std::string bytes) {

@@ -12,6 +12,7 @@
 
 #include <caf/all.hpp>
 
+#include <cstdio>
 #include <optional>
 
 namespace fastactor {
@@ -27,6 +28,7 @@ struct writer_state {
   std::optional<request_scope> scope;
   bool write_in_flight = false;
   write_kind last_kind = write_kind::more;  ///< of the write in flight
+  bool draining = false;  ///< the server is stopping: finish this response, then close
 
   ~writer_state() {
     if (conn)
@@ -107,6 +109,8 @@ void start_write(writer_actor* self, std::vector<std::string> parts, write_kind 
   if (st.scope)
     st.scope->last_output = std::chrono::steady_clock::now();
   st.rt->stats.stream_bytes_total.fetch_add(body_bytes, std::memory_order_relaxed);
+  if (st.scope)
+    st.scope->body_bytes += body_bytes;
   st.conn->write(std::move(parts), kind);
 }
 
@@ -136,8 +140,8 @@ std::size_t take_queue(request_scope& sc, std::vector<std::string>& parts, bool 
   return bytes;
 }
 
-bool keep_alive(const request_scope& sc) {
-  return sc.req().keep_alive;
+bool keep_alive(const writer_actor* self) {
+  return self->state.scope->req().keep_alive && !self->state.draining;
 }
 
 write_kind final_kind(bool keep) {
@@ -148,9 +152,10 @@ write_kind final_kind(bool keep) {
 void send_whole(writer_actor* self) {
   auto& st = self->state;
   auto& sc = *st.scope;
-  auto keep = keep_alive(sc);
+  auto keep = keep_alive(self);
   std::vector<std::string> parts;
   std::size_t body_bytes = 0;
+  sc.sent_status = sc.errors.empty() ? sc.status : error_status(sc.errors);
   if (sc.errors.empty()) {
     parts.push_back(
       make_head(sc, *st.rt, sc.status, framing::content_length, sc.queued_bytes, keep));
@@ -186,9 +191,10 @@ void start_streaming(writer_actor* self) {
   std::vector<std::string> parts;
   parts.push_back(make_head(sc, *st.rt, sc.status,
                             http10 ? framing::until_close : framing::chunked,
-                            0, !http10 && keep_alive(sc)));
+                            0, !http10 && keep_alive(self)));
   auto bytes = take_queue(sc, parts, !http10);
   sc.phase = response_phase::streaming;
+  sc.sent_status = sc.status;
   start_write(self, std::move(parts), write_kind::more, bytes);
   if (sc.format == stream_format::sse)
     arm_heartbeat(self);
@@ -205,7 +211,7 @@ void finish_stream(writer_actor* self) {
     parts.push_back(chunked::last_chunk("Fastactor-Errors: " + error_list_json(sc.errors)
                                         + "\r\n"));
   sc.phase = response_phase::finishing;
-  start_write(self, std::move(parts), final_kind(!http10 && keep_alive(sc)), bytes);
+  start_write(self, std::move(parts), final_kind(!http10 && keep_alive(self)), bytes);
 }
 
 void arm_deadline(writer_actor* self) {
@@ -261,12 +267,36 @@ void progress(writer_actor* self) {
 
 // -- ending -----------------------------------------------------------------------------------
 
+/// Counts the finished request and writes its access-log line. A request that ended before
+/// its last byte went out is logged as 499 (nginx's "client closed request").
+void account(writer_actor* self, const request_scope& sc, bool completed) {
+  auto& stats = self->state.rt->stats;
+  auto status = completed && sc.sent_status ? sc.sent_status : std::uint16_t{499};
+  stats.responses_by_status[status < stats.responses_by_status.size() ? status : 0].fetch_add(
+    1, std::memory_order_relaxed);
+  auto elapsed = std::chrono::steady_clock::now() - sc.started;
+  stats.request_duration.record(elapsed);
+  if (!self->state.rt->limits.access_log)
+    return;
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  const auto& req = sc.req();
+  char line[512];
+  auto n = std::snprintf(line, sizeof(line), "%s \"%s %.300s HTTP/1.%u\" %u %llu %lld.%03lldms\n",
+                         req.peer.empty() ? "-" : req.peer.c_str(), req.method.c_str(),
+                         req.target.c_str(), req.version % 10, status,
+                         static_cast<unsigned long long>(sc.body_bytes),
+                         static_cast<long long>(us / 1000), static_cast<long long>(us % 1000));
+  std::fwrite(line, 1, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof(line) - 1), stdout);
+}
+
 /// Ends the current request scope: stops its workers and tasks, refuses pending acks.
-void end_scope(writer_actor* self) {
+/// `completed`: its last byte went out.
+void end_scope(writer_actor* self, bool completed = false) {
   auto& st = self->state;
   if (!st.scope)
     return;
   auto& sc = *st.scope;
+  account(self, sc, completed);
   auto reason = make_error(errc::request_finished);
   for (auto& worker : sc.workers)
     self->send_exit(worker, reason);
@@ -358,8 +388,8 @@ void on_write_done(writer_actor* self, bool ok) {
     return close_connection(self);
   }
   if (st.scope && st.scope->phase == response_phase::finishing) {
-    end_scope(self);
-    if (st.last_kind == write_kind::last_close)
+    end_scope(self, true);
+    if (st.last_kind == write_kind::last_close || st.draining)
       close_connection(self);
     return;
   }
@@ -396,8 +426,10 @@ caf::result<ack_atom> ack_when_below_mark(writer_actor* self, stream_id id) {
   else if (st.scope->queued_bytes < st.rt->limits.stream_buffer
            || st.scope->mode == response_mode::buffer)
     rp.deliver(ack_atom::value);
-  else
+  else {
+    st.rt->stats.backpressure_waits_total.fetch_add(1, std::memory_order_relaxed);
     st.scope->waiting_acks.emplace_back(rp);
+  }
   return rp;
 }
 
@@ -499,7 +531,13 @@ caf::behavior response_writer(writer_actor* self, std::shared_ptr<connection> co
         self->state.rt->stats.client_disconnects_total.fetch_add(1, std::memory_order_relaxed);
       close_connection(self);
     },
-    [self](shutdown_atom) { close_connection(self); },
+    [self](shutdown_atom, bool hard) {
+      // A drain lets the response under way finish (then the connection closes); a hard
+      // stop, or a connection with nothing under way, ends now.
+      self->state.draining = true;
+      if (hard || !self->state.scope)
+        close_connection(self);
+    },
   };
 }
 

@@ -21,6 +21,8 @@ struct response_limits {
   std::size_t stream_buffer_max = 64 * 1024 * 1024;
   /// A request not complete by then is ended: its workers are stopped. 0 = no deadline.
   std::chrono::milliseconds request_timeout{60'000};
+  /// One line per request on stdout.
+  bool access_log = false;
   /// An SSE stream idle this long gets a `: ping` comment. 0 = never.
   std::chrono::milliseconds sse_heartbeat{15'000};
 };

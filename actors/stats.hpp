@@ -1,11 +1,32 @@
 #pragma once
 // Live counters of a server, readable from any thread. Gauges return to zero when the
-// server is idle; tests and metrics read them to see that nothing is left behind.
+// server is idle; tests and the /metrics route (server/metrics.hpp) read them.
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 namespace fastactor {
+
+/// Request durations, as a Prometheus histogram (cumulative buckets are made when rendered).
+struct duration_histogram {
+  static constexpr std::array<double, 12> bounds_ms{1, 5, 10, 25, 50, 100, 250, 500,
+                                                    1000, 2500, 5000, 10000};
+  std::array<std::atomic<std::uint64_t>, bounds_ms.size() + 1> buckets{};  ///< last: +Inf
+  std::atomic<std::uint64_t> sum_us{0};
+  std::atomic<std::uint64_t> count{0};
+
+  void record(std::chrono::steady_clock::duration d) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    std::size_t i = 0;
+    while (i < bounds_ms.size() && us > bounds_ms[i] * 1000)
+      ++i;
+    buckets[i].fetch_add(1, std::memory_order_relaxed);
+    sum_us.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
+    count.fetch_add(1, std::memory_order_relaxed);
+  }
+};
 
 struct server_stats {
   std::atomic<std::int64_t> live_connections{0};  ///< sessions with an open socket
@@ -15,11 +36,16 @@ struct server_stats {
   std::atomic<std::int64_t> running_tasks{0};     ///< blocking tasks queued or running
 
   std::atomic<std::uint64_t> requests_total{0};
+  /// Answered requests by status code (index = code); 499: the client left before the end.
+  std::array<std::atomic<std::uint64_t>, 600> responses_by_status{};
   std::atomic<std::uint64_t> client_disconnects_total{0};
   std::atomic<std::uint64_t> worker_errors_total{0};
   std::atomic<std::uint64_t> stale_messages_total{0};  ///< late messages of ended requests
   std::atomic<std::uint64_t> stream_bytes_total{0};    ///< body bytes written
   std::atomic<std::uint64_t> deadlines_total{0};       ///< requests ended by their deadline
+  std::atomic<std::uint64_t> backpressure_waits_total{0};  ///< acks held back: a producer paused
+  std::atomic<std::uint64_t> connections_rejected_total{0};  ///< over max-connections
+  duration_histogram request_duration;
 };
 
 } // namespace fastactor

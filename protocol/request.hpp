@@ -20,6 +20,7 @@ struct request {
   name_value_list params;    ///< path parameters captured by the route, e.g. {"id","7"}
   name_value_list headers;   ///< header fields as received
   std::string body;
+  std::string peer;          ///< the client's address, e.g. "127.0.0.1:51234"
   unsigned version = 11;     ///< 10 for HTTP/1.0, 11 for HTTP/1.1
   bool keep_alive = true;
 

@@ -2,6 +2,9 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
 
 #include <iostream>
 
@@ -55,8 +58,69 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  std::make_shared<session>(std::move(socket), shared_)->start();
+  if (shared_.rt->stats.live_connections.load() >= static_cast<std::int64_t>(shared_.cfg.max_connections))
+    reject(std::move(socket));
+  else
+    std::make_shared<session>(std::move(socket), shared_)->start();
   do_accept();
+}
+
+namespace {
+
+// A connection over the limit gets a fixed 503 and is closed; no session or writer is made
+// for it, so a flood of connections costs the server next to nothing.
+struct rejected_connection : std::enable_shared_from_this<rejected_connection> {
+  explicit rejected_connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+
+  void run() {
+    static const std::string body
+      = R"({"errors":[{"message":"too many connections, retry later","source":"server","status":503}]})";
+    static const std::string response = "HTTP/1.1 503 Service Unavailable\r\nServer: fastactor\r\n"
+                                        "Content-Type: application/json\r\nRetry-After: 1\r\n"
+                                        "Connection: close\r\nContent-Length: "
+                                        + std::to_string(body.size()) + "\r\n\r\n" + body;
+    asio::async_write(socket, asio::buffer(response),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (ec)
+                          return self->close();
+                        self->linger();
+                      });
+  }
+
+  // Half-close and wait briefly for the client's EOF, so the 503 is not lost to a reset.
+  void linger() {
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    timer.expires_after(std::chrono::seconds(1));
+    timer.async_wait([self = shared_from_this()](boost::system::error_code) { self->close(); });
+    linger_read();
+  }
+
+  void linger_read() {
+    socket.async_read_some(asio::buffer(scratch),
+                           [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                             if (ec)
+                               return self->close();
+                             self->linger_read();
+                           });
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    timer.cancel();
+    socket.close(ignored);
+  }
+
+  tcp::socket socket;
+  asio::steady_timer timer;
+  std::array<char, 1024> scratch{};
+};
+
+} // namespace
+
+void listener::reject(tcp::socket socket) {
+  shared_.rt->stats.connections_rejected_total.fetch_add(1, std::memory_order_relaxed);
+  std::make_shared<rejected_connection>(std::move(socket))->run();
 }
 
 } // namespace fastactor

@@ -25,7 +25,12 @@ system_config::system_config() {
                   static_cast<std::int64_t>(server.stream_buffer),
                   static_cast<std::int64_t>(server.stream_buffer_max),
                   static_cast<std::int64_t>(server.max_header_bytes),
-                  static_cast<std::int64_t>(server.max_body_bytes)};
+                  static_cast<std::int64_t>(server.max_body_bytes),
+                  server.header_timeout_ms,
+                  server.idle_timeout_ms,
+                  static_cast<std::int64_t>(server.max_connections),
+                  server.drain_timeout_ms,
+                  !server.access_log};
   opt_group{custom_options_, "global"}
     .add(r.host, "host", "address to listen on (default 127.0.0.1)")
     .add(r.port, "port", "TCP port; 0 takes a free one (default 8080)")
@@ -42,7 +47,16 @@ system_config::system_config() {
     .add(r.stream_buffer_max, "stream-buffer-max",
          "bytes queued per response before it fails (default 67108864)")
     .add(r.max_header_bytes, "max-header-bytes", "largest request header block (default 8192)")
-    .add(r.max_body_bytes, "max-body-bytes", "largest request body (default 1048576)");
+    .add(r.max_body_bytes, "max-body-bytes", "largest request body (default 1048576)")
+    .add(r.header_timeout_ms, "header-timeout-ms",
+         "a request header not complete after this many ms gets 408 (default 10000)")
+    .add(r.idle_timeout_ms, "idle-timeout-ms",
+         "idle keep-alive connections are closed after this many ms (default 60000)")
+    .add(r.max_connections, "max-connections",
+         "connections beyond this get 503 with Retry-After (default 20000)")
+    .add(r.drain_timeout_ms, "drain-timeout-ms",
+         "on SIGTERM, running responses may finish for this many ms (default 5000)")
+    .add(r.no_access_log, "no-access-log", "no access log (default: one line per request on stdout)");
 }
 
 parse_result parse_options(system_config& cfg, int argc, char** argv) {
@@ -74,6 +88,11 @@ parse_result parse_options(system_config& cfg, int argc, char** argv) {
                               "stream-buffer-max", error);
   s.max_header_bytes = check(r.max_header_bytes, 256, 1 << 20, "max-header-bytes", error);
   s.max_body_bytes = check(r.max_body_bytes, 0, 1ll << 32, "max-body-bytes", error);
+  s.header_timeout_ms = check(r.header_timeout_ms, 0, 86'400'000, "header-timeout-ms", error);
+  s.idle_timeout_ms = check(r.idle_timeout_ms, 0, 86'400'000, "idle-timeout-ms", error);
+  s.max_connections = check(r.max_connections, 1, 10'000'000, "max-connections", error);
+  s.drain_timeout_ms = check(r.drain_timeout_ms, 0, 3'600'000, "drain-timeout-ms", error);
+  s.access_log = !r.no_access_log;
   if (!error.empty())
     return {parse_outcome::invalid, error};
   cfg.set("scheduler.max-threads", static_cast<std::int64_t>(s.actor_threads));

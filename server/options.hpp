@@ -47,7 +47,9 @@ private:
     std::string host;
     std::int64_t port = 0, io_threads = 0, actor_threads = 0, blocking_threads = 0,
                  request_timeout_ms = 0, sse_heartbeat_ms = 0, stream_buffer = 0, stream_buffer_max = 0,
-                 max_header_bytes = 0, max_body_bytes = 0;
+                 max_header_bytes = 0, max_body_bytes = 0, header_timeout_ms = 0,
+                 idle_timeout_ms = 0, max_connections = 0, drain_timeout_ms = 0;
+    bool no_access_log = false;  // CAF 0.17 booleans are flags: they can only be switched on
   } raw_;
 };
 

@@ -14,6 +14,7 @@ response_limits limits_of(const server_config& cfg) {
   lim.stream_buffer_max = cfg.stream_buffer_max;
   lim.request_timeout = std::chrono::milliseconds(cfg.request_timeout_ms);
   lim.sse_heartbeat = std::chrono::milliseconds(cfg.sse_heartbeat_ms);
+  lim.access_log = cfg.access_log;
   return lim;
 }
 
@@ -46,16 +47,12 @@ void server::stop() {
     return;
   running_ = false;
   listener_->stop();
-  // Each writer ends its response, stops its workers and closes its socket; waiting here
-  // keeps the I/O threads alive for the writes and closes still in flight.
-  // Repeat: a connection accepted just before the listener closed may register late.
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  do {
-    for (auto& s : registry_.snapshot())
-      s->stop();
-  } while (!wait_for([](const server_stats& s) { return s.live_writers == 0; },
-                     std::chrono::milliseconds(50))
-           && std::chrono::steady_clock::now() < until);
+  // Drain: responses under way may finish (their connections close after them); idle
+  // connections close now. Whatever is still running after the drain timeout is cut off.
+  auto no_writers = [](const server_stats& s) { return s.live_writers == 0; };
+  stop_sessions(false, std::chrono::milliseconds(cfg_.drain_timeout_ms));
+  if (!wait_for(no_writers, std::chrono::milliseconds(0)))
+    stop_sessions(true, std::chrono::seconds(10));
   rt_->pool.stop();
   work_.reset();
   wait_for([](const server_stats& s) { return s.live_connections == 0; },
@@ -64,6 +61,17 @@ void server::stop() {
   for (auto& t : threads_)
     t.join();
   threads_.clear();
+}
+
+void server::stop_sessions(bool hard, std::chrono::milliseconds patience) {
+  // Repeat: a connection accepted just before the listener closed may register late.
+  auto until = std::chrono::steady_clock::now() + patience;
+  do {
+    for (auto& s : registry_.snapshot())
+      s->stop(hard);
+  } while (!wait_for([](const server_stats& s) { return s.live_writers == 0; },
+                     std::chrono::milliseconds(50))
+           && std::chrono::steady_clock::now() < until);
 }
 
 } // namespace fastactor

@@ -44,7 +44,8 @@ public:
   /// address cannot be bound.
   void start();
 
-  /// Stops accepting, ends every connection's response (its workers stop), waits for the
+  /// Stops accepting, lets running responses finish for up to `drain_timeout_ms` (idle
+  /// connections close at once), cuts off the rest (their workers stop), waits for the
   /// writers, stops the I/O threads. Idempotent; the destructor calls it.
   void stop();
 
@@ -67,6 +68,9 @@ public:
   }
 
 private:
+  /// Tells every session to stop (drain or hard) until no writer is left or `patience` ends.
+  void stop_sessions(bool hard, std::chrono::milliseconds patience);
+
   caf::actor_system& sys_;
   server_config cfg_;
   router routes_;

@@ -32,7 +32,8 @@ constexpr auto linger_time = std::chrono::seconds(2);
 } // namespace
 
 session::session(asio::ip::tcp::socket socket, session_shared& shared)
-  : socket_(std::move(socket)), shared_(shared), linger_timer_(socket_.get_executor()) {
+  : socket_(std::move(socket)), shared_(shared), linger_timer_(socket_.get_executor()),
+    read_timer_(socket_.get_executor()) {
   shared_.rt->stats.live_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -44,13 +45,16 @@ session::~session() {
 void session::start() {
   beast::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // no Nagle + delayed-ACK stalls
+  auto remote = socket_.remote_endpoint(ignored);
+  if (!ignored)
+    peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
   writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt);
   shared_.registry.add(shared_from_this());
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->do_read(); });
 }
 
-void session::stop() {
-  caf::anon_send(writer_, shutdown_atom::value);
+void session::stop(bool hard) {
+  caf::anon_send(writer_, shutdown_atom::value, hard);
 }
 
 // -- reading requests -------------------------------------------------------------------------
@@ -58,9 +62,80 @@ void session::stop() {
 void session::do_read() {
   if (closed_)
     return;
+  if (buffer_.size() == 0)
+    return do_wait_request();
+  do_read_header();
+}
+
+// An idle keep-alive connection: wait for the next request's first byte, for at most the
+// idle timeout.
+void session::do_wait_request() {
+  arm_read_deadline(deadline_kind::idle);
+  read_pending_ = true;
+  socket_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->on_first_bytes(ec, n);
+                          });
+}
+
+void session::on_first_bytes(beast::error_code ec, std::size_t n) {
+  read_pending_ = false;
+  disarm_read_deadline();
+  if (closed_)
+    return;
+  if (ec)  // EOF, reset, or the idle timeout: close quietly
+    return peer_gone();
+  buffer_.commit(n);
+  do_read_header();
+}
+
+void session::do_read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(shared_.cfg.max_header_bytes));
   parser_->body_limit(shared_.cfg.max_body_bytes);
+  arm_read_deadline(deadline_kind::header);  // slowloris: a header must arrive in time
+  read_pending_ = true;
+  http::async_read_header(socket_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            self->on_header(ec);
+                          });
+}
+
+void session::on_header(beast::error_code ec) {
+  read_pending_ = false;
+  bool timed_out = std::exchange(deadline_passed_, false);
+  disarm_read_deadline();
+  if (closed_)
+    return;
+  if (timed_out)
+    return refuse({408, "request header not complete within "
+                          + std::to_string(shared_.cfg.header_timeout_ms) + " ms"});
+  if (ec) {
+    auto why = refusal_for(ec, shared_.cfg);
+    return why ? refuse(*why) : peer_gone();
+  }
+  if (auto why = check_header(parser_->get()))
+    return refuse(*why);
+  if (parser_->is_done())
+    return on_read({});
+  if (wants_100_continue(parser_->get()))
+    return do_continue();
+  do_read_body();
+}
+
+// The client waits for a go-ahead before sending the body. An interim response, written by
+// the session because no response (and so no writer write) is under way yet.
+void session::do_continue() {
+  static const std::string continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+  asio::async_write(socket_, asio::buffer(continue_line),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      if (ec)
+                        return self->peer_gone();
+                      self->do_read_body();
+                    });
+}
+
+void session::do_read_body() {
   read_pending_ = true;
   http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -72,62 +147,21 @@ void session::on_read(beast::error_code ec) {
   read_pending_ = false;
   if (closed_)
     return;
-  if (lingering_)
-    return do_close();
-  bool parse_error = ec && ec.category() == http::make_error_code(http::error::bad_target).category()
-                     && ec != http::error::end_of_stream && ec != http::error::partial_message;
-  if (ec && !parse_error)  // EOF between requests, a reset, a client gone mid-request
-    return caf::anon_send(writer_, closed_atom::value);
-  if (ec)
-    return hand_over(make_error_request(ec), false);
-  hand_over(make_request(), true);
+  if (ec) {
+    auto why = refusal_for(ec, shared_.cfg);
+    return why ? refuse(*why) : peer_gone();
+  }
+  auto in = route_request(parser_->get(), shared_.routes);
+  in->req.peer = peer_;
+  hand_over(std::move(in), true);
 }
 
-std::shared_ptr<routed_request> session::make_request() {
-  auto& msg = parser_->get();
-  auto in = std::make_shared<routed_request>();
-  auto& req = in->req;
-  req.method = std::string{msg.method_string()};
-  req.target = std::string{msg.target()};
-  req.version = msg.version();
-  req.keep_alive = msg.keep_alive();
-  req.headers.reserve(8);
-  for (const auto& field : msg)
-    req.headers.emplace_back(std::string{field.name_string()}, std::string{field.value()});
-  req.body = std::move(msg.body());
-  auto url = boost::urls::parse_origin_form(msg.target());
-  if (!url) {
-    in->fn = router::error_handler(400, "malformed request target '" + req.target + "'");
-    return in;
-  }
-  req.path = url->path();
-  for (auto param : url->params())
-    req.query.emplace_back(param.key, param.value);
-  std::vector<std::string> segments;
-  for (auto segment : url->segments())
-    segments.push_back(std::move(segment));
-  auto match = shared_.routes.route(req.method, segments);
-  in->fn = std::move(match.fn);
-  req.params = std::move(match.params);
-  return in;
+void session::refuse(const request_refusal& why) {
+  hand_over(refused_request(why), false);
 }
 
-std::shared_ptr<routed_request> session::make_error_request(beast::error_code ec) {
-  std::uint16_t status = 400;
-  std::string what = "malformed request: " + ec.message();
-  if (ec == http::error::header_limit) {
-    status = 431;
-    what = "request header block is larger than " + std::to_string(shared_.cfg.max_header_bytes)
-           + " bytes";
-  } else if (ec == http::error::body_limit) {
-    status = 413;
-    what = "request body is larger than " + std::to_string(shared_.cfg.max_body_bytes) + " bytes";
-  }
-  auto in = std::make_shared<routed_request>();
-  in->req.method = "GET";
-  in->req.keep_alive = false;  // the stream cannot be trusted past a bad request
-  in->fn = router::error_handler(status, what);
-  return in;
+void session::peer_gone() {
+  caf::anon_send(writer_, closed_atom::value);
 }
 
 void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
@@ -135,6 +169,29 @@ void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
   caf::anon_send(writer_, request_atom::value, std::shared_ptr<const routed_request>{std::move(in)});
   if (then_watch)
     do_watch();
+}
+
+// One timer guards whichever read is pending; when it fires it cancels that read, whose
+// handler then sees `deadline_passed_`.
+void session::arm_read_deadline(deadline_kind kind) {
+  auto ms = kind == deadline_kind::idle ? shared_.cfg.idle_timeout_ms : shared_.cfg.header_timeout_ms;
+  deadline_ = kind;
+  deadline_passed_ = false;
+  if (ms <= 0)
+    return;
+  read_timer_.expires_after(std::chrono::milliseconds(ms));
+  read_timer_.async_wait([self = shared_from_this(), kind](beast::error_code ec) {
+    if (ec || self->deadline_ != kind || self->closed_)
+      return;
+    self->deadline_passed_ = true;
+    beast::error_code ignored;
+    self->socket_.cancel(ignored);
+  });
+}
+
+void session::disarm_read_deadline() {
+  deadline_ = deadline_kind::none;
+  read_timer_.cancel();
 }
 
 // A read kept pending while the response is produced: it sees the client leave (EOF or
@@ -157,13 +214,14 @@ void session::on_watch(beast::error_code ec, std::size_t n) {
     return ec ? do_close() : do_drain();
   if (std::exchange(watch_cancelled_, false) && ec == asio::error::operation_aborted)
     return do_read();
-  if (ec)
-    return caf::anon_send(writer_, closed_atom::value);
+  disarm_read_deadline();
+  if (ec)  // the client left mid-response, or the connection idled out after it
+    return peer_gone();
   buffer_.commit(n);
   if (responding_)
     do_watch();
   else
-    do_read();
+    do_read_header();
 }
 
 // -- writing (the writer actor's side) -------------------------------------------------------
@@ -207,6 +265,8 @@ void session::on_write(beast::error_code ec, write_kind kind) {
         watch_cancelled_ = true;
         beast::error_code ignored;
         socket_.cancel(ignored);
+      } else {
+        arm_read_deadline(deadline_kind::idle);
       }
       return;
     case write_kind::last_close:
@@ -227,6 +287,7 @@ void session::do_close() {
   closed_ = true;
   beast::error_code ignored;
   linger_timer_.cancel();
+  read_timer_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
 }

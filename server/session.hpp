@@ -15,6 +15,7 @@
 #include "actors/handler.hpp"
 #include "actors/runtime.hpp"
 #include "server/config.hpp"
+#include "server/request_reader.hpp"
 #include "server/router.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -50,16 +51,26 @@ public:
   /// Spawns the writer and reads the first request.
   void start();
 
-  /// Server shutdown: the writer ends the current response and closes the connection.
-  void stop();
+  /// Server shutdown: the writer lets the response under way finish (`hard`: ends it now)
+  /// and closes the connection.
+  void stop(bool hard);
 
   // -- connection (called by the writer actor, from any thread) ----------------------------
   void write(std::vector<std::string> parts, write_kind kind) override;
   void close() override;
 
 private:
+  // Reading a request: wait for its first byte (idle timeout), read its header (header
+  // timeout), check it, maybe answer `100 Continue`, read its body.
   void do_read();
+  void do_wait_request();
+  void on_first_bytes(boost::beast::error_code ec, std::size_t n);
+  void do_read_header();
+  void on_header(boost::beast::error_code ec);
+  void do_continue();
+  void do_read_body();
   void on_read(boost::beast::error_code ec);
+
   void do_watch();
   void on_watch(boost::beast::error_code ec, std::size_t n);
   void do_write(std::vector<std::string> parts, write_kind kind);
@@ -68,18 +79,25 @@ private:
   void linger_close();
   void do_drain();
 
+  enum class deadline_kind { none, idle, header };
+  void arm_read_deadline(deadline_kind kind);
+  void disarm_read_deadline();
+  void refuse(const request_refusal& why);
   void hand_over(std::shared_ptr<routed_request> in, bool then_watch);
-  std::shared_ptr<routed_request> make_request();
-  std::shared_ptr<routed_request> make_error_request(boost::beast::error_code ec);
+  void peer_gone();
 
   boost::asio::ip::tcp::socket socket_;
   session_shared& shared_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   caf::actor writer_;
+  std::string peer_;  ///< the client's address, for the access log
   std::vector<std::string> out_;  ///< the parts of the write in flight
   std::vector<boost::asio::const_buffer> out_buffers_;
   boost::asio::steady_timer linger_timer_;
+  boost::asio::steady_timer read_timer_;
+  deadline_kind deadline_ = deadline_kind::none;
+  bool deadline_passed_ = false;  ///< the read timer fired and cancelled the pending read
   bool read_pending_ = false;
   bool responding_ = false;  ///< a request was handed to the writer and is not answered yet
   bool watch_cancelled_ = false;  ///< the watch read was cancelled to parse a pipelined request

@@ -86,7 +86,7 @@ struct writer_fixture {
   }
 
   ~writer_fixture() {
-    caf::anon_send(writer, shutdown_atom::value);
+    caf::anon_send(writer, shutdown_atom::value, true);
     rt->pool.stop();
   }
 

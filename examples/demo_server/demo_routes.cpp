@@ -4,6 +4,7 @@
 #include "actors/context.hpp"
 #include "demo_page.hpp"
 #include "protocol/ndjson.hpp"
+#include "server/metrics.hpp"
 
 #include <caf/all.hpp>
 
@@ -308,6 +309,7 @@ fastactor::router routes() {
   r.get("/stream/concurrent", stream_concurrent);
   r.get("/stream/sse", stream_sse);
   r.get("/stream/ndjson", stream_ndjson);
+  r.get("/metrics", fastactor::metrics_handler());
   return r;
 }
 

@@ -28,6 +28,8 @@ public:
     fastactor::server_config cfg;
     cfg.port = 0;
     cfg.blocking_threads = 8;
+    cfg.access_log = false;
+    cfg.drain_timeout_ms = 1000;
     return cfg;
   }
 

@@ -1,0 +1,148 @@
+// fastactor_bench_server: the demo server's routes (demo::routes(): /hello, /stream,
+// /parallel/execute, ...) plus the routes only the benchmarks need:
+//
+//   GET /fanout/serial                   one blocking task (ctx.go) runs 8 sub-tasks of 10 ms
+//                                        one after another, writing each result
+//   GET /fanout/concurrent_write         8 blocking tasks (ctx.go), each sleeps 10 ms, then
+//                                        concurrent_write
+//   GET /fanout/with_concurrent_response with_concurrent_response with 8 cr.go tasks
+//   GET /fanout/parallel_execute         parallel_execute with 8 tasks
+//   GET /latency?n=N&interval_ms=I       a worker actor writes N chunks, one every I ms, each
+//                                        the steady_clock time (ns) at which it was written
+//
+// Same options as the demo server (build/bin/fastactor_bench_server --help). The first line on
+// stdout is `listening on http://HOST:PORT`; SIGINT/SIGTERM stop it.
+
+#include "demo_routes.hpp"
+#include "fastactor.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using fastactor::context;
+using fastactor::response_handle;
+using fastactor::task_context;
+
+namespace {
+
+using stamp_atom = caf::atom_constant<caf::atom("bn_stamp")>;
+
+// -- the seed comparison: one workload, four ways --------------------------------------------
+
+constexpr int fanout_parts = 8;
+constexpr auto fanout_part_time = 10ms;
+
+/// One sub-task: 10 ms of blocking work (a sleep standing in for a call to a slow service).
+std::string sub_task(int i) {
+  std::this_thread::sleep_for(fanout_part_time);
+  return "sub-task " + std::to_string(i) + " done\n";
+}
+
+void fanout_serial(context& ctx) {
+  ctx.go([](task_context& t) {
+    for (int i = 0; i < fanout_parts; ++i)
+      t.write(sub_task(i));
+  });
+}
+
+void fanout_concurrent_write(context& ctx) {
+  for (int i = 0; i < fanout_parts; ++i)
+    ctx.go([i](task_context& t) { fastactor::concurrent_write(t.output(), sub_task(i)); });
+}
+
+void fanout_with_concurrent_response(context& ctx) {
+  fastactor::with_concurrent_response(ctx, [](fastactor::concurrent_response& cr) {
+    for (int i = 0; i < fanout_parts; ++i)
+      cr.go([i](task_context& t) { t.write(sub_task(i)); });
+  });
+}
+
+void fanout_parallel_execute(context& ctx) {
+  std::vector<fastactor::task> tasks;
+  for (int i = 0; i < fanout_parts; ++i)
+    tasks.emplace_back([i] { return fastactor::task_result{sub_task(i)}; });
+  fastactor::parallel_execute(ctx, std::move(tasks));
+}
+
+// -- chunk latency ------------------------------------------------------------------------------
+
+std::string stamp() {
+  return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count())
+         + "\n";
+}
+
+/// Writes `n` chunks, one every `interval` (a timer message, no thread waits), each holding
+/// the time it was handed to the writer.
+caf::behavior latency_worker(caf::event_based_actor* self, response_handle out, std::int64_t n,
+                             std::chrono::milliseconds interval) {
+  if (n == 0) {
+    self->quit();
+    return {};
+  }
+  self->send(self, stamp_atom::value, std::int64_t{1});
+  return {
+    [=](stamp_atom, std::int64_t i) {
+      fastactor::concurrent_write(self, out, stamp());
+      if (i == n)
+        return self->quit();
+      self->delayed_send(self, interval, stamp_atom::value, i + 1);
+    },
+  };
+}
+
+void latency(context& ctx) {
+  auto n = ctx.int_param("n", 200, 0, 10'000'000);
+  auto interval = ctx.int_param("interval_ms", 5, 0, 60'000);
+  if (!n || !interval)
+    return;
+  ctx.set_content_type("application/octet-stream");
+  ctx.spawn(latency_worker, static_cast<std::int64_t>(*n), std::chrono::milliseconds(*interval));
+}
+
+fastactor::router bench_routes() {
+  auto r = demo::routes();
+  r.get("/fanout/serial", fanout_serial);
+  r.get("/fanout/concurrent_write", fanout_concurrent_write);
+  r.get("/fanout/with_concurrent_response", fanout_with_concurrent_response);
+  r.get("/fanout/parallel_execute", fanout_parallel_execute);
+  r.get("/latency", latency);
+  return r;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  fastactor::block_termination_signals();  // before any thread starts
+  fastactor::system_config cfg;
+  auto parsed = fastactor::parse_options(cfg, argc, argv);
+  if (parsed.outcome == fastactor::parse_outcome::help_shown)
+    return 0;
+  if (parsed.outcome == fastactor::parse_outcome::invalid) {
+    std::cerr << "fastactor_bench_server: " << parsed.error << " (see --help)\n";
+    return 2;
+  }
+  caf::actor_system sys{cfg};
+  fastactor::server srv{sys, cfg.server, bench_routes()};
+  try {
+    srv.start();
+  } catch (const std::exception& e) {
+    std::cerr << "fastactor_bench_server: cannot listen on " << cfg.server.host << ":"
+              << cfg.server.port << ": " << e.what() << '\n';
+    return 1;
+  }
+  auto host = cfg.server.host.find(':') == std::string::npos ? cfg.server.host
+                                                            : "[" + cfg.server.host + "]";
+  std::cout << "listening on http://" << host << ":" << srv.port() << std::endl;
+  int sig = fastactor::wait_for_termination_signal();
+  std::cerr << "fastactor_bench_server: signal " << sig << ", stopping\n";
+  srv.stop();
+  return 0;
+}

@@ -1,0 +1,115 @@
+#include "server/metrics.hpp"
+
+#include "actors/context.hpp"
+
+#include <cstdio>
+
+namespace fastactor {
+
+namespace {
+
+void family(std::string& out, const char* name, const char* type, const char* help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+template <class Atomic>
+void sample(std::string& out, const char* name, const Atomic& value, const char* labels = "") {
+  out += name;
+  out += labels;
+  out += ' ';
+  out += std::to_string(value.load(std::memory_order_relaxed));
+  out += '\n';
+}
+
+template <class Atomic>
+void metric(std::string& out, const char* name, const char* type, const char* help,
+            const Atomic& value) {
+  family(out, name, type, help);
+  sample(out, name, value);
+}
+
+void histogram(std::string& out, const duration_histogram& h) {
+  const char* name = "fastactor_request_duration_seconds";
+  family(out, name, "histogram", "Time from a request's arrival to its last byte.");
+  std::uint64_t cumulative = 0;
+  char label[64];
+  for (std::size_t i = 0; i <= h.bounds_ms.size(); ++i) {
+    cumulative += h.buckets[i].load(std::memory_order_relaxed);
+    if (i < h.bounds_ms.size())
+      std::snprintf(label, sizeof(label), "{le=\"%g\"}", h.bounds_ms[i] / 1000.0);
+    else
+      std::snprintf(label, sizeof(label), "{le=\"+Inf\"}");
+    out += name;
+    out += "_bucket";
+    out += label;
+    out += ' ';
+    out += std::to_string(cumulative);
+    out += '\n';
+  }
+  char sum[64];
+  std::snprintf(sum, sizeof(sum), "%.6f", h.sum_us.load(std::memory_order_relaxed) / 1e6);
+  out += name;
+  out += "_sum ";
+  out += sum;
+  out += '\n';
+  out += name;
+  out += "_count ";
+  out += std::to_string(h.count.load(std::memory_order_relaxed));
+  out += '\n';
+}
+
+} // namespace
+
+std::string prometheus_text(const server_stats& s) {
+  std::string out;
+  out.reserve(4096);
+  family(out, "fastactor_requests_total", "counter",
+         "Requests answered, by status code (499: the client left before the end).");
+  char labels[32];
+  for (std::size_t code = 0; code < s.responses_by_status.size(); ++code) {
+    if (s.responses_by_status[code].load(std::memory_order_relaxed) == 0)
+      continue;
+    std::snprintf(labels, sizeof(labels), "{code=\"%zu\"}", code);
+    sample(out, "fastactor_requests_total", s.responses_by_status[code], labels);
+  }
+  metric(out, "fastactor_active_streams", "gauge", "Responses being produced.", s.active_streams);
+  metric(out, "fastactor_live_workers", "gauge", "Worker actors alive.", s.live_workers);
+  metric(out, "fastactor_running_tasks", "gauge", "Blocking tasks queued or running.",
+         s.running_tasks);
+  metric(out, "fastactor_live_connections", "gauge", "Open client connections.",
+         s.live_connections);
+  metric(out, "fastactor_stream_bytes_total", "counter", "Response body bytes written.",
+         s.stream_bytes_total);
+  metric(out, "fastactor_client_disconnects_total", "counter",
+         "Clients that left while their response was produced.", s.client_disconnects_total);
+  metric(out, "fastactor_worker_errors_total", "counter", "Errors reported for responses.",
+         s.worker_errors_total);
+  metric(out, "fastactor_backpressure_waits_total", "counter",
+         "Flow-controlled writes whose acknowledgement waited for a slow client.",
+         s.backpressure_waits_total);
+  metric(out, "fastactor_stale_messages_total", "counter",
+         "Late producer messages of ended requests, dropped.", s.stale_messages_total);
+  metric(out, "fastactor_deadlines_total", "counter", "Requests ended by their deadline.",
+         s.deadlines_total);
+  metric(out, "fastactor_connections_rejected_total", "counter",
+         "Connections refused over max-connections.", s.connections_rejected_total);
+  histogram(out, s.request_duration);
+  return out;
+}
+
+handler metrics_handler() {
+  return [](context& ctx) {
+    ctx.set_content_type("text/plain; version=0.0.4; charset=utf-8");
+    ctx.write(prometheus_text(ctx.server_runtime().stats));
+  };
+}
+
+} // namespace fastactor
