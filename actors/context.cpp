@@ -77,7 +77,6 @@ std::optional<std::uint64_t> context::last_event_id() const {
 }
 
 void context::fail(worker_error e) {
-  rt_.stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
   scope_.errors.push_back(std::move(e));
 }
 

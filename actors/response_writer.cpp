@@ -363,6 +363,7 @@ void run_handler(writer_actor* self) {
   try {
     (*sc.in->fn)(ctx);
   } catch (...) {
+    st.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
     ctx.fail(worker_error{"handler", "threw: " + detail::what(std::current_exception()), 500});
   }
   sc.handler_returned = true;

@@ -38,6 +38,14 @@ std::optional<request_refusal> check_header(const beast_request& header) {
       return request_refusal{400, "header field '" + std::string{field.name_string()}
                                     + "' uses obsolete line folding"};
   }
+  // HTTP/1.1 requires exactly one Host (RFC 9112 3.2).
+  if (header.version() == 11 && header.base().count(http::field::host) != 1)
+    return request_refusal{400, header.base().count(http::field::host) == 0
+                                  ? "missing Host header"
+                                  : "more than one Host header"};
+  auto expect = header.base().find(http::field::expect);
+  if (expect != header.base().end() && lower_trimmed(expect->value()) != "100-continue")
+    return request_refusal{417, "unsupported expectation '" + std::string{expect->value()} + "'"};
   auto te = header.base().find(http::field::transfer_encoding);
   if (te == header.base().end())
     return std::nullopt;

@@ -8,10 +8,12 @@
 
 #include <caf/actor_system.hpp>
 
+#include <cstdio>
 #include <iostream>
 
 int main(int argc, char** argv) {
   fastactor::block_termination_signals();  // before any thread starts
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // access-log lines appear as they happen
   fastactor::system_config cfg;
   auto parsed = fastactor::parse_options(cfg, argc, argv);
   if (parsed.outcome == fastactor::parse_outcome::help_shown)

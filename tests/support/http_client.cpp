@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -45,11 +46,14 @@ bool http_response::has_header(const std::string& name) const {
   return headers.count(lower(name)) > 0;
 }
 
-http_client::http_client(std::uint16_t port, std::chrono::milliseconds timeout)
+http_client::http_client(std::uint16_t port, std::chrono::milliseconds timeout,
+                         int receive_buffer)
   : timeout_(timeout) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0)
     throw std::runtime_error("socket() failed");
+  if (receive_buffer > 0)  // before connect, so the TCP window is small from the start
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -207,6 +211,24 @@ std::string http_client::read_available(std::chrono::milliseconds wait) {
   std::string out;
   out.swap(buffer_);
   return out;
+}
+
+int http_client::read_some(std::size_t n, std::chrono::milliseconds wait) {
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0)
+    return 0;
+  std::string buf(n, '\0');
+  auto got = ::recv(fd_, buf.data(), n, 0);
+  return got <= 0 ? -1 : static_cast<int>(got);
+}
+
+long resident_kib() {
+  std::ifstream status{"/proc/self/status"};
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  return -1;
 }
 
 http_response http_get(std::uint16_t port, const std::string& target) {

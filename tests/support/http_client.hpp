@@ -30,9 +30,11 @@ struct http_response {
 
 class http_client {
 public:
-  /// Connects to 127.0.0.1:port; every read gives up after `timeout`.
+  /// Connects to 127.0.0.1:port; every read gives up after `timeout`. A `receive_buffer`
+  /// (bytes, 0 = the system's) makes a slow reader's kernel buffer small.
   explicit http_client(std::uint16_t port,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                       int receive_buffer = 0);
   ~http_client();
 
   http_client(const http_client&) = delete;
@@ -52,6 +54,8 @@ public:
   void close();
   /// Reads whatever arrives within `wait` (for tests that expect nothing).
   std::string read_available(std::chrono::milliseconds wait);
+  /// Reads at most `n` bytes, waiting up to `wait`; returns how many (-1: connection gone).
+  int read_some(std::size_t n, std::chrono::milliseconds wait);
 
 private:
   bool fill();  ///< reads more into buffer_; false on EOF/error/timeout
@@ -66,6 +70,9 @@ private:
 
 /// One GET on a fresh connection.
 http_response http_get(std::uint16_t port, const std::string& target);
+
+/// This process's resident memory (VmRSS) in KiB.
+long resident_kib();
 
 /// The time from `a` to `b` in ms.
 inline double ms_between(clock_type::time_point a, clock_type::time_point b) {

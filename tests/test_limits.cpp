@@ -1,0 +1,172 @@
+// Limits that protect the server from slow and greedy clients: header and idle timeouts,
+// the connection limit, Expect: 100-continue, clients that vanish at any moment.
+#include "demo_routes.hpp"
+#include "fastactor.hpp"
+#include "support/http_client.hpp"
+#include "support/test_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+using namespace testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+fastactor::router echo_routes() {
+  auto r = demo::routes();
+  r.post("/echo", [](fastactor::context& ctx) { ctx.write(ctx.req().body); });
+  return r;
+}
+
+} // namespace
+
+SCENARIO("a header that does not arrive in time gets 408 and the connection closes",
+         "[limits][slowloris]") {
+  auto cfg = test_server::default_config();
+  cfg.header_timeout_ms = 300;
+  test_server srv{demo::routes(), cfg};
+  http_client bystander{srv.port()};
+  GIVEN("a client that sends half a header and stops") {
+    http_client c{srv.port()};
+    c.send("GET /hello HTTP/1.1\r\nHost: x\r\n");
+    auto r = c.read_response();
+    THEN("408, a message, and a closed connection") {
+      CHECK(r.status == 408);
+      CHECK(r.body.find("not complete within 300 ms") != std::string::npos);
+      CHECK(c.closed_by_peer());
+    }
+  }
+  GIVEN("a client that drips one byte every 100 ms") {
+    http_client c{srv.port()};
+    std::string request = "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    auto start = clock_type::now();
+    bool refused = false;
+    for (char ch : request) {
+      try {
+        c.send(std::string(1, ch));
+      } catch (const std::exception&) {
+        refused = true;
+        break;
+      }
+      if (!c.read_available(100ms).empty()) {
+        refused = true;
+        break;
+      }
+    }
+    THEN("the drip does not keep the connection: it is refused within about the timeout") {
+      CHECK(refused);
+      CHECK(ms_between(start, clock_type::now()) < 3000);
+    }
+  }
+  CHECK(bystander.get("/hello").body == "ok");
+}
+
+SCENARIO("an idle keep-alive connection is closed after the idle timeout", "[limits]") {
+  auto cfg = test_server::default_config();
+  cfg.idle_timeout_ms = 300;
+  test_server srv{demo::routes(), cfg};
+  http_client c{srv.port()};
+  CHECK(c.get("/hello").body == "ok");
+  CHECK(c.closed_by_peer(3s));
+  CHECK(srv.server().wait_for([](auto& s) { return s.live_connections == 0; }, 3s));
+  AND_THEN("a connection that never sends anything is closed too") {
+    http_client silent{srv.port()};
+    CHECK(silent.closed_by_peer(3s));
+  }
+}
+
+SCENARIO("connections over the limit get 503 with Retry-After", "[limits]") {
+  auto cfg = test_server::default_config();
+  cfg.max_connections = 2;
+  test_server srv{demo::routes(), cfg};
+  http_client a{srv.port()}, b{srv.port()};
+  CHECK(a.get("/hello").body == "ok");
+  CHECK(b.get("/hello").body == "ok");
+  WHEN("a third client connects") {
+    http_client c{srv.port()};
+    c.send_get("/hello");
+    auto r = c.read_response();
+    THEN("it is refused with 503, Retry-After and a closed connection") {
+      CHECK(r.status == 503);
+      CHECK(r.header("retry-after") == "1");
+      CHECK(r.body.find("too many connections") != std::string::npos);
+      CHECK(c.closed_by_peer());
+      CHECK(srv.stats().connections_rejected_total == 1);
+    }
+    AND_WHEN("one of the others leaves") {
+      a.close();
+      REQUIRE(srv.server().wait_for([](auto& s) { return s.live_connections == 1; }, 3s));
+      THEN("a new client is served again") {
+        CHECK(http_get(srv.port(), "/hello").body == "ok");
+      }
+    }
+  }
+}
+
+SCENARIO("Expect: 100-continue is answered before the body is sent", "[limits]") {
+  test_server srv{echo_routes()};
+  GIVEN("a body within the limit") {
+    http_client c{srv.port()};
+    c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    auto interim = c.read_response();
+    THEN("100 Continue comes first, then the answer to the body") {
+      CHECK(interim.status == 100);
+      c.send("hello");
+      auto r = c.read_response();
+      CHECK(r.status == 200);
+      CHECK(r.body == "hello");
+    }
+  }
+  GIVEN("a body over the limit") {
+    http_client c{srv.port()};
+    c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n"
+           "Expect: 100-continue\r\n\r\n");
+    auto r = c.read_response();
+    THEN("413 at once, without 100 Continue, and the connection closes") {
+      CHECK(r.status == 413);
+      CHECK(c.closed_by_peer());
+    }
+  }
+}
+
+SCENARIO("a client that vanishes at any moment leaves nothing behind", "[limits][faults]") {
+  test_server srv{echo_routes()};
+  auto all_clear = [&] {
+    return srv.server().wait_for(
+      [](auto& s) {
+        return s.live_connections == 0 && s.live_writers == 0 && s.active_streams == 0
+               && s.live_workers == 0;
+      },
+      5s);
+  };
+  WHEN("it leaves before finishing its header") {
+    {
+      http_client c{srv.port()};
+      c.send("GET /hel");
+    }
+    THEN("its session and writer end") { CHECK(all_clear()); }
+  }
+  WHEN("it leaves in the middle of its body") {
+    {
+      http_client c{srv.port()};
+      c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part");
+    }
+    THEN("its session and writer end") { CHECK(all_clear()); }
+  }
+  WHEN("it leaves in the middle of a pipeline") {
+    {
+      http_client c{srv.port()};
+      c.send("GET /stream/concurrent HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /stream/concurrent HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /parallel/execute HTTP/1.1\r\nHost: x\r\n\r\n");
+      c.read_available(300ms);
+    }
+    THEN("the response under way stops its workers, and the rest are never started") {
+      CHECK(all_clear());
+      CHECK(srv.stats().requests_total == 1);
+    }
+  }
+  CHECK(http_get(srv.port(), "/hello").body == "ok");
+}

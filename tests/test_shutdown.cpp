@@ -1,0 +1,51 @@
+// Stopping a server (what SIGTERM does): running responses may finish within the drain
+// timeout, the rest are cut off, idle connections close at once.
+#include "demo_routes.hpp"
+#include "support/http_client.hpp"
+#include "support/test_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <future>
+
+using namespace testing;
+using namespace std::chrono_literals;
+
+SCENARIO("stopping lets running responses finish, then closes", "[shutdown]") {
+  auto cfg = test_server::default_config();
+  cfg.drain_timeout_ms = 3000;
+  test_server srv{demo::routes(), cfg};
+  http_client idle{srv.port()};
+  CHECK(idle.get("/hello").body == "ok");
+  http_client busy{srv.port()};
+  busy.send_get("/stream/concurrent");  // about a second
+  REQUIRE(srv.server().wait_for([](auto& s) { return s.active_streams == 1; }, 3s));
+  auto stopped = std::async(std::launch::async, [&] { srv.server().stop(); });
+  THEN("the idle connection closes at once") {
+    CHECK(idle.closed_by_peer(2s));
+  }
+  THEN("the running response completes, and its connection closes after it") {
+    auto r = busy.read_response();
+    CHECK(r.complete);
+    CHECK(r.body.size() > 0);
+    CHECK(busy.closed_by_peer(3s));
+  }
+  stopped.get();
+}
+
+SCENARIO("stopping cuts off what outlasts the drain timeout", "[shutdown]") {
+  auto cfg = test_server::default_config();
+  cfg.drain_timeout_ms = 300;
+  test_server srv{demo::routes(), cfg};
+  http_client c{srv.port()};
+  c.send_get("/stream?n=1000&size=10&interval_ms=100");
+  REQUIRE(srv.server().wait_for([](auto& s) { return s.live_workers == 1; }, 3s));
+  auto start = clock_type::now();
+  srv.server().stop();
+  auto took = ms_between(start, clock_type::now());
+  auto r = c.read_response();
+  CHECK_FALSE(r.complete);
+  CHECK(took >= 250);
+  CHECK(took < 5000);
+  CHECK(srv.stats().live_workers == 0);
+}
