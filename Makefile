@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: all deps build demo test test-asan bench clean
+.PHONY: all deps build demo test test-asan test-tsan fuzz bench clean
 
 all: build
 
@@ -21,9 +21,12 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 demo: build
 	$(BUILD_DIR)/bin/demo_server --host=$(HOST) --port=$(PORT)
 
+# Every test: the Catch2 suite and the browser suite, then all of it again under ASan+UBSan.
 test: build
+	@scripts/install-deps.sh wrk
 	@scripts/install-browser-deps.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300
+	$(MAKE) test-asan
 
 # Benchmarks against a raw Beast server, side by side (see docs/benchmarks.md).
 bench: build
@@ -32,12 +35,37 @@ bench: build
 
 # The whole suite under AddressSanitizer + UBSan (+ LeakSanitizer), built with clang 14.
 test-asan:
-	@scripts/install-deps.sh clang libclang-rt-14-dev
+	@scripts/install-deps.sh clang libclang-rt-14-dev wrk
+	@scripts/install-browser-deps.sh
 	CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug \
 	  -DFASTACTOR_SANITIZE=address,undefined
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure --timeout 300
 
+# ThreadSanitizer over the shared state outside actors (Asio side, counters, blocking pool).
+# CAF frames are suppressed (scripts/tsan.supp says why); timing tests and the subprocess
+# tests are left out (TSan slows everything down 5-15x).
+test-tsan:
+	@scripts/install-deps.sh clang libclang-rt-14-dev wrk
+	CC=clang CXX=clang++ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DFASTACTOR_SANITIZE=thread -DFASTACTOR_BENCH=OFF
+	cmake --build build-tsan -j $(JOBS) --target fastactor_tests demo_server
+	cd build-tsan && TSAN_OPTIONS="suppressions=$(CURDIR)/scripts/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
+	  ./bin/fastactor_tests "~[timing]~[process]~[soak]"
+
+# libFuzzer over request parsing and routing (ASan + UBSan), for FUZZ_SECONDS, from the seed
+# corpus in fuzz/seeds (new finds are kept in build-fuzz/corpus, crashes in build-fuzz/).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh clang libclang-rt-14-dev
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DFASTACTOR_SANITIZE=address,undefined -DFASTACTOR_FUZZ=ON -DFASTACTOR_TESTS=OFF \
+	  -DFASTACTOR_BENCH=OFF
+	cmake --build build-fuzz -j $(JOBS) --target request_fuzzer
+	mkdir -p build-fuzz/corpus
+	cd build-fuzz && ./bin/request_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  -artifact_prefix=./ corpus ../fuzz/seeds
+
 clean:
-	rm -rf $(BUILD_DIR) build-asan
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz
