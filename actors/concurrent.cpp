@@ -45,6 +45,7 @@ void start_tasks(coordinator* self, std::shared_ptr<std::vector<task>> tasks, ru
       } catch (...) {
         r = task_result::failure("threw: " + detail::what(std::current_exception()));
       }
+      detail::handoff_release(me);
       caf::anon_send(me, task_done_atom::value, static_cast<std::uint64_t>(i), std::move(r));
     };
     if (!rt->pool.post(std::move(run)))
@@ -65,6 +66,7 @@ caf::behavior parallel_coordinator(coordinator* self, response_handle out,
   start_tasks(self, tasks, rt, std::move(cancelled));
   return {
     [self, out, opts](task_done_atom, std::uint64_t index, task_result& r) {
+      detail::handoff_acquire(self);
       auto& st = self->state;
       if (opts.order == result_order::completion) {
         emit(self, out, index, r);

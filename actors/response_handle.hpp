@@ -6,6 +6,7 @@
 // (it has an `inspect` overload). Writing never blocks and never takes a lock: it sends a
 // message to the writer, whose mailbox serializes all producers.
 
+#include "actors/handoff.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/sse.hpp"
 
@@ -32,18 +33,21 @@ public:
 
   /// Appends `bytes` to the response. Fire and forget: no flow control.
   void write(std::string bytes) const {
+    detail::handoff_release(writer_);
     caf::anon_send(writer_, chunk_atom::value, id_, std::move(bytes));
   }
 
   /// Records an error for this response; the response goes on.
   void fail(std::string message, std::uint16_t status = 500,
             std::string source = "worker") const {
+    detail::handoff_release(writer_);
     caf::anon_send(writer_, fail_atom::value, id_,
                    worker_error{std::move(source), std::move(message), status});
   }
 
   /// Sends a Server-Sent Event (the response must be an SSE stream: context::begin_sse).
   void send_event(sse_event ev) const {
+    detail::handoff_release(writer_);
     caf::anon_send(writer_, event_atom::value, id_, std::move(ev));
   }
 
@@ -51,23 +55,27 @@ public:
 
   template <class Self>
   void send_event(Self* self, sse_event ev) const {
+    detail::handoff_release(writer_);
     self->send(writer_, event_atom::value, id_, std::move(ev));
   }
 
   /// A Server-Sent Event with flow control, as write_acked.
   template <class Self>
   auto send_event_acked(Self* self, sse_event ev) const {
+    detail::handoff_release(writer_);
     return self->request(writer_, caf::infinite, event_atom::value, id_, std::move(ev));
   }
 
   template <class Self>
   void write(Self* self, std::string bytes) const {
+    detail::handoff_release(writer_);
     self->send(writer_, chunk_atom::value, id_, std::move(bytes));
   }
 
   template <class Self>
   void fail(Self* self, std::string message, std::uint16_t status = 500,
             std::string source = "worker") const {
+    detail::handoff_release(writer_);
     self->send(writer_, fail_atom::value, id_,
                worker_error{std::move(source), std::move(message), status});
   }
@@ -81,6 +89,7 @@ public:
   /// stream-buffer-max bounds it.
   template <class Self>
   auto write_acked(Self* self, std::string bytes) const {
+    detail::handoff_release(writer_);
     return self->request(writer_, caf::infinite, write_atom::value, id_, std::move(bytes));
   }
 

@@ -2,6 +2,7 @@
 
 #include "actors/context.hpp"
 #include "actors/errors.hpp"
+#include "actors/handoff.hpp"
 #include "actors/request_scope.hpp"
 #include "protocol/chunked.hpp"
 #include "protocol/error_report.hpp"
@@ -515,24 +516,47 @@ caf::behavior response_writer(writer_actor* self, std::shared_ptr<connection> co
   // Workers are linked so that they die with a writer that dies; their own exits are
   // reported through the monitor instead.
   self->set_exit_handler([](caf::exit_msg&) {});
+  // Each handler first acquires what its sender released (actors/handoff.hpp: TSan only).
+  auto received = [self] { detail::handoff_acquire(self); };
   return {
-    [self](request_atom, std::shared_ptr<const routed_request>& in) { on_request(self, in); },
-    [self](write_done_atom, bool ok) { on_write_done(self, ok); },
-    [self](chunk_atom, stream_id id, std::string& bytes) { on_chunk(self, id, bytes); },
-    [self](write_atom, stream_id id, std::string& bytes) {
+    [=](request_atom, std::shared_ptr<const routed_request>& in) {
+      received();
+      on_request(self, in);
+    },
+    [=](write_done_atom, bool ok) {
+      received();
+      on_write_done(self, ok);
+    },
+    [=](chunk_atom, stream_id id, std::string& bytes) {
+      received();
+      on_chunk(self, id, bytes);
+    },
+    [=](write_atom, stream_id id, std::string& bytes) {
+      received();
       return on_acked_write(self, id, bytes);
     },
-    [self](event_atom, stream_id id, sse_event& ev) { return on_event(self, id, ev); },
-    [self](fail_atom, stream_id id, worker_error& err) { on_fail(self, id, err); },
-    [self](heartbeat_atom, stream_id id) { on_heartbeat(self, id); },
-    [self](done_atom, stream_id id) { on_task_done(self, id); },
-    [self](deadline_atom, stream_id id) { on_deadline(self, id); },
-    [self](closed_atom) {
+    [=](event_atom, stream_id id, sse_event& ev) {
+      received();
+      return on_event(self, id, ev);
+    },
+    [=](fail_atom, stream_id id, worker_error& err) {
+      received();
+      on_fail(self, id, err);
+    },
+    [=](done_atom, stream_id id) {
+      received();
+      on_task_done(self, id);
+    },
+    [=](heartbeat_atom, stream_id id) { on_heartbeat(self, id); },
+    [=](deadline_atom, stream_id id) { on_deadline(self, id); },
+    [=](closed_atom) {
+      received();
       if (self->state.scope)
         self->state.rt->stats.client_disconnects_total.fetch_add(1, std::memory_order_relaxed);
       close_connection(self);
     },
-    [self](shutdown_atom, bool hard) {
+    [=](shutdown_atom, bool hard) {
+      received();
       // A drain lets the response under way finish (then the connection closes); a hard
       // stop, or a connection with nothing under way, ends now.
       self->state.draining = true;

@@ -1,5 +1,6 @@
 #include "server/session.hpp"
 
+#include "actors/handoff.hpp"
 #include "actors/response_writer.hpp"
 #include "server/session_registry.hpp"
 
@@ -54,7 +55,7 @@ void session::start() {
 }
 
 void session::stop(bool hard) {
-  caf::anon_send(writer_, shutdown_atom::value, hard);
+  tell_writer(shutdown_atom::value, hard);
 }
 
 // -- reading requests -------------------------------------------------------------------------
@@ -161,12 +162,18 @@ void session::refuse(const request_refusal& why) {
 }
 
 void session::peer_gone() {
-  caf::anon_send(writer_, closed_atom::value);
+  tell_writer(closed_atom::value);
+}
+
+template <class... Ts>
+void session::tell_writer(Ts&&... xs) {
+  detail::handoff_release(writer_);
+  caf::anon_send(writer_, std::forward<Ts>(xs)...);
 }
 
 void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
   responding_ = true;
-  caf::anon_send(writer_, request_atom::value, std::shared_ptr<const routed_request>{std::move(in)});
+  tell_writer(request_atom::value, std::shared_ptr<const routed_request>{std::move(in)});
   if (then_watch)
     do_watch();
 }
@@ -235,7 +242,7 @@ void session::write(std::vector<std::string> parts, write_kind kind) {
 
 void session::do_write(std::vector<std::string> parts, write_kind kind) {
   if (closed_)
-    return caf::anon_send(writer_, write_done_atom::value, false);
+    return tell_writer(write_done_atom::value, false);
   out_ = std::move(parts);
   out_buffers_.clear();
   out_buffers_.reserve(out_.size());
@@ -249,7 +256,7 @@ void session::do_write(std::vector<std::string> parts, write_kind kind) {
 
 void session::on_write(beast::error_code ec, write_kind kind) {
   out_.clear();
-  caf::anon_send(writer_, write_done_atom::value, !ec);
+  tell_writer(write_done_atom::value, !ec);
   if (ec)
     return do_close();
   switch (kind) {

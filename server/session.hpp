@@ -85,6 +85,8 @@ private:
   void refuse(const request_refusal& why);
   void hand_over(std::shared_ptr<routed_request> in, bool then_watch);
   void peer_gone();
+  template <class... Ts>
+  void tell_writer(Ts&&... xs);  ///< a message to the writer (the only way the session talks to it)
 
   boost::asio::ip::tcp::socket socket_;
   session_shared& shared_;

@@ -13,7 +13,8 @@ parse_result parse(system_config& cfg, std::vector<std::string> args) {
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
-  return parse_options(cfg, static_cast<int>(argv.size()), argv.data());
+  argv.push_back(nullptr);  // argv[argc] is a null pointer, as in main()
+  return parse_options(cfg, static_cast<int>(args.size()), argv.data());
 }
 
 } // namespace

@@ -1,0 +1,69 @@
+# Install rules and the CMake package `fastactor` (included by the top-level CMakeLists.txt
+# after the library targets exist).
+#
+#   cmake --install build --prefix P
+#
+# installs the public headers under P/include/fastactor/ (fastactor.hpp, actors/, protocol/,
+# server/: the headers include each other as "actors/x.hpp", so P/include/fastactor is the
+# include directory users get), the static libraries under P/lib/, and
+# P/lib/cmake/fastactor/{fastactorConfig,fastactorConfigVersion,fastactorTargets*}.cmake, so
+# that another project can write
+#
+#   find_package(fastactor REQUIRED)
+#   target_link_libraries(app PRIVATE fastactor::fastactor)
+
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(FASTACTOR_INSTALL_INCLUDEDIR ${CMAKE_INSTALL_INCLUDEDIR}/fastactor)
+set(FASTACTOR_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/fastactor)
+# Users must compile against the Boost the libraries were built with (Beast and Asio are
+# header-only; Boost.URL is not): the package asks for exactly this version. The full x.y.z
+# matters: Boost's own CMake package does not take "1.81" EXACT as 1.81.0, and CMake then
+# falls back to its FindBoost module, which warns about new Boost versions.
+if(DEFINED Boost_VERSION_MAJOR AND DEFINED Boost_VERSION_MINOR AND DEFINED Boost_VERSION_PATCH)
+  set(FASTACTOR_BOOST_VERSION ${Boost_VERSION_MAJOR}.${Boost_VERSION_MINOR}.${Boost_VERSION_PATCH})
+else()
+  set(FASTACTOR_BOOST_VERSION 1.81.0)
+endif()
+
+# The top-level CMakeLists gives fastactor_protocol the plain source directory as its public
+# include directory; exported as is, it would point every user at this checkout. Keep it for
+# the build tree only and use the installed header directory in the export.
+set_property(TARGET fastactor_protocol PROPERTY INTERFACE_INCLUDE_DIRECTORIES
+  "$<BUILD_INTERFACE:${fastactor_SOURCE_DIR}>"
+  "$<INSTALL_INTERFACE:${FASTACTOR_INSTALL_INCLUDEDIR}>")
+
+# The public headers need C++17; say so in the interface, for users of the package.
+target_compile_features(fastactor INTERFACE cxx_std_17)
+
+install(TARGETS fastactor_protocol fastactor_actors fastactor_server fastactor
+        EXPORT fastactorTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+install(FILES ${fastactor_SOURCE_DIR}/fastactor.hpp DESTINATION ${FASTACTOR_INSTALL_INCLUDEDIR})
+foreach(dir actors protocol server)
+  install(DIRECTORY ${fastactor_SOURCE_DIR}/${dir}/
+          DESTINATION ${FASTACTOR_INSTALL_INCLUDEDIR}/${dir}
+          FILES_MATCHING PATTERN "*.hpp")
+endforeach()
+
+install(EXPORT fastactorTargets
+        NAMESPACE fastactor::
+        FILE fastactorTargets.cmake
+        DESTINATION ${FASTACTOR_INSTALL_CMAKEDIR})
+
+configure_package_config_file(
+  ${CMAKE_CURRENT_LIST_DIR}/fastactorConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/fastactorConfig.cmake
+  INSTALL_DESTINATION ${FASTACTOR_INSTALL_CMAKEDIR})
+# 0.x: a minor version may break the API.
+write_basic_package_version_file(
+  ${CMAKE_CURRENT_BINARY_DIR}/fastactorConfigVersion.cmake
+  VERSION ${fastactor_VERSION}
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/fastactorConfig.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/fastactorConfigVersion.cmake
+        DESTINATION ${FASTACTOR_INSTALL_CMAKEDIR})
