@@ -24,6 +24,9 @@ struct server_config {
   std::size_t max_connections = 20'000;     ///< more are answered 503 + Retry-After and closed
   std::int64_t drain_timeout_ms = 5'000;    ///< on stop, running responses may finish this long
   bool access_log = true;                   ///< one line per request on stdout
+  std::string worker_nodes;                 ///< "host:port,host:port": remote worker nodes
+  std::int64_t node_heartbeat_ms = 200;     ///< middleman heartbeats (same on the nodes)
+  std::int64_t node_timeout_ms = 2000;      ///< a node silent this long is down
   std::string server_name = "fastactor";  ///< the `Server` header
 };
 

@@ -1,5 +1,7 @@
 #include "server/options.hpp"
 
+#include "actors/node_pool.hpp"
+
 #include <caf/atom.hpp>
 #include <caf/config_option_adder.hpp>
 
@@ -30,7 +32,10 @@ system_config::system_config() {
                   server.idle_timeout_ms,
                   static_cast<std::int64_t>(server.max_connections),
                   server.drain_timeout_ms,
-                  !server.access_log};
+                  !server.access_log,
+                  server.worker_nodes,
+                  server.node_heartbeat_ms,
+                  server.node_timeout_ms};
   opt_group{custom_options_, "global"}
     .add(r.host, "host", "address to listen on (default 127.0.0.1)")
     .add(r.port, "port", "TCP port; 0 takes a free one (default 8080)")
@@ -56,7 +61,13 @@ system_config::system_config() {
          "connections beyond this get 503 with Retry-After (default 20000)")
     .add(r.drain_timeout_ms, "drain-timeout-ms",
          "on SIGTERM, running responses may finish for this many ms (default 5000)")
-    .add(r.no_access_log, "no-access-log", "no access log (default: one line per request on stdout)");
+    .add(r.no_access_log, "no-access-log", "no access log (default: one line per request on stdout)")
+    .add(r.worker_nodes, "worker-nodes",
+         "remote worker nodes, HOST:PORT[,HOST:PORT...] (loads CAF's middleman)")
+    .add(r.node_heartbeat_ms, "node-heartbeat-ms",
+         "heartbeat interval to worker nodes; must match theirs (default 200)")
+    .add(r.node_timeout_ms, "node-timeout-ms",
+         "a worker node silent this long is down; must match theirs (default 2000)");
 }
 
 parse_result parse_options(system_config& cfg, int argc, char** argv) {
@@ -93,6 +104,16 @@ parse_result parse_options(system_config& cfg, int argc, char** argv) {
   s.max_connections = check(r.max_connections, 1, 10'000'000, "max-connections", error);
   s.drain_timeout_ms = check(r.drain_timeout_ms, 0, 3'600'000, "drain-timeout-ms", error);
   s.access_log = !r.no_access_log;
+  s.node_heartbeat_ms = check(r.node_heartbeat_ms, 1, 60'000, "node-heartbeat-ms", error);
+  s.node_timeout_ms = check(r.node_timeout_ms, r.node_heartbeat_ms, 600'000, "node-timeout-ms",
+                            error);
+  s.worker_nodes = r.worker_nodes;
+  if (error.empty() && !s.worker_nodes.empty()) {
+    parse_node_list(s.worker_nodes, error);
+    if (error.empty())
+      configure_remote(cfg, {std::chrono::milliseconds(s.node_heartbeat_ms),
+                             std::chrono::milliseconds(s.node_timeout_ms)});
+  }
   if (!error.empty())
     return {parse_outcome::invalid, error};
   cfg.set("scheduler.max-threads", static_cast<std::int64_t>(s.actor_threads));

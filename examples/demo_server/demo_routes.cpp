@@ -3,6 +3,8 @@
 #include "actors/concurrent.hpp"
 #include "actors/context.hpp"
 #include "demo_page.hpp"
+#include "actors/node_pool.hpp"
+#include "actors/remote.hpp"
 #include "protocol/ndjson.hpp"
 #include "server/metrics.hpp"
 
@@ -295,9 +297,47 @@ void stream_ndjson(context& ctx) {
   ctx.spawn(batch_job, static_cast<int>(*items), static_cast<int>(*workers));
 }
 
+// GET /distributed/stream?n=N&size=S[&window=W]: the chunks come from a worker spawned on a
+// worker node (round robin over the nodes that are up), sent across the network straight to
+// this request's writer, with flow control (W writes in flight).
+void distributed_stream(fastactor::node_pool* nodes, context& ctx) {
+  constexpr long long max_total = 4ll << 30;
+  auto n = ctx.int_param("n", 10, 0, 10'000'000);
+  auto size = ctx.int_param("size", 1024, 1, 1 << 20);
+  auto window = ctx.int_param("window", 32, 1, 1024);
+  if (!n || !size || !window)
+    return;
+  if (*n * *size > max_total)
+    return ctx.fail(fastactor::worker_error{"request", "n*size must be at most 4 GiB", 400});
+  auto node = nodes ? nodes->next() : std::nullopt;
+  if (!node)
+    return ctx.fail(fastactor::worker_error{
+      "server",
+      nodes ? "no worker node is up (see /distributed/nodes)"
+            : "no worker nodes configured (start with --worker-nodes=HOST:PORT,...)",
+      503});
+  ctx.set_content_type("application/octet-stream");
+  ctx.set_header("X-Worker-Node", node->name);
+  fastactor::spawn_remote_worker(
+    ctx, *node, "fastactor.demo.chunks",
+    caf::make_message(static_cast<std::uint64_t>(*n), static_cast<std::uint64_t>(*size),
+                      static_cast<std::uint32_t>(*window)));
+}
+
+// GET /distributed/nodes: the worker nodes and whether they are up, as JSON.
+void distributed_nodes(fastactor::node_pool* nodes, context& ctx) {
+  auto list = nlohmann::json::array();
+  if (nodes)
+    for (auto& s : nodes->status())
+      list.push_back({{"node", s.address.name()}, {"up", s.up}, {"connects", s.connects},
+                      {"last_error", s.last_error}});
+  ctx.set_content_type("application/json");
+  ctx.write(nlohmann::json{{"nodes", list}}.dump());
+}
+
 } // namespace
 
-fastactor::router routes() {
+fastactor::router routes(fastactor::node_pool* nodes) {
   fastactor::router r;
   r.get("/", index);
   r.get("/hello", hello);
@@ -310,6 +350,8 @@ fastactor::router routes() {
   r.get("/stream/sse", stream_sse);
   r.get("/stream/ndjson", stream_ndjson);
   r.get("/metrics", fastactor::metrics_handler());
+  r.get("/distributed/stream", [nodes](context& ctx) { distributed_stream(nodes, ctx); });
+  r.get("/distributed/nodes", [nodes](context& ctx) { distributed_nodes(nodes, ctx); });
   return r;
 }
 

@@ -4,10 +4,16 @@
 
 #include "server/router.hpp"
 
+namespace fastactor {
+class node_pool;
+}
+
 namespace demo {
 
 /// GET /, /hello, /stream, /concurrent/basic, /concurrent/advanced, /parallel/execute,
-/// /concurrent/error, /stream/concurrent, /stream/sse, /stream/ndjson.
-fastactor::router routes();
+/// /concurrent/error, /stream/concurrent, /stream/sse, /stream/ndjson, /metrics, and
+/// /distributed/stream + /distributed/nodes, served by the worker nodes of `nodes` (without
+/// nodes those answer 503).
+fastactor::router routes(fastactor::node_pool* nodes = nullptr);
 
 } // namespace demo

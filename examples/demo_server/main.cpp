@@ -1,6 +1,7 @@
 // The demo server: every endpoint of the seed guide, on http://127.0.0.1:8080 by default.
 //   build/bin/demo_server [--host=127.0.0.1] [--port=8080] [--help]
 
+#include "actors/node_pool.hpp"
 #include "demo_routes.hpp"
 #include "server/options.hpp"
 #include "server/server.hpp"
@@ -10,6 +11,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 int main(int argc, char** argv) {
   fastactor::block_termination_signals();  // before any thread starts
@@ -23,7 +25,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   caf::actor_system sys{cfg};
-  fastactor::server srv{sys, cfg.server, demo::routes()};
+  std::unique_ptr<fastactor::node_pool> nodes;  // after the system, before the server
+  if (!cfg.server.worker_nodes.empty()) {
+    std::string ignored;  // validated by parse_options
+    nodes = std::make_unique<fastactor::node_pool>(
+      sys, fastactor::parse_node_list(cfg.server.worker_nodes, ignored));
+  }
+  fastactor::server srv{sys, cfg.server, demo::routes(nodes.get())};
   try {
     srv.start();
   } catch (const std::exception& e) {

@@ -1,0 +1,76 @@
+// A worker node: a CAF process that servers spawn workers on, through CAF's middleman.
+//   build/bin/worker_node [--host=127.0.0.1] [--port=0] [--node-heartbeat-ms=200]
+//                         [--node-timeout-ms=2000]
+// Prints `listening on tcp://HOST:PORT` first; stops on SIGINT/SIGTERM.
+
+#include "actors/remote.hpp"
+#include "node_workers.hpp"
+#include "server/signals.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace {
+
+struct node_config : caf::actor_system_config {
+  std::string host = "127.0.0.1";
+  std::int64_t port = 9000;
+  std::int64_t heartbeat_ms = 200;
+  std::int64_t timeout_ms = 2000;
+
+  node_config() {
+    opt_group{custom_options_, "global"}
+      .add(host, "host", "address to listen on (default 127.0.0.1)")
+      .add(port, "port", "TCP port; 0 takes a free one (default 9000)")
+      .add(heartbeat_ms, "node-heartbeat-ms",
+           "heartbeat interval; must match the server's (default 200)")
+      .add(timeout_ms, "node-timeout-ms",
+           "a peer silent this long is dropped; must match the server's (default 2000)");
+  }
+};
+
+/// What a server's connector connects to and monitors: the node's liveness.
+caf::behavior node_info(caf::event_based_actor*, std::string name) {
+  return {[=](caf::get_atom) { return name; }};
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  fastactor::block_termination_signals();
+  node_config cfg;
+  if (auto err = cfg.parse(argc, argv)) {
+    std::cerr << "worker_node: invalid options: " << cfg.render(err) << " (see --help)\n";
+    return 2;
+  }
+  if (cfg.cli_helptext_printed)
+    return 0;
+  if (cfg.port < 0 || cfg.port > 65535 || cfg.heartbeat_ms < 1 || cfg.timeout_ms < cfg.heartbeat_ms) {
+    std::cerr << "worker_node: --port must be 0..65535, heartbeat >= 1 ms, timeout >= heartbeat\n";
+    return 2;
+  }
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.max-threads", std::int64_t{2});
+  cfg.set("logger.console", caf::atom("none"));
+  fastactor::configure_remote(cfg, {std::chrono::milliseconds(cfg.heartbeat_ms),
+                                    std::chrono::milliseconds(cfg.timeout_ms)});
+  demo::register_node_workers(cfg);
+  caf::actor_system sys{cfg};
+  auto info = sys.spawn(node_info, cfg.host);
+  auto port = sys.middleman().publish(info, static_cast<std::uint16_t>(cfg.port), cfg.host.c_str(),
+                                      true);
+  if (!port) {
+    std::cerr << "worker_node: cannot listen on " << cfg.host << ":" << cfg.port << ": "
+              << sys.render(port.error()) << '\n';
+    caf::anon_send_exit(info, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  std::cout << "listening on tcp://" << cfg.host << ":" << *port << std::endl;
+  int sig = fastactor::wait_for_termination_signal();
+  std::cerr << "worker_node: signal " << sig << ", stopping\n";
+  caf::anon_send_exit(info, caf::exit_reason::user_shutdown);
+  return 0;
+}

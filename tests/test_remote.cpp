@@ -1,0 +1,230 @@
+// Workers on other machines: two worker_node processes and a server on 127.0.0.1. The
+// chunks come from the nodes through CAF's middleman straight to the request's writer.
+// Faults: a node killed mid-stream, a node that hangs (heartbeats), a node unreachable at
+// start (closed port, and a host that never answers the TCP connect), a node that comes back.
+#include "actors/node_pool.hpp"
+#include "demo_routes.hpp"
+#include "fastactor.hpp"
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+
+#include <caf/all.hpp>
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <netinet/in.h>
+#include <set>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct node {
+  child_process proc;
+  std::uint16_t port = 0;
+  std::string name() const { return "127.0.0.1:" + std::to_string(port); }
+};
+
+node start_node(std::uint16_t port = 0) {
+  node n{spawn_process(WORKER_NODE_PATH, {"--port=" + std::to_string(port),
+                                          "--node-heartbeat-ms=100", "--node-timeout-ms=1000"})};
+  n.port = port_in(read_until(n.proc.out, "\n", 10s));
+  REQUIRE(n.port != 0);
+  return n;
+}
+
+/// A server in this process whose /distributed/* routes use the given nodes.
+struct remote_server {
+  explicit remote_server(const std::vector<std::string>& nodes) {
+    fastactor::configure_remote(cfg, {100ms, 1000ms});
+    cfg.set("scheduler.max-threads", std::int64_t{2});
+    sys = std::make_unique<caf::actor_system>(cfg);
+    std::vector<fastactor::node_address> list;
+    for (auto& n : nodes) {
+      auto colon = n.rfind(':');
+      list.push_back({n.substr(0, colon), static_cast<std::uint16_t>(std::stoi(n.substr(colon + 1)))});
+    }
+    fastactor::node_pool::timing t;
+    t.retry = 200ms;
+    pool = std::make_unique<fastactor::node_pool>(*sys, list, t);
+    fastactor::server_config scfg;
+    scfg.port = 0;
+    scfg.access_log = false;
+    scfg.drain_timeout_ms = 500;
+    srv = std::make_unique<fastactor::server>(*sys, scfg, demo::routes(pool.get()));
+    srv->start();
+  }
+  ~remote_server() {
+    srv.reset();
+    pool.reset();
+  }
+  std::uint16_t port() const { return srv->port(); }
+
+  fastactor::system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<fastactor::node_pool> pool;
+  std::unique_ptr<fastactor::server> srv;
+};
+
+bool all_chunks_right(const std::string& body, std::size_t n, std::size_t size) {
+  if (body.size() != n * size)
+    return false;
+  for (std::size_t i = 0; i < n; ++i)
+    if (body.compare(i * size, size, std::string(size, static_cast<char>('a' + i % 26))) != 0)
+      return false;
+  return true;
+}
+
+} // namespace
+
+SCENARIO("remote workers stream every byte, spread over the nodes", "[remote][process]") {
+  auto a = start_node(), b = start_node();
+  remote_server srv{{a.name(), b.name()}};
+  REQUIRE(srv.pool->wait_until_up(2, 10s));
+  std::set<std::string> used;
+  for (int i = 0; i < 4; ++i) {
+    auto r = http_get(srv.port(), "/distributed/stream?n=200&size=1000");
+    CHECK(r.status == 200);
+    CHECK(r.complete);
+    CHECK(all_chunks_right(r.body, 200, 1000));
+    CHECK(r.trailers.at("fastactor-errors") == "[]");
+    used.insert(r.header("x-worker-node"));
+  }
+  CHECK(used == std::set<std::string>{a.name(), b.name()});
+  AND_THEN("a large stream crosses the network with flow control") {
+    auto r = http_get(srv.port(), "/distributed/stream?n=2048&size=16384&window=16");
+    CHECK(r.complete);
+    CHECK(all_chunks_right(r.body, 2048, 16384));
+  }
+}
+
+SCENARIO("a node killed mid-stream fails that response, and the other node serves on",
+         "[remote][process][faults]") {
+  auto a = start_node(), b = start_node();
+  remote_server srv{{a.name(), b.name()}};
+  REQUIRE(srv.pool->wait_until_up(2, 10s));
+  // A slow client keeps the stream running: the producer waits for flow-control acks.
+  http_client c{srv.port(), 10s, 4096};
+  c.send_get("/distributed/stream?n=100000&size=16384&window=4");
+  auto head = c.read_available(500ms);
+  REQUIRE(head.find("X-Worker-Node: ") != std::string::npos);
+  auto victim = head.find(a.name()) != std::string::npos ? &a : &b;
+  auto survivor = victim == &a ? &b : &a;
+  victim->proc.signal(SIGKILL);
+  THEN("the response ends with the node's failure in its error trailer") {
+    std::string rest;
+    auto until = clock_type::now() + 10s;
+    while (rest.find("Fastactor-Errors: [{") == std::string::npos && clock_type::now() < until) {
+      auto more = c.read_available(200ms);
+      rest += more.size() > 4096 ? more.substr(more.size() - 4096) : more;
+    }
+    CHECK(rest.find("Fastactor-Errors: [{") != std::string::npos);
+    CHECK(rest.find("node " + victim->name()) != std::string::npos);
+  }
+  AND_THEN("requests go to the surviving node") {
+    REQUIRE(srv.srv->wait_for([](auto& s) { return s.live_workers == 0; }, 10s));
+    for (int i = 0; i < 3; ++i) {
+      auto r = http_get(srv.port(), "/distributed/stream?n=10&size=100");
+      CHECK(r.status == 200);
+      CHECK(r.header("x-worker-node") == survivor->name());
+      CHECK(all_chunks_right(r.body, 10, 100));
+    }
+  }
+}
+
+SCENARIO("a node that hangs is detected by heartbeats", "[remote][process][faults]") {
+  auto a = start_node();
+  remote_server srv{{a.name()}};
+  REQUIRE(srv.pool->wait_until_up(1, 10s));
+  http_client c{srv.port(), 10s, 4096};
+  c.send_get("/distributed/stream?n=100000&size=16384&window=4");
+  REQUIRE(c.read_available(500ms).find("200 OK") != std::string::npos);
+  a.proc.signal(SIGSTOP);  // alive, connection open, silent
+  auto stopped = clock_type::now();
+  THEN("the response ends with an error within a few timeouts, and the node is marked down") {
+    std::string rest;
+    while (rest.find("Fastactor-Errors: [{") == std::string::npos
+           && clock_type::now() < stopped + 10s) {
+      auto more = c.read_available(200ms);
+      rest += more.size() > 4096 ? more.substr(more.size() - 4096) : more;
+    }
+    CHECK(rest.find("Fastactor-Errors: [{") != std::string::npos);
+    CHECK(ms_between(stopped, clock_type::now()) < 6000);
+    CHECK(srv.pool->status().at(0).up == false);
+    auto r = http_get(srv.port(), "/distributed/stream?n=1&size=1");
+    CHECK(r.status == 503);  // never waits on a node known to be down
+  }
+  a.proc.signal(SIGCONT);
+}
+
+SCENARIO("unreachable nodes give a clear error at once and never hang the server",
+         "[remote][process][faults]") {
+  // A port nobody listens on, and a "host that never answers": a listener whose accept
+  // queue is full drops further SYNs, so connect() gets no answer at all.
+  int closed_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(closed_fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(closed_fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  auto closed_port = ntohs(addr.sin_port);
+  ::close(closed_fd);
+
+  int silent_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  addr.sin_port = 0;
+  REQUIRE(::bind(silent_fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  REQUIRE(::listen(silent_fd, 0) == 0);
+  ::getsockname(silent_fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  auto silent_port = ntohs(addr.sin_port);
+  std::vector<int> fillers;  // fill the accept queue
+  for (int i = 0; i < 4; ++i) {
+    int f = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ::connect(f, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    fillers.push_back(f);
+  }
+  auto start = clock_type::now();
+  {
+    remote_server srv{{"127.0.0.1:" + std::to_string(closed_port),
+                       "127.0.0.1:" + std::to_string(silent_port)}};
+    std::this_thread::sleep_for(300ms);
+    auto r = http_get(srv.port(), "/distributed/stream?n=1&size=1");
+    THEN("requests get 503 saying no node is up, without waiting") {
+      CHECK(r.status == 503);
+      CHECK(r.body.find("no worker node is up") != std::string::npos);
+      CHECK(ms_between(start, clock_type::now()) < 3000);
+    }
+    THEN("the nodes' status says why") {
+      auto s = srv.pool->status();
+      CHECK(s.at(0).last_error.find("connect failed") != std::string::npos);
+      CHECK_FALSE(s.at(1).up);
+    }
+    CHECK(http_get(srv.port(), "/hello").body == "ok");
+  }
+  THEN("shutdown does not hang on the silent host") {
+    CHECK(ms_between(start, clock_type::now()) < 8000);
+  }
+  for (int f : fillers)
+    ::close(f);
+  ::close(silent_fd);
+}
+
+SCENARIO("a node that comes back is used again", "[remote][process][faults]") {
+  auto a = start_node();
+  auto port = a.port;
+  remote_server srv{{a.name()}};
+  REQUIRE(srv.pool->wait_until_up(1, 10s));
+  a.proc.signal(SIGKILL);
+  a.proc.wait_exit(5s);
+  REQUIRE(srv.srv->wait_for([&](auto&) { return !srv.pool->status().at(0).up; }, 5s));
+  CHECK(http_get(srv.port(), "/distributed/stream?n=1&size=1").status == 503);
+  auto again = start_node(port);
+  REQUIRE(srv.pool->wait_until_up(1, 10s));
+  auto r = http_get(srv.port(), "/distributed/stream?n=50&size=100");
+  CHECK(r.status == 200);
+  CHECK(all_chunks_right(r.body, 50, 100));
+  CHECK(srv.pool->status().at(0).connects == 2);
+}
