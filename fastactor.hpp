@@ -12,5 +12,6 @@
 #include "server/metrics.hpp"
 #include "server/options.hpp"
 #include "server/router.hpp"
+#include "server/run.hpp"
 #include "server/server.hpp"
 #include "server/signals.hpp"

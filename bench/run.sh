@@ -7,10 +7,15 @@
 # the server pinned to one core and the load generator to another, and prints a table of
 # medians (min–max) and the ratio fastactor/raw. docs/benchmarks.md explains each benchmark.
 #
+# The machine may be shared: around every measurement the script counts the CPU time that
+# processes other than its own used. A measurement during which they used more than
+# BENCH_DISTURB_MAX % of a core is discarded and repeated (the whole raw/fastactor pair),
+# at most BENCH_ATTEMPTS times; every repeat is listed in the notes under the table.
+#
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION (wrk, 5s), BENCH_STREAMS (10000),
-# BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_OUT (BUILD_DIR/bench-logs: raw logs and
-# results.md), BENCH_ONLY (space-separated subset of: hello stream parallel paced latency
-# fanout).
+# BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_DISTURB_MAX (10), BENCH_ATTEMPTS (3),
+# BENCH_OUT (BUILD_DIR/bench-logs: raw logs and results.md), BENCH_ONLY (a space-separated
+# subset of: hello stream parallel paced latency fanout).
 set -uo pipefail
 
 BUILD=${1:?usage: bench/run.sh BUILD_DIR}
@@ -21,6 +26,8 @@ DURATION=${BENCH_DURATION:-5s}
 STREAMS=${BENCH_STREAMS:-10000}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
+DISTURB_MAX=${BENCH_DISTURB_MAX:-10}
+ATTEMPTS=${BENCH_ATTEMPTS:-3}
 OUT=${BENCH_OUT:-$BUILD/bench-logs}
 ONLY=${BENCH_ONLY:-hello stream parallel paced latency fanout}
 
@@ -42,6 +49,7 @@ LATENCY_BIN=$BIN/chunk_latency
 mkdir -p "$OUT"
 RESULTS=$OUT/results.md
 NOTES=()
+REPEATS=0
 note() { NOTES+=("$*"); echo "  NOTE: $*" >&2; }
 log() { echo "$*" >&2; }
 want() { [[ " $ONLY " == *" $1 "* ]]; }
@@ -52,9 +60,8 @@ done
 for b in "$RAW_BIN" "$FA_BIN" "$PACED_BIN" "$LATENCY_BIN"; do
   [ -x "$b" ] || { echo "bench/run.sh: $b is missing: build first (make bench)" >&2; exit 1; }
 done
-ncpu=$(nproc)
-if [ "$ncpu" -lt 2 ]; then
-  note "only $ncpu CPU: server and load generator share it"
+if [ "$(nproc)" -lt 2 ]; then
+  note "only $(nproc) CPU: server and load generator share it"
   SERVER_CPU=0 CLIENT_CPU=0
 fi
 
@@ -99,7 +106,7 @@ cell() {
   printf "%.${prec}f (%.${prec}f–%.${prec}f)" "$m" "$lo" "$hi"
 }
 median() { local m _; read -r m _ < <(stats "$1"); echo "$m"; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 ratio_cell() {  # fastactor/raw of the medians, and the range of the per-round ratios
   local r; r=$(div "$(median "$2")" "$(median "$1")")
   local lo hi _
@@ -178,30 +185,177 @@ trap cleanup EXIT
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
+# -- other processes' CPU time --------------------------------------------------------------------
+
+HZ=$(getconf CLK_TCK)
+ME=$BASHPID
+# Busy jiffies of all CPUs (steal included), and the jiffies of this script, its reaped
+# children (load generators) and the running server.
+busy_all() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+our_jiffies() { cat "/proc/$ME/stat" ${SRV_PID:+"/proc/$SRV_PID/stat"} 2>/dev/null | awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }'; }
+D_PCT=0
+dist_begin() { D_BUSY=$(busy_all); D_OURS=$(our_jiffies); D_T=$(date +%s%N); }
+# Sets D_PCT: CPU time other processes used since dist_begin, in % of one core.
+dist_end() {
+  local busy ours ms
+  busy=$(busy_all); ours=$(our_jiffies); ms=$(( ($(date +%s%N) - D_T) / 1000000 ))
+  D_PCT=$(awk -v f=$(( (busy - D_BUSY) - (ours - D_OURS) )) -v ms="$ms" -v hz="$HZ" \
+            'BEGIN { p = ms > 0 ? f * 100000 / (hz * ms) : 0; if (p < 0) p = 0; printf "%.0f", p }')
+}
+
 # -- load generators ----------------------------------------------------------------------------
 
-# run_wrk CONNS PATH KEY: wrk -t1, pinned; adds KEY.rps, KEY.p50, KEY.p99 (ms).
+# run_wrk CONNS PATH KEY: wrk -t1, pinned; sets W_RPS, W_P50, W_P99 (ms).
 run_wrk() {
   local conns=$1 path=$2 key=$3 out
   out=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$conns" -d"$DURATION" --latency "http://127.0.0.1:$SRV_PORT$path" 2>&1)
   printf '### %s (%s)\n%s\n\n' "$key" "$(basename "$SRV_LOG")" "$out" >>"$OUT/wrk.log"
-  local rps p50 p99 non2xx sockerr
-  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  local non2xx sockerr p50 p99
+  W_RPS=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
   sockerr=$(grep 'Socket errors' <<<"$out")
   [ -n "$non2xx" ] && note "$key: $non2xx non-2xx responses ($(basename "$SRV_LOG"))"
   [ -n "$sockerr" ] && note "$key: wrk $sockerr ($(basename "$SRV_LOG"))"
-  if [ -z "$rps" ] || [ -z "$p99" ]; then
+  if [ -z "$W_RPS" ] || [ -z "$p99" ]; then
     note "$key: no wrk result ($(basename "$SRV_LOG")): $(tail -n2 <<<"$out" | tr '\n' ' ')"
     return 1
   fi
-  add "$key.rps" "$rps"
-  add "$key.p50" "$(to_ms "$p50")"
-  add "$key.p99" "$(to_ms "$p99")"
-  log "    $key: $rps req/s, p50 $p50, p99 $p99"
-  WRK_RPS=$rps
+  W_P50=$(to_ms "$p50") W_P99=$(to_ms "$p99")
+}
+
+# -- measurements: each runs against the started server, sets MV[metric]=value, sets D_PCT ----
+
+declare -A MV
+
+measure_hello() {
+  taskset -c "$CLIENT_CPU" wrk -t1 -c64 -d1s "http://127.0.0.1:$SRV_PORT/hello" >/dev/null 2>&1  # warm-up
+  dist_begin
+  run_wrk 64 /hello "hello.$SRV_KIND"; local ok=$?
+  dist_end
+  [ $ok -eq 0 ] || return 1
+  MV[rps]=$W_RPS MV[p50]=$W_P50 MV[p99]=$W_P99
+  log "    hello.$SRV_KIND: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms (others: $D_PCT% of a core)"
+}
+
+measure_stream() {
+  local res bytes secs code
+  dist_begin
+  res=$(taskset -c "$CLIENT_CPU" curl -s -o /dev/null -w '%{size_download} %{time_total} %{http_code}' \
+          "http://127.0.0.1:$SRV_PORT$STREAM_PATH")
+  dist_end
+  read -r bytes secs code <<<"$res"
+  if [ "$bytes" != "$STREAM_BYTES" ] || [ "$code" != 200 ]; then
+    note "stream.$SRV_KIND: got $bytes bytes (expected $STREAM_BYTES), status $code ($(basename "$SRV_LOG"))"
+    return 1
+  fi
+  MV[mbps]=$(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f", b / s / 1e6 }')
+  log "    stream.$SRV_KIND: ${MV[mbps]} MB/s ($bytes bytes in $secs s) (others: $D_PCT% of a core)"
+}
+
+measure_parallel() {
+  dist_begin
+  run_wrk 50 /parallel/execute "parallel.$SRV_KIND"; local ok=$?
+  dist_end
+  [ $ok -eq 0 ] || return 1
+  MV[rps]=$W_RPS MV[p50]=$W_P50 MV[p99]=$W_P99
+  log "    parallel: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms (others: $D_PCT% of a core)"
+}
+
+measure_paced() {
+  sleep 0.5  # idle
+  local res err=$OUT/paced-$srv_seq.err
+  dist_begin
+  res=$("$PACED_BIN" --port="$SRV_PORT" --pid="$SRV_PID" --connections="$STREAMS" \
+          --path="$PACED_PATH" --chunks="$PACED_CHUNKS" --parallel=256 --settle-ms=2000 \
+          --timeout-s=$((PACED_CHUNKS + 90)) 2>"$err")
+  dist_end
+  echo "$(basename "$SRV_LOG"): $res" >>"$OUT/paced.log"
+  local -A kv=()
+  local pair
+  for pair in $res; do kv[${pair%%=*}]=${pair#*=}; done
+  local n=${kv[connections]:-0}
+  if [ "$n" = 0 ] || [ "${kv[completed]:-0}" != "$n" ]; then
+    note "paced.$SRV_KIND ($(basename "$SRV_LOG")): not every stream completed: $res $(tr '\n' ' ' <"$err")"
+  fi
+  if [ "${kv[live_at_sample]:-0}" != "$n" ] || [ "${kv[rss_live_kb]:-0}" -le 0 ]; then
+    note "paced.$SRV_KIND ($(basename "$SRV_LOG")): not all $n streams were live at the sample: $res"
+    return 1
+  fi
+  MV[kib]=$(awk -v l="${kv[rss_live_kb]}" -v i="${kv[rss_idle_kb]}" -v n="$n" 'BEGIN { printf "%.2f", (l - i) / n }')
+  MV[first_ms]=${kv[all_first_ms]}
+  MV[rss_mib]=$(awk -v l="${kv[rss_live_kb]}" 'BEGIN { printf "%.1f", l / 1024 }')
+  MV[completed]=${kv[completed]}
+  log "    paced.$SRV_KIND: ${kv[first_chunk]}/$n first chunks after ${kv[all_first_ms]} ms, ${kv[completed]} completed, RSS ${kv[rss_idle_kb]} -> ${kv[rss_live_kb]} KiB: ${MV[kib]} KiB/connection (others: $D_PCT% of a core)"
+}
+
+measure_latency() {
+  local res
+  dist_begin
+  res=$(taskset -c "$CLIENT_CPU" "$LATENCY_BIN" --port="$SRV_PORT" --path="$LATENCY_PATH" --skip=$LATENCY_SKIP 2>&1)
+  dist_end
+  echo "$(basename "$SRV_LOG"): $res" >>"$OUT/latency.log"
+  local -A kv=()
+  local pair
+  for pair in $res; do kv[${pair%%=*}]=${pair#*=}; done
+  if [ -z "${kv[p99_us]:-}" ]; then
+    note "latency.$SRV_KIND ($(basename "$SRV_LOG")): $res"
+    return 1
+  fi
+  MV[p50]=$(awk -v v="${kv[p50_us]}" 'BEGIN { printf "%.4f", v / 1000 }')
+  MV[p99]=$(awk -v v="${kv[p99_us]}" 'BEGIN { printf "%.4f", v / 1000 }')
+  log "    latency.$SRV_KIND: $res (others: $D_PCT% of a core)"
+}
+
+FANOUT_ROUTE=""
+measure_fanout() {
+  local peak_file=$OUT/rss-$srv_seq
+  dist_begin
+  ( peak=0
+    while [ ! -e "$peak_file.stop" ] && kill -0 "$SRV_PID" 2>/dev/null; do
+      v=$(rss_kib "$SRV_PID"); [ "${v:-0}" -gt "$peak" ] && peak=$v && echo "$peak" >"$peak_file"
+      sleep 0.1
+    done ) &
+  local sampler=$!
+  run_wrk 64 "/fanout/$FANOUT_ROUTE" "fanout.$FANOUT_ROUTE"; local ok=$?
+  touch "$peak_file.stop"; wait "$sampler"
+  dist_end
+  [ $ok -eq 0 ] || return 1
+  MV[rps]=$W_RPS MV[p50]=$W_P50 MV[p99]=$W_P99
+  MV[rss]=$(awk '{ printf "%.1f", $1 / 1024 }' "$peak_file" 2>/dev/null)
+  log "    fanout.$FANOUT_ROUTE: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms, peak RSS ${MV[rss]} MiB (others: $D_PCT% of a core)"
+}
+
+# run_round KEY MEASURE KINDS MAIN ATTEMPTS [fastactor options]: one round. For each kind in
+# KINDS (e.g. "raw fa"), starts a fresh server, measures, stops it. If other processes used
+# more than DISTURB_MAX % of a core during any measurement, the round is discarded and run
+# again (at most ATTEMPTS times; the last attempt is kept, with a note). Values go to
+# KEY.KIND.METRIC; with two kinds, the per-round ratio of MAIN goes to KEY.ratio.
+run_round() {
+  local key=$1 fn=$2 kinds=$3 main=$4 attempts=$5; shift 5
+  local attempt kind m
+  for attempt in $(seq 1 "$attempts"); do
+    local -A vals=()
+    local disturbed=""
+    for kind in $kinds; do
+      start_server "$kind" "$@" || continue
+      MV=() D_PCT=0
+      if $fn; then
+        for m in "${!MV[@]}"; do vals[$kind.$m]=${MV[$m]}; done
+      fi
+      [ "$D_PCT" -gt "$DISTURB_MAX" ] && disturbed+="${disturbed:+, }$kind: $D_PCT%"
+      stop_server "$key round $r"
+    done
+    if [ -z "$disturbed" ] || [ "$attempt" -eq "$attempts" ]; then
+      [ -n "$disturbed" ] && note "$key round $r: kept the last of $attempts attempts although other processes used more than $DISTURB_MAX% of a core ($disturbed)"
+      for m in "${!vals[@]}"; do add "$key.$m" "${vals[$m]}"; done
+      [[ $kinds == "raw fa" ]] && round_ratio "$key.ratio" "${vals[raw.$main]:-}" "${vals[fa.$main]:-}"
+      return 0
+    fi
+    REPEATS=$((REPEATS + 1))
+    note "$key round $r: other processes used $disturbed of a core: discarded, run again"
+  done
 }
 
 # round_ratio KEY RAW FA: the per-round ratio fa/raw
@@ -209,137 +363,45 @@ round_ratio() { [ -n "$2" ] && [ -n "$3" ] && add "$1" "$(div "$3" "$2")"; }
 
 machine() {
   echo "- machine: $(nproc --all) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
-  echo "- load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- load average before the run: $LOAD_BEFORE"
   echo "- tools: $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2), $(curl --version | head -n1 | cut -d' ' -f1-2); servers on CPU $SERVER_CPU, load generators on CPU $CLIENT_CPU (taskset); open-file limit $FD_LIMIT"
-  echo "- fastactor: $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo unknown), options ${FA_ARGS[*]:-(defaults)}; rounds: $ROUNDS (streaming and chunk latency $CHEAP_ROUNDS), wrk -t1 -d$DURATION"
+  echo "- fastactor: $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo unknown), options ${FA_ARGS[*]:-(defaults)}; rounds: $ROUNDS (streaming and chunk latency $CHEAP_ROUNDS), wrk -t1 -d$DURATION; a measurement is repeated when other processes used more than $DISTURB_MAX% of a core"
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date +%s)
 log "bench/run.sh: results and logs in $OUT"
 machine >&2
 
-# -- 1. /hello ----------------------------------------------------------------------------------
 if want hello; then
   log "== 1. /hello, wrk -t1 -c64 -d$DURATION --latency"
-  for r in $(seq 1 "$ROUNDS"); do
-    declare -A got=()
-    for kind in raw fa; do
-      start_server "$kind" || continue
-      taskset -c "$CLIENT_CPU" wrk -t1 -c64 -d1s "http://127.0.0.1:$SRV_PORT/hello" >/dev/null 2>&1  # warm-up
-      WRK_RPS=""
-      run_wrk 64 /hello "hello.$kind" && got[$kind]=$WRK_RPS
-      stop_server "/hello round $r"
-    done
-    round_ratio hello.ratio "${got[raw]:-}" "${got[fa]:-}"
-  done
+  for r in $(seq 1 "$ROUNDS"); do run_round hello measure_hello "raw fa" rps "$ATTEMPTS"; done
 fi
-
-# -- 2. streaming 1 GiB -------------------------------------------------------------------------
 if want stream; then
   log "== 2. streaming 1 GiB in 16 KiB chunks (curl)"
-  for r in $(seq 1 "$CHEAP_ROUNDS"); do
-    declare -A got=()
-    for kind in raw fa; do
-      start_server "$kind" || continue
-      res=$(taskset -c "$CLIENT_CPU" curl -s -o /dev/null -w '%{size_download} %{time_total} %{http_code}' \
-              "http://127.0.0.1:$SRV_PORT$STREAM_PATH")
-      read -r bytes secs code <<<"$res"
-      if [ "$bytes" = "$STREAM_BYTES" ] && [ "$code" = 200 ]; then
-        mbps=$(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f", b / s / 1e6 }')
-        add "stream.$kind" "$mbps"; got[$kind]=$mbps
-        log "    stream.$kind: $mbps MB/s ($bytes bytes in $secs s)"
-      else
-        note "stream.$kind round $r: got $bytes bytes (expected $STREAM_BYTES), status $code"
-      fi
-      stop_server "streaming round $r"
-    done
-    round_ratio stream.ratio "${got[raw]:-}" "${got[fa]:-}"
-  done
+  for r in $(seq 1 "$CHEAP_ROUNDS"); do run_round stream measure_stream "raw fa" mbps "$ATTEMPTS"; done
 fi
-
-# -- 3. /parallel/execute at 50 concurrent ------------------------------------------------------
 if want parallel; then
   log "== 3. /parallel/execute, wrk -t1 -c50 -d$DURATION --latency (fastactor only)"
   for r in $(seq 1 "$ROUNDS"); do
     for t in "${PARALLEL_THREADS[@]}"; do
-      start_server fa --blocking-threads="$t" || continue
-      run_wrk 50 /parallel/execute "parallel.bt$t"
-      stop_server "/parallel/execute round $r"
+      run_round "parallel.bt$t" measure_parallel fa p99 "$ATTEMPTS" --blocking-threads="$t"
     done
   done
 fi
-
-# -- 4. paced streams ---------------------------------------------------------------------------
 if want paced; then
   log "== 4. $STREAMS concurrent paced streams ($PACED_PATH)"
-  for r in $(seq 1 "$ROUNDS"); do
-    for kind in raw fa; do
-      start_server "$kind" || continue
-      sleep 0.5  # idle
-      res=$("$PACED_BIN" --port="$SRV_PORT" --pid="$SRV_PID" --connections="$STREAMS" \
-              --path="$PACED_PATH" --chunks="$PACED_CHUNKS" --parallel=256 --settle-ms=2000 \
-              --timeout-s=$((PACED_CHUNKS + 90)) 2>"$OUT/paced-$srv_seq.err")
-      echo "$(basename "$SRV_LOG"): $res" >>"$OUT/paced.log"
-      declare -A kv=()
-      for pair in $res; do kv[${pair%%=*}]=${pair#*=}; done
-      n=${kv[connections]:-0}
-      if [ "${kv[completed]:-0}" != "$n" ] || [ "$n" = 0 ]; then
-        note "paced.$kind round $r: $res; $(tr '\n' ' ' <"$OUT/paced-$srv_seq.err")"
-      fi
-      if [ "${kv[live_at_sample]:-0}" = "$n" ] && [ "${kv[rss_live_kb]:-0}" -gt 0 ]; then
-        per=$(awk -v l="${kv[rss_live_kb]}" -v i="${kv[rss_idle_kb]}" -v n="$n" 'BEGIN { printf "%.2f", (l - i) / n }')
-        add "paced.$kind.kib" "$per"
-        add "paced.$kind.first_ms" "${kv[all_first_ms]}"
-        add "paced.$kind.rss_mib" "$(awk -v l="${kv[rss_live_kb]}" 'BEGIN { printf "%.1f", l / 1024 }')"
-        add "paced.$kind.completed" "${kv[completed]}"
-        log "    paced.$kind: ${kv[first_chunk]}/$n first chunks after ${kv[all_first_ms]} ms, ${kv[completed]} completed, RSS ${kv[rss_idle_kb]} -> ${kv[rss_live_kb]} KiB: $per KiB/connection"
-      else
-        note "paced.$kind round $r: not all $n streams were live at the sample: $res"
-      fi
-      stop_server "paced streams round $r"
-    done
-  done
+  for r in $(seq 1 "$ROUNDS"); do run_round paced measure_paced "raw fa" kib 2; done
 fi
-
-# -- 5. chunk latency ---------------------------------------------------------------------------
 if want latency; then
   log "== 5. chunk latency ($LATENCY_PATH)"
-  for r in $(seq 1 "$CHEAP_ROUNDS"); do
-    for kind in raw fa; do
-      start_server "$kind" || continue
-      res=$(taskset -c "$CLIENT_CPU" "$LATENCY_BIN" --port="$SRV_PORT" --path="$LATENCY_PATH" --skip=$LATENCY_SKIP 2>&1)
-      echo "$(basename "$SRV_LOG"): $res" >>"$OUT/latency.log"
-      declare -A kv=()
-      for pair in $res; do kv[${pair%%=*}]=${pair#*=}; done
-      if [ -n "${kv[p99_us]:-}" ]; then
-        add "latency.$kind.p50" "$(awk -v v="${kv[p50_us]}" 'BEGIN { printf "%.4f", v / 1000 }')"
-        add "latency.$kind.p99" "$(awk -v v="${kv[p99_us]}" 'BEGIN { printf "%.4f", v / 1000 }')"
-        log "    latency.$kind: $res"
-      else
-        note "latency.$kind round $r: $res"
-      fi
-      stop_server "chunk latency round $r"
-    done
-  done
+  for r in $(seq 1 "$CHEAP_ROUNDS"); do run_round latency measure_latency "raw fa" p99 "$ATTEMPTS"; done
 fi
-
-# -- 6. the seed comparison: fan-out four ways --------------------------------------------------
 if want fanout; then
   log "== 6. fan-out (8 sub-tasks of 10 ms), wrk -t1 -c64 -d$DURATION --latency, --blocking-threads=$FANOUT_THREADS"
   for r in $(seq 1 "$ROUNDS"); do
-    for route in "${FANOUT_ROUTES[@]}"; do
-      start_server fa --blocking-threads="$FANOUT_THREADS" || continue
-      peak_file=$OUT/rss-$srv_seq
-      ( peak=0
-        while [ ! -e "$peak_file.stop" ] && kill -0 "$SRV_PID" 2>/dev/null; do
-          v=$(rss_kib "$SRV_PID"); [ "${v:-0}" -gt "$peak" ] && peak=$v && echo "$peak" >"$peak_file"
-          sleep 0.1
-        done ) &
-      sampler=$!
-      run_wrk 64 "/fanout/$route" "fanout.$route"
-      touch "$peak_file.stop"; wait "$sampler"
-      add "fanout.$route.rss" "$(awk '{ printf "%.1f", $1 / 1024 }' "$peak_file" 2>/dev/null)"
-      stop_server "/fanout/$route round $r"
+    for FANOUT_ROUTE in "${FANOUT_ROUTES[@]}"; do
+      run_round "fanout.$FANOUT_ROUTE" measure_fanout fa rps "$ATTEMPTS" --blocking-threads="$FANOUT_THREADS"
     done
   done
 fi
@@ -364,13 +426,13 @@ elapsed=$(( $(date +%s) - started ))
     echo "| 1 | /hello, wrk -c64 | p99 ms | $(cell hello.raw.p99 3) | $(cell hello.fa.p99 3) | $(div "$(median hello.fa.p99)" "$(median hello.raw.p99)") |"
   fi
   if want stream; then
-    echo "| 2 | 1 GiB stream, 16 KiB chunks | MB/s | $(cell stream.raw 0) | $(cell stream.fa 0) | $(ratio_cell stream.raw stream.fa stream.ratio) |"
+    echo "| 2 | 1 GiB stream, 16 KiB chunks | MB/s | $(cell stream.raw.mbps 0) | $(cell stream.fa.mbps 0) | $(ratio_cell stream.raw.mbps stream.fa.mbps stream.ratio) |"
   fi
   if want parallel; then
     for t in "${PARALLEL_THREADS[@]}"; do
-      echo "| 3 | /parallel/execute, c50, --blocking-threads=$t | p50 ms | n/a | $(cell parallel.bt$t.p50 1) | — |"
-      echo "| 3 | /parallel/execute, c50, --blocking-threads=$t | p99 ms | n/a | $(cell parallel.bt$t.p99 1) | — |"
-      echo "| 3 | /parallel/execute, c50, --blocking-threads=$t | req/s | n/a | $(cell parallel.bt$t.rps 0) | — |"
+      echo "| 3 | /parallel/execute, c50, --blocking-threads=$t | p50 ms | n/a | $(cell parallel.bt$t.fa.p50 1) | — |"
+      echo "| 3 | /parallel/execute, c50, --blocking-threads=$t | p99 ms | n/a | $(cell parallel.bt$t.fa.p99 1) | — |"
+      echo "| 3 | /parallel/execute, c50, --blocking-threads=$t | req/s | n/a | $(cell parallel.bt$t.fa.rps 0) | — |"
     done
   fi
   if want paced; then
@@ -385,7 +447,7 @@ elapsed=$(( $(date +%s) - started ))
   fi
   if want fanout; then
     for route in "${FANOUT_ROUTES[@]}"; do
-      k=fanout.$route
+      k=fanout.$route.fa
       echo "| 6 | /fanout/$route, c64 | req/s · p50 ms · p99 ms · peak RSS MiB | n/a | $(cell $k.rps 0) · $(cell $k.p50 1) · $(cell $k.p99 1) · $(cell $k.rss 1) | — |"
     done
   fi
@@ -394,13 +456,13 @@ elapsed=$(( $(date +%s) - started ))
   echo
   echo "| target | measured (median) | |"
   echo "|---|---|---|"
-  verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (v == "-") print "no data"; else if ((op == ">=" && v >= t) || (op == "<=" && v <= t)) print "met"; else print "**missed**" }'; }
+  verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (v == "-" || v == "") print "no data"; else if ((op == ">=" && v >= t) || (op == "<=" && v <= t)) print "met"; else print "**missed**" }'; }
   if want hello; then
     v=$(div "$(median hello.fa.rps)" "$(median hello.raw.rps)")
     echo "| /hello ≥ 0.85× raw Beast req/s | $v× | $(verdict "$v" 0.85 '>=') |"
   fi
   if want stream; then
-    v=$(div "$(median stream.fa)" "$(median stream.raw)")
+    v=$(div "$(median stream.fa.mbps)" "$(median stream.raw.mbps)")
     echo "| streaming ≥ 0.9× raw Beast | $v× | $(verdict "$v" 0.9 '>=') |"
   fi
   if want paced; then
@@ -408,15 +470,17 @@ elapsed=$(( $(date +%s) - started ))
     echo "| $STREAMS paced streams at ≤ 6 KiB RSS per connection | $v KiB | $(verdict "$v" 6 '<=') |"
   fi
   if want parallel; then
-    v=$(median parallel.bt128.p99)
+    v=$(median parallel.bt128.fa.p99)
     echo "| /parallel/execute p99 ≤ 155 ms at 50 concurrent (--blocking-threads=128) | $v ms | $(verdict "$v" 155 '<=') |"
-    v=$(median parallel.bt16.p99)
+    v=$(median parallel.bt16.fa.p99)
     echo "| the same with the default --blocking-threads=16 | $v ms | $(verdict "$v" 155 '<=') |"
   fi
   if want latency; then
     v=$(median latency.fa.p99)
     echo "| chunk latency p99 ≤ 1 ms, idle | $v ms | $(verdict "$v" 1 '<=') |"
   fi
+  echo
+  echo "Rounds run again because other processes took the CPU: $REPEATS."
   echo
   if [ ${#NOTES[@]} -gt 0 ]; then
     echo "### Notes from this run"

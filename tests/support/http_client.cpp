@@ -135,6 +135,17 @@ bool http_client::read_exact(std::size_t n, std::string& out, http_response& r) 
   return true;
 }
 
+bool http_client::read_fields(std::map<std::string, std::string>& into) {
+  for (;;) {
+    auto line = read_line();
+    if (!line)
+      return false;
+    if (line->empty())
+      return true;
+    parse_field(*line, into);
+  }
+}
+
 http_response http_client::read_response(bool head) {
   http_response r;
   auto status_line = read_line();
@@ -144,14 +155,8 @@ http_response http_client::read_response(bool head) {
   auto sp2 = status_line->find(' ', sp1 + 1);
   r.status = std::stoi(status_line->substr(sp1 + 1, sp2 - sp1 - 1));
   r.reason = sp2 == std::string::npos ? "" : status_line->substr(sp2 + 1);
-  for (;;) {
-    auto line = read_line();
-    if (!line)
-      return r;
-    if (line->empty())
-      break;
-    parse_field(*line, r.headers);
-  }
+  if (!read_fields(r.headers))
+    return r;
   if (head || r.status == 204 || r.status == 304 || r.status / 100 == 1) {
     r.complete = true;
     return r;
@@ -172,15 +177,7 @@ http_response http_client::read_response(bool head) {
         return r;
       r.arrivals.pop_back();  // the CRLF is framing, not body
     }
-    for (;;) {
-      auto line = read_line();
-      if (!line)
-        return r;
-      if (line->empty())
-        break;
-      parse_field(*line, r.trailers);
-    }
-    r.complete = true;
+    r.complete = read_fields(r.trailers);
     return r;
   }
   if (r.has_header("content-length")) {

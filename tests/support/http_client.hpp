@@ -61,6 +61,7 @@ private:
   bool fill();  ///< reads more into buffer_; false on EOF/error/timeout
   int recv_some(int wait_ms);  ///< bytes appended, 0 on timeout, -1 on EOF/error
   std::optional<std::string> read_line();
+  bool read_fields(std::map<std::string, std::string>& into);  ///< a header or trailer block
   bool read_exact(std::size_t n, std::string& out, http_response& r);
 
   int fd_ = -1;
