@@ -39,6 +39,13 @@ void report_exceptions(caf::scheduled_actor* self, response_handle out);
 
 } // namespace detail
 
+/// For workers not spawned through context::spawn (a class-based actor spawned by hand, then
+/// adopted): call it in the worker's constructor or make_behavior so that an exception it
+/// throws becomes an error entry with its text, as for spawned workers.
+inline void report_worker_exceptions(caf::scheduled_actor* self, response_handle out) {
+  detail::report_exceptions(self, std::move(out));
+}
+
 class context {
 public:
   context(caf::event_based_actor* self, request_scope& scope, runtime& rt)
@@ -107,7 +114,8 @@ public:
   caf::actor spawn(F fun, Ts... xs);
 
   /// Makes an actor spawned elsewhere a worker of this request (linked, monitored, stopped
-  /// with the request). It must already have this request's `output()`.
+  /// with the request). It must already have this request's `output()`, and should call
+  /// report_worker_exceptions() so that an exception's text is reported.
   void adopt(const caf::actor& worker);
 
   /// Runs `task` in the blocking pool, off the actor scheduler. It is a producer of this

@@ -7,15 +7,17 @@
 # the server pinned to one core and the load generator to another, and prints a table of
 # medians (min–max) and the ratio fastactor/raw. docs/benchmarks.md explains each benchmark.
 #
-# The machine may be shared: around every measurement the script counts the CPU time that
-# processes other than its own used. A measurement during which they used more than
-# BENCH_DISTURB_MAX % of a core is discarded and repeated (the whole raw/fastactor pair),
-# at most BENCH_ATTEMPTS times; every repeat is listed in the notes under the table.
+# The machine may be shared: the script counts the CPU time that processes other than its
+# own use. Before each round it waits until they use at most BENCH_DISTURB_MAX % of a core
+# (from a budget of BENCH_QUIET_WAIT seconds for the whole run); a round during which they
+# used more is discarded and repeated (the whole raw/fastactor pair), at most BENCH_ATTEMPTS
+# times. Every repeat is listed in the notes under the table. The binaries are copied to
+# BENCH_OUT/bin first, so a rebuild of BUILD_DIR during the run does not swap them.
 #
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION (wrk, 5s), BENCH_STREAMS (10000),
 # BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_DISTURB_MAX (10), BENCH_ATTEMPTS (3),
-# BENCH_OUT (BUILD_DIR/bench-logs: raw logs and results.md), BENCH_ONLY (a space-separated
-# subset of: hello stream parallel paced latency fanout).
+# BENCH_QUIET_WAIT (240), BENCH_OUT (BUILD_DIR/bench-logs: logs and results.md), BENCH_ONLY
+# (a space-separated subset of: hello stream parallel paced latency fanout).
 set -uo pipefail
 
 BUILD=${1:?usage: bench/run.sh BUILD_DIR}
@@ -41,12 +43,17 @@ FANOUT_ROUTES=(serial concurrent_write with_concurrent_response parallel_execute
 FANOUT_THREADS=512                                 # 64 connections x 8 sub-tasks: no queueing
 PARALLEL_THREADS=(128 16)
 
-RAW_BIN=$BIN/raw_beast_server
-FA_BIN=$BIN/fastactor_bench_server
-PACED_BIN=$BIN/paced_clients
-LATENCY_BIN=$BIN/chunk_latency
-
 mkdir -p "$OUT"
+for b in raw_beast_server fastactor_bench_server paced_clients chunk_latency; do
+  [ -x "$BIN/$b" ] || { echo "bench/run.sh: $BIN/$b is missing: build first (make bench)" >&2; exit 1; }
+done
+# Run copies: a rebuild of BUILD_DIR during the run must not swap the servers under it.
+mkdir -p "$OUT/bin"
+cp -f "$BIN"/{raw_beast_server,fastactor_bench_server,paced_clients,chunk_latency} "$OUT/bin/"
+RAW_BIN=$OUT/bin/raw_beast_server
+FA_BIN=$OUT/bin/fastactor_bench_server
+PACED_BIN=$OUT/bin/paced_clients
+LATENCY_BIN=$OUT/bin/chunk_latency
 RESULTS=$OUT/results.md
 NOTES=()
 REPEATS=0
@@ -56,9 +63,6 @@ want() { [[ " $ONLY " == *" $1 "* ]]; }
 
 for tool in wrk curl taskset awk; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing (make bench installs it)" >&2; exit 1; }
-done
-for b in "$RAW_BIN" "$FA_BIN" "$PACED_BIN" "$LATENCY_BIN"; do
-  [ -x "$b" ] || { echo "bench/run.sh: $b is missing: build first (make bench)" >&2; exit 1; }
 done
 if [ "$(nproc)" -lt 2 ]; then
   note "only $(nproc) CPU: server and load generator share it"
@@ -82,6 +86,8 @@ FA_ARGS=()
 fa_help=$("$FA_BIN" --help 2>&1 || true)
 if grep -q -- '--no-access-log' <<<"$fa_help"; then
   FA_ARGS+=(--no-access-log)
+elif grep -q -- '--access-log=<int' <<<"$fa_help"; then
+  FA_ARGS+=(--access-log=0)
 elif grep -q -- '--access-log=' <<<"$fa_help"; then
   FA_ARGS+=(--access-log=false)
 fi
@@ -185,6 +191,18 @@ trap cleanup EXIT
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
+# A trial start: the options must be accepted, and with the access log off nothing but the
+# first line may reach stdout.
+if ! start_server fa; then
+  [ ${#FA_ARGS[@]} -gt 0 ] && note "fastactor refused ${FA_ARGS[*]}: running with its access log on"
+  FA_ARGS=()
+  start_server fa || { echo "bench/run.sh: $FA_BIN does not start" >&2; exit 1; }
+fi
+curl -s -o /dev/null "http://127.0.0.1:$SRV_PORT/hello"
+sleep 0.2
+[ "$(wc -l <"$SRV_LOG.out")" -gt 1 ] && note "fastactor writes an access log to stdout in this run (${FA_ARGS[*]:-no option to turn it off})"
+stop_server "the trial start"
+
 # -- other processes' CPU time --------------------------------------------------------------------
 
 HZ=$(getconf CLK_TCK)
@@ -201,6 +219,21 @@ dist_end() {
   busy=$(busy_all); ours=$(our_jiffies); ms=$(( ($(date +%s%N) - D_T) / 1000000 ))
   D_PCT=$(awk -v f=$(( (busy - D_BUSY) - (ours - D_OURS) )) -v ms="$ms" -v hz="$HZ" \
             'BEGIN { p = ms > 0 ? f * 100000 / (hz * ms) : 0; if (p < 0) p = 0; printf "%.0f", p }')
+}
+
+# Waits (from a budget for the whole run, BENCH_QUIET_WAIT seconds) until other processes use
+# at most DISTURB_MAX % of a core over one second.
+QUIET_BUDGET=${BENCH_QUIET_WAIT:-240}
+QUIET_WAITED=0
+wait_quiet() {
+  while :; do
+    dist_begin; sleep 1; dist_end
+    [ "$D_PCT" -le "$DISTURB_MAX" ] && return 0
+    [ "$QUIET_BUDGET" -le 0 ] && return 1
+    log "    waiting for quiet: other processes use $D_PCT% of a core"
+    sleep 4
+    QUIET_BUDGET=$((QUIET_BUDGET - 5)) QUIET_WAITED=$((QUIET_WAITED + 5))
+  done
 }
 
 # -- load generators ----------------------------------------------------------------------------
@@ -330,7 +363,8 @@ measure_fanout() {
 # run_round KEY MEASURE KINDS MAIN ATTEMPTS [fastactor options]: one round. For each kind in
 # KINDS (e.g. "raw fa"), starts a fresh server, measures, stops it. If other processes used
 # more than DISTURB_MAX % of a core during any measurement, the round is discarded and run
-# again (at most ATTEMPTS times; the last attempt is kept, with a note). Values go to
+# again (at most ATTEMPTS times; if all were disturbed, only CPU_INSENSITIVE metrics of the
+# last attempt are kept, and a note lists the values left out). Values go to
 # KEY.KIND.METRIC; with two kinds, the per-round ratio of MAIN goes to KEY.ratio.
 run_round() {
   local key=$1 fn=$2 kinds=$3 main=$4 attempts=$5; shift 5
@@ -338,6 +372,7 @@ run_round() {
   for attempt in $(seq 1 "$attempts"); do
     local -A vals=()
     local disturbed=""
+    wait_quiet
     for kind in $kinds; do
       start_server "$kind" "$@" || continue
       MV=() D_PCT=0
@@ -347,16 +382,31 @@ run_round() {
       [ "$D_PCT" -gt "$DISTURB_MAX" ] && disturbed+="${disturbed:+, }$kind: $D_PCT%"
       stop_server "$key round $r"
     done
-    if [ -z "$disturbed" ] || [ "$attempt" -eq "$attempts" ]; then
-      [ -n "$disturbed" ] && note "$key round $r: kept the last of $attempts attempts although other processes used more than $DISTURB_MAX% of a core ($disturbed)"
+    if [ -z "$disturbed" ]; then
       for m in "${!vals[@]}"; do add "$key.$m" "${vals[$m]}"; done
       [[ $kinds == "raw fa" ]] && round_ratio "$key.ratio" "${vals[raw.$main]:-}" "${vals[fa.$main]:-}"
+      return 0
+    fi
+    if [ "$attempt" -eq "$attempts" ]; then
+      # Left out of the table, except what CPU contention does not change (memory).
+      local kept="" dropped=""
+      for m in "${!vals[@]}"; do
+        if [[ " $CPU_INSENSITIVE " == *" ${m#*.} "* ]]; then
+          add "$key.$m" "${vals[$m]}"; kept+=" $m=${vals[$m]}"
+        else
+          dropped+=" $m=${vals[$m]}"
+        fi
+      done
+      note "$key round $r: other processes used more than $DISTURB_MAX% of a core in all $attempts attempts ($disturbed): left out of the table:${dropped:- nothing}${kept:+; kept (memory):$kept}"
       return 0
     fi
     REPEATS=$((REPEATS + 1))
     note "$key round $r: other processes used $disturbed of a core: discarded, run again"
   done
 }
+
+# Metrics that CPU contention does not change: kept even from a disturbed round.
+CPU_INSENSITIVE="kib rss_mib completed"
 
 # round_ratio KEY RAW FA: the per-round ratio fa/raw
 round_ratio() { [ -n "$2" ] && [ -n "$3" ] && add "$1" "$(div "$3" "$2")"; }
@@ -480,7 +530,7 @@ elapsed=$(( $(date +%s) - started ))
     echo "| chunk latency p99 ≤ 1 ms, idle | $v ms | $(verdict "$v" 1 '<=') |"
   fi
   echo
-  echo "Rounds run again because other processes took the CPU: $REPEATS."
+  echo "Rounds run again because other processes took the CPU: $REPEATS; time spent waiting for them to go quiet: $QUIET_WAITED s."
   echo
   if [ ${#NOTES[@]} -gt 0 ]; then
     echo "### Notes from this run"

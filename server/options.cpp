@@ -32,7 +32,7 @@ system_config::system_config() {
                   server.idle_timeout_ms,
                   static_cast<std::int64_t>(server.max_connections),
                   server.drain_timeout_ms,
-                  !server.access_log,
+                  server.access_log ? 1 : 0,
                   server.worker_nodes,
                   server.node_heartbeat_ms,
                   server.node_timeout_ms};
@@ -61,7 +61,7 @@ system_config::system_config() {
          "connections beyond this get 503 with Retry-After (default 20000)")
     .add(r.drain_timeout_ms, "drain-timeout-ms",
          "on SIGTERM, running responses may finish for this many ms (default 5000)")
-    .add(r.no_access_log, "no-access-log", "no access log (default: one line per request on stdout)")
+    .add(r.access_log, "access-log", "1: one line per request on stdout; 0: none (default 1)")
     .add(r.worker_nodes, "worker-nodes",
          "remote worker nodes, HOST:PORT[,HOST:PORT...] (loads CAF's middleman)")
     .add(r.node_heartbeat_ms, "node-heartbeat-ms",
@@ -103,7 +103,7 @@ parse_result parse_options(system_config& cfg, int argc, char** argv) {
   s.idle_timeout_ms = check(r.idle_timeout_ms, 0, 86'400'000, "idle-timeout-ms", error);
   s.max_connections = check(r.max_connections, 1, 10'000'000, "max-connections", error);
   s.drain_timeout_ms = check(r.drain_timeout_ms, 0, 3'600'000, "drain-timeout-ms", error);
-  s.access_log = !r.no_access_log;
+  s.access_log = check(r.access_log, 0, 1, "access-log", error) == 1;
   s.node_heartbeat_ms = check(r.node_heartbeat_ms, 1, 60'000, "node-heartbeat-ms", error);
   s.node_timeout_ms = check(r.node_timeout_ms, r.node_heartbeat_ms, 600'000, "node-timeout-ms",
                             error);

@@ -49,7 +49,9 @@ private:
                  request_timeout_ms = 0, sse_heartbeat_ms = 0, stream_buffer = 0, stream_buffer_max = 0,
                  max_header_bytes = 0, max_body_bytes = 0, header_timeout_ms = 0,
                  idle_timeout_ms = 0, max_connections = 0, drain_timeout_ms = 0;
-    bool no_access_log = false;
+    // No bool options: CAF 0.17 bools are flags (no `=0`), and in clang builds of the program
+    // parsing one calls a null function pointer inside libcaf_core (docs/robustness.md).
+    std::int64_t access_log = 1;
     std::string worker_nodes;
     std::int64_t node_heartbeat_ms = 0, node_timeout_ms = 0;  // CAF 0.17 booleans are flags: they can only be switched on
   } raw_;

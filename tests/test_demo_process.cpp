@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 
 SCENARIO("the demo server announces its real port first and stops cleanly on SIGTERM",
          "[process]") {
-  auto c = spawn_process(DEMO_SERVER_PATH, {"--port=0", "--no-access-log"});
+  auto c = spawn_process(DEMO_SERVER_PATH, {"--port=0", "--access-log=0"});
   auto line = read_until(c.out, "\n", 10s);
   REQUIRE(line.rfind("listening on http://127.0.0.1:", 0) == 0);
   auto port = port_in(line);

@@ -16,6 +16,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
+#if defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+constexpr bool built_with_asan = true;
+#  else
+constexpr bool built_with_asan = false;
+#  endif
+#elif defined(__SANITIZE_ADDRESS__)
+constexpr bool built_with_asan = true;
+#else
+constexpr bool built_with_asan = false;
+#endif
+
 /// Runs wrk against `url` for `seconds`; returns the requests it completed (0: no wrk).
 long run_wrk(const std::string& url, int seconds) {
   auto cmd = "wrk -t1 -c32 -d" + std::to_string(seconds) + "s " + url + " 2>&1";
@@ -84,8 +96,10 @@ SCENARIO("the server survives load, vanishing clients and slow readers at once",
     },
     10s));
   CHECK(srv.stats().client_disconnects_total >= 300);
-  // Resident memory is back near its starting point.
+  // Resident memory is back near its starting point. (Not under ASan: its quarantine keeps
+  // freed memory resident on purpose.)
   auto grown = resident_kib() - rss_start;
   INFO("RSS " << rss_start << " KiB -> " << resident_kib() << " KiB");
-  CHECK(grown < 32 * 1024);
+  if (!built_with_asan)
+    CHECK(grown < 32 * 1024);
 }

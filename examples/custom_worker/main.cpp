@@ -18,7 +18,6 @@
 #include <caf/all.hpp>
 
 #include <cstdio>
-#include <iostream>
 #include <string>
 
 namespace {
@@ -92,27 +91,11 @@ int main(int argc, char** argv) {
   fastactor::block_termination_signals();    // before any thread starts
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // access-log lines appear as they happen
   fastactor::system_config cfg;
-  auto parsed = fastactor::parse_options(cfg, argc, argv);
-  if (parsed.outcome == fastactor::parse_outcome::help_shown)
-    return 0;
-  if (parsed.outcome == fastactor::parse_outcome::invalid) {
-    std::cerr << "custom_worker: " << parsed.error << " (see --help)\n";
-    return 2;
-  }
+  if (auto code = fastactor::parse_or_exit(cfg, argc, argv, "custom_worker"))
+    return *code;  // --help (0) or bad options (2)
   caf::actor_system sys{cfg};
   fastactor::server srv{sys, cfg.server, routes()};
-  try {
-    srv.start();
-  } catch (const std::exception& e) {
-    std::cerr << "custom_worker: cannot listen on " << cfg.server.host << ":" << cfg.server.port
-              << ": " << e.what() << '\n';
-    return 1;
-  }
-  auto host = cfg.server.host.find(':') == std::string::npos ? cfg.server.host
-                                                            : "[" + cfg.server.host + "]";
-  std::cout << "listening on http://" << host << ":" << srv.port() << std::endl;
-  int sig = fastactor::wait_for_termination_signal();
-  std::cerr << "custom_worker: signal " << sig << ", stopping\n";
-  srv.stop();
-  return 0;
+  // Prints "listening on http://HOST:PORT" (the real port with --port=0) as the first line on
+  // stdout, waits for SIGINT or SIGTERM, stops the server (its workers are stopped with it).
+  return fastactor::serve_until_signal(srv, "custom_worker");
 }

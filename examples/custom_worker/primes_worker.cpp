@@ -106,22 +106,11 @@ summary_actor::summary_actor(caf::actor_config& cfg, fastactor::response_handle 
     job_(job),
     per_worker_(static_cast<std::size_t>(job.workers), 0),
     remaining_(job.workers) {
-  // ctx.adopt() (unlike ctx.spawn()) installs nothing in the actor, so a class-based worker
-  // reports its own exceptions: as an error entry "threw: ..." of the response, with the
-  // exit reason `worker_failed`, which tells the writer that the error is already recorded.
-  // Without this, CAF's default handler prints the exception to stdout and the response
-  // only says "exited: system_error(runtime_error)".
-  set_exception_handler([out = out_](caf::scheduled_actor* self, std::exception_ptr& ep) {
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    out.fail("threw: " + what, 500, "summary " + std::to_string(self->id()));
-    return fastactor::make_error(fastactor::errc::worker_failed);
-  });
+  // ctx.adopt() (unlike ctx.spawn()) installs nothing in the actor: this makes an exception
+  // an error entry "threw: ..." of the response, as for spawned workers. Without it, CAF's
+  // default handler prints the exception to stdout and the response only says
+  // "exited: system_error(runtime_error)".
+  fastactor::report_worker_exceptions(this, out_);
   // Monitoring, not reports alone: a worker that dies without reporting must not leave the
   // response waiting for the deadline. A worker's report is sent before it terminates, so it
   // arrives before the worker's down message.

@@ -5,7 +5,8 @@
 #
 #   tests/install/check_install.sh BUILD_DIR SCRATCH_DIR
 #
-# BUILD_DIR must be built already (the libraries are installed from it). SCRATCH_DIR/prefix
+# The libraries in BUILD_DIR are brought up to date first (cmake --build BUILD_DIR --target
+# fastactor_server: a no-op after a build), then installed from it. SCRATCH_DIR/prefix
 # and SCRATCH_DIR/consumer are recreated on every run and left behind for inspection. The
 # consumer uses the build's compiler, build type and sanitizers. Prints "install check passed"
 # and exits 0, or says what failed and exits non-zero. Works from any current directory.
@@ -35,11 +36,18 @@ cache_value() {  # the value of a CMakeCache entry of the build, or empty
 }
 
 # -- 1. install -------------------------------------------------------------------------------
+# Stale libraries would be installed next to current headers (and crash the consumer), so bring
+# them up to date first; a no-op when they are.
+step "building the libraries in $build (a no-op when up to date)"
+if ! cmake --build "$build" --target fastactor_server >"$scratch/libs.log" 2>&1; then
+  tail -n 60 "$scratch/libs.log" >&2
+  fail "building the libraries in '$build' failed (log: $scratch/libs.log)"
+fi
 rm -rf "$prefix" "$consumer"
 step "installing $build into $prefix"
 if ! cmake --install "$build" --prefix "$prefix" >"$scratch/install.log" 2>&1; then
   cat "$scratch/install.log" >&2
-  fail "cmake --install failed (is '$build' built? cmake --build '$build')"
+  fail "cmake --install '$build' failed"
 fi
 config=$prefix/lib/cmake/fastactor
 for f in fastactorConfig.cmake fastactorConfigVersion.cmake fastactorTargets.cmake; do
@@ -80,7 +88,10 @@ if ! cmake --build "$consumer" -j "$(nproc 2>/dev/null || echo 2)" >"$scratch/bu
   tail -n 60 "$scratch/build.log" >&2
   fail "building the out-of-tree consumer failed (log: $scratch/build.log)"
 fi
-if grep -qF -e "-I$repo" -e "-isystem $repo" "$consumer/compile_commands.json"; then
+# Include directories in the source tree, other than the install prefix itself (the scratch
+# directory may lie inside the repository, e.g. under build/).
+if grep -oE -e "-(I|isystem )[^ \"]+" "$consumer/compile_commands.json" \
+     | sed -E 's/^-(I|isystem )//' | grep -v "^$scratch" | grep -qF "$repo"; then
   fail "the consumer compiled with include directories of the source tree (see $consumer/compile_commands.json)"
 fi
 exe=$consumer/custom_worker
@@ -88,7 +99,7 @@ exe=$consumer/custom_worker
 
 # -- 3. run it --------------------------------------------------------------------------------
 step "starting $exe --port=0"
-"$exe" --port=0 --no-access-log >"$scratch/server.out" 2>"$scratch/server.err" &
+"$exe" --port=0 >"$scratch/server.out" 2>"$scratch/server.err" &
 pid=$!
 trap 'kill -KILL "$pid" 2>/dev/null' EXIT
 
@@ -105,8 +116,12 @@ for _ in $(seq 1 200); do  # up to 20 s
   fi
   st=$(state)
   if [[ -z $st || $st == Z ]]; then
+    wait "$pid"
+    rc=$?
+    trap - EXIT
     cat "$scratch/server.err" >&2
-    fail "custom_worker exited before listening"
+    ((rc > 128)) && fail "custom_worker died of signal $((rc - 128)) before listening"
+    fail "custom_worker exited with $rc before listening"
   fi
   sleep 0.1
 done
