@@ -38,7 +38,7 @@ test-asan:
 	@scripts/install-deps.sh clang libclang-rt-14-dev wrk
 	@scripts/install-browser-deps.sh
 	CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug \
-	  -DFASTACTOR_SANITIZE=address,undefined
+	  -DFASTACTOR_SANITIZE=address,undefined -DFASTACTOR_BENCH=OFF
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure --timeout 300
