@@ -48,7 +48,7 @@ SCENARIO("the access log has a line per request", "[process]") {
   CHECK(c.wait_exit(10s) == 0);
 }
 
-SCENARIO("--help lists the options and exits 0; a bad option exits non-zero", "[process]") {
+SCENARIO("--help lists the options and exits 0 and a bad option exits non-zero", "[process]") {
   GIVEN("--help") {
     auto c = spawn_process(DEMO_SERVER_PATH, {"--help"});
     auto text = read_until(c.out, "--request-timeout-ms", 10s)

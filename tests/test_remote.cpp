@@ -228,3 +228,32 @@ SCENARIO("a node that comes back is used again", "[remote][process][faults]") {
   CHECK(all_chunks_right(r.body, 50, 100));
   CHECK(srv.pool->status().at(0).connects == 2);
 }
+
+SCENARIO("demo_server and two worker_node processes, as a user runs them", "[remote][process]") {
+  auto a = start_node(), b = start_node();
+  auto server = spawn_process(DEMO_SERVER_PATH, {"--port=0", "--access-log=0",
+                                                 "--worker-nodes=" + a.name() + "," + b.name(),
+                                                 "--node-heartbeat-ms=100",
+                                                 "--node-timeout-ms=1000"});
+  auto port = port_in(read_until(server.out, "\n", 10s));
+  REQUIRE(port != 0);
+  // The nodes connect in the background: wait until /distributed/nodes says both are up.
+  auto until = clock_type::now() + 10s;
+  while (http_get(port, "/distributed/nodes").body.find("\"up\":false") != std::string::npos
+         && clock_type::now() < until)
+    std::this_thread::sleep_for(50ms);
+  std::set<std::string> used;
+  for (int i = 0; i < 4; ++i) {
+    auto r = http_get(port, "/distributed/stream?n=300&size=2000");
+    CHECK(r.status == 200);
+    CHECK(all_chunks_right(r.body, 300, 2000));
+    used.insert(r.header("x-worker-node"));
+  }
+  CHECK(used.size() == 2);
+  server.signal(SIGTERM);
+  CHECK(server.wait_exit(10s) == 0);
+  a.proc.signal(SIGTERM);
+  b.proc.signal(SIGTERM);
+  CHECK(a.proc.wait_exit(10s) == 0);
+  CHECK(b.proc.wait_exit(10s) == 0);
+}
