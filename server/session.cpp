@@ -69,25 +69,10 @@ void session::do_read() {
 }
 
 // An idle keep-alive connection: wait for the next request's first byte, for at most the
-// idle timeout.
+// idle timeout. The same read as the watch (below): its completion parses the request.
 void session::do_wait_request() {
   arm_read_deadline(deadline_kind::idle);
-  read_pending_ = true;
-  socket_.async_read_some(buffer_.prepare(4096),
-                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                            self->on_first_bytes(ec, n);
-                          });
-}
-
-void session::on_first_bytes(beast::error_code ec, std::size_t n) {
-  read_pending_ = false;
-  disarm_read_deadline();
-  if (closed_)
-    return;
-  if (ec)  // EOF, reset, or the idle timeout: close quietly
-    return peer_gone();
-  buffer_.commit(n);
-  do_read_header();
+  do_watch();
 }
 
 void session::do_read_header() {
@@ -202,7 +187,8 @@ void session::disarm_read_deadline() {
 }
 
 // A read kept pending while the response is produced: it sees the client leave (EOF or
-// reset) at once, and buffers what a pipelining client sends ahead.
+// reset) at once, and buffers what a pipelining client sends ahead. Between responses it
+// waits for the next request, whose header is then read.
 void session::do_watch() {
   if (closed_ || read_pending_ || buffer_.size() >= pipeline_limit)
     return;

@@ -64,7 +64,6 @@ private:
   // timeout), check it, maybe answer `100 Continue`, read its body.
   void do_read();
   void do_wait_request();
-  void on_first_bytes(boost::beast::error_code ec, std::size_t n);
   void do_read_header();
   void on_header(boost::beast::error_code ec);
   void do_continue();
