@@ -215,6 +215,12 @@ void finish_stream(writer_actor* self) {
   start_write(self, std::move(parts), final_kind(!http10 && keep_alive(self)), bytes);
 }
 
+void on_deadline(writer_actor* self, stream_id id);
+
+// The deadline is a request the writer sends itself and answers only when the scope ends: the
+// answer cancels the request's timeout, and a writer that terminates drops its timeouts. (A
+// delayed_send cannot be cancelled in CAF 0.17 and holds the writer for the whole timeout:
+// under `Connection: close` load that pinned a closed connection's writer for 60 s each.)
 void arm_deadline(writer_actor* self) {
   auto& sc = *self->state.scope;
   auto timeout = self->state.rt->limits.request_timeout;
@@ -223,7 +229,13 @@ void arm_deadline(writer_actor* self) {
   sc.deadline_armed = true;
   auto elapsed = std::chrono::steady_clock::now() - sc.started;
   auto left = std::max(std::chrono::steady_clock::duration::zero(), timeout - elapsed);
-  self->delayed_send(self, left, deadline_atom::value, sc.id);
+  auto id = sc.id;
+  self->request(caf::actor_cast<caf::actor>(self), left, deadline_atom::value, id)
+    .then([] { /* the scope ended in time */ },
+          [self, id](caf::error& err) {
+            if (err == caf::sec::request_timeout)
+              on_deadline(self, id);
+          });
 }
 
 /// An error before the first byte makes the response an error report. In an event stream
@@ -304,6 +316,8 @@ void end_scope(writer_actor* self, bool completed = false) {
   sc.cancelled->store(true);
   for (auto& rp : sc.waiting_acks)
     rp.deliver(reason);
+  if (sc.deadline_promise.pending())
+    sc.deadline_promise.deliver(caf::unit);
   st.rt->stats.active_streams.fetch_sub(1, std::memory_order_relaxed);
   st.scope.reset();
 }
@@ -548,7 +562,15 @@ caf::behavior response_writer(writer_actor* self, std::shared_ptr<connection> co
       on_task_done(self, id);
     },
     [=](heartbeat_atom, stream_id id) { on_heartbeat(self, id); },
-    [=](deadline_atom, stream_id id) { on_deadline(self, id); },
+    [=](deadline_atom, stream_id id) -> caf::result<void> {
+      // Held until the scope ends (end_scope answers it); unanswered, it times out.
+      auto rp = self->make_response_promise();
+      if (self->state.scope && self->state.scope->id == id)
+        self->state.scope->deadline_promise = rp;
+      else
+        rp.deliver(caf::unit);
+      return rp;
+    },
     [=](closed_atom) {
       received();
       if (self->state.scope)

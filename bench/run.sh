@@ -8,15 +8,16 @@
 # medians (min–max) and the ratio fastactor/raw. docs/benchmarks.md explains each benchmark.
 #
 # The machine may be shared: the script counts the CPU time that processes other than its
-# own use. Before each round it waits until they use at most BENCH_DISTURB_MAX % of a core
-# (from a budget of BENCH_QUIET_WAIT seconds for the whole run); a round during which they
-# used more is discarded and repeated (the whole raw/fastactor pair), at most BENCH_ATTEMPTS
-# times. Every repeat is listed in the notes under the table. The binaries are copied to
+# own use. Before each round it waits until they use at most BENCH_DISTURB_MAX % of a core;
+# a round during which they used more is discarded and repeated (the whole raw/fastactor
+# pair), at most BENCH_ATTEMPTS times. Once BENCH_BUDGET seconds have passed since the start
+# it no longer waits or repeats, so a busy machine cannot stretch the run much past that.
+# Every repeat is listed in the notes under the table. The binaries are copied to
 # BENCH_OUT/bin first, so a rebuild of BUILD_DIR during the run does not swap them.
 #
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION (wrk, 5s), BENCH_STREAMS (10000),
 # BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_DISTURB_MAX (10), BENCH_ATTEMPTS (3),
-# BENCH_QUIET_WAIT (240), BENCH_OUT (BUILD_DIR/bench-logs: logs and results.md), BENCH_ONLY
+# BENCH_BUDGET (720), BENCH_OUT (BUILD_DIR/bench-logs: logs and results.md), BENCH_ONLY
 # (a space-separated subset of: hello stream parallel paced latency fanout).
 set -uo pipefail
 
@@ -32,6 +33,9 @@ DISTURB_MAX=${BENCH_DISTURB_MAX:-10}
 ATTEMPTS=${BENCH_ATTEMPTS:-3}
 OUT=${BENCH_OUT:-$BUILD/bench-logs}
 ONLY=${BENCH_ONLY:-hello stream parallel paced latency fanout}
+STARTED=$(date +%s)
+DEADLINE=$((STARTED + ${BENCH_BUDGET:-720}))
+late() { [ "$(date +%s)" -ge "$DEADLINE" ]; }
 
 STREAM_PATH='/stream?n=65536&size=16384'           # 1 GiB in 16 KiB chunks
 STREAM_BYTES=1073741824
@@ -44,6 +48,7 @@ FANOUT_THREADS=512                                 # 64 connections x 8 sub-task
 PARALLEL_THREADS=(128 16)
 
 mkdir -p "$OUT"
+rm -f "$OUT"/server-* "$OUT"/rss-* "$OUT"/paced-*.err "$OUT"/wrk.log "$OUT"/paced.log "$OUT"/latency.log
 for b in raw_beast_server fastactor_bench_server paced_clients chunk_latency; do
   [ -x "$BIN/$b" ] || { echo "bench/run.sh: $BIN/$b is missing: build first (make bench)" >&2; exit 1; }
 done
@@ -221,18 +226,17 @@ dist_end() {
             'BEGIN { p = ms > 0 ? f * 100000 / (hz * ms) : 0; if (p < 0) p = 0; printf "%.0f", p }')
 }
 
-# Waits (from a budget for the whole run, BENCH_QUIET_WAIT seconds) until other processes use
-# at most DISTURB_MAX % of a core over one second.
-QUIET_BUDGET=${BENCH_QUIET_WAIT:-240}
+# Waits (until the deadline) until other processes use at most DISTURB_MAX % of a core over
+# one second.
 QUIET_WAITED=0
 wait_quiet() {
   while :; do
     dist_begin; sleep 1; dist_end
     [ "$D_PCT" -le "$DISTURB_MAX" ] && return 0
-    [ "$QUIET_BUDGET" -le 0 ] && return 1
+    late && return 1
     log "    waiting for quiet: other processes use $D_PCT% of a core"
     sleep 4
-    QUIET_BUDGET=$((QUIET_BUDGET - 5)) QUIET_WAITED=$((QUIET_WAITED + 5))
+    QUIET_WAITED=$((QUIET_WAITED + 5))
   done
 }
 
@@ -387,7 +391,7 @@ run_round() {
       [[ $kinds == "raw fa" ]] && round_ratio "$key.ratio" "${vals[raw.$main]:-}" "${vals[fa.$main]:-}"
       return 0
     fi
-    if [ "$attempt" -eq "$attempts" ]; then
+    if [ "$attempt" -eq "$attempts" ] || late; then
       # Left out of the table, except what CPU contention does not change (memory).
       local kept="" dropped=""
       for m in "${!vals[@]}"; do
@@ -397,7 +401,7 @@ run_round() {
           dropped+=" $m=${vals[$m]}"
         fi
       done
-      note "$key round $r: other processes used more than $DISTURB_MAX% of a core in all $attempts attempts ($disturbed): left out of the table:${dropped:- nothing}${kept:+; kept (memory):$kept}"
+      note "$key round $r: other processes used more than $DISTURB_MAX% of a core in attempt $attempt, the last one ($disturbed): left out of the table:${dropped:- nothing}${kept:+; kept (memory):$kept}"
       return 0
     fi
     REPEATS=$((REPEATS + 1))
@@ -419,7 +423,6 @@ machine() {
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-started=$(date +%s)
 log "bench/run.sh: results and logs in $OUT"
 machine >&2
 
@@ -456,7 +459,7 @@ if want fanout; then
   done
 fi
 
-elapsed=$(( $(date +%s) - started ))
+elapsed=$(( $(date +%s) - STARTED ))
 
 # -- the table ----------------------------------------------------------------------------------
 

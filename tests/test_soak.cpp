@@ -29,8 +29,8 @@ constexpr bool built_with_asan = false;
 #endif
 
 /// Runs wrk against `url` for `seconds`; returns the requests it completed (0: no wrk).
-long run_wrk(const std::string& url, int seconds) {
-  auto cmd = "wrk -t1 -c32 -d" + std::to_string(seconds) + "s " + url + " 2>&1";
+long run_wrk(const std::string& url, int seconds, const std::string& extra = {}) {
+  auto cmd = "wrk -t1 -c32 -d" + std::to_string(seconds) + "s " + extra + " " + url + " 2>&1";
   std::FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe)
     return 0;
@@ -102,4 +102,22 @@ SCENARIO("the server survives load, vanishing clients and slow readers at once",
   INFO("RSS " << rss_start << " KiB -> " << resident_kib() << " KiB");
   if (!built_with_asan)
     CHECK(grown < 32 * 1024);
+}
+
+SCENARIO("a finished request holds no memory until its deadline", "[soak]") {
+  // Regression: the deadline was a delayed_send, which CAF 0.17 cannot cancel and which keeps
+  // its receiver alive: every `Connection: close` request with producers pinned its writer for
+  // the whole request timeout (60 s), ~2 KB each.
+  test_server srv{demo::routes()};
+  for (int i = 0; i < 50; ++i)
+    http_get(srv.port(), "/concurrent/basic");
+  auto rss_start = resident_kib();
+  auto requests = run_wrk("http://127.0.0.1:" + std::to_string(srv.port()) + "/concurrent/basic",
+                          3, "-H 'Connection: close'");
+  CHECK(requests > 5000);
+  CHECK(srv.server().wait_for([](auto& s) { return s.live_writers == 0; }, 10s));
+  auto grown = resident_kib() - rss_start;
+  INFO(requests << " requests; RSS " << rss_start << " KiB -> " << resident_kib() << " KiB");
+  if (!built_with_asan)
+    CHECK(grown < 8 * 1024);
 }
