@@ -75,7 +75,7 @@ struct request_scope {
 
   cancel_flag cancelled;
   bool deadline_armed = false;
-  caf::response_promise deadline_promise;  ///< answered when the scope ends: cancels the deadline
+  std::vector<caf::response_promise> timers;  ///< answered when the scope ends: cancels them
   std::chrono::steady_clock::time_point last_output = started;  ///< of the last write
 
   // What was sent, for the metrics and the access log.

@@ -20,8 +20,7 @@ namespace fastactor {
 
 namespace {
 
-using deadline_atom = caf::atom_constant<caf::atom("fa_dline")>;
-using heartbeat_atom = caf::atom_constant<caf::atom("fa_beat")>;
+using timer_atom = caf::atom_constant<caf::atom("fa_timer")>;
 
 struct writer_state {
   std::shared_ptr<connection> conn;
@@ -178,10 +177,29 @@ void send_whole(writer_actor* self) {
   start_write(self, std::move(parts), final_kind(keep), body_bytes);
 }
 
+void on_heartbeat(writer_actor* self, stream_id id);
+void on_deadline(writer_actor* self, stream_id id);
+
+// The writer's timers (deadline, SSE heartbeat) are requests it sends itself and answers
+// only when the scope ends: the answer cancels the request's timeout, and a writer that
+// terminates drops its timeouts. (A delayed_send cannot be cancelled in CAF 0.17 and holds
+// the writer alive until it fires: under `Connection: close` load the 60 s deadline pinned
+// every closed connection's writer.) `fire` runs when the timer expires first.
+template <class Fire>
+void start_timer(writer_actor* self, caf::timespan after, Fire fire) {
+  auto id = self->state.scope->id;
+  self->request(caf::actor_cast<caf::actor>(self), after, timer_atom::value, id)
+    .then([] { /* the scope ended first */ },
+          [self, id, fire](caf::error& err) {
+            if (err == caf::sec::request_timeout)
+              fire(self, id);
+          });
+}
+
 void arm_heartbeat(writer_actor* self) {
   auto interval = self->state.rt->limits.sse_heartbeat;
   if (interval.count() > 0)
-    self->delayed_send(self, interval, heartbeat_atom::value, self->state.scope->id);
+    start_timer(self, interval, on_heartbeat);
 }
 
 /// First bytes of a response whose producers still run: head plus what is queued.
@@ -215,12 +233,6 @@ void finish_stream(writer_actor* self) {
   start_write(self, std::move(parts), final_kind(!http10 && keep_alive(self)), bytes);
 }
 
-void on_deadline(writer_actor* self, stream_id id);
-
-// The deadline is a request the writer sends itself and answers only when the scope ends: the
-// answer cancels the request's timeout, and a writer that terminates drops its timeouts. (A
-// delayed_send cannot be cancelled in CAF 0.17 and holds the writer for the whole timeout:
-// under `Connection: close` load that pinned a closed connection's writer for 60 s each.)
 void arm_deadline(writer_actor* self) {
   auto& sc = *self->state.scope;
   auto timeout = self->state.rt->limits.request_timeout;
@@ -229,13 +241,7 @@ void arm_deadline(writer_actor* self) {
   sc.deadline_armed = true;
   auto elapsed = std::chrono::steady_clock::now() - sc.started;
   auto left = std::max(std::chrono::steady_clock::duration::zero(), timeout - elapsed);
-  auto id = sc.id;
-  self->request(caf::actor_cast<caf::actor>(self), left, deadline_atom::value, id)
-    .then([] { /* the scope ended in time */ },
-          [self, id](caf::error& err) {
-            if (err == caf::sec::request_timeout)
-              on_deadline(self, id);
-          });
+  start_timer(self, left, on_deadline);
 }
 
 /// An error before the first byte makes the response an error report. In an event stream
@@ -316,8 +322,9 @@ void end_scope(writer_actor* self, bool completed = false) {
   sc.cancelled->store(true);
   for (auto& rp : sc.waiting_acks)
     rp.deliver(reason);
-  if (sc.deadline_promise.pending())
-    sc.deadline_promise.deliver(caf::unit);
+  for (auto& timer : sc.timers)
+    if (timer.pending())
+      timer.deliver(caf::unit);
   st.rt->stats.active_streams.fetch_sub(1, std::memory_order_relaxed);
   st.scope.reset();
 }
@@ -561,12 +568,11 @@ caf::behavior response_writer(writer_actor* self, std::shared_ptr<connection> co
       received();
       on_task_done(self, id);
     },
-    [=](heartbeat_atom, stream_id id) { on_heartbeat(self, id); },
-    [=](deadline_atom, stream_id id) -> caf::result<void> {
+    [=](timer_atom, stream_id id) -> caf::result<void> {
       // Held until the scope ends (end_scope answers it); unanswered, it times out.
       auto rp = self->make_response_promise();
       if (self->state.scope && self->state.scope->id == id)
-        self->state.scope->deadline_promise = rp;
+        self->state.scope->timers.push_back(rp);
       else
         rp.deliver(caf::unit);
       return rp;
