@@ -5,6 +5,7 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
+#include <cstdio>
 
 #include <iostream>
 
@@ -120,6 +121,13 @@ struct rejected_connection : std::enable_shared_from_this<rejected_connection> {
 
 void listener::reject(tcp::socket socket) {
   shared_.rt->stats.connections_rejected_total.fetch_add(1, std::memory_order_relaxed);
+  if (shared_.cfg.access_log) {  // an access-log line, though no request was read
+    boost::system::error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    auto who = ec ? std::string{"-"} : peer.address().to_string() + ":" + std::to_string(peer.port());
+    std::printf("%s \"-\" 503 0 0.000ms over --max-connections=%zu\n", who.c_str(),
+                shared_.cfg.max_connections);
+  }
   std::make_shared<rejected_connection>(std::move(socket))->run();
 }
 

@@ -48,6 +48,21 @@ SCENARIO("the access log has a line per request", "[process]") {
   CHECK(c.wait_exit(10s) == 0);
 }
 
+SCENARIO("a connection over the limit is refused and logged", "[process]") {
+  auto c = spawn_process(DEMO_SERVER_PATH, {"--port=0", "--max-connections=1"});
+  auto port = port_in(read_until(c.out, "\n", 10s));
+  REQUIRE(port != 0);
+  http_client first{port};
+  CHECK(first.get("/hello").body == "ok");
+  http_client second{port};
+  second.send_get("/hello");
+  CHECK(second.read_response().status == 503);
+  auto log = read_until(c.out, "over --max-connections", 5s);
+  CHECK(log.find("\"-\" 503 0 0.000ms over --max-connections=1") != std::string::npos);
+  c.signal(SIGTERM);
+  CHECK(c.wait_exit(10s) == 0);
+}
+
 SCENARIO("--help lists the options and exits 0 and a bad option exits non-zero", "[process]") {
   GIVEN("--help") {
     auto c = spawn_process(DEMO_SERVER_PATH, {"--help"});
