@@ -8,7 +8,6 @@ std::string to_string(errc x) {
     case errc::worker_failed: return "worker_failed";
     case errc::request_finished: return "request_finished";
     case errc::connection_closed: return "connection_closed";
-    case errc::buffer_overflow: return "buffer_overflow";
   }
   return "unknown";
 }

@@ -13,7 +13,6 @@ enum class errc : std::uint8_t {
   worker_failed = 1,    ///< a worker threw; the exception was already reported as an error
   request_finished,     ///< the request ended; its workers are stopped with this reason
   connection_closed,    ///< the writer's connection is gone
-  buffer_overflow,      ///< a response's queue passed stream-buffer-max
 };
 
 constexpr caf::atom_value error_category = caf::atom("fastactor");

@@ -17,6 +17,9 @@ void configure_remote(caf::actor_system_config& cfg, remote_settings settings) {
 
 namespace {
 
+/// Never sent: the proxy's behavior needs one handler to keep it alive until its link ends it.
+using linger_atom = caf::atom_constant<caf::atom("fa_linger")>;
+
 // The local stand-in of a remote worker: spawns it, links to it, and ends as it ends.
 caf::behavior remote_worker_proxy(caf::event_based_actor* self, response_handle out,
                                   node_ref node, std::string type, caf::message args,
@@ -44,7 +47,7 @@ caf::behavior remote_worker_proxy(caf::event_based_actor* self, response_handle 
         out.fail(self, "remote spawn of '" + type + "' failed: " + describe(err), 502, source);
         self->quit();
       });
-  return {[](remote_spawn_atom) {}};
+  return {[](linger_atom) {}};
 }
 
 } // namespace

@@ -44,8 +44,6 @@ struct node_ref {
   caf::node_id id;
 };
 
-using remote_spawn_atom = caf::atom_constant<caf::atom("fa_rspawn")>;
-
 /// Spawns the actor type `type` (registered on the node) with arguments (output(), args...)
 /// on `node` as a worker of this request. Locally, a small proxy worker stands for it: the
 /// proxy is linked to the remote worker, so the remote one stops when the request ends, and

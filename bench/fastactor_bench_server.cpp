@@ -122,27 +122,9 @@ fastactor::router bench_routes() {
 int main(int argc, char** argv) {
   fastactor::block_termination_signals();  // before any thread starts
   fastactor::system_config cfg;
-  auto parsed = fastactor::parse_options(cfg, argc, argv);
-  if (parsed.outcome == fastactor::parse_outcome::help_shown)
-    return 0;
-  if (parsed.outcome == fastactor::parse_outcome::invalid) {
-    std::cerr << "fastactor_bench_server: " << parsed.error << " (see --help)\n";
-    return 2;
-  }
+  if (auto code = fastactor::parse_or_exit(cfg, argc, argv, "fastactor_bench_server"))
+    return *code;
   caf::actor_system sys{cfg};
   fastactor::server srv{sys, cfg.server, bench_routes()};
-  try {
-    srv.start();
-  } catch (const std::exception& e) {
-    std::cerr << "fastactor_bench_server: cannot listen on " << cfg.server.host << ":"
-              << cfg.server.port << ": " << e.what() << '\n';
-    return 1;
-  }
-  auto host = cfg.server.host.find(':') == std::string::npos ? cfg.server.host
-                                                            : "[" + cfg.server.host + "]";
-  std::cout << "listening on http://" << host << ":" << srv.port() << std::endl;
-  int sig = fastactor::wait_for_termination_signal();
-  std::cerr << "fastactor_bench_server: signal " << sig << ", stopping\n";
-  srv.stop();
-  return 0;
+  return fastactor::serve_until_signal(srv, "fastactor_bench_server");
 }
