@@ -40,7 +40,45 @@ struct writer_state {
   static inline const char* name = "fastactor.response_writer";
 };
 
-using writer_actor = caf::stateful_actor<writer_state>;
+class writer_actor;
+caf::behavior response_writer(writer_actor* self);
+
+/// The writer runs where its connection says: CAF resumes a scheduled actor through the
+/// execution unit passed to `enqueue` and `launch`, so passing the connection's own unit for
+/// every message — as caf::io::abstract_broker passes its multiplexer — keeps every resume
+/// on the connection's thread, and declaring itself an I/O actor tells that unit which
+/// resumable is the writer.
+class writer_actor : public caf::stateful_actor<writer_state> {
+public:
+  using super = caf::stateful_actor<writer_state>;
+
+  writer_actor(caf::actor_config& cfg, std::shared_ptr<connection> conn,
+               std::shared_ptr<runtime> rt, std::shared_ptr<caf::execution_unit> home)
+    : super(cfg), home_(std::move(home)) {
+    state.conn = std::move(conn);
+    state.rt = std::move(rt);
+    state.rt->stats.live_writers.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit*) override {
+    super::enqueue(std::move(ptr), home_.get());
+  }
+
+  void launch(caf::execution_unit*, bool lazy, bool hide) override {
+    super::launch(home_.get(), lazy, hide);
+  }
+
+  subtype_t subtype() const override {
+    return caf::resumable::io_actor;
+  }
+
+  caf::behavior make_behavior() override {
+    return response_writer(this);
+  }
+
+private:
+  std::shared_ptr<caf::execution_unit> home_;  ///< outlives every resume (it is ours)
+};
 
 // -- the response head ------------------------------------------------------------------------
 
@@ -528,11 +566,7 @@ void on_deadline(writer_actor* self, stream_id id) {
                       503});
 }
 
-caf::behavior response_writer(writer_actor* self, std::shared_ptr<connection> conn,
-                              std::shared_ptr<runtime> rt) {
-  rt->stats.live_writers.fetch_add(1, std::memory_order_relaxed);
-  self->state.conn = std::move(conn);
-  self->state.rt = std::move(rt);
+caf::behavior response_writer(writer_actor* self) {
   self->set_down_handler([self](caf::down_msg& msg) { on_down(self, msg); });
   // Workers are linked so that they die with a writer that dies; their own exits are
   // reported through the monitor instead.
@@ -597,8 +631,9 @@ caf::behavior response_writer(writer_actor* self, std::shared_ptr<connection> co
 } // namespace
 
 caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
-                                 std::shared_ptr<runtime> rt) {
-  return sys.spawn(response_writer, std::move(conn), std::move(rt));
+                                 std::shared_ptr<runtime> rt,
+                                 std::shared_ptr<caf::execution_unit> home) {
+  return sys.spawn<writer_actor>(std::move(conn), std::move(rt), std::move(home));
 }
 
 } // namespace fastactor

@@ -23,13 +23,17 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/execution_unit.hpp>
 
 #include <memory>
 
 namespace fastactor {
 
-/// Spawns the writer for one connection. It ends when the connection does.
+/// Spawns the writer for one connection. It ends when the connection does. It runs on
+/// `home` — the connection's own thread (server/strand_execution_unit.hpp) — and
+/// never on the CAF scheduler; the workers it spawns do run there.
 caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
-                                 std::shared_ptr<runtime> rt);
+                                 std::shared_ptr<runtime> rt,
+                                 std::shared_ptr<caf::execution_unit> home);
 
 } // namespace fastactor

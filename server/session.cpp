@@ -3,6 +3,7 @@
 #include "actors/handoff.hpp"
 #include "actors/response_writer.hpp"
 #include "server/session_registry.hpp"
+#include "server/strand_execution_unit.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -49,7 +50,10 @@ void session::start() {
   auto remote = socket_.remote_endpoint(ignored);
   if (!ignored)
     peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
-  writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt);
+  // The writer runs on this connection's strand: its writes start without a thread hop.
+  writer_ = spawn_response_writer(
+    shared_.sys, shared_from_this(), shared_.rt,
+    std::make_shared<strand_execution_unit>(shared_.sys, socket_.get_executor()));
   shared_.registry.add(shared_from_this());
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->do_read(); });
 }
@@ -219,8 +223,9 @@ void session::on_watch(beast::error_code ec, std::size_t n) {
 
 // -- writing (the writer actor's side) -------------------------------------------------------
 
+// The writer calls in from the strand it runs on, so `dispatch` starts the write at once.
 void session::write(std::vector<std::string> parts, write_kind kind) {
-  asio::post(socket_.get_executor(),
+  asio::dispatch(socket_.get_executor(),
              [self = shared_from_this(), parts = std::move(parts), kind]() mutable {
                self->do_write(std::move(parts), kind);
              });
@@ -271,7 +276,7 @@ void session::on_write(beast::error_code ec, write_kind kind) {
 // -- closing ----------------------------------------------------------------------------------
 
 void session::close() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->do_close(); });
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->do_close(); });
 }
 
 void session::do_close() {

@@ -55,7 +55,7 @@ public:
   /// and closes the connection.
   void stop(bool hard);
 
-  // -- connection (called by the writer actor, from any thread) ----------------------------
+  // -- connection (called by the writer actor, which runs on this session's strand) --------
   void write(std::vector<std::string> parts, write_kind kind) override;
   void close() override;
 

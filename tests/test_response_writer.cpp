@@ -1,9 +1,15 @@
 // The response writer's state machine (open -> streaming -> finishing) and error policy,
 // driven directly: the socket side is a recording connection, so each test can hold a write
-// "in flight" as long as it likes and look at exactly what the writer wrote.
+// "in flight" as long as it likes and look at exactly what the writer wrote. The writer runs
+// where the server runs it: on an Asio strand of an I/O thread (server/strand_execution_unit).
 #include "actors/context.hpp"
 #include "actors/response_writer.hpp"
 #include "server/options.hpp"
+#include "server/strand_execution_unit.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
@@ -11,6 +17,8 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 using namespace fastactor;
 using namespace std::chrono_literals;
@@ -76,18 +84,24 @@ private:
   bool closed_ = false;
 };
 
-/// An actor system, a runtime and one writer on a recording connection.
+/// An actor system, an I/O thread, a runtime and one writer on a recording connection.
 struct writer_fixture {
   explicit writer_fixture(bool auto_complete = true, response_limits limits = {})
-    : sys(cfg), rt(std::make_shared<runtime>(limits, 2, "fastactor")),
+    : sys(cfg), work(ioc.get_executor()), io_thread([this] { ioc.run(); }),
+      rt(std::make_shared<runtime>(limits, 2, "fastactor")),
       conn(std::make_shared<recording_connection>()) {
-    writer = spawn_response_writer(sys, conn, rt);
+    auto home = std::make_shared<strand_execution_unit>(sys, boost::asio::make_strand(ioc));
+    writer = spawn_response_writer(sys, conn, rt, std::move(home));
     conn->attach(writer, auto_complete);
   }
 
   ~writer_fixture() {
     caf::anon_send(writer, shutdown_atom::value, true);
     rt->pool.stop();
+    eventually([this] { return rt->stats.live_writers == 0; });
+    work.reset();
+    ioc.stop();
+    io_thread.join();
   }
 
   void request(handler fn, std::string method = "GET", unsigned version = 11) {
@@ -113,6 +127,9 @@ struct writer_fixture {
 
   system_config cfg;
   caf::actor_system sys;
+  boost::asio::io_context ioc;  // after the system: handlers still queued go first
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
+  std::thread io_thread;
   std::shared_ptr<runtime> rt;
   std::shared_ptr<recording_connection> conn;
   caf::actor writer;

@@ -1,0 +1,42 @@
+#include "server/strand_execution_unit.hpp"
+
+#include <boost/asio/post.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+
+namespace fastactor {
+
+namespace {
+
+/// Messages a writer handles before it yields the I/O thread to the other connections on it.
+constexpr std::size_t max_messages_per_turn = 64;
+
+} // namespace
+
+strand_execution_unit::strand_execution_unit(caf::actor_system& sys,
+                                             boost::asio::any_io_executor strand)
+  : caf::execution_unit(&sys), strand_(std::move(strand)) {
+}
+
+void strand_execution_unit::exec_later(caf::resumable* ptr) {
+  // Only the writer declares itself an I/O actor (response_writer.cpp), and only the writer
+  // passes this unit for its own messages; brokers pass their multiplexer.
+  if (ptr->subtype() != caf::resumable::io_actor)
+    return system().scheduler().enqueue(ptr);
+  post(caf::intrusive_ptr<caf::resumable>{ptr, false});
+}
+
+void strand_execution_unit::post(caf::intrusive_ptr<caf::resumable> job) {
+  // The job holds the writer, and the writer holds this unit: both live while the handler
+  // waits. An io_context destroyed with the handler still queued releases the reference.
+  boost::asio::post(strand_, [this, job = std::move(job)]() mutable { resume(std::move(job)); });
+}
+
+void strand_execution_unit::resume(caf::intrusive_ptr<caf::resumable> job) {
+  if (job->resume(this, max_messages_per_turn) == caf::resumable::resume_later)
+    return post(std::move(job));
+  // done or awaiting_message: `job` releases the reference here, which may destroy the
+  // writer and with it this unit — nothing below may touch a member.
+}
+
+} // namespace fastactor

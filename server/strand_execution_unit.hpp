@@ -1,0 +1,39 @@
+#pragma once
+// strand_execution_unit: runs one connection's response writer on the connection's own Asio
+// strand — an I/O thread — instead of on the CAF scheduler.
+//
+// Why: a writer on the scheduler costs two thread hops per request (the I/O thread hands the
+// request to a scheduler thread, whose write goes back to the I/O thread), which on /hello was
+// half of the server's CPU time. On the strand, a message to the writer becomes a post to the
+// thread that owns its socket, and the writer's writes start without leaving that thread.
+// This is how CAF's own I/O module runs its brokers (caf/io/abstract_broker.hpp).
+//
+// The contract (caf/execution_unit.hpp, caf/scheduler/worker.hpp): whoever calls
+// `exec_later(ptr)` has added one reference to `ptr` for us. The writer is resumed on the
+// strand until it waits for messages or is done (the reference is released), or posted again
+// when it yields after a batch (`resume_later`). Anything else handed to this unit — a worker
+// the writer spawned or sent a message to — goes to the CAF scheduler, where it belongs.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <caf/execution_unit.hpp>
+#include <caf/intrusive_ptr.hpp>
+#include <caf/resumable.hpp>
+
+namespace fastactor {
+
+class strand_execution_unit : public caf::execution_unit {
+public:
+  /// `strand`: the connection's executor (a strand: its handlers never run concurrently).
+  strand_execution_unit(caf::actor_system& sys, boost::asio::any_io_executor strand);
+
+  /// Thread-safe: CAF calls it from whichever thread sent the writer a message.
+  void exec_later(caf::resumable* ptr) override;
+
+private:
+  void post(caf::intrusive_ptr<caf::resumable> job);
+  void resume(caf::intrusive_ptr<caf::resumable> job);
+
+  boost::asio::any_io_executor strand_;
+};
+
+} // namespace fastactor
