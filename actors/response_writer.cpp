@@ -21,6 +21,7 @@ namespace fastactor {
 namespace {
 
 using timer_atom = caf::atom_constant<caf::atom("fa_timer")>;
+using flush_atom = caf::atom_constant<caf::atom("fa_flush")>;
 
 struct writer_state {
   std::shared_ptr<connection> conn;
@@ -28,7 +29,8 @@ struct writer_state {
   std::optional<request_scope> scope;
   bool write_in_flight = false;
   write_kind last_kind = write_kind::more;  ///< of the write in flight
-  bool draining = false;  ///< the server is stopping: finish this response, then close
+  bool draining = false;
+  bool flush_pending = false;  ///< the server is stopping: finish this response, then close
 
   ~writer_state() {
     if (conn)
@@ -484,9 +486,15 @@ caf::result<ack_atom> ack_when_below_mark(writer_actor* self, stream_id id) {
   auto rp = self->make_response_promise<ack_atom>();
   if (!st.scope || st.scope->id != id)
     rp.deliver(make_error(errc::request_finished));
-  else if (st.scope->queued_bytes < st.rt->limits.stream_buffer
-           || st.scope->mode == response_mode::buffer)
+  else if (st.scope->mode == response_mode::buffer)
     rp.deliver(ack_atom::value);
+  else if (st.scope->queued_bytes < st.rt->limits.stream_buffer) {
+    st.scope->waiting_acks.emplace_back(rp);
+    if (!st.flush_pending) {
+      st.flush_pending = true;
+      self->send(self, flush_atom::value);
+    }
+  }
   else {
     st.rt->stats.backpressure_waits_total.fetch_add(1, std::memory_order_relaxed);
     st.scope->waiting_acks.emplace_back(rp);
@@ -610,6 +618,11 @@ caf::behavior response_writer(writer_actor* self) {
       else
         rp.deliver(caf::unit);
       return rp;
+    },
+    [=](flush_atom) {
+      self->state.flush_pending = false;
+      if (self->state.scope)
+        release_acks(self);
     },
     [=](closed_atom) {
       received();

@@ -1,6 +1,8 @@
 #pragma once
 // server_config: everything a fastactor server can be told. Every duration is in ms.
 
+#include "server/thread_policy.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,7 +13,8 @@ struct server_config {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;           ///< 0 takes a free port; server::port() tells which
   std::size_t io_threads = 1;          ///< threads running Asio (accept, read, write)
-  std::size_t actor_threads = 2;       ///< CAF scheduler threads (writers, workers)
+  std::size_t actor_threads = 2;       ///< CAF scheduler threads (worker actors)
+  thread_policy threads = thread_policy::batch;  ///< how Linux schedules all of them
   std::size_t blocking_threads = 16;   ///< the pool for blocking tasks
   std::int64_t request_timeout_ms = 60'000;  ///< 0: no deadline
   std::int64_t sse_heartbeat_ms = 15'000;    ///< idle SSE streams get `: ping`; 0: never

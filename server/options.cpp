@@ -35,13 +35,17 @@ system_config::system_config() {
                   server.access_log ? 1 : 0,
                   server.worker_nodes,
                   server.node_heartbeat_ms,
-                  server.node_timeout_ms};
+                  server.node_timeout_ms,
+                  server.threads == thread_policy::batch ? "batch" : "normal"};
   opt_group{custom_options_, "global"}
     .add(r.host, "host", "address to listen on (default 127.0.0.1)")
     .add(r.port, "port", "TCP port; 0 takes a free one (default 8080)")
     .add(r.io_threads, "io-threads", "threads running Asio (default 1)")
     .add(r.actor_threads, "actor-threads", "CAF scheduler threads (default 2)")
     .add(r.blocking_threads, "blocking-threads", "threads for blocking tasks (default 16)")
+    .add(r.thread_policy, "thread-policy",
+         "batch: a woken thread does not preempt a running one, so threads hand messages over "
+         "in batches; normal: the system's default (default batch)")
     .add(r.request_timeout_ms, "request-timeout-ms",
          "a response (streaming included) not complete after this many ms is ended; "
          "0 = never (default 60000)")
@@ -107,6 +111,10 @@ parse_result parse_options(system_config& cfg, int argc, char** argv) {
   s.node_heartbeat_ms = check(r.node_heartbeat_ms, 1, 60'000, "node-heartbeat-ms", error);
   s.node_timeout_ms = check(r.node_timeout_ms, r.node_heartbeat_ms, 600'000, "node-timeout-ms",
                             error);
+  if (auto policy = parse_thread_policy(r.thread_policy))
+    s.threads = *policy;
+  else if (error.empty())
+    error = "--thread-policy must be batch or normal, got '" + r.thread_policy + "'";
   s.worker_nodes = r.worker_nodes;
   if (error.empty() && !s.worker_nodes.empty()) {
     parse_node_list(s.worker_nodes, error);

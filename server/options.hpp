@@ -53,7 +53,8 @@ private:
     // parsing one calls a null function pointer inside libcaf_core (docs/robustness.md).
     std::int64_t access_log = 1;
     std::string worker_nodes;
-    std::int64_t node_heartbeat_ms = 0, node_timeout_ms = 0;  // CAF 0.17 booleans are flags: they can only be switched on
+    std::int64_t node_heartbeat_ms = 0, node_timeout_ms = 0;
+    std::string thread_policy;
   } raw_;
 };
 

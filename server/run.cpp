@@ -11,6 +11,9 @@ std::optional<int> parse_or_exit(system_config& cfg, int argc, char** argv,
   auto parsed = parse_options(cfg, argc, argv);
   switch (parsed.outcome) {
     case parse_outcome::run:
+      // Before the actor system and the server start their threads: they inherit it.
+      if (auto err = apply_thread_policy(cfg.server.threads); !err.empty())
+        std::cerr << program << ": " << err << " (going on with the system's default)\n";
       return std::nullopt;
     case parse_outcome::help_shown:
       return 0;

@@ -440,3 +440,31 @@ SCENARIO("flow-controlled writes are acknowledged only below the high-water mark
   }
   release.set_value();
 }
+
+SCENARIO("the writer runs on its connection's I/O thread, its workers on the scheduler",
+         "[writer]") {
+  writer_fixture f;
+  std::promise<std::thread::id> handler_thread, worker_thread;
+  WHEN("a handler spawns a worker that writes") {
+    f.request([&](context& ctx) {
+      handler_thread.set_value(std::this_thread::get_id());
+      ctx.spawn([&](caf::event_based_actor* self, response_handle out) {
+        worker_thread.set_value(std::this_thread::get_id());
+        out.write(self, "from the scheduler");
+        self->quit();
+      });
+    });
+    auto writes = f.conn->wait_writes(2);  // head + chunk, then the last chunk
+    THEN("the handler ran on the I/O thread, which the writer never leaves") {
+      CHECK(handler_thread.get_future().get() == f.io_thread.get_id());
+    }
+    THEN("the worker ran on a CAF scheduler thread, and its chunk reached the socket") {
+      auto worker = worker_thread.get_future().get();
+      CHECK(worker != f.io_thread.get_id());
+      CHECK(worker != std::this_thread::get_id());
+      REQUIRE(writes.size() == 2);
+      CHECK(contains(writes[0].bytes, "\r\n\r\n12\r\nfrom the scheduler\r\n"));
+      CHECK(writes[1].kind == write_kind::last_keep_alive);
+    }
+  }
+}
