@@ -55,19 +55,19 @@ public:
   using super = caf::stateful_actor<writer_state>;
 
   writer_actor(caf::actor_config& cfg, std::shared_ptr<connection> conn,
-               std::shared_ptr<runtime> rt, std::shared_ptr<caf::execution_unit> home)
-    : super(cfg), home_(std::move(home)) {
+               std::shared_ptr<runtime> rt, caf::execution_unit* home)
+    : super(cfg), home_(home) {
     state.conn = std::move(conn);
     state.rt = std::move(rt);
     state.rt->stats.live_writers.fetch_add(1, std::memory_order_relaxed);
   }
 
   void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit*) override {
-    super::enqueue(std::move(ptr), home_.get());
+    super::enqueue(std::move(ptr), home_);
   }
 
   void launch(caf::execution_unit*, bool lazy, bool hide) override {
-    super::launch(home_.get(), lazy, hide);
+    super::launch(home_, lazy, hide);
   }
 
   subtype_t subtype() const override {
@@ -79,7 +79,11 @@ public:
   }
 
 private:
-  std::shared_ptr<caf::execution_unit> home_;  ///< outlives every resume (it is ours)
+  // Owned by the connection, which the state keeps alive until the writer quits. Afterwards
+  // the pointer dangles but is never used: CAF touches the unit only to wake a blocked
+  // actor, and a terminated actor's mailbox is closed. (Owning it here instead would let a
+  // worker's last handle keep an Asio strand alive past its io_context.)
+  caf::execution_unit* home_;
 };
 
 // -- the response head ------------------------------------------------------------------------
@@ -645,8 +649,8 @@ caf::behavior response_writer(writer_actor* self) {
 
 caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
                                  std::shared_ptr<runtime> rt,
-                                 std::shared_ptr<caf::execution_unit> home) {
-  return sys.spawn<writer_actor>(std::move(conn), std::move(rt), std::move(home));
+                                 caf::execution_unit* home) {
+  return sys.spawn<writer_actor>(std::move(conn), std::move(rt), home);
 }
 
 } // namespace fastactor

@@ -3,7 +3,6 @@
 #include "actors/handoff.hpp"
 #include "actors/response_writer.hpp"
 #include "server/session_registry.hpp"
-#include "server/strand_execution_unit.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -35,7 +34,7 @@ constexpr auto linger_time = std::chrono::seconds(2);
 
 session::session(asio::ip::tcp::socket socket, session_shared& shared)
   : socket_(std::move(socket)), shared_(shared), linger_timer_(socket_.get_executor()),
-    read_timer_(socket_.get_executor()) {
+    read_timer_(socket_.get_executor()), writer_home_(shared.sys, socket_.get_executor()) {
   shared_.rt->stats.live_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -51,9 +50,7 @@ void session::start() {
   if (!ignored)
     peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
   // The writer runs on this connection's strand: its writes start without a thread hop.
-  writer_ = spawn_response_writer(
-    shared_.sys, shared_from_this(), shared_.rt,
-    std::make_shared<strand_execution_unit>(shared_.sys, socket_.get_executor()));
+  writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, &writer_home_);
   shared_.registry.add(shared_from_this());
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->do_read(); });
 }

@@ -17,6 +17,7 @@
 #include "server/config.hpp"
 #include "server/request_reader.hpp"
 #include "server/router.hpp"
+#include "server/strand_execution_unit.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -104,6 +105,7 @@ private:
   bool watch_cancelled_ = false;  ///< the watch read was cancelled to parse a pipelined request
   bool lingering_ = false;  ///< the last response is out; waiting for the client to close
   bool closed_ = false;
+  strand_execution_unit writer_home_;  ///< runs the writer on this session's strand
 };
 
 } // namespace fastactor

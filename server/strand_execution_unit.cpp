@@ -27,16 +27,17 @@ void strand_execution_unit::exec_later(caf::resumable* ptr) {
 }
 
 void strand_execution_unit::post(caf::intrusive_ptr<caf::resumable> job) {
-  // The job holds the writer, and the writer holds this unit: both live while the handler
-  // waits. An io_context destroyed with the handler still queued releases the reference.
+  // The job holds the writer, which has not quit (CAF wakes only a live actor) and so still
+  // holds its connection, which owns this unit: both live while the handler waits. An
+  // io_context destroyed with the handler still queued releases the reference.
   boost::asio::post(strand_, [this, job = std::move(job)]() mutable { resume(std::move(job)); });
 }
 
 void strand_execution_unit::resume(caf::intrusive_ptr<caf::resumable> job) {
   if (job->resume(this, max_messages_per_turn) == caf::resumable::resume_later)
     return post(std::move(job));
-  // done or awaiting_message: `job` releases the reference here, which may destroy the
-  // writer and with it this unit — nothing below may touch a member.
+  // done or awaiting_message: `job` releases the reference here. A writer that quit in this
+  // turn may have released its connection and with it this unit: touch no member below.
 }
 
 } // namespace fastactor

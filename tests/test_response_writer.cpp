@@ -89,9 +89,9 @@ struct writer_fixture {
   explicit writer_fixture(bool auto_complete = true, response_limits limits = {})
     : sys(cfg), work(ioc.get_executor()), io_thread([this] { ioc.run(); }),
       rt(std::make_shared<runtime>(limits, 2, "fastactor")),
-      conn(std::make_shared<recording_connection>()) {
-    auto home = std::make_shared<strand_execution_unit>(sys, boost::asio::make_strand(ioc));
-    writer = spawn_response_writer(sys, conn, rt, std::move(home));
+      conn(std::make_shared<recording_connection>()),
+      home(sys, boost::asio::make_strand(ioc)) {
+    writer = spawn_response_writer(sys, conn, rt, &home);
     conn->attach(writer, auto_complete);
   }
 
@@ -132,6 +132,7 @@ struct writer_fixture {
   std::thread io_thread;
   std::shared_ptr<runtime> rt;
   std::shared_ptr<recording_connection> conn;
+  strand_execution_unit home;  // outlives the writer's life: the fixture waits for its end
   caf::actor writer;
 };
 
