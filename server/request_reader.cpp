@@ -4,6 +4,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <iterator>
 
 namespace fastactor {
 
@@ -94,7 +95,7 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
   req.target = std::string{msg.target()};
   req.version = msg.version();
   req.keep_alive = msg.keep_alive();
-  req.headers.reserve(8);
+  req.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
   for (const auto& field : msg)
     req.headers.emplace_back(std::string{field.name_string()}, std::string{field.value()});
   req.body = std::move(msg.body());
@@ -106,6 +107,7 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
   req.path = url->path();
   if (req.path.empty())
     req.path = "/";
+  req.query.reserve(url->params().size());
   for (auto param : url->params())
     req.query.emplace_back(param.key, param.value);
   std::vector<std::string> segments;

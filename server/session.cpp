@@ -12,6 +12,7 @@
 #include <boost/url/parse.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <utility>
 
 namespace fastactor {
@@ -25,6 +26,10 @@ namespace {
 /// How much a pipelining client may send ahead while a response is produced. Past it the
 /// session stops reading until the response is done.
 constexpr std::size_t pipeline_limit = 64 * 1024;
+
+/// How much one read takes while a response is produced or between requests. The buffer
+/// exists only from the read until the request is parsed.
+constexpr std::size_t read_size = 4096;
 
 /// How long a closing connection waits for the client to close its side, so that the
 /// response is not destroyed by a TCP reset.
@@ -46,6 +51,7 @@ session::~session() {
 void session::start() {
   beast::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // no Nagle + delayed-ACK stalls
+  socket_.non_blocking(true, ignored);  // read_available() must never block
   auto remote = socket_.remote_endpoint(ignored);
   if (!ignored)
     peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -140,6 +146,11 @@ void session::on_read(beast::error_code ec) {
   }
   auto in = route_request(parser_->get(), shared_.routes);
   in->req.peer = peer_;
+  // The request is copied out: free the parser's fields, and the read buffer unless a
+  // pipelined request waits in it. A streaming connection keeps no read memory.
+  parser_.reset();
+  if (buffer_.size() == 0)
+    buffer_.shrink_to_fit();
   hand_over(std::move(in), true);
 }
 
@@ -187,23 +198,25 @@ void session::disarm_read_deadline() {
   read_timer_.cancel();
 }
 
-// A read kept pending while the response is produced: it sees the client leave (EOF or
+// A wait kept pending while the response is produced: it sees the client leave (EOF or
 // reset) at once, and buffers what a pipelining client sends ahead. Between responses it
-// waits for the next request, whose header is then read.
+// waits for the next request, whose header is then read. It waits for readability without a
+// buffer, so an idle or streaming connection holds no read memory (a 4 KiB buffer each was
+// the largest part of a paced stream's footprint); bytes are read once they are there.
 void session::do_watch() {
   if (closed_ || read_pending_ || buffer_.size() >= pipeline_limit)
     return;
   read_pending_ = true;
-  socket_.async_read_some(buffer_.prepare(4096),
-                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                            self->on_watch(ec, n);
-                          });
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](beast::error_code ec) { self->on_watch(ec); });
 }
 
-void session::on_watch(beast::error_code ec, std::size_t n) {
+void session::on_watch(beast::error_code ec) {
   read_pending_ = false;
   if (closed_)
     return;
+  if (!ec && read_available(ec) == 0 && ec == asio::error::would_block)
+    return do_watch();  // woken, but the bytes were not there after all
   if (lingering_)
     return ec ? do_close() : do_drain();
   if (std::exchange(watch_cancelled_, false) && ec == asio::error::operation_aborted)
@@ -211,7 +224,6 @@ void session::on_watch(beast::error_code ec, std::size_t n) {
   disarm_read_deadline();
   if (ec)  // the client left mid-response, or the connection idled out after it
     return peer_gone();
-  buffer_.commit(n);
   if (responding_)
     do_watch();
   else
@@ -300,6 +312,15 @@ void session::linger_close() {
   });
   if (!read_pending_)
     do_drain();
+}
+
+// Reads what the socket holds without blocking (it is readable). Nothing to read means the
+// peer closed: `ec` says so. What does not fit wakes the next wait at once (Asio re-arms the
+// descriptor for every wait), so asking how much is there would only cost a syscall.
+std::size_t session::read_available(beast::error_code& ec) {
+  auto n = socket_.read_some(buffer_.prepare(read_size), ec);
+  buffer_.commit(n);
+  return n;
 }
 
 void session::do_drain() {

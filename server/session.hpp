@@ -72,7 +72,8 @@ private:
   void on_read(boost::beast::error_code ec);
 
   void do_watch();
-  void on_watch(boost::beast::error_code ec, std::size_t n);
+  void on_watch(boost::beast::error_code ec);
+  std::size_t read_available(boost::beast::error_code& ec);
   void do_write(std::vector<std::string> parts, write_kind kind);
   void on_write(boost::beast::error_code ec, write_kind kind);
   void do_close();
