@@ -578,40 +578,44 @@ void on_deadline(writer_actor* self, stream_id id) {
                       503});
 }
 
+/// Each handler first acquires what its sender released (actors/handoff.hpp: TSan only).
+void received(writer_actor* self) {
+  detail::handoff_acquire(self);
+}
+
+// The handlers capture only `self`: CAF keeps a copy of each per writer.
 caf::behavior response_writer(writer_actor* self) {
   self->set_down_handler([self](caf::down_msg& msg) { on_down(self, msg); });
   // Workers are linked so that they die with a writer that dies; their own exits are
   // reported through the monitor instead.
   self->set_exit_handler([](caf::exit_msg&) {});
-  // Each handler first acquires what its sender released (actors/handoff.hpp: TSan only).
-  auto received = [self] { detail::handoff_acquire(self); };
   return {
     [=](request_atom, std::shared_ptr<const routed_request>& in) {
-      received();
+      received(self);
       on_request(self, in);
     },
     [=](write_done_atom, bool ok) {
-      received();
+      received(self);
       on_write_done(self, ok);
     },
     [=](chunk_atom, stream_id id, std::string& bytes) {
-      received();
+      received(self);
       on_chunk(self, id, bytes);
     },
     [=](write_atom, stream_id id, std::string& bytes) {
-      received();
+      received(self);
       return on_acked_write(self, id, bytes);
     },
     [=](event_atom, stream_id id, sse_event& ev) {
-      received();
+      received(self);
       return on_event(self, id, ev);
     },
     [=](fail_atom, stream_id id, worker_error& err) {
-      received();
+      received(self);
       on_fail(self, id, err);
     },
     [=](done_atom, stream_id id) {
-      received();
+      received(self);
       on_task_done(self, id);
     },
     [=](timer_atom, stream_id id) -> caf::result<void> {
@@ -629,13 +633,13 @@ caf::behavior response_writer(writer_actor* self) {
         release_acks(self);
     },
     [=](closed_atom) {
-      received();
+      received(self);
       if (self->state.scope)
         self->state.rt->stats.client_disconnects_total.fetch_add(1, std::memory_order_relaxed);
       close_connection(self);
     },
     [=](shutdown_atom, bool hard) {
-      received();
+      received(self);
       // A drain lets the response under way finish (then the connection closes); a hard
       // stop, or a connection with nothing under way, ends now.
       self->state.draining = true;

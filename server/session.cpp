@@ -38,8 +38,7 @@ constexpr auto linger_time = std::chrono::seconds(2);
 } // namespace
 
 session::session(asio::ip::tcp::socket socket, session_shared& shared)
-  : socket_(std::move(socket)), shared_(shared), linger_timer_(socket_.get_executor()),
-    read_timer_(socket_.get_executor()), writer_home_(shared.sys, socket_.get_executor()) {
+  : socket_(std::move(socket)), shared_(shared), read_timer_(socket_.get_executor()), writer_home_(shared.sys, socket_.get_executor()) {
   shared_.rt->stats.live_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -83,7 +82,7 @@ void session::do_wait_request() {
 }
 
 void session::do_read_header() {
-  parser_.emplace();
+  parser_ = std::make_unique<request_parser>();  // only while a request is read
   parser_->header_limit(static_cast<std::uint32_t>(shared_.cfg.max_header_bytes));
   parser_->body_limit(shared_.cfg.max_body_bytes);
   arm_read_deadline(deadline_kind::header);  // slowloris: a header must arrive in time
@@ -293,7 +292,6 @@ void session::do_close() {
     return;
   closed_ = true;
   beast::error_code ignored;
-  linger_timer_.cancel();
   read_timer_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -305,9 +303,11 @@ void session::linger_close() {
   lingering_ = true;
   beast::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  linger_timer_.expires_after(linger_time);
-  linger_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec)
+  // The read timer is free now: no request is read on a closing connection.
+  deadline_ = deadline_kind::linger;
+  read_timer_.expires_after(linger_time);
+  read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && self->deadline_ == deadline_kind::linger)
       self->do_close();
   });
   if (!read_pending_)

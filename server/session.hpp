@@ -80,7 +80,7 @@ private:
   void linger_close();
   void do_drain();
 
-  enum class deadline_kind { none, idle, header };
+  enum class deadline_kind { none, idle, header, linger };
   void arm_read_deadline(deadline_kind kind);
   void disarm_read_deadline();
   void refuse(const request_refusal& why);
@@ -92,13 +92,13 @@ private:
   boost::asio::ip::tcp::socket socket_;
   session_shared& shared_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  using request_parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  std::unique_ptr<request_parser> parser_;
   caf::actor writer_;
   std::string peer_;  ///< the client's address, for the access log
   std::vector<std::string> out_;  ///< the parts of the write in flight
   std::vector<boost::asio::const_buffer> out_buffers_;
-  boost::asio::steady_timer linger_timer_;
-  boost::asio::steady_timer read_timer_;
+  boost::asio::steady_timer read_timer_;  ///< the pending read's deadline; then the linger
   deadline_kind deadline_ = deadline_kind::none;
   bool deadline_passed_ = false;  ///< the read timer fired and cancelled the pending read
   bool read_pending_ = false;
