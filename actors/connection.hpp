@@ -2,7 +2,7 @@
 // connection: the socket side of a response writer, as the writer sees it.
 //
 // The server's session implements it (server/session.hpp) on top of Asio; the writer only
-// ever calls these three functions, so it never touches Asio itself and never blocks. Every
+// ever calls these functions, so it never touches Asio itself and never blocks. Every
 // call posts work to the connection's strand and returns at once. Completions come back to
 // the writer as messages (see `connection_event` below).
 
@@ -10,6 +10,7 @@
 
 #include <caf/atom.hpp>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -32,18 +33,28 @@ public:
 
   /// Closes the socket at once (a cut-off response, a dead client, shutdown).
   virtual void close() = 0;
+
+  /// Arms the connection's one timer for the response under way: `(timer_atom)` reaches the
+  /// writer at `due`. Arming again replaces the time. A timer message can arrive late, after
+  /// the timer was re-armed or cancelled: the writer looks at the clock itself.
+  virtual void set_timer(std::chrono::steady_clock::time_point due) = 0;
+
+  /// Disarms it: the response is complete.
+  virtual void cancel_timer() = 0;
 };
 
 // Messages from the connection to its writer:
 //   (request_atom, std::shared_ptr<const routed_request>)   a request to answer
 //   (write_done_atom, bool ok)                              the write in flight finished
 //   (closed_atom)                                           the peer went away (EOF/error)
+//   (timer_atom)                                            the timer set with set_timer
 //   (shutdown_atom, bool hard)                              the server is stopping: finish the
 //                                                           response under way (drain), or
 //                                                           end it now (hard)
 using request_atom = caf::atom_constant<caf::atom("fa_req")>;
 using write_done_atom = caf::atom_constant<caf::atom("fa_wdone")>;
 using closed_atom = caf::atom_constant<caf::atom("fa_closed")>;
+using timer_atom = caf::atom_constant<caf::atom("fa_timer")>;
 using shutdown_atom = caf::atom_constant<caf::atom("fa_shut")>;
 
 } // namespace fastactor

@@ -85,7 +85,6 @@ void context::adopt(const caf::actor& worker) {
   stats->live_workers.fetch_add(1, std::memory_order_relaxed);
   caf::actor_cast<caf::abstract_actor*>(worker)->attach_functor(
     [stats] { stats->live_workers.fetch_sub(1, std::memory_order_relaxed); });
-  self_->monitor(worker);
   self_->link_to(worker);
   scope_.workers.push_back(worker);
 }

@@ -104,7 +104,7 @@ public:
 
   // -- producers ----------------------------------------------------------------------------
 
-  /// Spawns a worker actor for this request, linked to and monitored by the writer.
+  /// Spawns a worker actor for this request, linked to the writer.
   /// `fun(self, output, xs...)` is an ordinary CAF actor function (the self pointer may be an
   /// `event_based_actor*` or a `stateful_actor<S>*`) that returns its behavior, or nothing
   /// for a worker that has done all its work in the body. The worker is done when it
@@ -113,7 +113,7 @@ public:
   template <class F, class... Ts>
   caf::actor spawn(F fun, Ts... xs);
 
-  /// Makes an actor spawned elsewhere a worker of this request (linked, monitored, stopped
+  /// Makes an actor spawned elsewhere a worker of this request (linked, stopped
   /// with the request). It must already have this request's `output()`, and should call
   /// report_worker_exceptions() so that an exception's text is reported.
   void adopt(const caf::actor& worker);

@@ -40,6 +40,9 @@ enum class stream_format {
   ndjson,  ///< application/x-ndjson: errors become `{"error":{...}}` lines
 };
 
+/// A time that never comes: no deadline, no timer armed.
+inline constexpr auto no_deadline = std::chrono::steady_clock::time_point::max();
+
 /// Set once the request has ended. Blocking tasks check it; their late results are dropped.
 using cancel_flag = std::shared_ptr<std::atomic<bool>>;
 
@@ -65,7 +68,7 @@ struct request_scope {
   bool handler_returned = false;
   std::size_t handler_errors = 0;   ///< errors recorded while the handler ran
   std::size_t running_tasks = 0;    ///< producers that are not actors (blocking tasks)
-  std::vector<caf::actor> workers;  ///< worker actors, monitored and linked by the writer
+  std::vector<caf::actor> workers;  ///< worker actors, linked to the writer
 
   // Output not yet handed to the socket, and what went wrong.
   std::vector<std::string> queue;
@@ -74,8 +77,8 @@ struct request_scope {
   std::vector<caf::response_promise> waiting_acks;  ///< flow-controlled writes to acknowledge
 
   cancel_flag cancelled;
-  bool deadline_armed = false;
-  std::vector<caf::response_promise> timers;  ///< answered when the scope ends: cancels them
+  std::chrono::steady_clock::time_point deadline = no_deadline;   ///< set once it is armed
+  std::chrono::steady_clock::time_point timer_due = no_deadline;  ///< the connection's timer
   std::chrono::steady_clock::time_point last_output = started;  ///< of the last write
 
   // What was sent, for the metrics and the access log.

@@ -20,7 +20,6 @@ namespace fastactor {
 
 namespace {
 
-using timer_atom = caf::atom_constant<caf::atom("fa_timer")>;
 using flush_atom = caf::atom_constant<caf::atom("fa_flush")>;
 
 struct writer_state {
@@ -221,29 +220,34 @@ void send_whole(writer_actor* self) {
   start_write(self, std::move(parts), final_kind(keep), body_bytes);
 }
 
-void on_heartbeat(writer_actor* self, stream_id id);
-void on_deadline(writer_actor* self, stream_id id);
+// -- the timer --------------------------------------------------------------------------------
 
-// The writer's timers (deadline, SSE heartbeat) are requests it sends itself and answers
-// only when the scope ends: the answer cancels the request's timeout, and a writer that
-// terminates drops its timeouts. (A delayed_send cannot be cancelled in CAF 0.17 and holds
-// the writer alive until it fires: under `Connection: close` load the 60 s deadline pinned
-// every closed connection's writer.) `fire` runs when the timer expires first.
-template <class Fire>
-void start_timer(writer_actor* self, caf::timespan after, Fire fire) {
-  auto id = self->state.scope->id;
-  self->request(caf::actor_cast<caf::actor>(self), after, timer_atom::value, id)
-    .then([] { /* the scope ended first */ },
-          [self, id, fire](caf::error& err) {
-            if (err == caf::sec::request_timeout)
-              fire(self, id);
-          });
+// The writer's two timers — the request deadline and the SSE heartbeat — share its
+// connection's one Asio timer: the writer arms it for whichever is due first and looks at
+// the clock when `timer_atom` arrives (a late or stale one does no harm). Not CAF timeouts:
+// each costs a wake-up of CAF's clock thread, about 400 bytes per streaming request, and a
+// delayed_send cannot even be cancelled in CAF 0.17 (it pinned closed connections' writers
+// for the whole 60 s deadline).
+
+bool sends_heartbeats(const writer_actor* self) {
+  const auto& sc = *self->state.scope;
+  return sc.format == stream_format::sse && sc.phase == response_phase::streaming
+         && self->state.rt->limits.sse_heartbeat.count() > 0;
 }
 
-void arm_heartbeat(writer_actor* self) {
-  auto interval = self->state.rt->limits.sse_heartbeat;
-  if (interval.count() > 0)
-    start_timer(self, interval, on_heartbeat);
+/// Arms the connection's timer for the deadline or the next heartbeat, whichever is first.
+void arm_timer(writer_actor* self) {
+  auto& sc = *self->state.scope;
+  auto now = std::chrono::steady_clock::now();
+  auto due = sc.deadline;
+  if (sends_heartbeats(self)) {
+    auto beat = sc.last_output + self->state.rt->limits.sse_heartbeat;
+    due = std::min(due, beat > now ? beat : now + self->state.rt->limits.sse_heartbeat);
+  }
+  if (due < sc.timer_due) {  // an earlier wake-up also sees what is due later
+    sc.timer_due = due;
+    self->state.conn->set_timer(due);
+  }
 }
 
 /// First bytes of a response whose producers still run: head plus what is queued.
@@ -259,8 +263,8 @@ void start_streaming(writer_actor* self) {
   sc.phase = response_phase::streaming;
   sc.sent_status = sc.status;
   start_write(self, std::move(parts), write_kind::more, bytes);
-  if (sc.format == stream_format::sse)
-    arm_heartbeat(self);
+  if (sends_heartbeats(self))
+    arm_timer(self);
 }
 
 /// Every producer is done: the queued rest, the last chunk and the error trailer.
@@ -280,12 +284,10 @@ void finish_stream(writer_actor* self) {
 void arm_deadline(writer_actor* self) {
   auto& sc = *self->state.scope;
   auto timeout = self->state.rt->limits.request_timeout;
-  if (sc.deadline_armed || timeout.count() <= 0)
+  if (sc.deadline != no_deadline || timeout.count() <= 0)
     return;
-  sc.deadline_armed = true;
-  auto elapsed = std::chrono::steady_clock::now() - sc.started;
-  auto left = std::max(std::chrono::steady_clock::duration::zero(), timeout - elapsed);
-  start_timer(self, left, on_deadline);
+  sc.deadline = sc.started + timeout;
+  arm_timer(self);
 }
 
 /// An error before the first byte makes the response an error report. In an event stream
@@ -366,9 +368,8 @@ void end_scope(writer_actor* self, bool completed = false) {
   sc.cancelled->store(true);
   for (auto& rp : sc.waiting_acks)
     rp.deliver(reason);
-  for (auto& timer : sc.timers)
-    if (timer.pending())
-      timer.deliver(caf::unit);
+  if (sc.timer_due != no_deadline)
+    st.conn->cancel_timer();
   st.rt->stats.active_streams.fetch_sub(1, std::memory_order_relaxed);
   st.scope.reset();
 }
@@ -542,7 +543,8 @@ void on_task_done(writer_actor* self, stream_id id) {
   progress(self);
 }
 
-void on_down(writer_actor* self, caf::down_msg& msg) {
+/// A linked worker ended (links go both ways: it also dies with a writer that dies).
+void on_worker_exit(writer_actor* self, caf::exit_msg& msg) {
   auto& st = self->state;
   if (!st.scope || !st.scope->remove_worker(msg.source))
     return;  // a worker of an ended request, stopped on purpose
@@ -553,29 +555,32 @@ void on_down(writer_actor* self, caf::down_msg& msg) {
   progress(self);
 }
 
-/// Keeps an idle SSE stream open through proxies that cut silent connections.
-void on_heartbeat(writer_actor* self, stream_id id) {
+void on_deadline(writer_actor* self) {
   auto& st = self->state;
-  if (!st.scope || st.scope->id != id || st.scope->phase != response_phase::streaming)
-    return;
-  auto interval = st.rt->limits.sse_heartbeat;
-  if (std::chrono::steady_clock::now() - st.scope->last_output >= interval
-      && st.scope->queued_bytes == 0) {
-    st.scope->append(sse_comment("ping"));
-    progress(self);
-  }
-  arm_heartbeat(self);
-}
-
-void on_deadline(writer_actor* self, stream_id id) {
-  auto& st = self->state;
-  if (!st.scope || st.scope->id != id || st.scope->phase == response_phase::finishing)
-    return;
   st.rt->stats.deadlines_total.fetch_add(1, std::memory_order_relaxed);
   fail_fatally(self, {"server",
                       "request deadline of " + std::to_string(st.rt->limits.request_timeout.count())
                         + " ms exceeded",
                       503});
+}
+
+/// The connection's timer went off: the deadline, or time to keep an idle SSE stream open
+/// through proxies that cut silent connections.
+void on_timer(writer_actor* self) {
+  auto& st = self->state;
+  if (!st.scope || st.scope->phase == response_phase::finishing)
+    return;
+  auto& sc = *st.scope;
+  auto now = std::chrono::steady_clock::now();
+  sc.timer_due = no_deadline;
+  if (now >= sc.deadline)
+    return on_deadline(self);
+  if (sends_heartbeats(self) && now - sc.last_output >= st.rt->limits.sse_heartbeat
+      && sc.queued_bytes == 0) {
+    sc.append(sse_comment("ping"));
+    progress(self);
+  }
+  arm_timer(self);
 }
 
 /// Each handler first acquires what its sender released (actors/handoff.hpp: TSan only).
@@ -585,10 +590,9 @@ void received(writer_actor* self) {
 
 // The handlers capture only `self`: CAF keeps a copy of each per writer.
 caf::behavior response_writer(writer_actor* self) {
-  self->set_down_handler([self](caf::down_msg& msg) { on_down(self, msg); });
-  // Workers are linked so that they die with a writer that dies; their own exits are
-  // reported through the monitor instead.
-  self->set_exit_handler([](caf::exit_msg&) {});
+  // Workers are linked: no monitor needed (~60 bytes per worker), and the writer outlives
+  // any exit reason of theirs.
+  self->set_exit_handler([self](caf::exit_msg& msg) { on_worker_exit(self, msg); });
   return {
     [=](request_atom, std::shared_ptr<const routed_request>& in) {
       received(self);
@@ -618,14 +622,9 @@ caf::behavior response_writer(writer_actor* self) {
       received(self);
       on_task_done(self, id);
     },
-    [=](timer_atom, stream_id id) -> caf::result<void> {
-      // Held until the scope ends (end_scope answers it); unanswered, it times out.
-      auto rp = self->make_response_promise();
-      if (self->state.scope && self->state.scope->id == id)
-        self->state.scope->timers.push_back(rp);
-      else
-        rp.deliver(caf::unit);
-      return rp;
+    [=](timer_atom) {
+      received(self);
+      on_timer(self);
     },
     [=](flush_atom) {
       self->state.flush_pending = false;

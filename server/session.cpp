@@ -193,6 +193,8 @@ void session::arm_read_deadline(deadline_kind kind) {
 }
 
 void session::disarm_read_deadline() {
+  if (deadline_ == deadline_kind::response)
+    return;  // the writer's: bytes that arrive while a response is produced do not end it
   deadline_ = deadline_kind::none;
   read_timer_.cancel();
 }
@@ -243,7 +245,6 @@ void session::do_write(std::vector<std::string> parts, write_kind kind) {
   if (closed_)
     return tell_writer(write_done_atom::value, false);
   out_ = std::move(parts);
-  out_buffers_.clear();
   out_buffers_.reserve(out_.size());
   for (const auto& part : out_)
     out_buffers_.emplace_back(asio::buffer(part));
@@ -254,7 +255,9 @@ void session::do_write(std::vector<std::string> parts, write_kind kind) {
 }
 
 void session::on_write(beast::error_code ec, write_kind kind) {
-  out_.clear();
+  // Released, not kept for the next write: a slow stream would hold them between chunks.
+  out_ = {};
+  out_buffers_ = {};
   tell_writer(write_done_atom::value, !ec);
   if (ec)
     return do_close();
@@ -279,6 +282,33 @@ void session::on_write(beast::error_code ec, write_kind kind) {
       responding_ = false;
       return linger_close();
   }
+}
+
+// -- the writer's timer -----------------------------------------------------------------------
+
+// While a response is produced no read deadline runs, so the writer borrows the timer.
+void session::set_timer(std::chrono::steady_clock::time_point due) {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), due] {
+    if (self->closed_ || !self->responding_)
+      return;
+    self->deadline_ = deadline_kind::response;
+    self->read_timer_.expires_at(due);
+    self->read_timer_.async_wait([self](beast::error_code ec) {
+      if (ec || self->deadline_ != deadline_kind::response || self->closed_)
+        return;
+      self->deadline_ = deadline_kind::none;
+      self->tell_writer(timer_atom::value);
+    });
+  });
+}
+
+void session::cancel_timer() {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->deadline_ != deadline_kind::response)
+      return;  // already fired, or taken over by the next read deadline
+    self->deadline_ = deadline_kind::none;
+    self->read_timer_.cancel();
+  });
 }
 
 // -- closing ----------------------------------------------------------------------------------

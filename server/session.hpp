@@ -59,6 +59,8 @@ public:
   // -- connection (called by the writer actor, which runs on this session's strand) --------
   void write(std::vector<std::string> parts, write_kind kind) override;
   void close() override;
+  void set_timer(std::chrono::steady_clock::time_point due) override;
+  void cancel_timer() override;
 
 private:
   // Reading a request: wait for its first byte (idle timeout), read its header (header
@@ -80,7 +82,9 @@ private:
   void linger_close();
   void do_drain();
 
-  enum class deadline_kind { none, idle, header, linger };
+  // What the one timer is for: a read deadline (idle, header), the writer's timer while a
+  // response is produced (response), the wait for the client's EOF on close (linger).
+  enum class deadline_kind { none, idle, header, response, linger };
   void arm_read_deadline(deadline_kind kind);
   void disarm_read_deadline();
   void refuse(const request_refusal& why);
@@ -98,7 +102,7 @@ private:
   std::string peer_;  ///< the client's address, for the access log
   std::vector<std::string> out_;  ///< the parts of the write in flight
   std::vector<boost::asio::const_buffer> out_buffers_;
-  boost::asio::steady_timer read_timer_;  ///< the pending read's deadline; then the linger
+  boost::asio::steady_timer read_timer_;  ///< see deadline_kind
   deadline_kind deadline_ = deadline_kind::none;
   bool deadline_passed_ = false;  ///< the read timer fired and cancelled the pending read
   bool read_pending_ = false;

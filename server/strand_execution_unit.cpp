@@ -14,8 +14,8 @@ constexpr std::size_t max_messages_per_turn = 64;
 } // namespace
 
 strand_execution_unit::strand_execution_unit(caf::actor_system& sys,
-                                             boost::asio::any_io_executor strand)
-  : caf::execution_unit(&sys), strand_(std::move(strand)) {
+                                             const boost::asio::any_io_executor& strand)
+  : caf::execution_unit(&sys), strand_(strand) {
 }
 
 void strand_execution_unit::exec_later(caf::resumable* ptr) {

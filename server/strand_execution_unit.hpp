@@ -23,8 +23,9 @@ namespace fastactor {
 
 class strand_execution_unit : public caf::execution_unit {
 public:
-  /// `strand`: the connection's executor (a strand: its handlers never run concurrently).
-  strand_execution_unit(caf::actor_system& sys, boost::asio::any_io_executor strand);
+  /// `strand`: the connection's executor (a strand: its handlers never run concurrently),
+  /// kept by reference — its owner, the session's socket, outlives this unit.
+  strand_execution_unit(caf::actor_system& sys, const boost::asio::any_io_executor& strand);
 
   /// Thread-safe: CAF calls it from whichever thread sent the writer a message.
   void exec_later(caf::resumable* ptr) override;
@@ -33,7 +34,7 @@ private:
   void post(caf::intrusive_ptr<caf::resumable> job);
   void resume(caf::intrusive_ptr<caf::resumable> job);
 
-  boost::asio::any_io_executor strand_;
+  const boost::asio::any_io_executor& strand_;
 };
 
 } // namespace fastactor

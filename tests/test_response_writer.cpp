@@ -9,6 +9,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <caf/all.hpp>
@@ -32,6 +33,8 @@ struct recorded_write {
 
 class recording_connection : public connection {
 public:
+  explicit recording_connection(boost::asio::io_context& ioc) : timer_(ioc) {}
+
   void write(std::vector<std::string> parts, write_kind kind) override {
     std::string joined;
     for (auto& p : parts)
@@ -47,6 +50,22 @@ public:
     std::lock_guard<std::mutex> guard{mtx_};
     closed_ = true;
     cv_.notify_all();
+  }
+
+  // The writer's timer, as the session does it: an Asio timer that sends timer_atom.
+  void set_timer(std::chrono::steady_clock::time_point due) override {
+    timer_.expires_at(due);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec)
+        caf::anon_send(writer(), timer_atom::value);
+    });
+  }
+
+  void cancel_timer() override { timer_.cancel(); }
+
+  caf::actor writer() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return writer_;
   }
 
   void attach(caf::actor writer, bool auto_complete) {
@@ -79,6 +98,7 @@ private:
   std::mutex mtx_;
   std::condition_variable cv_;
   std::vector<recorded_write> writes_;
+  boost::asio::steady_timer timer_;  // used on the writer's strand only
   caf::actor writer_;
   bool auto_complete_ = true;
   bool closed_ = false;
@@ -89,8 +109,8 @@ struct writer_fixture {
   explicit writer_fixture(bool auto_complete = true, response_limits limits = {})
     : sys(cfg), work(ioc.get_executor()), io_thread([this] { ioc.run(); }),
       rt(std::make_shared<runtime>(limits, 2, "fastactor")),
-      conn(std::make_shared<recording_connection>()),
-      home(sys, boost::asio::make_strand(ioc)) {
+      conn(std::make_shared<recording_connection>(ioc)),
+      strand(boost::asio::make_strand(ioc)), home(sys, strand) {
     writer = spawn_response_writer(sys, conn, rt, &home);
     conn->attach(writer, auto_complete);
   }
@@ -132,6 +152,7 @@ struct writer_fixture {
   std::thread io_thread;
   std::shared_ptr<runtime> rt;
   std::shared_ptr<recording_connection> conn;
+  boost::asio::any_io_executor strand;
   strand_execution_unit home;  // outlives the writer's life: the fixture waits for its end
   caf::actor writer;
 };
