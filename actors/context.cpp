@@ -91,7 +91,7 @@ void context::adopt(const caf::actor& worker) {
 
 void context::go(std::function<void(task_context&)> task, std::string source) {
   auto out = output();
-  auto cancelled = scope_.cancelled;
+  auto cancelled = scope_.cancel_flag_for_tasks();
   ++scope_.running_tasks;
   auto run = [task = std::move(task), out, cancelled, source,
               token = rt_.running_task_token()] {

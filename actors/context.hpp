@@ -100,7 +100,7 @@ public:
   response_handle output() const {
     return response_handle{caf::actor_cast<caf::actor>(self_), scope_.id};
   }
-  cancel_flag cancelled() const { return scope_.cancelled; }
+  cancel_flag cancelled() const { return scope_.cancel_flag_for_tasks(); }
 
   // -- producers ----------------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ using cancel_flag = std::shared_ptr<std::atomic<bool>>;
 
 struct request_scope {
   request_scope(stream_id sid, std::shared_ptr<const routed_request> r)
-    : id(sid), in(std::move(r)), cancelled(std::make_shared<std::atomic<bool>>(false)) {}
+    : id(sid), in(std::move(r)) {}
 
   const request& req() const { return in->req; }
 
@@ -76,7 +76,7 @@ struct request_scope {
   std::vector<worker_error> errors;
   std::vector<caf::response_promise> waiting_acks;  ///< flow-controlled writes to acknowledge
 
-  cancel_flag cancelled;
+  cancel_flag cancelled;  ///< made when the first blocking task starts (most requests have none)
   std::chrono::steady_clock::time_point deadline = no_deadline;   ///< set once it is armed
   std::chrono::steady_clock::time_point timer_due = no_deadline;  ///< the connection's timer
   std::chrono::steady_clock::time_point last_output = started;  ///< of the last write
@@ -84,6 +84,18 @@ struct request_scope {
   // What was sent, for the metrics and the access log.
   std::uint16_t sent_status = 0;  ///< 0 until the head went out
   std::uint64_t body_bytes = 0;
+
+  const cancel_flag& cancel_flag_for_tasks() {
+    if (!cancelled)
+      cancelled = std::make_shared<std::atomic<bool>>(false);
+    return cancelled;
+  }
+
+  /// Tells this request's blocking tasks that it has ended.
+  void cancel_tasks() {
+    if (cancelled)
+      cancelled->store(true);
+  }
 
   bool complete() const { return handler_returned && running_tasks == 0 && workers.empty(); }
 

@@ -365,7 +365,7 @@ void end_scope(writer_actor* self, bool completed = false) {
   auto reason = make_error(errc::request_finished);
   for (auto& worker : sc.workers)
     self->send_exit(worker, reason);
-  sc.cancelled->store(true);
+  sc.cancel_tasks();
   for (auto& rp : sc.waiting_acks)
     rp.deliver(reason);
   if (sc.timer_due != no_deadline)
@@ -396,7 +396,7 @@ void fail_fatally(writer_actor* self, worker_error err) {
   sc.workers.clear();
   sc.running_tasks = 0;
   sc.handler_returned = true;
-  sc.cancelled->store(true);
+  sc.cancel_tasks();
   progress(self);
 }
 

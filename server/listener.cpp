@@ -37,9 +37,12 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-  // Each connection gets a strand of its own: its handlers never run concurrently, even
-  // with several I/O threads.
-  acceptor_.async_accept(asio::make_strand(ioc_),
+  // A connection's handlers must never run concurrently. With one I/O thread the
+  // io_context itself guarantees it (an implicit strand); with several, each connection
+  // gets a strand of its own — which costs ~100 bytes and a lock per handler, so only then.
+  auto executor = shared_.cfg.io_threads > 1 ? asio::any_io_executor{asio::make_strand(ioc_)}
+                                             : asio::any_io_executor{ioc_.get_executor()};
+  acceptor_.async_accept(executor,
                          [self = shared_from_this()](boost::system::error_code ec,
                                                      tcp::socket socket) {
                            self->on_accept(ec, std::move(socket));
