@@ -2,10 +2,7 @@
 
 namespace fastactor {
 
-blocking_pool::blocking_pool(std::size_t threads) {
-  threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i)
-    threads_.emplace_back([this] { run(); });
+blocking_pool::blocking_pool(std::size_t max_threads) : max_threads_(max_threads) {
 }
 
 blocking_pool::~blocking_pool() {
@@ -18,6 +15,9 @@ bool blocking_pool::post(std::function<void()> task) {
     if (stopping_)
       return false;
     queue_.push_back(std::move(task));
+    // More tasks waiting than threads waiting for them: this one would queue.
+    if (queue_.size() > idle_ && threads_.size() < max_threads_)
+      threads_.emplace_back([this] { run(); });
   }
   cv_.notify_one();
   return true;
@@ -25,16 +25,22 @@ bool blocking_pool::post(std::function<void()> task) {
 
 void blocking_pool::stop() {
   std::deque<std::function<void()>> dropped;
+  std::vector<std::thread> threads;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     stopping_ = true;
     dropped.swap(queue_);
+    threads.swap(threads_);  // no thread starts any more: post() refuses
   }
   cv_.notify_all();
-  for (auto& t : threads_)
-    if (t.joinable())
-      t.join();
+  for (auto& t : threads)
+    t.join();
   // `dropped` dies here, outside the lock: a task's captures may do real work when destroyed.
+}
+
+std::size_t blocking_pool::size() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return threads_.size();
 }
 
 void blocking_pool::run() {
@@ -42,7 +48,9 @@ void blocking_pool::run() {
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> guard{mtx_};
+      ++idle_;
       cv_.wait(guard, [this] { return stopping_ || !queue_.empty(); });
+      --idle_;
       if (queue_.empty())
         return;
       task = std::move(queue_.front());

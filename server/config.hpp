@@ -15,7 +15,7 @@ struct server_config {
   std::size_t io_threads = 1;          ///< threads running Asio (accept, read, write)
   std::size_t actor_threads = 2;       ///< CAF scheduler threads (worker actors)
   thread_policy threads = thread_policy::batch;  ///< how Linux schedules all of them
-  std::size_t blocking_threads = 16;   ///< the pool for blocking tasks
+  std::size_t blocking_threads = 256;  ///< the pool for blocking tasks (threads start on demand)
   std::int64_t request_timeout_ms = 60'000;  ///< 0: no deadline
   std::int64_t sse_heartbeat_ms = 15'000;    ///< idle SSE streams get `: ping`; 0: never
   std::size_t stream_buffer = 256 * 1024;         ///< flow-control high-water mark per response

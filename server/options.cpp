@@ -42,7 +42,7 @@ system_config::system_config() {
     .add(r.port, "port", "TCP port; 0 takes a free one (default 8080)")
     .add(r.io_threads, "io-threads", "threads running Asio (default 1)")
     .add(r.actor_threads, "actor-threads", "CAF scheduler threads (default 2)")
-    .add(r.blocking_threads, "blocking-threads", "threads for blocking tasks (default 16)")
+    .add(r.blocking_threads, "blocking-threads", "most threads for blocking tasks, started as tasks need them (default 256)")
     .add(r.thread_policy, "thread-policy",
          "batch: a woken thread does not preempt a running one, so threads hand messages over "
          "in batches; normal: the system's default (default batch)")

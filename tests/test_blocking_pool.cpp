@@ -1,0 +1,78 @@
+// The blocking pool: threads start as tasks need them, up to the bound, and are reused.
+#include "actors/blocking_pool.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+using namespace fastactor;
+using namespace std::chrono_literals;
+
+namespace {
+
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds t = 5s) {
+  auto until = std::chrono::steady_clock::now() + t;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > until)
+      return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+} // namespace
+
+SCENARIO("the blocking pool starts threads only as tasks need them", "[pool]") {
+  blocking_pool pool{4};
+  THEN("a new pool has no thread") {
+    CHECK(pool.size() == 0);
+  }
+  WHEN("tasks run one after another") {
+    std::atomic<int> done{0};
+    for (int i = 0; i < 5; ++i) {
+      REQUIRE(pool.post([&] { ++done; }));
+      REQUIRE(eventually([&] { return done == i + 1; }));
+    }
+    THEN("one thread serves them all") {
+      CHECK(pool.size() == 1);
+    }
+  }
+  WHEN("six tasks block at once") {
+    std::promise<void> release;
+    auto gate = release.get_future().share();
+    std::atomic<int> started{0}, done{0};
+    for (int i = 0; i < 6; ++i)
+      REQUIRE(pool.post([&, gate] {
+        ++started;
+        gate.wait();
+        ++done;
+      }));
+    THEN("four run (the bound) and two wait; all six finish once they may") {
+      CHECK(eventually([&] { return started == 4; }));
+      std::this_thread::sleep_for(50ms);
+      CHECK(started == 4);
+      CHECK(pool.size() == 4);
+      release.set_value();
+      CHECK(eventually([&] { return done == 6; }));
+      CHECK(pool.size() == 4);
+    }
+  }
+}
+
+SCENARIO("a stopped blocking pool refuses tasks and drops the queued ones", "[pool]") {
+  blocking_pool pool{1};
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::atomic<bool> queued_ran{false};
+  REQUIRE(pool.post([gate] { gate.wait(); }));
+  REQUIRE(pool.post([&] { queued_ran = true; }));
+  auto stopper = std::async(std::launch::async, [&] { pool.stop(); });
+  REQUIRE(eventually([&] { return !pool.post([] {}); }));
+  release.set_value();
+  stopper.get();
+  CHECK_FALSE(queued_ran);
+}
