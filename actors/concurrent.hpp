@@ -120,7 +120,9 @@ struct parallel_options {
 };
 
 /// Runs `tasks` concurrently in the blocking pool (never on the actor scheduler), writes
-/// their results to the response and records every error ("task N"). The response completes
+/// their results to the response and records every error ("task N"). In completion order
+/// each task writes its own result; in task order a coordinator actor holds results back
+/// until the earlier ones went out. The response completes
 /// when all tasks are done. For "all results or one error report", call
 /// `ctx.buffer_response()` first.
 void parallel_execute(context& ctx, std::vector<task> tasks, parallel_options opts = {});
