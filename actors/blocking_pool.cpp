@@ -1,5 +1,7 @@
 #include "actors/blocking_pool.hpp"
 
+#include <system_error>
+
 namespace fastactor {
 
 blocking_pool::blocking_pool(std::size_t max_threads) : max_threads_(max_threads) {
@@ -16,8 +18,18 @@ bool blocking_pool::post(std::function<void()> task) {
       return false;
     queue_.push_back(std::move(task));
     // More tasks waiting than threads waiting for them: this one would queue.
-    if (queue_.size() > idle_ && threads_.size() < max_threads_)
-      threads_.emplace_back([this] { run(); });
+    if (queue_.size() > idle_ && threads_.size() < max_threads_) {
+      try {
+        threads_.emplace_back([this] { run(); });
+      } catch (const std::system_error&) {
+        // No thread to be had (a pid or memory limit): with none at all, nobody would ever
+        // run the task. Otherwise the running ones will.
+        if (threads_.empty()) {
+          queue_.pop_back();
+          return false;
+        }
+      }
+    }
   }
   cv_.notify_one();
   return true;

@@ -26,7 +26,8 @@ public:
   blocking_pool& operator=(const blocking_pool&) = delete;
 
   /// Queues `task`, starting a thread for it if none is idle and the bound allows; returns
-  /// false (and drops the task) once the pool is stopping.
+  /// false (and drops the task) once the pool is stopping, or if it has no thread and
+  /// cannot start one.
   bool post(std::function<void()> task);
 
   /// Drops queued tasks, waits for running ones, joins the threads. Idempotent.

@@ -590,8 +590,8 @@ void received(writer_actor* self) {
 
 // The handlers capture only `self`: CAF keeps a copy of each per writer.
 caf::behavior response_writer(writer_actor* self) {
-  // Workers are linked: no monitor needed (~60 bytes per worker), and the writer outlives
-  // any exit reason of theirs.
+  // Workers are linked: no monitor needed (~60 bytes per worker). The handler keeps the
+  // writer alive whatever their exit reason — except `kill`, which CAF applies before it.
   self->set_exit_handler([self](caf::exit_msg& msg) { on_worker_exit(self, msg); });
   return {
     [=](request_atom, std::shared_ptr<const routed_request>& in) {

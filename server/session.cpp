@@ -55,6 +55,7 @@ void session::start() {
   if (!ignored)
     peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
   // The writer runs on this connection's strand: its writes start without a thread hop.
+  writer_home_.set_owner(weak_from_this());
   writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, &writer_home_);
   shared_.registry.add(shared_from_this());
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->do_read(); });
@@ -216,8 +217,8 @@ void session::on_watch(beast::error_code ec) {
   read_pending_ = false;
   if (closed_)
     return;
-  if (!ec && read_available(ec) == 0 && ec == asio::error::would_block)
-    return do_watch();  // woken, but the bytes were not there after all
+  if (!ec && read_available(ec) == 0 && ec == asio::error::would_block)  // woken for nothing
+    return std::exchange(watch_cancelled_, false) ? do_read() : do_watch();
   if (lingering_)
     return ec ? do_close() : do_drain();
   if (std::exchange(watch_cancelled_, false) && ec == asio::error::operation_aborted)
@@ -314,7 +315,10 @@ void session::cancel_timer() {
 // -- closing ----------------------------------------------------------------------------------
 
 void session::close() {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->do_close(); });
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->lingering_)  // a lingering close ends itself (EOF or the linger timer)
+      self->do_close();
+  });
 }
 
 void session::do_close() {

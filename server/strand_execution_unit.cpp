@@ -27,17 +27,21 @@ void strand_execution_unit::exec_later(caf::resumable* ptr) {
 }
 
 void strand_execution_unit::post(caf::intrusive_ptr<caf::resumable> job) {
-  // The job holds the writer, which has not quit (CAF wakes only a live actor) and so still
-  // holds its connection, which owns this unit: both live while the handler waits. An
-  // io_context destroyed with the handler still queued releases the reference.
-  boost::asio::post(strand_, [this, job = std::move(job)]() mutable { resume(std::move(job)); });
+  // The handler holds the writer and the unit's owner. The owner lock succeeds: CAF wakes
+  // only a live writer, and a live writer still holds its connection. Holding it through the
+  // turn matters: a writer that quits lets its connection go before CAF has finished with
+  // this unit (its exit and down messages to linked actors are sent through it). An
+  // io_context destroyed with the handler still queued releases both references.
+  boost::asio::post(strand_, [this, keep = owner_.lock(), job = std::move(job)]() mutable {
+    resume(std::move(job));
+  });
 }
 
 void strand_execution_unit::resume(caf::intrusive_ptr<caf::resumable> job) {
   if (job->resume(this, max_messages_per_turn) == caf::resumable::resume_later)
     return post(std::move(job));
-  // done or awaiting_message: `job` releases the reference here. A writer that quit in this
-  // turn may have released its connection and with it this unit: touch no member below.
+  // done or awaiting_message: `job` releases the writer here; the handler that called us
+  // still holds the owner, so this unit lives until the handler returns.
 }
 
 } // namespace fastactor

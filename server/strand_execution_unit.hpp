@@ -19,6 +19,8 @@
 #include <caf/intrusive_ptr.hpp>
 #include <caf/resumable.hpp>
 
+#include <memory>
+
 namespace fastactor {
 
 class strand_execution_unit : public caf::execution_unit {
@@ -26,6 +28,10 @@ public:
   /// `strand`: the connection's executor (a strand: its handlers never run concurrently),
   /// kept by reference — its owner, the session's socket, outlives this unit.
   strand_execution_unit(caf::actor_system& sys, const boost::asio::any_io_executor& strand);
+
+  /// The object that owns this unit (the session). Every resume holds it: CAF uses the unit
+  /// until the end of the writer's last turn, after the writer's state let the owner go.
+  void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
 
   /// Thread-safe: CAF calls it from whichever thread sent the writer a message.
   void exec_later(caf::resumable* ptr) override;
@@ -35,6 +41,7 @@ private:
   void resume(caf::intrusive_ptr<caf::resumable> job);
 
   const boost::asio::any_io_executor& strand_;
+  std::weak_ptr<void> owner_;
 };
 
 } // namespace fastactor

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 using namespace testing;
@@ -166,4 +167,42 @@ SCENARIO("a producer of a finished request never gets a byte into the next respo
   CHECK(second.body == "slow 1 slow 2");
   CHECK(third.body == "slow 1 slow 2");
   CHECK(srv.stats().stale_messages_total > 0);
+}
+
+SCENARIO("an actor that watches a writer learns of its end when the client leaves",
+         "[faults]") {
+  // The writer's last turn sends its down and exit messages after the writer let its
+  // connection go (CAF's finalize: on_exit, then cleanup through the execution unit); the
+  // connection, which owns the unit, must live to the end of that turn. No deadline: its
+  // pending timer used to keep the connection alive by accident.
+  auto cfg = test_server::default_config();
+  cfg.request_timeout_ms = 0;
+  std::promise<caf::actor> writer_of_request;
+  fastactor::router routes;
+  routes.get("/watched", [&writer_of_request](context& ctx) {
+    writer_of_request.set_value(ctx.output().writer());
+    ctx.go([](fastactor::task_context& t) {  // a response that stays open
+      while (!t.cancelled())
+        std::this_thread::sleep_for(5ms);
+    });
+  });
+  test_server srv{std::move(routes), cfg};
+  GIVEN("a response under way and an actor monitoring its writer") {
+    http_client c{srv.port()};
+    c.send_get("/watched");
+    auto writer = writer_of_request.get_future().get();
+    caf::scoped_actor watcher{srv.server().system()};
+    watcher->monitor(writer);
+    writer = nullptr;
+    WHEN("the client vanishes") {
+      c.close();
+      THEN("the watcher gets the writer's down message, and the connection is gone") {
+        bool down = false;
+        watcher->receive([&](caf::down_msg&) { down = true; }, caf::after(5s) >> [] {});
+        CHECK(down);
+        CHECK(srv.server().wait_for([](auto& s) { return s.live_connections == 0; }, 5s));
+        CHECK(srv.idle(5s));
+      }
+    }
+  }
 }
