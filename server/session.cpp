@@ -38,7 +38,8 @@ constexpr auto linger_time = std::chrono::seconds(2);
 } // namespace
 
 session::session(asio::ip::tcp::socket socket, session_shared& shared)
-  : socket_(std::move(socket)), shared_(shared), read_timer_(socket_.get_executor()), writer_home_(shared.sys, socket_.get_executor()) {
+  : socket_(std::move(socket)), shared_(shared), read_timer_(socket_.get_executor()),
+    writer_home_(shared.sys, socket_.get_executor()) {
   shared_.rt->stats.live_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -54,7 +55,8 @@ void session::start() {
   auto remote = socket_.remote_endpoint(ignored);
   if (!ignored)
     peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
-  // The writer runs on this connection's strand: its writes start without a thread hop.
+  // The writer runs on this connection's executor (its I/O thread): its writes start without
+  // a thread hop.
   writer_home_.set_owner(weak_from_this());
   writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, &writer_home_);
   shared_.registry.add(shared_from_this());
@@ -234,7 +236,7 @@ void session::on_watch(beast::error_code ec) {
 
 // -- writing (the writer actor's side) -------------------------------------------------------
 
-// The writer calls in from the strand it runs on, so `dispatch` starts the write at once.
+// The writer calls in from the executor it runs on, so `dispatch` starts the write at once.
 void session::write(std::vector<std::string> parts, write_kind kind) {
   asio::dispatch(socket_.get_executor(),
              [self = shared_from_this(), parts = std::move(parts), kind]() mutable {

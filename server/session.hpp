@@ -56,7 +56,7 @@ public:
   /// and closes the connection.
   void stop(bool hard);
 
-  // -- connection (called by the writer actor, which runs on this session's strand) --------
+  // -- connection (called by the writer actor, which runs on this session's executor) -----
   void write(std::vector<std::string> parts, write_kind kind) override;
   void close() override;
   void set_timer(std::chrono::steady_clock::time_point due) override;
@@ -110,7 +110,7 @@ private:
   bool watch_cancelled_ = false;  ///< the watch read was cancelled to parse a pipelined request
   bool lingering_ = false;  ///< the last response is out; waiting for the client to close
   bool closed_ = false;
-  strand_execution_unit writer_home_;  ///< runs the writer on this session's strand
+  strand_execution_unit writer_home_;  ///< runs the writer on this session's executor
 };
 
 } // namespace fastactor

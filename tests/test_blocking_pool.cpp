@@ -1,5 +1,6 @@
 // The blocking pool: threads start as tasks need them, up to the bound, and are reused.
 #include "actors/blocking_pool.hpp"
+#include "support/eventually.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -11,20 +12,7 @@
 using namespace fastactor;
 using namespace std::chrono_literals;
 
-namespace {
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds t = 5s) {
-  auto until = std::chrono::steady_clock::now() + t;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > until)
-      return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
-} // namespace
+using testing::eventually;
 
 SCENARIO("the blocking pool starts threads only as tasks need them", "[pool]") {
   blocking_pool pool{4};

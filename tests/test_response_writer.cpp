@@ -6,6 +6,7 @@
 #include "actors/response_writer.hpp"
 #include "server/options.hpp"
 #include "server/strand_execution_unit.hpp"
+#include "support/eventually.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -136,13 +137,7 @@ struct writer_fixture {
 
   template <class Pred>
   bool eventually(Pred pred, std::chrono::milliseconds t = 5s) {
-    auto until = std::chrono::steady_clock::now() + t;
-    while (!pred()) {
-      if (std::chrono::steady_clock::now() > until)
-        return false;
-      std::this_thread::sleep_for(2ms);
-    }
-    return true;
+    return testing::eventually(std::move(pred), t);
   }
 
   system_config cfg;
