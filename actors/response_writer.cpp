@@ -28,8 +28,8 @@ struct writer_state {
   std::optional<request_scope> scope;
   bool write_in_flight = false;
   write_kind last_kind = write_kind::more;  ///< of the write in flight
-  bool draining = false;
-  bool flush_pending = false;  ///< the server is stopping: finish this response, then close
+  bool draining = false;  ///< the server is stopping: finish this response, then close
+  bool flush_pending = false;  ///< a flush_atom is on its way: acks go out after this batch
 
   ~writer_state() {
     if (conn)
@@ -78,10 +78,12 @@ public:
   }
 
 private:
-  // Owned by the connection, which the state keeps alive until the writer quits. Afterwards
-  // the pointer dangles but is never used: CAF touches the unit only to wake a blocked
-  // actor, and a terminated actor's mailbox is closed. (Owning it here instead would let a
-  // worker's last handle keep an Asio strand alive past its io_context.)
+  // Owned by the connection, which the state keeps alive until the writer quits; the unit
+  // holds it through each turn, the last one included (CAF sends the writer's exit and down
+  // messages through the unit after the state let the connection go). Afterwards the pointer
+  // dangles but is never used: CAF touches the unit only to wake a blocked actor, and a
+  // terminated actor's mailbox is closed. (Owning it here instead would let a worker's last
+  // handle keep an Asio strand alive past its io_context.)
   caf::execution_unit* home_;
 };
 
