@@ -45,6 +45,11 @@ struct server_stats {
   std::atomic<std::uint64_t> deadlines_total{0};       ///< requests ended by their deadline
   std::atomic<std::uint64_t> backpressure_waits_total{0};  ///< acks held back: a producer paused
   std::atomic<std::uint64_t> connections_rejected_total{0};  ///< over max-connections
+  /// Control messages the writer refused: from a sender that does not own them (a worker
+  /// forging the session's messages, a `done` from no registered task).
+  std::atomic<std::uint64_t> forged_messages_total{0};
+  std::atomic<std::uint64_t> send_timeouts_total{0};   ///< connections ended by --send-timeout-ms
+  std::atomic<std::int64_t> queued_response_bytes{0};  ///< response bytes held, all responses
   duration_histogram request_duration;
 };
 

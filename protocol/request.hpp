@@ -19,6 +19,9 @@ struct request {
   name_value_list query;     ///< percent-decoded query parameters, in order
   name_value_list params;    ///< path parameters captured by the route, e.g. {"id","7"}
   name_value_list headers;   ///< header fields as received
+  name_value_list trailers;  ///< fields of a chunked body's trailer section, never merged into
+                             ///< `headers` (RFC 9110 6.5.1); framing, routing and credential
+                             ///< fields are refused there (400)
   std::string body;
   std::string peer;          ///< the client's address, e.g. "127.0.0.1:51234"
   unsigned version = 11;     ///< 10 for HTTP/1.0, 11 for HTTP/1.1

@@ -23,6 +23,9 @@ struct server_config {
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   std::int64_t header_timeout_ms = 10'000;  ///< a request header must arrive within (408)
+  std::int64_t body_timeout_ms = 30'000;    ///< a request body must arrive within (408)
+  std::int64_t send_timeout_ms = 30'000;    ///< a write making no progress this long ends the connection
+  std::size_t response_memory_max = 256 * 1024 * 1024;  ///< queued response bytes, all responses
   std::int64_t idle_timeout_ms = 60'000;    ///< an idle keep-alive connection is closed after
   std::size_t max_connections = 20'000;     ///< more are answered 503 + Retry-After and closed
   std::int64_t drain_timeout_ms = 5'000;    ///< on stop, running responses may finish this long

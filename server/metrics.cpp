@@ -101,6 +101,15 @@ std::string prometheus_text(const server_stats& s) {
          s.deadlines_total);
   metric(out, "fastactor_connections_rejected_total", "counter",
          "Connections refused over max-connections.", s.connections_rejected_total);
+  metric(out, "fastactor_forged_messages_total", "counter",
+         "Control messages dropped because their sender does not own them.",
+         s.forged_messages_total);
+  metric(out, "fastactor_send_timeouts_total", "counter",
+         "Connections ended because a write made no progress for send-timeout-ms.",
+         s.send_timeouts_total);
+  metric(out, "fastactor_queued_response_bytes", "gauge",
+         "Response bytes held by the server (queued or being written), all responses.",
+         s.queued_response_bytes);
   histogram(out, s.request_duration);
   return out;
 }

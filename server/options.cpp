@@ -29,6 +29,9 @@ system_config::system_config() {
                   static_cast<std::int64_t>(server.max_header_bytes),
                   static_cast<std::int64_t>(server.max_body_bytes),
                   server.header_timeout_ms,
+                  server.body_timeout_ms,
+                  server.send_timeout_ms,
+                  static_cast<std::int64_t>(server.response_memory_max),
                   server.idle_timeout_ms,
                   static_cast<std::int64_t>(server.max_connections),
                   server.drain_timeout_ms,
@@ -59,6 +62,15 @@ system_config::system_config() {
     .add(r.max_body_bytes, "max-body-bytes", "largest request body (default 1048576)")
     .add(r.header_timeout_ms, "header-timeout-ms",
          "a request header not complete after this many ms gets 408 (default 10000)")
+    .add(r.body_timeout_ms, "body-timeout-ms",
+         "a request body not complete this many ms after its header gets 408; 0 = never "
+         "(default 30000)")
+    .add(r.send_timeout_ms, "send-timeout-ms",
+         "a write to a client that makes no progress for this many ms ends the connection; "
+         "0 = never (default 30000)")
+    .add(r.response_memory_max, "response-memory-max",
+         "response bytes queued in the whole server before responses whose producers ignore "
+         "flow control fail (default 268435456)")
     .add(r.idle_timeout_ms, "idle-timeout-ms",
          "idle keep-alive connections are closed after this many ms (default 60000)")
     .add(r.max_connections, "max-connections",
@@ -104,6 +116,10 @@ parse_result parse_options(system_config& cfg, int argc, char** argv) {
   s.max_header_bytes = check(r.max_header_bytes, 256, 1 << 20, "max-header-bytes", error);
   s.max_body_bytes = check(r.max_body_bytes, 0, 1ll << 32, "max-body-bytes", error);
   s.header_timeout_ms = check(r.header_timeout_ms, 0, 86'400'000, "header-timeout-ms", error);
+  s.body_timeout_ms = check(r.body_timeout_ms, 0, 86'400'000, "body-timeout-ms", error);
+  s.send_timeout_ms = check(r.send_timeout_ms, 0, 86'400'000, "send-timeout-ms", error);
+  s.response_memory_max = check(r.response_memory_max, r.stream_buffer_max, 1ll << 40,
+                                "response-memory-max", error);
   s.idle_timeout_ms = check(r.idle_timeout_ms, 0, 86'400'000, "idle-timeout-ms", error);
   s.max_connections = check(r.max_connections, 1, 10'000'000, "max-connections", error);
   s.drain_timeout_ms = check(r.drain_timeout_ms, 0, 3'600'000, "drain-timeout-ms", error);

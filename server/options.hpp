@@ -48,6 +48,7 @@ private:
     std::int64_t port = 0, io_threads = 0, actor_threads = 0, blocking_threads = 0,
                  request_timeout_ms = 0, sse_heartbeat_ms = 0, stream_buffer = 0, stream_buffer_max = 0,
                  max_header_bytes = 0, max_body_bytes = 0, header_timeout_ms = 0,
+                 body_timeout_ms = 0, send_timeout_ms = 0, response_memory_max = 0,
                  idle_timeout_ms = 0, max_connections = 0, drain_timeout_ms = 0;
     // No bool options: CAF 0.17 bools are flags (no `=0`), and in clang builds of the program
     // parsing one calls a null function pointer inside libcaf_core (docs/robustness.md).
