@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<std::vector<fastactor::task>>)
 
@@ -102,6 +103,43 @@ void execute_in_completion_order(context& ctx, std::vector<task>& tasks) {
 }
 
 } // namespace
+
+concurrent_response::concurrent_response(context& ctx)
+  : ctx_(&ctx), out_(ctx.output()), owner_(std::this_thread::get_id()) {}
+
+bool concurrent_response::in_body() const {
+  return std::this_thread::get_id() == owner_ && body_open_;
+}
+
+context& concurrent_response::body_context(const char* what) {
+  if (!in_body())
+    throw std::logic_error(std::string{"concurrent_response::"} + what
+                           + " belongs to the with_concurrent_response body");
+  return *ctx_;
+}
+
+void concurrent_response::write(std::string bytes) {
+  if (in_body())
+    ctx_->write(std::move(bytes));
+  else
+    out_.write(std::move(bytes));
+}
+
+void concurrent_response::fail(std::string message, std::uint16_t status) {
+  if (in_body())
+    ctx_->fail(worker_error{"with_concurrent_response", std::move(message), status});
+  else
+    out_.fail(std::move(message), status, "with_concurrent_response");
+}
+
+void concurrent_response::go(std::function<void(task_context&)> task) {
+  body_context("go").go([task = std::move(task), keep = shared_from_this()](
+                          task_context& t) { task(t); });
+}
+
+void concurrent_response::keep_alive_while(const caf::actor& worker) {
+  caf::actor_cast<caf::abstract_actor*>(worker)->attach_functor([keep = shared_from_this()] {});
+}
 
 void parallel_execute(context& ctx, std::vector<task> tasks, parallel_options opts) {
   if (opts.order == result_order::completion)

@@ -14,6 +14,8 @@
 #include <caf/meta/type_name.hpp>
 
 #include <functional>
+#include <memory>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,38 +41,64 @@ void concurrent_write(Self* self, const response_handle& out, std::string bytes)
 /// The scope `with_concurrent_response` hands its body: workers and tasks started through it
 /// write and fail through it, and the response completes when the body has returned and all
 /// of them are done.
-class concurrent_response {
+///
+/// Unlike the writer that Go code guards with a mutex, it is safe from any thread for as long
+/// as anything started through it runs. Inside the body, write and fail go straight into the
+/// response (in order with ctx.write); from a task, a worker or after the body returned, they
+/// are messages to the writer (never blocking, no flow control: for that, use the task's own
+/// task_context::write_acked). Tasks and workers started through it keep it alive, so
+/// `cr.go([&cr](task_context&) { cr.write(...); })`, the shape the Go analogy invites, is
+/// safe. spawn, go and ctx belong to the body: called elsewhere they throw std::logic_error.
+class concurrent_response : public std::enable_shared_from_this<concurrent_response> {
 public:
-  explicit concurrent_response(context& ctx) : ctx_(ctx) {}
+  /// Made by with_concurrent_response, which hands it out by reference.
+  explicit concurrent_response(context& ctx);
 
-  void write(std::string bytes) { ctx_.write(std::move(bytes)); }
-  void fail(std::string message, std::uint16_t status = 500) {
-    ctx_.fail(worker_error{"with_concurrent_response", std::move(message), status});
-  }
+  concurrent_response(const concurrent_response&) = delete;
+  concurrent_response& operator=(const concurrent_response&) = delete;
+
+  void write(std::string bytes);
+  void fail(std::string message, std::uint16_t status = 500);
+
   /// A worker actor of this scope (see context::spawn).
   template <class F, class... Ts>
   caf::actor spawn(F fun, Ts... xs) {
-    return ctx_.spawn(std::move(fun), std::move(xs)...);
+    auto worker = body_context("spawn").spawn(std::move(fun), std::move(xs)...);
+    keep_alive_while(worker);
+    return worker;
   }
   /// A blocking task of this scope, run in the blocking pool (see context::go).
-  void go(std::function<void(task_context&)> task) { ctx_.go(std::move(task)); }
-  response_handle output() const { return ctx_.output(); }
-  context& ctx() { return ctx_; }
+  void go(std::function<void(task_context&)> task);
+  response_handle output() const { return out_; }
+  context& ctx() { return body_context("ctx"); }
 
 private:
-  context& ctx_;
+  template <class F>
+  friend void with_concurrent_response(context& ctx, F&& body);
+
+  /// True on the handler's thread while the body runs: the context may be used directly.
+  bool in_body() const;
+  context& body_context(const char* what);
+  void keep_alive_while(const caf::actor& worker);
+  void close_body() { body_open_ = false; }
+
+  context* ctx_;
+  response_handle out_;
+  std::thread::id owner_;  ///< the handler's thread; others never read body_open_
+  bool body_open_ = true;
 };
 
 /// Runs `body(cr)` now, inside the handler. An exception it throws becomes an error entry
 /// (the seed's panic recovery); errors of its workers and tasks are collected the same way.
 template <class F>
 void with_concurrent_response(context& ctx, F&& body) {
-  concurrent_response cr{ctx};
+  auto cr = std::make_shared<concurrent_response>(ctx);
   try {
-    std::forward<F>(body)(cr);
+    std::forward<F>(body)(*cr);
   } catch (...) {
-    cr.fail("threw: " + detail::what(std::current_exception()));
+    cr->fail("threw: " + detail::what(std::current_exception()));
   }
+  cr->close_body();
 }
 
 // -- ParallelExecute --------------------------------------------------------------------------

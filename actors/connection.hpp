@@ -3,7 +3,7 @@
 //
 // The server's session implements it (server/session.hpp) on top of Asio; the writer only
 // ever calls these functions, so it never touches Asio itself and never blocks. Every
-// call posts work to the connection's strand and returns at once. Completions come back to
+// call runs on the connection's executor (the writer's own) and returns at once. Completions come back to
 // the writer as messages (see `connection_event` below).
 
 #include "protocol/messages.hpp"
@@ -43,14 +43,20 @@ public:
   virtual void cancel_timer() = 0;
 };
 
-// Messages from the connection to its writer:
-//   (request_atom, std::shared_ptr<const routed_request>)   a request to answer
-//   (write_done_atom, bool ok)                              the write in flight finished
-//   (closed_atom)                                           the peer went away (EOF/error)
-//   (timer_atom)                                            the timer set with set_timer
-//   (shutdown_atom, bool hard)                              the server is stopping: finish the
-//                                                           response under way (drain), or
-//                                                           end it now (hard)
+/// A secret shared by a connection and its writer only. Every message from the connection
+/// carries it: workers hold the writer's handle (it travels in every response_handle, to
+/// other nodes too), and a message of the connection's they forge — a second write_done
+/// while a write is in flight, say — is dropped and counted instead of obeyed.
+using connection_key = std::uint64_t;
+
+// Messages from the connection to its writer, each with the connection's key:
+//   (request_atom, key, std::shared_ptr<const routed_request>)  a request to answer
+//   (write_done_atom, key, bool ok)                  the write in flight finished
+//   (closed_atom, key)                               the peer went away (EOF/error)
+//   (timer_atom, key)                                the timer set with set_timer
+//   (shutdown_atom, key, bool hard)                  the server is stopping: finish the
+//                                                    response under way (drain), or end
+//                                                    it now (hard)
 using request_atom = caf::atom_constant<caf::atom("fa_req")>;
 using write_done_atom = caf::atom_constant<caf::atom("fa_wdone")>;
 using closed_atom = caf::atom_constant<caf::atom("fa_closed")>;

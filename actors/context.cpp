@@ -1,5 +1,8 @@
 #include "actors/context.hpp"
 
+#include "protocol/response_fields.hpp"
+#include "protocol/status.hpp"
+
 #include <caf/abstract_actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
@@ -48,7 +51,18 @@ std::optional<long long> context::int_param(std::string_view name, long long fal
   return value;
 }
 
+void context::set_status(std::uint16_t status) {
+  if (!is_final_status(status))
+    return fail(worker_error{"handler",
+                             "status " + std::to_string(status)
+                               + " is not a final status a handler may set (200-599)",
+                             500});
+  scope_.status = status;
+}
+
 void context::set_header(std::string name, std::string value) {
+  if (auto problem = response_field_problem(name, value))
+    return fail(worker_error{"handler", "refused to set a header: " + *problem, 500});
   for (auto& [key, val] : scope_.headers)
     if (iequals(key, name)) {
       val = std::move(value);
@@ -77,7 +91,7 @@ std::optional<std::uint64_t> context::last_event_id() const {
 }
 
 void context::fail(worker_error e) {
-  scope_.errors.push_back(std::move(e));
+  scope_.add_error(std::move(e));
 }
 
 void context::adopt(const caf::actor& worker) {
@@ -85,15 +99,16 @@ void context::adopt(const caf::actor& worker) {
   stats->live_workers.fetch_add(1, std::memory_order_relaxed);
   caf::actor_cast<caf::abstract_actor*>(worker)->attach_functor(
     [stats] { stats->live_workers.fetch_sub(1, std::memory_order_relaxed); });
-  self_->link_to(worker);
+  self_->monitor(worker);
   scope_.workers.push_back(worker);
 }
 
 void context::go(std::function<void(task_context&)> task, std::string source) {
   auto out = output();
   auto cancelled = scope_.cancel_flag_for_tasks();
-  ++scope_.running_tasks;
-  auto run = [task = std::move(task), out, cancelled, source,
+  auto done_token = rt_.next_secret();  // only this task can say it is done
+  scope_.tasks.push_back(done_token);
+  auto run = [task = std::move(task), out, cancelled, source, done_token,
               token = rt_.running_task_token()] {
     if (!cancelled->load()) {
       task_context t{out, cancelled, source};
@@ -103,10 +118,10 @@ void context::go(std::function<void(task_context&)> task, std::string source) {
         out.fail("threw: " + detail::what(std::current_exception()), 500, source);
       }
     }
-    caf::anon_send(out.writer(), done_atom::value, out.id());
+    caf::anon_send(out.writer(), done_atom::value, out.id(), done_token);
   };
   if (!rt_.pool.post(std::move(run))) {
-    --scope_.running_tasks;
+    scope_.remove_task(done_token);
     fail(worker_error{source, "not started: the server is shutting down", 503});
   }
 }

@@ -63,8 +63,13 @@ public:
 
   // -- the response head (until the first byte is sent) -----------------------------------
 
-  void set_status(std::uint16_t status) { scope_.status = status; }
-  /// Sets a header field, replacing one of the same name.
+  /// Sets the status: 200-599 (a 204 or 304 response has no body: output is dropped).
+  /// Another value is refused: the response fails with 500 and says why.
+  void set_status(std::uint16_t status);
+  /// Sets a header field, replacing one of the same name. A name that is not a token, a
+  /// value with CR, LF or NUL, or a field that frames the message (Content-Length,
+  /// Transfer-Encoding, Connection, ...: the writer's) is refused: the header is not set,
+  /// and the response fails with 500 and says why.
   void set_header(std::string name, std::string value);
   void set_content_type(std::string value) { set_header("Content-Type", std::move(value)); }
   /// Holds all output until the response is complete: it then goes out with Content-Length,
@@ -104,16 +109,18 @@ public:
 
   // -- producers ----------------------------------------------------------------------------
 
-  /// Spawns a worker actor for this request, linked to the writer.
+  /// Spawns a worker actor for this request, monitored by the writer.
   /// `fun(self, output, xs...)` is an ordinary CAF actor function (the self pointer may be an
   /// `event_based_actor*` or a `stateful_actor<S>*`) that returns its behavior, or nothing
   /// for a worker that has done all its work in the body. The worker is done when it
-  /// terminates: a normal exit is success; an exception or another exit reason becomes an
-  /// error of this response. When the request ends the worker is stopped.
+  /// terminates: a normal exit is success; an exception or another exit reason (`kill`
+  /// included) becomes an error of this response, never of the connection. When the
+  /// request ends the worker is stopped with `exit_reason::kill` (an exit handler of its
+  /// own cannot keep it alive).
   template <class F, class... Ts>
   caf::actor spawn(F fun, Ts... xs);
 
-  /// Makes an actor spawned elsewhere a worker of this request (linked, stopped
+  /// Makes an actor spawned elsewhere a worker of this request (monitored, stopped
   /// with the request). It must already have this request's `output()`, and should call
   /// report_worker_exceptions() so that an exception's text is reported.
   void adopt(const caf::actor& worker);

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fastactor {
@@ -46,9 +47,24 @@ inline constexpr auto no_deadline = std::chrono::steady_clock::time_point::max()
 /// Set once the request has ended. Blocking tasks check it; their late results are dropped.
 using cancel_flag = std::shared_ptr<std::atomic<bool>>;
 
+/// How much of a response's errors and held-back results is kept for its report.
+struct report_limits {
+  static constexpr std::size_t errors_max = 32;          ///< more are only counted
+  static constexpr std::size_t message_max = 1024;       ///< bytes of one error's message
+  static constexpr std::size_t source_max = 128;         ///< bytes of one error's source
+  static constexpr std::size_t results_max = 64 * 1024;  ///< bytes of results in a report
+};
+
 struct request_scope {
-  request_scope(stream_id sid, std::shared_ptr<const routed_request> r)
-    : id(sid), in(std::move(r)) {}
+  /// `held_total` counts, for the whole server, the response bytes every scope holds.
+  request_scope(stream_id sid, std::shared_ptr<const routed_request> r,
+                std::atomic<std::int64_t>& held_total)
+    : id(sid), in(std::move(r)), held_total_(held_total) {}
+
+  request_scope(const request_scope&) = delete;
+  request_scope& operator=(const request_scope&) = delete;
+
+  ~request_scope() { drop_queue(); }
 
   const request& req() const { return in->req; }
 
@@ -67,13 +83,23 @@ struct request_scope {
   // Producers: the response is complete when all of them are done.
   bool handler_returned = false;
   std::size_t handler_errors = 0;   ///< errors recorded while the handler ran
-  std::size_t running_tasks = 0;    ///< producers that are not actors (blocking tasks)
-  std::vector<caf::actor> workers;  ///< worker actors, linked to the writer
+  /// Blocking tasks still running, by the token each must show with its `done`: a `done`
+  /// without a registered token is forged and changes nothing.
+  std::vector<std::uint64_t> tasks;
+  std::vector<caf::actor> workers;  ///< worker actors, monitored by the writer
 
   // Output not yet handed to the socket, and what went wrong.
   std::vector<std::string> queue;
   std::size_t queued_bytes = 0;
-  std::vector<worker_error> errors;
+  /// Set when the response has no body (HEAD, 204, 304): output is counted, never kept.
+  bool discard_body = false;
+  std::uint64_t discarded_bytes = 0;
+  /// Set while an error report is due: results past report_limits::results_max are
+  /// dropped (and counted) instead of queued.
+  bool capping_results = false;
+  std::uint64_t results_dropped_bytes = 0;
+  std::vector<worker_error> errors;  ///< at most report_limits::errors_max
+  std::size_t errors_dropped = 0;    ///< errors past that, only counted
   std::vector<caf::response_promise> waiting_acks;  ///< flow-controlled writes to acknowledge
 
   cancel_flag cancelled;  ///< made when the first blocking task starts (most requests have none)
@@ -97,12 +123,53 @@ struct request_scope {
       cancelled->store(true);
   }
 
-  bool complete() const { return handler_returned && running_tasks == 0 && workers.empty(); }
+  bool complete() const { return handler_returned && tasks.empty() && workers.empty(); }
 
   void append(std::string bytes) {
+    if (discard_body) {
+      discarded_bytes += bytes.size();
+      return;
+    }
+    if (capping_results && queued_bytes + bytes.size() > report_limits::results_max) {
+      results_dropped_bytes += bytes.size();
+      return;
+    }
     queued_bytes += bytes.size();
+    held_total_.fetch_add(static_cast<std::int64_t>(bytes.size()), std::memory_order_relaxed);
     queue.push_back(std::move(bytes));
   }
+
+  /// Moves the queue out for a write; the bytes stay counted as held until the writer
+  /// releases them (release_written) once the write is done.
+  std::size_t take_queue(std::vector<std::string>& into) {
+    for (auto& part : queue)
+      into.push_back(std::move(part));
+    queue.clear();
+    return std::exchange(queued_bytes, 0);
+  }
+
+  /// Forgets the queue (the response failed, or has no body).
+  void drop_queue() {
+    held_total_.fetch_sub(static_cast<std::int64_t>(queued_bytes), std::memory_order_relaxed);
+    queue.clear();
+    queued_bytes = 0;
+  }
+
+  /// Records an error, bounded: long texts are cut, a status that is not an error status
+  /// becomes 500, and errors past errors_max are only counted.
+  void add_error(worker_error e) {
+    if (errors.size() >= report_limits::errors_max) {
+      ++errors_dropped;
+      return;
+    }
+    truncate(e.message, report_limits::message_max);
+    truncate(e.source, report_limits::source_max);
+    if (e.status < 400 || e.status > 599)
+      e.status = 500;
+    errors.push_back(std::move(e));
+  }
+
+  std::size_t error_count() const { return errors.size() + errors_dropped; }
 
   /// Appends an SSE event, numbering it (strictly increasing) if it has no id.
   void append_event(sse_event ev) {
@@ -111,6 +178,16 @@ struct request_scope {
     else if (auto n = parse_event_id(ev.id); n && *n > last_event_id)
       last_event_id = *n;
     append(encode_sse(ev));
+  }
+
+  /// Forgets task `token` as running; false if it is not one of this scope's.
+  bool remove_task(std::uint64_t token) {
+    for (auto i = tasks.begin(); i != tasks.end(); ++i)
+      if (*i == token) {
+        tasks.erase(i);
+        return true;
+      }
+    return false;
   }
 
   /// Forgets `who` as a worker; false if it was not one of this scope's.
@@ -122,6 +199,14 @@ struct request_scope {
       }
     return false;
   }
+
+private:
+  static void truncate(std::string& text, std::size_t max) {
+    if (text.size() > max)
+      text.replace(max, std::string::npos, "...");
+  }
+
+  std::atomic<std::int64_t>& held_total_;
 };
 
 } // namespace fastactor

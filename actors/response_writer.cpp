@@ -25,17 +25,30 @@ using flush_atom = caf::atom_constant<caf::atom("fa_flush")>;
 struct writer_state {
   std::shared_ptr<connection> conn;
   std::shared_ptr<runtime> rt;
+  connection_key key = 0;  ///< what the connection's messages carry
   std::optional<request_scope> scope;
   bool write_in_flight = false;
   write_kind last_kind = write_kind::more;  ///< of the write in flight
+  std::size_t in_flight_bytes = 0;  ///< body bytes of the write in flight, still held
   bool draining = false;  ///< the server is stopping: finish this response, then close
   bool flush_pending = false;  ///< a flush_atom is on its way: acks go out after this batch
 
   ~writer_state() {
+    // However the writer ends, its request's workers end with it: they are monitored, not
+    // linked (a linked worker exiting with `kill` would take the writer down with it).
+    if (scope) {
+      for (auto& worker : scope->workers)
+        caf::anon_send_exit(worker, caf::exit_reason::kill);
+      for (auto& rp : scope->waiting_acks)  // a blocking write_acked must not wait forever
+        rp.deliver(make_error(errc::request_finished));
+    }
     if (conn)
       conn->close();
-    if (rt)
+    if (rt) {
+      rt->stats.queued_response_bytes.fetch_sub(static_cast<std::int64_t>(in_flight_bytes),
+                                                std::memory_order_relaxed);
       rt->stats.live_writers.fetch_sub(1, std::memory_order_relaxed);
+    }
   }
 
   static inline const char* name = "fastactor.response_writer";
@@ -54,10 +67,11 @@ public:
   using super = caf::stateful_actor<writer_state>;
 
   writer_actor(caf::actor_config& cfg, std::shared_ptr<connection> conn,
-               std::shared_ptr<runtime> rt, caf::execution_unit* home)
+               std::shared_ptr<runtime> rt, caf::execution_unit* home, connection_key key)
     : super(cfg), home_(home) {
     state.conn = std::move(conn);
     state.rt = std::move(rt);
+    state.key = key;
     state.rt->stats.live_writers.fetch_add(1, std::memory_order_relaxed);
   }
 
@@ -89,7 +103,7 @@ private:
 
 // -- the response head ------------------------------------------------------------------------
 
-enum class framing { content_length, chunked, until_close };
+enum class framing { content_length, chunked, until_close, none };
 
 std::string make_head(const request_scope& sc, const runtime& rt, std::uint16_t status,
                       framing how, std::size_t content_length, bool keep_alive,
@@ -134,6 +148,7 @@ std::string make_head(const request_scope& sc, const runtime& rt, std::uint16_t 
       head += "Transfer-Encoding: chunked\r\nTrailer: Fastactor-Errors\r\n";
       break;
     case framing::until_close:
+    case framing::none:
       break;
   }
   if (!keep_alive)
@@ -146,11 +161,14 @@ std::string make_head(const request_scope& sc, const runtime& rt, std::uint16_t 
 
 // -- sending ----------------------------------------------------------------------------------
 
+/// `held`: how much of the body the queue held (and the server's budget counted) until now;
+/// the rest (an error report) was made for this write.
 void start_write(writer_actor* self, std::vector<std::string> parts, write_kind kind,
-                 std::size_t body_bytes) {
+                 std::size_t body_bytes, std::size_t held) {
   auto& st = self->state;
   st.write_in_flight = true;
   st.last_kind = kind;
+  st.in_flight_bytes = held;
   if (st.scope)
     st.scope->last_output = std::chrono::steady_clock::now();
   st.rt->stats.stream_bytes_total.fetch_add(body_bytes, std::memory_order_relaxed);
@@ -159,10 +177,16 @@ void start_write(writer_actor* self, std::vector<std::string> parts, write_kind 
   st.conn->write(std::move(parts), kind);
 }
 
+/// Output that is dropped rather than sent — a response without a body, results past an
+/// error report's cap — never waits for the client: its producers are acknowledged at once.
+bool acks_at_once(const request_scope& sc) {
+  return sc.discard_body || sc.capping_results;
+}
+
 /// Acknowledges flow-controlled writes once the queue is below the high-water mark.
 void release_acks(writer_actor* self) {
   auto& sc = *self->state.scope;
-  if (sc.queued_bytes >= self->state.rt->limits.stream_buffer)
+  if (sc.queued_bytes >= self->state.rt->limits.stream_buffer && !acks_at_once(sc))
     return;
   for (auto& rp : sc.waiting_acks)
     rp.deliver(ack_atom::value);
@@ -176,13 +200,15 @@ std::size_t take_queue(request_scope& sc, std::vector<std::string>& parts, bool 
     return 0;
   if (chunk)
     parts.push_back(chunked::size_line(bytes));
-  for (auto& part : sc.queue)
-    parts.push_back(std::move(part));
+  sc.take_queue(parts);
   if (chunk)
     parts.emplace_back(chunked::crlf);
-  sc.queue.clear();
-  sc.queued_bytes = 0;
   return bytes;
+}
+
+/// A HEAD request, or a status that has no body: the head is the whole response.
+bool bodyless(const request_scope& sc, std::uint16_t status) {
+  return sc.req().is_head() || !status_has_body(status);
 }
 
 bool keep_alive(const writer_actor* self) {
@@ -200,26 +226,29 @@ void send_whole(writer_actor* self) {
   auto keep = keep_alive(self);
   std::vector<std::string> parts;
   std::size_t body_bytes = 0;
+  std::size_t held = 0;
   sc.sent_status = sc.errors.empty() ? sc.status : error_status(sc.errors);
-  if (sc.errors.empty()) {
-    parts.push_back(
-      make_head(sc, *st.rt, sc.status, framing::content_length, sc.queued_bytes, keep));
-    if (sc.req().is_head())
-      sc.queue.clear();
-    else
-      body_bytes = take_queue(sc, parts, false);
+  if (sc.errors.empty() && !status_has_body(sc.status)) {
+    parts.push_back(make_head(sc, *st.rt, sc.status, framing::none, 0, keep));
+    sc.drop_queue();
+  } else if (sc.errors.empty()) {
+    // HEAD: the Content-Length GET would have had, counted while its body was dropped.
+    auto length = sc.req().is_head() ? sc.discarded_bytes : sc.queued_bytes;
+    parts.push_back(make_head(sc, *st.rt, sc.status, framing::content_length, length, keep));
+    body_bytes = held = take_queue(sc, parts, false);
   } else {
-    auto body = error_report_json(sc.errors, sc.queue);
+    auto body = error_report_json(sc.errors, sc.queue,
+                                  {sc.errors_dropped, sc.results_dropped_bytes});
+    sc.drop_queue();
     parts.push_back(make_head(sc, *st.rt, error_status(sc.errors), framing::content_length,
                               body.size(), keep, "application/json"));
-    body_bytes = body.size();
-    if (!sc.req().is_head())
+    if (!sc.req().is_head()) {
+      body_bytes = body.size();
       parts.push_back(std::move(body));
+    }
   }
-  sc.queue.clear();
-  sc.queued_bytes = 0;
   sc.phase = response_phase::finishing;
-  start_write(self, std::move(parts), final_kind(keep), body_bytes);
+  start_write(self, std::move(parts), final_kind(keep), body_bytes, held);
 }
 
 // -- the timer --------------------------------------------------------------------------------
@@ -252,10 +281,28 @@ void arm_timer(writer_actor* self) {
   }
 }
 
+/// A response without a body whose producers still run: the head is all GET's client would
+/// see before the body, so it is the whole answer; the producers are stopped once it is out.
+void send_head_only(writer_actor* self) {
+  auto& st = self->state;
+  auto& sc = *st.scope;
+  bool http10 = sc.req().version == 10;
+  auto how = !status_has_body(sc.status) ? framing::none
+             : http10                    ? framing::until_close
+                                         : framing::chunked;
+  auto keep = keep_alive(self) && (how != framing::until_close || sc.req().is_head());
+  sc.drop_queue();
+  sc.phase = response_phase::finishing;
+  sc.sent_status = sc.status;
+  start_write(self, {make_head(sc, *st.rt, sc.status, how, 0, keep)}, final_kind(keep), 0, 0);
+}
+
 /// First bytes of a response whose producers still run: head plus what is queued.
 void start_streaming(writer_actor* self) {
   auto& st = self->state;
   auto& sc = *st.scope;
+  if (bodyless(sc, sc.status))
+    return send_head_only(self);
   bool http10 = sc.req().version == 10;  // no chunked coding: the body ends with the connection
   std::vector<std::string> parts;
   parts.push_back(make_head(sc, *st.rt, sc.status,
@@ -264,10 +311,12 @@ void start_streaming(writer_actor* self) {
   auto bytes = take_queue(sc, parts, !http10);
   sc.phase = response_phase::streaming;
   sc.sent_status = sc.status;
-  start_write(self, std::move(parts), write_kind::more, bytes);
+  start_write(self, std::move(parts), write_kind::more, bytes, bytes);
   if (sends_heartbeats(self))
     arm_timer(self);
 }
+
+std::string error_trailer(const request_scope& sc);
 
 /// Every producer is done: the queued rest, the last chunk and the error trailer.
 void finish_stream(writer_actor* self) {
@@ -277,10 +326,20 @@ void finish_stream(writer_actor* self) {
   std::vector<std::string> parts;
   auto bytes = take_queue(sc, parts, !http10);
   if (!http10)
-    parts.push_back(chunked::last_chunk("Fastactor-Errors: " + error_list_json(sc.errors)
-                                        + "\r\n"));
+    parts.push_back(chunked::last_chunk(error_trailer(sc)));
   sc.phase = response_phase::finishing;
-  start_write(self, std::move(parts), final_kind(!http10 && keep_alive(self)), bytes);
+  start_write(self, std::move(parts), final_kind(!http10 && keep_alive(self)), bytes, bytes);
+}
+
+/// The trailer section: the errors (as many as fit a size every client accepts) and how many
+/// were left out.
+std::string error_trailer(const request_scope& sc) {
+  constexpr std::size_t trailer_max = 8 * 1024;
+  std::size_t left_out = 0;
+  auto trailer = "Fastactor-Errors: " + error_list_json(sc.errors, trailer_max, left_out) + "\r\n";
+  if (auto dropped = left_out + sc.errors_dropped)
+    trailer += "Fastactor-Errors-Dropped: " + std::to_string(dropped) + "\r\n";
+  return trailer;
 }
 
 void arm_deadline(writer_actor* self) {
@@ -310,11 +369,19 @@ void progress(writer_actor* self) {
       if (sc.complete())
         return send_whole(self);
       arm_deadline(self);
-      if (must_report_errors(sc))
+      if (must_report_errors(sc)) {
         sc.mode = response_mode::buffer;
+        sc.capping_results = true;
+        release_acks(self);
+        return;
+      }
+      // A buffered response that outgrows the buffer goes out chunked instead of failing:
+      // its producers keep their flow control.
+      if (sc.mode == response_mode::buffer && sc.queued_bytes >= st.rt->limits.stream_buffer)
+        return start_streaming(self);
       // Event streams open at once, so that a browser sees the connection before any event.
       if (sc.mode == response_mode::stream && sc.handler_returned
-          && (sc.queued_bytes > 0 || sc.format != stream_format::plain))
+          && (sc.queued_bytes > 0 || sc.discarded_bytes > 0 || sc.format != stream_format::plain))
         return start_streaming(self);
       return;
     case response_phase::streaming:
@@ -323,7 +390,7 @@ void progress(writer_actor* self) {
       if (sc.queued_bytes > 0) {
         std::vector<std::string> parts;
         auto bytes = take_queue(sc, parts, sc.req().version != 10);
-        start_write(self, std::move(parts), write_kind::more, bytes);
+        start_write(self, std::move(parts), write_kind::more, bytes, bytes);
         release_acks(self);
       }
       return;
@@ -356,6 +423,18 @@ void account(writer_actor* self, const request_scope& sc, bool completed) {
   std::fwrite(line, 1, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof(line) - 1), stdout);
 }
 
+/// Stops a request's workers and tasks. `kill`: a worker may install an exit handler that
+/// ignores other reasons, and must still stop.
+void stop_producers(writer_actor* self, request_scope& sc) {
+  for (auto& worker : sc.workers) {
+    self->demonitor(worker);
+    self->send_exit(worker, caf::exit_reason::kill);
+  }
+  sc.workers.clear();
+  sc.tasks.clear();
+  sc.cancel_tasks();
+}
+
 /// Ends the current request scope: stops its workers and tasks, refuses pending acks.
 /// `completed`: its last byte went out.
 void end_scope(writer_actor* self, bool completed = false) {
@@ -364,12 +443,9 @@ void end_scope(writer_actor* self, bool completed = false) {
     return;
   auto& sc = *st.scope;
   account(self, sc, completed);
-  auto reason = make_error(errc::request_finished);
-  for (auto& worker : sc.workers)
-    self->send_exit(worker, reason);
-  sc.cancel_tasks();
+  stop_producers(self, sc);
   for (auto& rp : sc.waiting_acks)
-    rp.deliver(reason);
+    rp.deliver(make_error(errc::request_finished));
   if (sc.timer_due != no_deadline)
     st.conn->cancel_timer();
   st.rt->stats.active_streams.fetch_sub(1, std::memory_order_relaxed);
@@ -388,17 +464,13 @@ void close_connection(writer_actor* self) {
 void fail_fatally(writer_actor* self, worker_error err) {
   auto& st = self->state;
   auto& sc = *st.scope;
-  sc.errors.push_back(std::move(err));
+  sc.add_error(std::move(err));
   st.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
   if (sc.phase == response_phase::streaming)
     return close_connection(self);
   // Stop the producers now; the error report goes out once no write is in flight.
-  for (auto& worker : sc.workers)
-    self->send_exit(worker, make_error(errc::request_finished));
-  sc.workers.clear();
-  sc.running_tasks = 0;
+  stop_producers(self, sc);
   sc.handler_returned = true;
-  sc.cancel_tasks();
   progress(self);
 }
 
@@ -411,7 +483,7 @@ void record_error(writer_actor* self, request_scope& sc, worker_error err) {
     sc.append_event(sse_event{"error", error_object_json(err), {}, -1});
   else if (sc.format == stream_format::ndjson)
     sc.append(ndjson_error_line(err));
-  sc.errors.push_back(std::move(err));
+  sc.add_error(std::move(err));
 }
 
 /// The scope a message tagged `id` may still change, or null (the message is stale).
@@ -426,8 +498,8 @@ request_scope* live_scope(writer_actor* self, stream_id id) {
 void run_handler(writer_actor* self) {
   auto& st = self->state;
   auto& sc = *st.scope;
-  if (sc.req().is_head())
-    sc.mode = response_mode::buffer;  // HEAD answers with the Content-Length GET would have
+  // HEAD runs GET's handler and answers with GET's head; the body is counted, not kept.
+  sc.discard_body = sc.req().is_head();
   context ctx{self, sc, *st.rt};
   try {
     (*sc.in->fn)(ctx);
@@ -436,7 +508,7 @@ void run_handler(writer_actor* self) {
     ctx.fail(worker_error{"handler", "threw: " + detail::what(std::current_exception()), 500});
   }
   sc.handler_returned = true;
-  sc.handler_errors = sc.errors.size();
+  sc.handler_errors = sc.error_count();
 }
 
 void on_request(writer_actor* self, std::shared_ptr<const routed_request>& in) {
@@ -445,7 +517,7 @@ void on_request(writer_actor* self, std::shared_ptr<const routed_request>& in) {
     return close_connection(self);
   st.rt->stats.requests_total.fetch_add(1, std::memory_order_relaxed);
   st.rt->stats.active_streams.fetch_add(1, std::memory_order_relaxed);
-  st.scope.emplace(st.rt->next_stream_id(), std::move(in));
+  st.scope.emplace(st.rt->next_stream_id(), std::move(in), st.rt->stats.queued_response_bytes);
   run_handler(self);
   progress(self);
 }
@@ -453,6 +525,9 @@ void on_request(writer_actor* self, std::shared_ptr<const routed_request>& in) {
 void on_write_done(writer_actor* self, bool ok) {
   auto& st = self->state;
   st.write_in_flight = false;
+  st.rt->stats.queued_response_bytes.fetch_sub(static_cast<std::int64_t>(st.in_flight_bytes),
+                                               std::memory_order_relaxed);
+  st.in_flight_bytes = 0;
   if (!ok) {
     st.rt->stats.client_disconnects_total.fetch_add(1, std::memory_order_relaxed);
     return close_connection(self);
@@ -468,21 +543,34 @@ void on_write_done(writer_actor* self, bool ok) {
   progress(self);
 }
 
-/// After output was queued: past the hard cap the response fails, else it moves on.
-void after_append(writer_actor* self) {
-  auto max = self->state.rt->limits.stream_buffer_max;
-  if (self->state.scope->queued_bytes > max)
+/// How a producer sent its output: with flow control (it waits for acks) or without.
+enum class paced { yes, no };
+
+/// After output was queued: past the per-response cap — or, for a producer that ignores
+/// flow control, past the server-wide budget — the response fails; else it moves on.
+void after_append(writer_actor* self, paced how) {
+  auto& lim = self->state.rt->limits;
+  if (self->state.scope->queued_bytes > lim.stream_buffer_max)
     return fail_fatally(self, {"server",
-                               "response buffer passed stream-buffer-max (" + std::to_string(max)
+                               "response buffer passed stream-buffer-max ("
+                                 + std::to_string(lim.stream_buffer_max)
                                  + " bytes): producers outran the client",
                                500});
+  auto held = self->state.rt->stats.queued_response_bytes.load(std::memory_order_relaxed);
+  if (how == paced::no && held > static_cast<std::int64_t>(lim.response_memory_max))
+    return fail_fatally(self, {"server",
+                               "the server's response memory (response-memory-max, "
+                                 + std::to_string(lim.response_memory_max)
+                                 + " bytes) is used up, and this response's producers ignore "
+                                   "flow control",
+                               503});
   progress(self);
 }
 
-void on_chunk(writer_actor* self, stream_id id, std::string& bytes) {
+void on_chunk(writer_actor* self, stream_id id, std::string& bytes, paced how = paced::no) {
   if (auto* sc = live_scope(self, id)) {
     sc->append(std::move(bytes));
-    after_append(self);
+    after_append(self, how);
   }
 }
 
@@ -493,9 +581,7 @@ caf::result<ack_atom> ack_when_below_mark(writer_actor* self, stream_id id) {
   auto rp = self->make_response_promise<ack_atom>();
   if (!st.scope || st.scope->id != id)
     rp.deliver(make_error(errc::request_finished));
-  else if (st.scope->mode == response_mode::buffer)
-    rp.deliver(ack_atom::value);
-  else if (st.scope->queued_bytes < st.rt->limits.stream_buffer) {
+  else if (st.scope->queued_bytes < st.rt->limits.stream_buffer || acks_at_once(*st.scope)) {
     st.scope->waiting_acks.emplace_back(rp);
     if (!st.flush_pending) {
       st.flush_pending = true;
@@ -512,7 +598,7 @@ caf::result<ack_atom> ack_when_below_mark(writer_actor* self, stream_id id) {
 caf::result<ack_atom> on_acked_write(writer_actor* self, stream_id id, std::string& bytes) {
   if (!live_scope(self, id))
     return make_error(errc::request_finished);
-  on_chunk(self, id, bytes);
+  on_chunk(self, id, bytes, paced::yes);
   return ack_when_below_mark(self, id);
 }
 
@@ -524,7 +610,7 @@ caf::result<ack_atom> on_event(writer_actor* self, stream_id id, sse_event& ev) 
     return is_request ? caf::result<ack_atom>{make_error(errc::request_finished)}
                       : caf::result<ack_atom>{caf::delegated<ack_atom>{}};
   sc->append_event(std::move(ev));
-  after_append(self);
+  after_append(self, is_request ? paced::yes : paced::no);
   if (!is_request)
     return caf::delegated<ack_atom>{};
   return ack_when_below_mark(self, id);
@@ -537,16 +623,23 @@ void on_fail(writer_actor* self, stream_id id, worker_error& err) {
   }
 }
 
-void on_task_done(writer_actor* self, stream_id id) {
+/// A blocking task is done. Only a task of the current request may say so, with the token
+/// it was given: anything else is forged (or a late one of an ended request: stale).
+void on_task_done(writer_actor* self, stream_id id, std::uint64_t token) {
+  auto& st = self->state;
   auto* sc = live_scope(self, id);
-  if (!sc || sc->running_tasks == 0)
+  if (!sc)
     return;
-  --sc->running_tasks;
+  if (!sc->remove_task(token)) {
+    st.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   progress(self);
 }
 
-/// A linked worker ended (links go both ways: it also dies with a writer that dies).
-void on_worker_exit(writer_actor* self, caf::exit_msg& msg) {
+/// A monitored worker ended: normally (done) or not (an error of its request, whatever the
+/// reason — `kill` included; the writer and the connection go on).
+void on_worker_down(writer_actor* self, caf::down_msg& msg) {
   auto& st = self->state;
   if (!st.scope || !st.scope->remove_worker(msg.source))
     return;  // a worker of an ended request, stopped on purpose
@@ -555,6 +648,13 @@ void on_worker_exit(writer_actor* self, caf::exit_msg& msg) {
     record_error(self, *st.scope,
                  {"worker " + std::to_string(msg.source.id()), "exited: " + describe(reason), 500});
   progress(self);
+}
+
+/// Nobody is linked to the writer, so an exit message is somebody's attempt to end it: the
+/// writer belongs to its connection, and only `kill` (which CAF applies before any handler)
+/// can stop it from outside.
+void on_exit_message(writer_actor* self, caf::exit_msg&) {
+  self->state.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
 }
 
 void on_deadline(writer_actor* self) {
@@ -590,19 +690,49 @@ void received(writer_actor* self) {
   detail::handoff_acquire(self);
 }
 
+/// A message of the connection's (see connection_key): true if it really is one.
+bool from_connection(writer_actor* self, connection_key key) {
+  received(self);
+  if (key == self->state.key)
+    return true;
+  self->state.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
 // The handlers capture only `self`: CAF keeps a copy of each per writer.
 caf::behavior response_writer(writer_actor* self) {
-  // Workers are linked: no monitor needed (~60 bytes per worker). The handler keeps the
-  // writer alive whatever their exit reason — except `kill`, which CAF applies before it.
-  self->set_exit_handler([self](caf::exit_msg& msg) { on_worker_exit(self, msg); });
+  // Workers are monitored, not linked: a worker's end, `kill` included, is an error of its
+  // request only. Their stop is explicit (stop_producers, ~writer_state).
+  self->set_down_handler([self](caf::down_msg& msg) { on_worker_down(self, msg); });
+  self->set_exit_handler([self](caf::exit_msg& msg) { on_exit_message(self, msg); });
   return {
-    [=](request_atom, std::shared_ptr<const routed_request>& in) {
-      received(self);
-      on_request(self, in);
+    [=](request_atom, connection_key key, std::shared_ptr<const routed_request>& in) {
+      if (from_connection(self, key))
+        on_request(self, in);
     },
-    [=](write_done_atom, bool ok) {
-      received(self);
-      on_write_done(self, ok);
+    [=](write_done_atom, connection_key key, bool ok) {
+      if (from_connection(self, key))
+        on_write_done(self, ok);
+    },
+    [=](timer_atom, connection_key key) {
+      if (from_connection(self, key))
+        on_timer(self);
+    },
+    [=](closed_atom, connection_key key) {
+      if (!from_connection(self, key))
+        return;
+      if (self->state.scope)
+        self->state.rt->stats.client_disconnects_total.fetch_add(1, std::memory_order_relaxed);
+      close_connection(self);
+    },
+    [=](shutdown_atom, connection_key key, bool hard) {
+      if (!from_connection(self, key))
+        return;
+      // A drain lets the response under way finish (then the connection closes); a hard
+      // stop, or a connection with nothing under way, ends now.
+      self->state.draining = true;
+      if (hard || !self->state.scope)
+        close_connection(self);
     },
     [=](chunk_atom, stream_id id, std::string& bytes) {
       received(self);
@@ -620,32 +750,18 @@ caf::behavior response_writer(writer_actor* self) {
       received(self);
       on_fail(self, id, err);
     },
-    [=](done_atom, stream_id id) {
+    [=](done_atom, stream_id id, std::uint64_t token) {
       received(self);
-      on_task_done(self, id);
-    },
-    [=](timer_atom) {
-      received(self);
-      on_timer(self);
+      on_task_done(self, id, token);
     },
     [=](flush_atom) {
+      if (self->current_sender() != self->ctrl()) {  // only the writer's own
+        self->state.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
       self->state.flush_pending = false;
       if (self->state.scope)
         release_acks(self);
-    },
-    [=](closed_atom) {
-      received(self);
-      if (self->state.scope)
-        self->state.rt->stats.client_disconnects_total.fetch_add(1, std::memory_order_relaxed);
-      close_connection(self);
-    },
-    [=](shutdown_atom, bool hard) {
-      received(self);
-      // A drain lets the response under way finish (then the connection closes); a hard
-      // stop, or a connection with nothing under way, ends now.
-      self->state.draining = true;
-      if (hard || !self->state.scope)
-        close_connection(self);
     },
   };
 }
@@ -653,9 +769,9 @@ caf::behavior response_writer(writer_actor* self) {
 } // namespace
 
 caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
-                                 std::shared_ptr<runtime> rt,
-                                 caf::execution_unit* home) {
-  return sys.spawn<writer_actor>(std::move(conn), std::move(rt), home);
+                                 std::shared_ptr<runtime> rt, caf::execution_unit* home,
+                                 connection_key key) {
+  return sys.spawn<writer_actor>(std::move(conn), std::move(rt), home, key);
 }
 
 } // namespace fastactor

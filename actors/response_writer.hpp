@@ -32,8 +32,10 @@ namespace fastactor {
 /// Spawns the writer for one connection. It ends when the connection does. It runs on
 /// `home` — the connection's own thread (server/strand_execution_unit.hpp) — and never on
 /// the CAF scheduler; the workers it spawns do run there. `home` must live until the writer
-/// has quit: let `conn` own it (the writer holds `conn` until then).
+/// has quit: let `conn` own it (the writer holds `conn` until then). The writer obeys only
+/// connection messages that carry `key` (connection.hpp).
 caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
-                                 std::shared_ptr<runtime> rt, caf::execution_unit* home);
+                                 std::shared_ptr<runtime> rt, caf::execution_unit* home,
+                                 connection_key key);
 
 } // namespace fastactor

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <random>
 #include <string>
 
 namespace fastactor {
@@ -25,11 +26,15 @@ struct response_limits {
   bool access_log = false;
   /// An SSE stream idle this long gets a `: ping` comment. 0 = never.
   std::chrono::milliseconds sse_heartbeat{15'000};
+  /// Response bytes held by the whole server (queued or being written) past which a
+  /// response whose producer ignores flow control fails.
+  std::size_t response_memory_max = 256 * 1024 * 1024;
 };
 
 struct runtime {
   runtime(response_limits lim, std::size_t blocking_threads, std::string server_header)
-    : limits(lim), pool(blocking_threads), server_name(std::move(server_header)) {}
+    : limits(lim), pool(blocking_threads), server_name(std::move(server_header)),
+      secret_seed_(random_seed()) {}
 
   response_limits limits;
   blocking_pool pool;
@@ -39,12 +44,30 @@ struct runtime {
 
   stream_id next_stream_id() { return ++last_stream_id; }
 
+  /// A number nobody can guess without reading this process's memory: the key of a
+  /// connection, the token of a task. (Unique too: a counter under a keyed mix.)
+  std::uint64_t next_secret() {
+    auto z = secret_seed_ + 0x9e3779b97f4a7c15ull * ++secret_counter_;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+
   /// Counts one blocking task as running until the token and all its copies are gone, so the
   /// gauge returns to zero whether the task ran or a stopping pool dropped it.
   std::shared_ptr<void> running_task_token() {
     stats.running_tasks.fetch_add(1, std::memory_order_relaxed);
     return {nullptr, [s = &stats](void*) { s->running_tasks.fetch_sub(1, std::memory_order_relaxed); }};
   }
+
+private:
+  static std::uint64_t random_seed() {
+    std::random_device rd;
+    return (std::uint64_t{rd()} << 32) ^ rd();
+  }
+
+  std::uint64_t secret_seed_;
+  std::atomic<std::uint64_t> secret_counter_{0};
 };
 
 } // namespace fastactor

@@ -4,6 +4,9 @@
 #include "actors/request_scope.hpp"
 #include "actors/response_handle.hpp"
 
+#include <caf/scoped_actor.hpp>
+
+#include <memory>
 #include <string>
 
 namespace fastactor {
@@ -13,8 +16,13 @@ public:
   task_context(response_handle out, cancel_flag cancelled, std::string source = "task")
     : out_(std::move(out)), cancelled_(std::move(cancelled)), source_(std::move(source)) {}
 
-  /// Appends `bytes` to the response (a message to the writer; never blocks).
+  /// Appends `bytes` to the response (a message to the writer; never blocks). No flow
+  /// control: a task that writes much to a slow client should use write_acked.
   void write(std::string bytes) const { out_.write(std::move(bytes)); }
+  /// Appends `bytes` with flow control: blocks this task until the writer's queue is below
+  /// its high-water mark, so a slow client slows the task down instead of filling the
+  /// server's memory. Returns false once the request has ended: stop then.
+  bool write_acked(std::string bytes);
   /// Records an error; the response goes on.
   void fail(std::string message, std::uint16_t status = 500) const {
     out_.fail(std::move(message), status, source_);
@@ -29,6 +37,7 @@ private:
   response_handle out_;
   cancel_flag cancelled_;
   std::string source_;
+  std::unique_ptr<caf::scoped_actor> self_;  ///< made by the first write_acked
 };
 
 } // namespace fastactor

@@ -1,6 +1,6 @@
 // libFuzzer target: the path every byte from a client takes before a handler runs —
-// Beast's request parser (with the server's limits), fastactor's header checks, target
-// decoding (Boost.URL) and routing. Built with clang, ASan and UBSan: `make fuzz`.
+// Beast's request parser (with the server's limits and chunk framing budget), fastactor's
+// header and trailer checks, target decoding (Boost.URL) and routing. Built with clang, ASan and UBSan: `make fuzz`.
 #include "server/request_reader.hpp"
 
 #include <boost/beast/http/parser.hpp>
@@ -29,9 +29,8 @@ const fastactor::server_config& config() {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  namespace http = boost::beast::http;
-  http::request_parser<http::string_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(config().max_header_bytes));
+  fastactor::incoming_request incoming{config()};
+  auto& parser = incoming.parser();
   parser.body_limit(64 * 1024);
   parser.eager(true);
   boost::beast::error_code ec;
@@ -40,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (used < size && !parser.is_done()) {
     auto n = parser.put(boost::asio::buffer(data + used, size - used), ec);
     if (ec) {
-      if (auto why = fastactor::refusal_for(ec, config()))
+      if (auto why = incoming.refusal(ec))
         (void) fastactor::refused_request(*why);
       return 0;
     }
@@ -51,11 +50,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       checked = true;
       if (fastactor::check_header(parser.get()))
         return 0;
+      incoming.header_done();
       (void) fastactor::wants_100_continue(parser.get());
     }
   }
   if (parser.is_done()) {
-    auto in = fastactor::route_request(parser.get(), routes());
+    auto in = incoming.finish(routes()).first;
     (void) in->req.query_param("n");
     (void) in->req.header("host");
   }

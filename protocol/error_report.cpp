@@ -25,10 +25,14 @@ std::uint16_t error_status(const std::vector<worker_error>& errors) {
 }
 
 std::string error_report_json(const std::vector<worker_error>& errors,
-                              const std::vector<std::string>& results) {
+                              const std::vector<std::string>& results, report_omissions omitted) {
   nlohmann::json report{{"errors", to_json(errors)}};
   if (!results.empty())
     report["results"] = results;
+  if (omitted.errors > 0)
+    report["dropped"] = omitted.errors;
+  if (omitted.result_bytes > 0)
+    report["results_dropped_bytes"] = omitted.result_bytes;
   return dump(report);
 }
 
@@ -38,6 +42,27 @@ std::string error_object_json(const worker_error& e) {
 
 std::string error_list_json(const std::vector<worker_error>& errors) {
   return dump(to_json(errors));
+}
+
+} // namespace fastactor
+
+namespace fastactor {
+
+std::string error_list_json(const std::vector<worker_error>& errors, std::size_t max_bytes,
+                            std::size_t& left_out) {
+  std::string list = "[";
+  std::size_t kept = 0;
+  for (const auto& e : errors) {
+    auto item = error_object_json(e);
+    if (list.size() + item.size() + 2 > max_bytes)
+      break;
+    if (kept++ > 0)
+      list += ',';
+    list += item;
+  }
+  list += ']';
+  left_out = errors.size() - kept;
+  return list;
 }
 
 } // namespace fastactor

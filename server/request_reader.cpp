@@ -30,7 +30,66 @@ boost::system::result<boost::urls::url_view> parse_target(std::string_view targe
   return boost::urls::parse_absolute_uri(target);
 }
 
+std::size_t field_count(const beast_request& msg) {
+  return static_cast<std::size_t>(std::distance(msg.begin(), msg.end()));
+}
+
+std::size_t hex_digits(std::uint64_t n) {
+  std::size_t digits = 1;
+  while (n >>= 4)
+    ++digits;
+  return digits;
+}
+
 } // namespace
+
+void chunk_framing_budget::operator()(std::uint64_t size, boost::beast::string_view extensions,
+                                      boost::beast::error_code& ec) {
+  // The chunk-size line with its CRLF, and the CRLF after the data.
+  excess_ += hex_digits(size) + extensions.size() + 4;
+  auto allowance = 16 + 2 * size;
+  excess_ = excess_ > allowance ? excess_ - allowance : 0;
+  if (excess_ > overhead_max) {
+    exceeded_ = true;
+    ec = http::error::bad_chunk_extension;
+  }
+}
+
+incoming_request::incoming_request(const server_config& cfg) : cfg_(cfg) {
+  parser_.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
+  parser_.body_limit(cfg.max_body_bytes);
+  parser_.on_chunk_header(framing_);
+}
+
+header_fields::header_fields(const beast_request& msg) : all_(false) {
+  fields_.reserve(field_count(msg));
+  for (const auto& field : msg)
+    fields_.push_back(&field);
+  std::sort(fields_.begin(), fields_.end());
+}
+
+bool header_fields::contains(const void* field) const {
+  return all_ || std::binary_search(fields_.begin(), fields_.end(), field);
+}
+
+void incoming_request::header_done() {
+  if (parser_.chunked())  // only a chunked body has a trailer
+    header_ = header_fields{parser_.get()};
+}
+
+std::optional<request_refusal> incoming_request::refusal(boost::beast::error_code ec) const {
+  if (framing_.exceeded())
+    return request_refusal{400, "chunked body carries more than "
+                                  + std::to_string(chunk_framing_budget::overhead_max)
+                                  + " bytes of framing (chunk extensions) beyond its data"};
+  return refusal_for(ec, cfg_);
+}
+
+std::pair<std::shared_ptr<routed_request>, bool> incoming_request::finish(const router& routes) {
+  if (auto why = check_trailers(parser_.get(), header_))
+    return {refused_request(*why), true};
+  return {route_request(parser_.get(), routes, header_), false};
+}
 
 std::optional<request_refusal> check_header(const beast_request& header) {
   for (const auto& field : header.base()) {
@@ -82,22 +141,53 @@ std::optional<request_refusal> refusal_for(boost::beast::error_code ec, const se
   if (ec == http::error::header_limit)
     return request_refusal{431, "request header block is larger than "
                                   + std::to_string(cfg.max_header_bytes) + " bytes"};
+  if (ec == http::error::buffer_overflow)
+    return request_refusal{400, "a request line, chunk-size line or trailer section is longer "
+                                  "than the read buffer ("
+                                  + std::to_string(read_buffer_max(cfg)) + " bytes)"};
   if (ec == http::error::body_limit)
     return request_refusal{413, "request body is larger than " + std::to_string(cfg.max_body_bytes)
                                   + " bytes"};
   return request_refusal{400, "malformed request: " + ec.message()};
 }
 
-std::shared_ptr<routed_request> route_request(beast_request& msg, const router& routes) {
+std::optional<request_refusal> check_trailers(const beast_request& msg,
+                                              const header_fields& header) {
+  // Fields that frame, route, authenticate or negotiate: a proxy or handler that merged them
+  // would trust what the header checks never saw.
+  static constexpr std::string_view forbidden[] = {
+    "content-length", "transfer-encoding", "content-type", "content-encoding",
+    "content-range", "host", "authorization", "proxy-authorization", "cookie",
+    "set-cookie", "connection", "keep-alive", "te", "trailer", "upgrade", "expect",
+    "range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
+    "if-range", "max-forwards", "cache-control", "pragma", "age", "expires", "date",
+    "location", "retry-after", "vary", "www-authenticate", "proxy-authenticate"};
+  for (const auto& field : msg) {
+    if (header.contains(&field))
+      continue;
+    for (auto name : forbidden)
+      if (iequals(field.name_string(), name))
+        return request_refusal{400, "trailer field '" + std::string{field.name_string()}
+                                      + "' is not allowed in a trailer (RFC 9110 6.5.1)"};
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<routed_request> route_request(beast_request& msg, const router& routes,
+                                              const header_fields& header) {
   auto in = std::make_shared<routed_request>();
   auto& req = in->req;
   req.method = std::string{msg.method_string()};
   req.target = std::string{msg.target()};
   req.version = msg.version();
-  req.keep_alive = msg.keep_alive();
-  req.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
+  // An HTTP/1.0 message with Transfer-Encoding has faulty framing: answer it, then close
+  // (RFC 9112 6.1), whatever its Connection header asks.
+  req.keep_alive = msg.keep_alive()
+                   && !(msg.version() < 11 && msg.base().count(http::field::transfer_encoding));
+  req.headers.reserve(field_count(msg));
   for (const auto& field : msg)
-    req.headers.emplace_back(std::string{field.name_string()}, std::string{field.value()});
+    (header.contains(&field) ? req.headers : req.trailers)
+      .emplace_back(std::string{field.name_string()}, std::string{field.value()});
   req.body = std::move(msg.body());
   auto url = parse_target(msg.target());
   if (!url) {

@@ -15,6 +15,7 @@ response_limits limits_of(const server_config& cfg) {
   lim.request_timeout = std::chrono::milliseconds(cfg.request_timeout_ms);
   lim.sse_heartbeat = std::chrono::milliseconds(cfg.sse_heartbeat_ms);
   lim.access_log = cfg.access_log;
+  lim.response_memory_max = cfg.response_memory_max;
   return lim;
 }
 

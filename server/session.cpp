@@ -23,22 +23,27 @@ namespace http = beast::http;
 
 namespace {
 
-/// How much a pipelining client may send ahead while a response is produced. Past it the
-/// session stops reading until the response is done.
-constexpr std::size_t pipeline_limit = 64 * 1024;
-
-/// How much one read takes while a response is produced or between requests. The buffer
-/// exists only from the read until the request is parsed.
-constexpr std::size_t read_size = 4096;
-
 /// How long a closing connection waits for the client to close its side, so that the
 /// response is not destroyed by a TCP reset.
 constexpr auto linger_time = std::chrono::seconds(2);
 
+/// Drops the first `n` bytes of a gathered write.
+void consume(std::vector<asio::const_buffer>& buffers, std::size_t n) {
+  auto done = buffers.begin();
+  while (done != buffers.end() && n >= done->size()) {
+    n -= done->size();
+    ++done;
+  }
+  buffers.erase(buffers.begin(), done);
+  if (n > 0 && !buffers.empty())
+    buffers.front() += n;
+}
+
 } // namespace
 
 session::session(asio::ip::tcp::socket socket, session_shared& shared)
-  : socket_(std::move(socket)), shared_(shared), read_timer_(socket_.get_executor()),
+  : socket_(std::move(socket)), shared_(shared), buffer_(read_buffer_max(shared.cfg)),
+    key_(shared.rt->next_secret()), read_timer_(socket_.get_executor()),
     writer_home_(shared.sys, socket_.get_executor()) {
   shared_.rt->stats.live_connections.fetch_add(1, std::memory_order_relaxed);
 }
@@ -58,7 +63,7 @@ void session::start() {
   // The writer runs on this connection's executor (its I/O thread): its writes start without
   // a thread hop.
   writer_home_.set_owner(weak_from_this());
-  writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, &writer_home_);
+  writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, &writer_home_, key_);
   shared_.registry.add(shared_from_this());
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->do_read(); });
 }
@@ -85,12 +90,10 @@ void session::do_wait_request() {
 }
 
 void session::do_read_header() {
-  parser_ = std::make_unique<request_parser>();  // only while a request is read
-  parser_->header_limit(static_cast<std::uint32_t>(shared_.cfg.max_header_bytes));
-  parser_->body_limit(shared_.cfg.max_body_bytes);
+  reading_ = std::make_unique<incoming_request>(shared_.cfg);
   arm_read_deadline(deadline_kind::header);  // slowloris: a header must arrive in time
   read_pending_ = true;
-  http::async_read_header(socket_, buffer_, *parser_,
+  http::async_read_header(socket_, buffer_, reading_->parser(),
                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
                             self->on_header(ec);
                           });
@@ -106,14 +109,16 @@ void session::on_header(beast::error_code ec) {
     return refuse({408, "request header not complete within "
                           + std::to_string(shared_.cfg.header_timeout_ms) + " ms"});
   if (ec) {
-    auto why = refusal_for(ec, shared_.cfg);
+    auto why = reading_->refusal(ec);
     return why ? refuse(*why) : peer_gone();
   }
-  if (auto why = check_header(parser_->get()))
+  if (auto why = check_header(reading_->get()))
     return refuse(*why);
-  if (parser_->is_done())
+  reading_->header_done();
+  if (reading_->parser().is_done())
     return on_read({});
-  if (wants_100_continue(parser_->get()))
+  arm_read_deadline(deadline_kind::body);  // a body, too, must arrive in time
+  if (wants_100_continue(reading_->get()))
     return do_continue();
   do_read_body();
 }
@@ -132,7 +137,7 @@ void session::do_continue() {
 
 void session::do_read_body() {
   read_pending_ = true;
-  http::async_read(socket_, buffer_, *parser_,
+  http::async_read(socket_, buffer_, reading_->parser(),
                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
                      self->on_read(ec);
                    });
@@ -140,20 +145,25 @@ void session::do_read_body() {
 
 void session::on_read(beast::error_code ec) {
   read_pending_ = false;
+  bool timed_out = std::exchange(deadline_passed_, false);
+  disarm_read_deadline();
   if (closed_)
     return;
+  if (timed_out)
+    return refuse({408, "request body not complete within "
+                          + std::to_string(shared_.cfg.body_timeout_ms) + " ms"});
   if (ec) {
-    auto why = refusal_for(ec, shared_.cfg);
+    auto why = reading_->refusal(ec);
     return why ? refuse(*why) : peer_gone();
   }
-  auto in = route_request(parser_->get(), shared_.routes);
+  auto [in, refused] = reading_->finish(shared_.routes);
   in->req.peer = peer_;
   // The request is copied out: free the parser's fields, and the read buffer unless a
   // pipelined request waits in it. A streaming connection keeps no read memory.
-  parser_.reset();
+  reading_.reset();
   if (buffer_.size() == 0)
     buffer_.shrink_to_fit();
-  hand_over(std::move(in), true);
+  hand_over(std::move(in), !refused);
 }
 
 void session::refuse(const request_refusal& why) {
@@ -164,10 +174,10 @@ void session::peer_gone() {
   tell_writer(closed_atom::value);
 }
 
-template <class... Ts>
-void session::tell_writer(Ts&&... xs) {
+template <class Atom, class... Ts>
+void session::tell_writer(Atom atom, Ts&&... xs) {
   detail::handoff_release(writer_);
-  caf::anon_send(writer_, std::forward<Ts>(xs)...);
+  caf::anon_send(writer_, atom, key_, std::forward<Ts>(xs)...);
 }
 
 void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
@@ -180,7 +190,9 @@ void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
 // One timer guards whichever read is pending; when it fires it cancels that read, whose
 // handler then sees `deadline_passed_`.
 void session::arm_read_deadline(deadline_kind kind) {
-  auto ms = kind == deadline_kind::idle ? shared_.cfg.idle_timeout_ms : shared_.cfg.header_timeout_ms;
+  auto ms = kind == deadline_kind::idle     ? shared_.cfg.idle_timeout_ms
+            : kind == deadline_kind::header ? shared_.cfg.header_timeout_ms
+                                            : shared_.cfg.body_timeout_ms;
   deadline_ = kind;
   deadline_passed_ = false;
   if (ms <= 0)
@@ -251,8 +263,35 @@ void session::do_write(std::vector<std::string> parts, write_kind kind) {
   out_buffers_.reserve(out_.size());
   for (const auto& part : out_)
     out_buffers_.emplace_back(asio::buffer(part));
-  asio::async_write(socket_, out_buffers_,
+  // Most writes fit into the socket's buffer: write at once (the socket never blocks), and
+  // only a write that has to wait for the client gets a send deadline.
+  beast::error_code ec;
+  while (!out_buffers_.empty() && !ec)
+    consume(out_buffers_, socket_.write_some(out_buffers_, ec));
+  if (out_buffers_.empty() || ec != asio::error::would_block)
+    return asio::post(socket_.get_executor(), [self = shared_from_this(), ec, kind] {
+      self->on_write(ec, kind);
+    });
+  do_write_rest(kind);
+}
+
+// The client reads slower than the response is written: the rest goes out as the socket
+// takes it, and a write that makes no progress for send-timeout-ms ends the connection.
+void session::do_write_rest(write_kind kind) {
+  write_waiting_ = true;
+  write_progress_ = std::chrono::steady_clock::now();
+  write_progress_bytes_ = 0;
+  arm_response_timer();
+  auto progress = [self = shared_from_this()](beast::error_code ec, std::size_t n) -> std::size_t {
+    if (n != self->write_progress_bytes_) {
+      self->write_progress_bytes_ = n;
+      self->write_progress_ = std::chrono::steady_clock::now();
+    }
+    return ec ? 0 : 64 * 1024;
+  };
+  asio::async_write(socket_, out_buffers_, std::move(progress),
                     [self = shared_from_this(), kind](beast::error_code ec, std::size_t) {
+                      self->write_waiting_ = false;
                       self->on_write(ec, kind);
                     });
 }
@@ -289,29 +328,61 @@ void session::on_write(beast::error_code ec, write_kind kind) {
 
 // -- the writer's timer -----------------------------------------------------------------------
 
-// While a response is produced no read deadline runs, so the writer borrows the timer.
+// While a response is produced no read deadline runs: the timer serves the writer (its
+// deadline, SSE heartbeats) and the send deadline of a write that waits for the client,
+// armed for whichever is due first.
 void session::set_timer(std::chrono::steady_clock::time_point due) {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this(), due] {
-    if (self->closed_ || !self->responding_)
-      return;
-    self->deadline_ = deadline_kind::response;
-    self->read_timer_.expires_at(due);
-    self->read_timer_.async_wait([self](beast::error_code ec) {
-      if (ec || self->deadline_ != deadline_kind::response || self->closed_)
-        return;
-      self->deadline_ = deadline_kind::none;
-      self->tell_writer(timer_atom::value);
-    });
+    self->writer_due_ = due;
+    if (!self->closed_ && self->responding_)
+      self->arm_response_timer();
   });
 }
 
 void session::cancel_timer() {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-    if (self->deadline_ != deadline_kind::response)
-      return;  // already fired, or taken over by the next read deadline
-    self->deadline_ = deadline_kind::none;
-    self->read_timer_.cancel();
+    self->writer_due_ = std::chrono::steady_clock::time_point::max();
+    if (self->deadline_ == deadline_kind::response)
+      self->arm_response_timer();
   });
+}
+
+void session::arm_response_timer() {
+  auto due = writer_due_;
+  auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
+  if (write_waiting_ && send_timeout.count() > 0)
+    due = std::min(due, write_progress_ + send_timeout);
+  if (due == std::chrono::steady_clock::time_point::max()) {
+    if (deadline_ == deadline_kind::response) {
+      deadline_ = deadline_kind::none;
+      read_timer_.cancel();
+    }
+    return;
+  }
+  deadline_ = deadline_kind::response;
+  read_timer_.expires_at(due);
+  read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && self->deadline_ == deadline_kind::response && !self->closed_)
+      self->on_response_timer();
+  });
+}
+
+// A late or stale wake-up does no harm: both deadlines are checked against the clock.
+void session::on_response_timer() {
+  deadline_ = deadline_kind::none;
+  auto now = std::chrono::steady_clock::now();
+  auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
+  if (write_waiting_ && send_timeout.count() > 0 && now - write_progress_ >= send_timeout) {
+    // The client stopped reading: closing fails the write, and the writer ends the response
+    // and frees its queue when it hears so.
+    shared_.rt->stats.send_timeouts_total.fetch_add(1, std::memory_order_relaxed);
+    return do_close();
+  }
+  if (now >= writer_due_) {
+    writer_due_ = std::chrono::steady_clock::time_point::max();
+    tell_writer(timer_atom::value);
+  }
+  arm_response_timer();
 }
 
 // -- closing ----------------------------------------------------------------------------------
@@ -362,7 +433,7 @@ std::size_t session::read_available(beast::error_code& ec) {
 void session::do_drain() {
   read_pending_ = true;
   buffer_.clear();
-  socket_.async_read_some(buffer_.prepare(4096),
+  socket_.async_read_some(buffer_.prepare(read_size),
                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
                             self->read_pending_ = false;
                             if (ec || self->closed_)

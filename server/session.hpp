@@ -23,8 +23,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
@@ -77,33 +75,43 @@ private:
   void on_watch(boost::beast::error_code ec);
   std::size_t read_available(boost::beast::error_code& ec);
   void do_write(std::vector<std::string> parts, write_kind kind);
+  void do_write_rest(write_kind kind);
   void on_write(boost::beast::error_code ec, write_kind kind);
   void do_close();
   void linger_close();
   void do_drain();
 
-  // What the one timer is for: a read deadline (idle, header), the writer's timer while a
-  // response is produced (response), the wait for the client's EOF on close (linger).
-  enum class deadline_kind { none, idle, header, response, linger };
+  // What the one timer is for: a read deadline (idle, header, body); while a response is
+  // produced the writer's timer and the send deadline of a write that waits for the client
+  // (response); the wait for the client's EOF on close (linger).
+  enum class deadline_kind { none, idle, header, body, response, linger };
   void arm_read_deadline(deadline_kind kind);
   void disarm_read_deadline();
+  void arm_response_timer();
+  void on_response_timer();
   void refuse(const request_refusal& why);
   void hand_over(std::shared_ptr<routed_request> in, bool then_watch);
   void peer_gone();
-  template <class... Ts>
-  void tell_writer(Ts&&... xs);  ///< a message to the writer (the only way the session talks to it)
+  /// A message to the writer, with the key that proves it is the connection's (the only
+  /// way the session talks to it).
+  template <class Atom, class... Ts>
+  void tell_writer(Atom atom, Ts&&... xs);
 
   boost::asio::ip::tcp::socket socket_;
   session_shared& shared_;
-  boost::beast::flat_buffer buffer_;
-  using request_parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
-  std::unique_ptr<request_parser> parser_;
+  boost::beast::flat_buffer buffer_;  ///< bounded: read_buffer_max()
+  std::unique_ptr<incoming_request> reading_;  ///< only while a request is read
   caf::actor writer_;
+  connection_key key_;  ///< shared with the writer alone
   std::string peer_;  ///< the client's address, for the access log
   std::vector<std::string> out_;  ///< the parts of the write in flight
-  std::vector<boost::asio::const_buffer> out_buffers_;
+  std::vector<boost::asio::const_buffer> out_buffers_;  ///< what is left of it
   boost::asio::steady_timer read_timer_;  ///< see deadline_kind
   deadline_kind deadline_ = deadline_kind::none;
+  std::chrono::steady_clock::time_point writer_due_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point write_progress_;  ///< last byte taken by the socket
+  std::size_t write_progress_bytes_ = 0;  ///< of the waiting write, when last seen
+  bool write_waiting_ = false;  ///< a write is waiting for the client to read
   bool deadline_passed_ = false;  ///< the read timer fired and cancelled the pending read
   bool read_pending_ = false;
   bool responding_ = false;  ///< a request was handed to the writer and is not answered yet

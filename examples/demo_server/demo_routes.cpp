@@ -10,6 +10,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -76,11 +77,19 @@ std::string make_chunk(std::int64_t i, std::size_t size) {
   return std::string(size, static_cast<char>('a' + i % 26));
 }
 
+/// How many writes a producer keeps unacknowledged: enough for throughput, and no more than
+/// about 256 KiB of them (one at least), so that a client that stops reading holds a
+/// bounded amount of the server's memory whatever the chunk size.
+std::int64_t write_window(std::size_t chunk_size) {
+  constexpr std::size_t window_bytes = 256 * 1024;
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(window_bytes / chunk_size), 1, 16);
+}
+
 /// Streams `chunks` chunks with flow control: at most `window` writes unacknowledged, so a
 /// slow client slows this worker down instead of filling the server's memory.
 caf::behavior chunk_stream_worker(caf::stateful_actor<chunk_stream_state>* self,
                                   response_handle out, chunk_stream_spec spec) {
-  constexpr std::int64_t window = 16;
+  const std::int64_t window = write_window(spec.size);
   auto send_one = [self, out, spec] {
     out.write_acked(self, make_chunk(self->state.sent++, spec.size))
       .then([self, spec](fastactor::ack_atom) {
