@@ -4,6 +4,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <cstdio>
+
 namespace fastactor {
 
 namespace {
@@ -53,7 +55,9 @@ void server::stop() {
   auto no_writers = [](const server_stats& s) { return s.live_writers == 0; };
   stop_sessions(false, std::chrono::milliseconds(cfg_.drain_timeout_ms));
   if (!wait_for(no_writers, std::chrono::milliseconds(0)))
-    stop_sessions(true, std::chrono::seconds(10));
+    stop_sessions(true, std::chrono::seconds(2));
+  if (!wait_for(no_writers, std::chrono::milliseconds(0)))
+    force_close_blocked_sessions();
   rt_->pool.stop();
   work_.reset();
   wait_for([](const server_stats& s) { return s.live_connections == 0; },
@@ -62,6 +66,23 @@ void server::stop() {
   for (auto& t : threads_)
     t.join();
   threads_.clear();
+}
+
+// A writer that did not end on a hard stop cannot run: a handler blocks its I/O thread.
+// Stopping the io_context now would leave that writer half-run on a dead executor, so its
+// socket is shut down from here (the client learns at once) and the server waits for the
+// handler to return, saying so.
+void server::force_close_blocked_sessions() {
+  for (auto& s : registry_.snapshot())
+    if (s->force_shutdown())
+      std::fprintf(stderr,
+                   "fastactor: connection %s: a handler blocks its I/O thread past the drain; "
+                   "its socket is shut down, waiting for the handler to return\n",
+                   s->peer().empty() ? "-" : s->peer().c_str());
+  while (!wait_for([](const server_stats& s) { return s.live_writers == 0; },
+                   std::chrono::seconds(10)))
+    std::fprintf(stderr, "fastactor: still waiting for %lld blocked connection(s)\n",
+                 static_cast<long long>(rt_->stats.live_writers.load()));
 }
 
 void server::stop_sessions(bool hard, std::chrono::milliseconds patience) {

@@ -46,7 +46,9 @@ public:
 
   /// Stops accepting, lets running responses finish for up to `drain_timeout_ms` (idle
   /// connections close at once), cuts off the rest (their workers stop), waits for the
-  /// writers, stops the I/O threads. Idempotent; the destructor calls it.
+  /// writers, stops the I/O threads. A connection whose I/O thread a handler blocks has its
+  /// socket shut down and is logged; stop() waits for that handler to return rather than
+  /// stop an I/O thread under a live writer. Idempotent; the destructor calls it.
   void stop();
 
   /// The port it listens on (the real one when configured with port 0).
@@ -70,6 +72,8 @@ public:
 private:
   /// Tells every session to stop (drain or hard) until no writer is left or `patience` ends.
   void stop_sessions(bool hard, std::chrono::milliseconds patience);
+  /// Last resort for connections whose I/O thread a handler blocks (see server.cpp).
+  void force_close_blocked_sessions();
 
   caf::actor_system& sys_;
   server_config cfg_;

@@ -13,6 +13,7 @@
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <sys/socket.h>
 #include <utility>
 
 namespace fastactor {
@@ -57,6 +58,7 @@ void session::start() {
   beast::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // no Nagle + delayed-ACK stalls
   socket_.non_blocking(true, ignored);  // read_available() must never block
+  native_fd_.store(socket_.native_handle(), std::memory_order_release);
   auto remote = socket_.remote_endpoint(ignored);
   if (!ignored)
     peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -70,6 +72,14 @@ void session::start() {
 
 void session::stop(bool hard) {
   tell_writer(shutdown_atom::value, hard);
+}
+
+bool session::force_shutdown() {
+  auto fd = native_fd_.load(std::memory_order_acquire);
+  if (fd < 0)
+    return false;
+  ::shutdown(fd, SHUT_RDWR);  // not close: the descriptor stays the I/O thread's
+  return true;
 }
 
 // -- reading requests -------------------------------------------------------------------------
@@ -105,7 +115,8 @@ void session::on_header(beast::error_code ec) {
   disarm_read_deadline();
   if (closed_)
     return;
-  if (timed_out)
+  // The timer may fire just as the header completes: a complete header is not late.
+  if (timed_out && ec)
     return refuse({408, "request header not complete within "
                           + std::to_string(shared_.cfg.header_timeout_ms) + " ms"});
   if (ec) {
@@ -149,7 +160,7 @@ void session::on_read(beast::error_code ec) {
   disarm_read_deadline();
   if (closed_)
     return;
-  if (timed_out)
+  if (timed_out && ec)
     return refuse({408, "request body not complete within "
                           + std::to_string(shared_.cfg.body_timeout_ms) + " ms"});
   if (ec) {
@@ -398,6 +409,7 @@ void session::do_close() {
   if (closed_)
     return;
   closed_ = true;
+  native_fd_.store(-1, std::memory_order_release);
   beast::error_code ignored;
   read_timer_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

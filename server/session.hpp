@@ -26,6 +26,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -53,6 +54,13 @@ public:
   /// Server shutdown: the writer lets the response under way finish (`hard`: ends it now)
   /// and closes the connection.
   void stop(bool hard);
+
+  /// From any thread, as shutdown's last resort: shuts the socket down under a handler that
+  /// blocks this connection's I/O thread (so its writer cannot even hear `stop`). The I/O
+  /// thread closes it properly once the handler returns.
+  /// False if the socket was closed already.
+  bool force_shutdown();
+  const std::string& peer() const { return peer_; }
 
   // -- connection (called by the writer actor, which runs on this session's executor) -----
   void write(std::vector<std::string> parts, write_kind kind) override;
@@ -118,6 +126,7 @@ private:
   bool watch_cancelled_ = false;  ///< the watch read was cancelled to parse a pipelined request
   bool lingering_ = false;  ///< the last response is out; waiting for the client to close
   bool closed_ = false;
+  std::atomic<int> native_fd_{-1};  ///< for force_shutdown; -1 once closed
   strand_execution_unit writer_home_;  ///< runs the writer on this session's executor
 };
 

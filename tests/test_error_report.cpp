@@ -55,3 +55,25 @@ SCENARIO("an error report is a valid header value whatever the messages hold", "
     }
   }
 }
+
+SCENARIO("a trailer's error list stops at its size bound and says how many it left out",
+         "[error-report]") {
+  std::vector<fastactor::worker_error> errors;
+  for (int i = 0; i < 50; ++i)
+    errors.push_back({"worker " + std::to_string(i), std::string(200, 'm'), 500});
+  std::size_t left_out = 0;
+  auto list = fastactor::error_list_json(errors, 2048, left_out);
+  CHECK(list.size() <= 2048);
+  auto parsed = nlohmann::json::parse(list);
+  CHECK(parsed.size() + left_out == errors.size());
+  CHECK(left_out > 0);
+  CHECK(parsed[0]["source"] == "worker 0");
+}
+
+SCENARIO("an error report says what it left out", "[error-report]") {
+  auto report = nlohmann::json::parse(
+    fastactor::error_report_json({{"task 1", "boom", 502}}, {"a"}, {3, 1000}));
+  CHECK(report["dropped"] == 3);
+  CHECK(report["results_dropped_bytes"] == 1000);
+  CHECK(report["errors"].size() == 1);
+}

@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <future>
@@ -204,5 +205,107 @@ SCENARIO("an actor that watches a writer learns of its end when the client leave
         CHECK(srv.idle(5s));
       }
     }
+  }
+}
+
+namespace {
+
+/// A worker that ends itself with `kill`, the one exit reason CAF applies before any handler.
+void suicidal_worker(caf::event_based_actor* self, response_handle) {
+  self->quit(caf::exit_reason::kill);
+}
+
+/// A worker that ignores polite exit requests: only `kill` stops it.
+caf::behavior stubborn_worker(caf::event_based_actor* self, response_handle) {
+  self->set_exit_handler([](caf::exit_msg&) {});
+  return {[](int) {}};
+}
+
+fastactor::router fault_routes() {
+  auto r = demo::routes();
+  r.get("/killed", [](context& ctx) { ctx.spawn(suicidal_worker); });
+  r.get("/stubborn", [](context& ctx) { ctx.spawn(stubborn_worker); });
+  r.get("/many-errors", [](context& ctx) {
+    for (int i = 0; i < 100; ++i)
+      ctx.spawn([](caf::event_based_actor* self, response_handle out) {
+        out.fail(self, std::string(5000, 'e'));  // long too: cut to a bounded length
+      });
+  });
+  r.get("/many-errors-streamed", [](context& ctx) {
+    ctx.write("streaming\n");
+    ctx.spawn([](caf::event_based_actor* self, response_handle out) {
+      self->delayed_send(self, 50ms, 1);
+      return caf::behavior{[=](int) {
+        for (int i = 0; i < 100; ++i)
+          out.fail(self, "worker error " + std::to_string(i) + std::string(300, '.'));
+        self->quit();
+      }};
+    });
+  });
+  return r;
+}
+
+} // namespace
+
+SCENARIO("a worker that exits with kill fails its own request, not the connection",
+         "[faults]") {
+  test_server srv{fault_routes()};
+  http_client c{srv.port()};
+  auto r = c.get("/killed");
+  THEN("its request reports the worker's end; the writer and connection go on") {
+    CHECK(r.status == 500);
+    CHECK(r.body.find("exited") != std::string::npos);
+    CHECK(c.get("/hello").body == "ok");
+    CHECK(srv.stats().live_writers == 1);
+  }
+}
+
+SCENARIO("a worker with its own exit handler is still stopped when its request ends",
+         "[faults]") {
+  auto cfg = test_server::default_config();
+  cfg.request_timeout_ms = 300;
+  test_server srv{fault_routes(), cfg};
+  auto r = http_get(srv.port(), "/stubborn");
+  CHECK(r.status == 503);  // the deadline
+  CHECK(srv.idle(5s));
+  CHECK(srv.stats().live_workers == 0);
+}
+
+SCENARIO("errors are bounded per response: the report keeps 32 and counts the rest",
+         "[faults][errors]") {
+  test_server srv{fault_routes()};
+  WHEN("a hundred workers fail before the first byte") {
+    auto r = http_get(srv.port(), "/many-errors");
+    auto report = nlohmann::json::parse(r.body);
+    THEN("the report lists 32 errors, each cut short, and counts 68 more") {
+      CHECK(r.status == 500);
+      CHECK(report["errors"].size() == 32);
+      CHECK(report["dropped"] == 68);
+      CHECK(report["errors"][0]["message"].get<std::string>().size() <= 1024 + 3);
+    }
+  }
+  WHEN("a hundred errors come after streaming began") {
+    auto r = http_get(srv.port(), "/many-errors-streamed");
+    THEN("the trailer stays small and says how many it left out") {
+      REQUIRE(r.complete);
+      auto listed = nlohmann::json::parse(r.trailers.at("fastactor-errors"));
+      CHECK(r.trailers.at("fastactor-errors").size() <= 8 * 1024);
+      CHECK(listed.size() + std::stoul(r.trailers.at("fastactor-errors-dropped")) == 100);
+    }
+  }
+}
+
+// Policy: a client that half-closes (shutdown(SHUT_WR)) after its request is treated as
+// gone, as Go's server treats a read EOF (it cancels the request's context). A streamed
+// response is ended and its workers stopped at once rather than at the next failed write.
+SCENARIO("a client that half-closes after its request is treated as gone", "[faults]") {
+  test_server srv{demo::routes()};
+  http_client c{srv.port()};
+  c.send_get("/stream?n=1000&size=10&interval_ms=100");
+  REQUIRE(srv.server().wait_for([](auto& s) { return s.live_workers == 1; }, 3s));
+  c.shutdown_send();
+  THEN("the request ends and its worker is stopped") {
+    CHECK(srv.idle(5s));
+    CHECK(srv.stats().client_disconnects_total == 1);
   }
 }

@@ -9,6 +9,9 @@
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <thread>
+
 using namespace testing;
 using namespace std::chrono_literals;
 
@@ -70,6 +73,101 @@ SCENARIO("a producer without flow control hits the hard cap", "[flow]") {
       auto r = c.read_response();
       CHECK_FALSE(r.complete);
       CHECK(srv.idle());
+    }
+  }
+}
+
+namespace {
+
+/// A worker that writes `total` bytes in 64 KiB writes with flow control, 4 in flight.
+struct paced_writer_state {
+  std::size_t sent = 0, acked = 0;
+  static inline const char* name = "test.paced_writer";
+};
+
+constexpr std::size_t paced_piece = 64 * 1024;
+
+caf::behavior paced_writer(caf::stateful_actor<paced_writer_state>* self,
+                           fastactor::response_handle out, std::size_t total) {
+  auto send_one = [self, out, total] {
+    std::size_t n = std::min(paced_piece, total - self->state.sent);
+    self->state.sent += n;
+    out.write_acked(self, std::string(n, 'b')).then([self, out, total, n](fastactor::ack_atom) {
+      self->state.acked += n;
+      if (self->state.acked == total)
+        return self->quit();
+      if (self->state.sent < total)
+        self->send(self, 1);
+    });
+  };
+  for (int i = 0; i < 4 && self->state.sent < total; ++i)
+    send_one();
+  return {[=](int) { send_one(); }};
+}
+
+fastactor::router paced_routes() {
+  auto r = demo::routes();
+  r.get("/buffered-big", [](fastactor::context& ctx) {
+    ctx.buffer_response();
+    ctx.spawn(paced_writer, std::size_t{2 * 1024 * 1024});
+  });
+  r.get("/task-export", [](fastactor::context& ctx) {
+    // The guide's export example: a blocking task writing much, with flow control.
+    ctx.go([](fastactor::task_context& t) {
+      for (int i = 0; i < 256; ++i)
+        if (!t.write_acked(std::string(32 * 1024, 'r')))
+          return;
+    });
+  });
+  return r;
+}
+
+} // namespace
+
+SCENARIO("a buffered response keeps flow control and goes out chunked when it outgrows the "
+         "buffer",
+         "[flow]") {
+  test_server srv{paced_routes()};
+  auto r = http_get(srv.port(), "/buffered-big");
+  THEN("every byte arrives, chunked instead of failing at the cap") {
+    CHECK(r.status == 200);
+    CHECK(r.complete);
+    CHECK(r.chunked);
+    CHECK(r.body.size() == 2 * 1024 * 1024);
+    CHECK(srv.stats().backpressure_waits_total > 0);
+  }
+}
+
+SCENARIO("a blocking task's write_acked waits for a slow client", "[flow]") {
+  auto cfg = test_server::default_config();
+  cfg.stream_buffer = 64 * 1024;
+  test_server srv{paced_routes(), cfg};
+  GIVEN("8 MiB from a task, read slowly through a small receive buffer") {
+    http_client c{srv.port(), 10s, 4096};
+    c.send_get("/task-export");
+    std::int64_t most_held = 0;
+    for (int i = 0; i < 20; ++i) {
+      REQUIRE(c.read_some(1024, 200ms) >= 0);
+      most_held = std::max<std::int64_t>(most_held, srv.stats().queued_response_bytes);
+      std::this_thread::sleep_for(50ms);
+    }
+    THEN("the server holds about the high-water mark, not the whole export") {
+      CHECK(srv.stats().running_tasks == 1);
+      CHECK(most_held < 1024 * 1024);
+    }
+    WHEN("the client leaves") {
+      c.close();
+      THEN("write_acked returns false and the task ends") {
+        CHECK(srv.idle(5s));
+        CHECK(srv.stats().queued_response_bytes == 0);
+      }
+    }
+  }
+  GIVEN("a client that reads everything") {
+    auto r = http_get(srv.port(), "/task-export");
+    THEN("all of it arrives") {
+      CHECK(r.complete);
+      CHECK(r.body.size() == 256 * 32 * 1024);
     }
   }
 }

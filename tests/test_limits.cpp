@@ -170,3 +170,45 @@ SCENARIO("a client that vanishes at any moment leaves nothing behind", "[limits]
   }
   CHECK(http_get(srv.port(), "/hello").body == "ok");
 }
+
+SCENARIO("the server's response memory is bounded: a producer without flow control fails "
+         "its own response",
+         "[limits][memory]") {
+  auto cfg = test_server::default_config();
+  cfg.response_memory_max = 4 * 1024 * 1024;
+  auto routes = demo::routes();
+  routes.get("/flood", [](fastactor::context& ctx) {
+    ctx.spawn([](caf::event_based_actor* self, fastactor::response_handle out) {
+      for (int i = 0; i < 256; ++i)  // 16 MiB, fire and forget
+        out.write(self, std::string(64 * 1024, 'f'));
+    });
+  });
+  test_server srv{routes, cfg};
+  GIVEN("a client that does not read a flood") {
+    http_client flooded{srv.port(), 10s, 4096};
+    flooded.send_get("/flood");
+    THEN("that response fails and its memory is freed; others are served") {
+      CHECK(srv.server().wait_for([](auto& s) { return s.worker_errors_total >= 1; }, 5s));
+      CHECK(http_get(srv.port(), "/hello").body == "ok");
+      CHECK(srv.idle(5s));
+      CHECK(srv.server().wait_for([](auto& s) { return s.queued_response_bytes == 0; }, 5s));
+    }
+  }
+}
+
+SCENARIO("a request's trailer reaches the handler apart from its header", "[limits][trailers]") {
+  auto routes = demo::routes();
+  routes.post("/trailer", [](fastactor::context& ctx) {
+    auto t = ctx.req().trailers;
+    ctx.write(std::to_string(t.size()) + (t.empty() ? "" : " " + t[0].first + "=" + t[0].second));
+    ctx.write(ctx.req().header("X-Sum") ? " in-header" : " not-in-header");
+  });
+  test_server srv{routes};
+  http_client c{srv.port()};
+  auto r = c.get("/hello");  // warm
+  c.send("POST /trailer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "3\r\nabc\r\n0\r\nX-Sum: 42\r\n\r\n");
+  r = c.read_response();
+  CHECK(r.status == 200);
+  CHECK(r.body == "1 X-Sum=42 not-in-header");
+}

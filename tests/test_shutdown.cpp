@@ -1,12 +1,15 @@
 // Stopping a server (what SIGTERM does): running responses may finish within the drain
 // timeout, the rest are cut off, idle connections close at once.
 #include "demo_routes.hpp"
+#include "fastactor.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <future>
+#include <thread>
 
 using namespace testing;
 using namespace std::chrono_literals;
@@ -48,4 +51,28 @@ SCENARIO("stopping cuts off what outlasts the drain timeout", "[shutdown]") {
   CHECK(took >= 250);
   CHECK(took < 5000);
   CHECK(srv.stats().live_workers == 0);
+}
+
+SCENARIO("stopping with a handler that blocks its I/O thread closes that connection and waits",
+         "[shutdown]") {
+  auto cfg = test_server::default_config();
+  cfg.drain_timeout_ms = 200;
+  fastactor::router routes;
+  std::atomic<bool> handler_returned{false};
+  routes.get("/block", [&](fastactor::context&) {
+    std::this_thread::sleep_for(4s);  // what a handler must never do
+    handler_returned = true;
+  });
+  test_server srv{routes, cfg};
+  http_client c{srv.port(), 10s};
+  c.send_get("/block");
+  REQUIRE(srv.server().wait_for([](auto& s) { return s.active_streams == 1; }, 3s));
+  auto stopped = std::async(std::launch::async, [&] { srv.server().stop(); });
+  THEN("the client is cut off while the handler still blocks; stop waits for it") {
+    CHECK(c.closed_by_peer(3500ms));
+    CHECK_FALSE(handler_returned);
+    stopped.get();
+    CHECK(handler_returned);
+    CHECK(srv.stats().live_writers == 0);
+  }
 }

@@ -74,6 +74,11 @@ void http_client::close() {
   fd_ = -1;
 }
 
+void http_client::shutdown_send() {
+  if (fd_ >= 0)
+    ::shutdown(fd_, SHUT_WR);
+}
+
 void http_client::send(const std::string& bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {

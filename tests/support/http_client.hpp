@@ -52,6 +52,8 @@ public:
   bool closed_by_peer(std::chrono::milliseconds wait = std::chrono::seconds(5));
   /// Closes the socket at once (a client that vanishes).
   void close();
+  /// Half-closes: the server reads EOF, the client can still read.
+  void shutdown_send();
   /// Reads whatever arrives within `wait` (for tests that expect nothing).
   std::string read_available(std::chrono::milliseconds wait);
   /// Reads at most `n` bytes, waiting up to `wait`; returns how many (-1: connection gone).

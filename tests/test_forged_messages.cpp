@@ -1,0 +1,71 @@
+// Only the owner drives the writer: the connection's messages carry a key that never leaves
+// the server, a task's `done` carries a token only that task has, and nobody is linked to the
+// writer. A worker holding the writer's handle (every response_handle carries it, to other
+// nodes too) that forges any of them changes nothing, and /metrics counts it.
+#include "fastactor.hpp"
+#include "actors/connection.hpp"
+#include "support/http_client.hpp"
+#include "support/test_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+using namespace testing;
+using namespace std::chrono_literals;
+using fastactor::connection_key;
+
+namespace {
+
+/// Sends the writer every control message it must refuse, then writes its own line.
+void forger(caf::event_based_actor* self, fastactor::response_handle out) {
+  const auto& w = out.writer();
+  self->send(w, fastactor::write_done_atom::value, connection_key{1}, true);
+  self->send(w, fastactor::closed_atom::value, connection_key{2});
+  self->send(w, fastactor::timer_atom::value, connection_key{3});
+  self->send(w, fastactor::shutdown_atom::value, connection_key{4}, true);
+  self->send(w, fastactor::request_atom::value, connection_key{5},
+             std::shared_ptr<const fastactor::routed_request>{});
+  self->send(w, fastactor::done_atom::value, out.id(), std::uint64_t{42});
+  self->send_exit(w, caf::exit_reason::user_shutdown);
+  out.write(self, "forger still here\n");
+}
+
+constexpr std::uint64_t forgeries = 7;
+
+fastactor::router forging_routes() {
+  fastactor::router r;
+  r.get("/hello", [](fastactor::context& ctx) { ctx.write("ok"); });
+  r.get("/forge", [](fastactor::context& ctx) {
+    // A task still running: a forged `done` accepted would end the response without it.
+    ctx.go([](fastactor::task_context& t) {
+      std::this_thread::sleep_for(300ms);
+      t.write("task done\n");
+    });
+    ctx.spawn(forger);
+  });
+  return r;
+}
+
+} // namespace
+
+SCENARIO("forged control messages from a worker change nothing and are counted",
+         "[forged][writer]") {
+  test_server srv{forging_routes()};
+  GIVEN("a request whose worker forges the connection's and a task's messages") {
+    http_client c{srv.port()};
+    auto r = c.get("/forge");
+    THEN("the response is whole: neither cut, closed nor ended early") {
+      CHECK(r.status == 200);
+      CHECK(r.complete);
+      CHECK(r.body.find("forger still here\n") != std::string::npos);
+      CHECK(r.body.find("task done\n") != std::string::npos);
+    }
+    THEN("every forgery is counted, and the connection serves the next request") {
+      CHECK(srv.server().wait_for([](auto& s) { return s.forged_messages_total == forgeries; },
+                                  5s));
+      CHECK(c.get("/hello").body == "ok");
+      CHECK(srv.stats().live_writers == 1);
+    }
+  }
+}
