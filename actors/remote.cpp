@@ -17,44 +17,100 @@ void configure_remote(caf::actor_system_config& cfg, remote_settings settings) {
 
 namespace {
 
-/// Never sent: the proxy's behavior needs one handler to keep it alive until its link ends it.
-using linger_atom = caf::atom_constant<caf::atom("fa_linger")>;
+// Spawner -> proxy, both local: here is your remote worker / the spawn failed.
+using adopt_atom = caf::atom_constant<caf::atom("fa_radopt")>;
+using spawn_failed_atom = caf::atom_constant<caf::atom("fa_rsfail")>;
+/// The proxy's own timer: the spawn took longer than spawn_timeout.
+using give_up_atom = caf::atom_constant<caf::atom("fa_rgiveup")>;
 
-// The local stand-in of a remote worker: spawns it, links to it, and ends as it ends.
+/// Stops `worker` with `kill`: the one reason a worker's own exit handler cannot ignore.
+void kill(const caf::strong_actor_ptr& worker) {
+  caf::anon_send_exit(worker, caf::exit_reason::kill);
+}
+
+/// The proxy owns `worker` from now on: their links carry each one's end to the other (the
+/// node also stops it if this process or its connection dies), and whatever stops the proxy
+/// other than the worker's own end kills it — a kill of the proxy runs no handler, so this
+/// hangs on the proxy's termination itself.
+void adopt(caf::event_based_actor* self, const caf::strong_actor_ptr& worker,
+           response_handle out, const std::string& type, const std::string& source) {
+  self->link_to(worker);
+  self->attach_functor([worker](const caf::error& reason) {
+    if (reason)  // only the worker's own end (below) or a failed spawn ends the proxy normally
+      kill(worker);
+  });
+  auto addr = caf::actor_cast<caf::actor_addr>(worker);
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    if (msg.source != addr) {  // the request ended: as CAF's default, a normal exit is no stop
+      if (msg.reason)
+        self->quit(std::move(msg.reason));
+      return;
+    }
+    if (msg.reason)  // crashed, or its node died or hung
+      out.fail(self, "remote worker '" + type + "' failed: " + describe(msg.reason), 502, source);
+    self->quit();
+  });
+}
+
+/// Asks the node for the worker on the proxy's behalf. It lives apart from the proxy so that
+/// a spawn completing after the request ended (the proxy is gone) still meets someone who
+/// kills the new worker. It waits twice the spawn timeout: the proxy gives up after one, and
+/// a worker arriving in the second is killed too instead of left behind on the node.
+void remote_spawner(caf::event_based_actor* self, caf::actor proxy, caf::node_id node,
+                    std::string type, caf::message args, std::chrono::milliseconds spawn_timeout) {
+  auto mm = self->system().middleman().actor_handle();
+  self
+    ->request(mm, 2 * spawn_timeout, caf::spawn_atom::value, node, type, std::move(args),
+              std::set<std::string>{})
+    .then(
+      [=](caf::strong_actor_ptr& worker) {
+        if (!worker)
+          return self->send(proxy, spawn_failed_atom::value,
+                            "node could not spawn '" + type + "'");
+        // A proxy already gone bounces this request at once (request_receiver_down).
+        self->request(proxy, spawn_timeout, adopt_atom::value, worker)
+          .then([](adopt_atom) {}, [worker](caf::error&) { kill(worker); });
+      },
+      [=](caf::error& err) {
+        self->send(proxy, spawn_failed_atom::value,
+                   "remote spawn of '" + type + "' failed: " + describe(err));
+      });
+}
+
+// The local stand-in of a remote worker: a worker of the request like any other, which ends
+// as the remote one ends and stops it when the request stops the proxy (kill or any other
+// non-normal reason).
 caf::behavior remote_worker_proxy(caf::event_based_actor* self, response_handle out,
                                   node_ref node, std::string type, caf::message args,
                                   std::chrono::milliseconds spawn_timeout) {
   auto source = "node " + node.name;
-  self->set_exit_handler([=](caf::exit_msg& msg) {
-    // The remote worker ended: normally (done) or not (crashed, node dead or hung).
-    if (msg.reason && msg.reason != caf::exit_reason::normal)
-      out.fail(self, "remote worker '" + type + "' failed: " + describe(msg.reason), 502, source);
+  self->spawn(remote_spawner, caf::actor_cast<caf::actor>(self), node.id, type,
+              caf::message::concat(caf::make_message(out), args), spawn_timeout);
+  self->delayed_send(self, spawn_timeout, give_up_atom::value);
+  auto fail = [=](std::string what) {
+    out.fail(self, std::move(what), 502, source);
     self->quit();
-  });
-  auto mm = self->system().middleman().actor_handle();
-  self
-    ->request(mm, spawn_timeout, caf::spawn_atom::value, node.id, type,
-              caf::message::concat(caf::make_message(out), args), std::set<std::string>{})
-    .then(
-      [=](caf::strong_actor_ptr& worker) {
-        if (!worker) {
-          out.fail(self, "node could not spawn '" + type + "'", 502, source);
-          return self->quit();
-        }
-        self->link_to(worker);  // the request's end (our exit) stops it; its end reaches us
-      },
-      [=](caf::error& err) {
-        out.fail(self, "remote spawn of '" + type + "' failed: " + describe(err), 502, source);
-        self->quit();
-      });
-  return {[](linger_atom) {}};
+  };
+  return {
+    [=](adopt_atom a, caf::strong_actor_ptr& worker) {
+      adopt(self, worker, out, type, source);
+      // Running: only the worker's end or the request's end stop it now; a late timer is moot.
+      self->become([](give_up_atom) {});
+      return a;
+    },
+    [=](spawn_failed_atom, std::string& what) { fail(std::move(what)); },
+    [=](give_up_atom) {
+      fail("remote spawn of '" + type + "' timed out after "
+           + std::to_string(spawn_timeout.count()) + " ms");
+    },
+  };
 }
 
 } // namespace
 
-void spawn_remote_worker(context& ctx, const node_ref& node, std::string type,
-                         caf::message args, std::chrono::milliseconds spawn_timeout) {
-  ctx.spawn(remote_worker_proxy, node, std::move(type), std::move(args), spawn_timeout);
+caf::actor spawn_remote_worker(context& ctx, const node_ref& node, std::string type,
+                               caf::message args, std::chrono::milliseconds spawn_timeout) {
+  return ctx.spawn(remote_worker_proxy, node, std::move(type), std::move(args), spawn_timeout);
 }
 
 } // namespace fastactor

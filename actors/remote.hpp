@@ -17,6 +17,7 @@
 
 #include "actors/context.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/message.hpp>
 #include <caf/node_id.hpp>
@@ -45,12 +46,16 @@ struct node_ref {
 };
 
 /// Spawns the actor type `type` (registered on the node) with arguments (output(), args...)
-/// on `node` as a worker of this request. Locally, a small proxy worker stands for it: the
-/// proxy is linked to the remote worker, so the remote one stops when the request ends, and
-/// the request learns when the remote one is done. A node that dies, hangs (heartbeats) or
-/// cannot spawn becomes an error of the response (source "node host:port", status 502).
-void spawn_remote_worker(context& ctx, const node_ref& node, std::string type,
-                         caf::message args, std::chrono::milliseconds spawn_timeout
-                                             = std::chrono::seconds(5));
+/// on `node` as a worker of this request. Locally, a small proxy worker stands for it: it ends
+/// as the remote worker ends, and when the request stops it (with `kill` or any other
+/// non-normal reason) it kills the remote worker — `kill`, so a worker with its own exit
+/// handler stops too. A spawn still pending when the request ends is killed as soon as it
+/// completes. A node that dies, hangs (heartbeats), cannot spawn or does not answer within
+/// `spawn_timeout` becomes an error of the response (source "node host:port", status 502); a
+/// spawn completing up to one more `spawn_timeout` after that is killed too. Returns the proxy:
+/// stopping it (any non-normal reason) stops the remote worker.
+caf::actor spawn_remote_worker(context& ctx, const node_ref& node, std::string type,
+                               caf::message args,
+                               std::chrono::milliseconds spawn_timeout = std::chrono::seconds(5));
 
 } // namespace fastactor

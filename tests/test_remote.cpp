@@ -2,17 +2,25 @@
 // chunks come from the nodes through CAF's middleman straight to the request's writer.
 // Faults: a node killed mid-stream, a node that hangs (heartbeats), a node unreachable at
 // start (closed port, and a host that never answers the TCP connect), a node that comes back.
+// Orphans: a request that ends early (client gone, deadline, a spawn still pending or too
+// slow) leaves no worker alive on the node, even one that ignores exits; the node's own
+// worker counts prove it.
+#include "../examples/worker_node/node_workers.hpp"
 #include "actors/node_pool.hpp"
 #include "demo_routes.hpp"
 #include "fastactor.hpp"
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 
 #include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <mutex>
 #include <netinet/in.h>
+#include <optional>
 #include <set>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -30,15 +38,54 @@ struct node {
 
 node start_node(std::uint16_t port = 0) {
   node n{spawn_process(WORKER_NODE_PATH, {"--port=" + std::to_string(port),
-                                          "--node-heartbeat-ms=100", "--node-timeout-ms=1000"})};
+                                          "--node-heartbeat-ms=100", "--node-timeout-ms=1000",
+                                          "--test-workers"})};
   n.port = port_in(read_until(n.proc.out, "\n", 10s));
   REQUIRE(n.port != 0);
   return n;
 }
 
+/// The local proxy of the last remote worker /test/deaf spawned (set on an I/O thread, read
+/// by the test).
+struct proxy_slot {
+  std::mutex m;
+  caf::actor last;
+  void set(caf::actor a) {
+    std::lock_guard<std::mutex> lock{m};
+    last = std::move(a);
+  }
+  caf::actor get() {
+    std::lock_guard<std::mutex> lock{m};
+    return last;
+  }
+};
+
+/// Routes for the node's test worker types (worker_node --test-workers):
+/// /test/slow-spawn?delay=MS[&spawn_timeout=MS]: a worker whose spawn takes `delay`;
+/// /test/deaf: a worker that writes one line, ignores exits and ticks until killed.
+void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, proxy_slot* proxy) {
+  r.get("/test/slow-spawn", [pool](fastactor::context& ctx) {
+    auto delay = ctx.int_param("delay", 1000, 0, 60'000);
+    auto spawn_timeout = ctx.int_param("spawn_timeout", 5000, 1, 60'000);
+    auto node = pool->next();
+    if (!delay || !spawn_timeout || !node)
+      return ctx.fail("bad parameters or no node", 503);
+    fastactor::spawn_remote_worker(ctx, *node, demo::slow_spawn_type,
+                                   caf::make_message(static_cast<std::uint32_t>(*delay)),
+                                   std::chrono::milliseconds(*spawn_timeout));
+  });
+  r.get("/test/deaf", [pool, proxy](fastactor::context& ctx) {
+    auto node = pool->next();
+    if (!node)
+      return ctx.fail("no node", 503);
+    proxy->set(fastactor::spawn_remote_worker(ctx, *node, demo::deaf_type, caf::make_message()));
+  });
+}
+
 /// A server in this process whose /distributed/* routes use the given nodes.
 struct remote_server {
-  explicit remote_server(const std::vector<std::string>& nodes) {
+  explicit remote_server(const std::vector<std::string>& nodes,
+                         std::int64_t request_timeout_ms = 60'000) {
     fastactor::configure_remote(cfg, {100ms, 1000ms});
     cfg.set("scheduler.max-threads", std::int64_t{2});
     sys = std::make_unique<caf::actor_system>(cfg);
@@ -54,7 +101,10 @@ struct remote_server {
     scfg.port = 0;
     scfg.access_log = false;
     scfg.drain_timeout_ms = 500;
-    srv = std::make_unique<fastactor::server>(*sys, scfg, demo::routes(pool.get()));
+    scfg.request_timeout_ms = request_timeout_ms;
+    auto routes = demo::routes(pool.get());
+    add_test_routes(routes, pool.get(), &proxy);
+    srv = std::make_unique<fastactor::server>(*sys, scfg, std::move(routes));
     srv->start();
   }
   ~remote_server() {
@@ -63,10 +113,50 @@ struct remote_server {
   }
   std::uint16_t port() const { return srv->port(); }
 
+  proxy_slot proxy;
   fastactor::system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::unique_ptr<fastactor::node_pool> pool;
   std::unique_ptr<fastactor::server> srv;
+};
+
+/// Asks a node's published actor (worker_node's node_info) for its worker counts.
+struct node_probe {
+  node_probe(caf::actor_system& sys, const node& n) : self(sys) {
+    REQUIRE(eventually(
+      [&] {
+        auto found = sys.middleman().remote_actor("127.0.0.1", n.port);
+        if (found)
+          info = *found;
+        return static_cast<bool>(found);
+      },
+      10s));
+  }
+
+  std::optional<demo::worker_counts> counts() {
+    std::optional<demo::worker_counts> result;
+    self->request(info, 2s, demo::live_atom::value)
+      .receive([&](std::uint64_t live,
+                   std::uint64_t spawned) { result = demo::worker_counts{live, spawned}; },
+               [](caf::error&) {});
+    return result;
+  }
+
+  /// Waits until the node has created `spawned` workers and none of them is alive.
+  bool all_stopped(std::uint64_t spawned, std::chrono::milliseconds timeout) {
+    return eventually(
+      [&] {
+        auto c = counts();
+        if (c && c->spawned == spawned && c->live == 0)
+          return true;
+        std::this_thread::sleep_for(20ms);
+        return false;
+      },
+      timeout);
+  }
+
+  caf::scoped_actor self;
+  caf::actor info;
 };
 
 bool all_chunks_right(const std::string& body, std::size_t n, std::size_t size) {
@@ -256,4 +346,103 @@ SCENARIO("demo_server and two worker_node processes, as a user runs them", "[rem
   b.proc.signal(SIGTERM);
   CHECK(a.proc.wait_exit(10s) == 0);
   CHECK(b.proc.wait_exit(10s) == 0);
+}
+
+SCENARIO("a remote worker is stopped when its client leaves mid-stream",
+         "[remote][process][orphans]") {
+  GIVEN("a worker node streaming to a slow client") {
+    auto a = start_node();
+    remote_server srv{{a.name()}};
+    REQUIRE(srv.pool->wait_until_up(1, 10s));
+    node_probe probe{*srv.sys, a};
+    http_client c{srv.port(), 10s, 4096};
+    c.send_get("/distributed/stream?n=100000&size=16384&window=4");
+    REQUIRE(c.read_available(500ms).find("200 OK") != std::string::npos);
+    REQUIRE(probe.counts().value().live == 1);
+    WHEN("the client leaves") {
+      c.close();
+      THEN("the node's live workers return to 0") {
+        CHECK(probe.all_stopped(1, 10s));
+        CHECK(srv.srv->wait_for([](auto& s) { return s.live_workers == 0; }, 10s));
+      }
+    }
+  }
+}
+
+SCENARIO("a remote spawn that completes after its request ended is killed at once",
+         "[remote][process][orphans]") {
+  GIVEN("a worker node whose test worker takes a while to spawn") {
+    auto a = start_node();
+    WHEN("the request's deadline passes while the spawn is still pending") {
+      remote_server srv{{a.name()}, 500};
+      REQUIRE(srv.pool->wait_until_up(1, 10s));
+      node_probe probe{*srv.sys, a};
+      auto r = http_get(srv.port(), "/test/slow-spawn?delay=2000");
+      THEN("the response reports the deadline, and the worker is killed once spawned") {
+        CHECK(r.status == 503);
+        CHECK(r.body.find("deadline") != std::string::npos);
+        // spawned counts from the worker's constructor, live only returns to 0 after it.
+        CHECK(probe.all_stopped(1, 10s));
+      }
+    }
+    WHEN("the spawn takes longer than the spawn timeout") {
+      remote_server srv{{a.name()}};
+      REQUIRE(srv.pool->wait_until_up(1, 10s));
+      node_probe probe{*srv.sys, a};
+      auto start = clock_type::now();
+      auto r = http_get(srv.port(), "/test/slow-spawn?delay=1500&spawn_timeout=1000");
+      THEN("the response fails with the node as source, and the late worker is killed") {
+        CHECK(r.status == 502);
+        CHECK(r.body.find("timed out") != std::string::npos);
+        CHECK(r.body.find("node " + a.name()) != std::string::npos);
+        CHECK(ms_between(start, clock_type::now()) < 1500);
+        CHECK(probe.all_stopped(1, 10s));
+      }
+    }
+  }
+}
+
+SCENARIO("a remote worker that ignores exits is still stopped", "[remote][process][orphans]") {
+  GIVEN("a worker node whose test worker ignores every exit message it can") {
+    auto a = start_node();
+    WHEN("the request's deadline passes") {
+      remote_server srv{{a.name()}, 500};
+      REQUIRE(srv.pool->wait_until_up(1, 10s));
+      node_probe probe{*srv.sys, a};
+      auto r = http_get(srv.port(), "/test/deaf");
+      THEN("the response is cut off and the node's live workers return to 0") {
+        CHECK(r.body.find("deaf") != std::string::npos);
+        CHECK_FALSE(r.complete);
+        CHECK(probe.all_stopped(1, 10s));
+      }
+    }
+    WHEN("the client leaves") {
+      remote_server srv{{a.name()}};
+      REQUIRE(srv.pool->wait_until_up(1, 10s));
+      node_probe probe{*srv.sys, a};
+      http_client c{srv.port(), 10s};
+      c.send_get("/test/deaf");
+      REQUIRE(c.read_available(500ms).find("deaf") != std::string::npos);
+      REQUIRE(probe.counts().value().live == 1);
+      c.close();
+      THEN("the node's live workers return to 0") {
+        CHECK(probe.all_stopped(1, 10s));
+      }
+    }
+    WHEN("its proxy is stopped with a non-normal reason other than kill") {
+      remote_server srv{{a.name()}};
+      REQUIRE(srv.pool->wait_until_up(1, 10s));
+      node_probe probe{*srv.sys, a};
+      http_client c{srv.port(), 10s};
+      c.send_get("/test/deaf");
+      REQUIRE(c.read_available(500ms).find("deaf") != std::string::npos);
+      REQUIRE(probe.counts().value().live == 1);
+      caf::anon_send_exit(srv.proxy.get(), caf::exit_reason::user_shutdown);
+      THEN("the remote worker is killed all the same, and the response ends") {
+        CHECK(probe.all_stopped(1, 10s));
+        auto rest = c.read_available(1s);
+        CHECK(rest.find("Fastactor-Errors: [{") != std::string::npos);
+      }
+    }
+  }
 }
