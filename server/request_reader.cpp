@@ -72,9 +72,15 @@ bool header_fields::contains(const void* field) const {
   return all_ || std::binary_search(fields_.begin(), fields_.end(), field);
 }
 
-void incoming_request::header_done() {
+std::optional<request_refusal> incoming_request::header_done() {
+  if (auto why = check_header(parser_.get()))
+    return why;
+  if (header_size(parser_.get()) > cfg_.max_header_bytes)
+    return request_refusal{431, "request header block is larger than "
+                                  + std::to_string(cfg_.max_header_bytes) + " bytes"};
   if (parser_.chunked())  // only a chunked body has a trailer
     header_ = header_fields{parser_.get()};
+  return std::nullopt;
 }
 
 std::optional<request_refusal> incoming_request::refusal(boost::beast::error_code ec) const {
@@ -126,6 +132,14 @@ std::optional<request_refusal> check_header(const beast_request& header) {
   if (codings.size() != 1)
     return request_refusal{400, "Transfer-Encoding must be exactly 'chunked'"};
   return std::nullopt;
+}
+
+std::size_t header_size(const beast_request& header) {
+  // "METHOD SP target SP HTTP/1.1 CRLF", "name: value CRLF" per field, and the empty line.
+  auto size = header.method_string().size() + header.target().size() + 12;
+  for (const auto& field : header)
+    size += field.name_string().size() + field.value().size() + 4;
+  return size + 2;
 }
 
 bool wants_100_continue(const beast_request& header) {

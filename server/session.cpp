@@ -123,9 +123,8 @@ void session::on_header(beast::error_code ec) {
     auto why = reading_->refusal(ec);
     return why ? refuse(*why) : peer_gone();
   }
-  if (auto why = check_header(reading_->get()))
+  if (auto why = reading_->header_done())
     return refuse(*why);
-  reading_->header_done();
   if (reading_->parser().is_done())
     return on_read({});
   arm_read_deadline(deadline_kind::body);  // a body, too, must arrive in time

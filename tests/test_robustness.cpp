@@ -79,16 +79,21 @@ std::vector<corpus_case> load_corpus() {
 
 SCENARIO("every corpus request gets its status and connection outcome", "[robustness]") {
   auto cases = load_corpus();
-  REQUIRE(cases.size() >= 40);
+  REQUIRE(cases.size() >= 90);
   test_server srv{demo::routes()};
   http_client bystander{srv.port()};
   for (const auto& c : cases) {
     INFO("case: " << c.name);
     http_client client{srv.port(), 5s};
-    client.send(c.bytes);
-    auto r = client.read_response(c.bytes.rfind("HEAD ", 0) == 0);
+    try {
+      client.send(c.bytes);
+    } catch (const std::exception&) {
+      // A flood may be refused before all of it is sent: the answer is read all the same.
+    }
+    bool head = c.bytes.rfind("HEAD ", 0) == 0;
+    auto r = client.read_response(head);
     CHECK(r.status == c.status);
-    if (r.status >= 400)
+    if (r.status >= 400 && !head)
       CHECK(r.body.find("\"message\"") != std::string::npos);  // it says what was wrong
     if (c.keep) {
       client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");

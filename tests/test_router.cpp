@@ -1,6 +1,10 @@
 // The router: method + path to handler, path parameters, 404 and 405 with Allow.
 #include "server/router.hpp"
 
+#include "actors/context.hpp"
+#include "actors/request_scope.hpp"
+#include "actors/runtime.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace fastactor;
@@ -9,6 +13,28 @@ namespace {
 
 handler named(int* hit, int value) {
   return [hit, value](context&) { *hit = value; };
+}
+
+/// What running a route's handler did: which `named` handler ran, or what an error handler
+/// (404/405) recorded.
+struct handler_call {
+  int hit = 0;                       ///< the value `named` set, 0 if none ran
+  std::vector<worker_error> errors;  ///< errors an error handler recorded
+  name_value_list headers;           ///< headers it set
+};
+
+/// Runs the handler a route returned, as the writer would. The context needs no actor: the
+/// handlers here only set `hit`, or set a header and record an error in the scope.
+
+handler_call call(const router::match& m, int& hit) {
+  REQUIRE(m.fn);
+  hit = 0;
+  runtime rt{response_limits{}, 1, "test"};
+  request_scope scope{1, std::make_shared<routed_request>(), rt.stats.queued_response_bytes};
+  context ctx{nullptr, scope, rt};
+  (*m.fn)(ctx);
+  rt.pool.stop();
+  return {hit, scope.errors, scope.headers};
 }
 
 } // namespace
@@ -29,15 +55,16 @@ SCENARIO("the router picks the route of the method and path", "[router]") {
 
   WHEN("GET /hello is routed") {
     auto m = r.route("GET", split_path("/hello"));
-    THEN("a route is found, and it is not the POST route") {
-      REQUIRE(m.fn);
+    THEN("the GET /hello handler is returned, not the POST one") {
       CHECK(m.status == 200);
-      CHECK(m.fn != r.route("POST", split_path("/hello")).fn);
+      CHECK(call(m, hit).hit == 1);
+      CHECK(call(r.route("POST", split_path("/hello")), hit).hit == 2);
     }
   }
   WHEN("a path with parameters is routed") {
     auto m = r.route("GET", split_path("/users/42/posts/7"));
-    THEN("the parameters are captured by name") {
+    THEN("its handler is returned and the parameters are captured by name") {
+      CHECK(call(m, hit).hit == 3);
       REQUIRE(m.params.size() == 2);
       CHECK(m.params[0] == std::make_pair(std::string{"id"}, std::string{"42"}));
       CHECK(m.params[1] == std::make_pair(std::string{"post"}, std::string{"7"}));
@@ -48,19 +75,23 @@ SCENARIO("the router picks the route of the method and path", "[router]") {
     THEN("it does not match") {
       CHECK(m.status == 404);
       CHECK(m.params.empty());
+      CHECK(call(m, hit).hit == 0);
     }
   }
   WHEN("HEAD is routed to a path with a GET route") {
     auto get = r.route("GET", split_path("/hello"));
     auto head = r.route("HEAD", split_path("/hello"));
     THEN("the GET handler serves it") {
+      CHECK(head.status == 200);
+      CHECK(call(head, hit).hit == 1);
       CHECK(head.fn == get.fn);
     }
   }
   WHEN("the root is routed") {
     auto m = r.route("GET", split_path("/"));
     THEN("the root route serves it") {
-      CHECK(m.fn == r.route("GET", {}).fn);
+      CHECK(call(m, hit).hit == 4);
+      CHECK(call(r.route("GET", {}), hit).hit == 4);
     }
   }
 }
@@ -74,9 +105,12 @@ SCENARIO("a path without a route is 404, a path with other methods is 405", "[ro
 
   WHEN("no route has the path") {
     auto m = r.route("GET", split_path("/nothing/here"));
-    THEN("the answer is 404 through an error handler") {
+    THEN("the answer is 404 through an error handler, no route's handler") {
       CHECK(m.status == 404);
-      CHECK(m.fn);
+      auto c = call(m, hit);
+      CHECK(c.hit == 0);
+      REQUIRE(c.errors.size() == 1);
+      CHECK(c.errors[0].status == 404);
     }
   }
   WHEN("the path exists for other methods only") {
@@ -84,6 +118,11 @@ SCENARIO("a path without a route is 404, a path with other methods is 405", "[ro
     THEN("the answer is 405 and Allow lists the path's methods, HEAD with GET") {
       CHECK(m.status == 405);
       CHECK(m.allow == "GET, POST, HEAD");
+      auto c = call(m, hit);
+      CHECK(c.hit == 0);
+      REQUIRE(c.errors.size() == 1);
+      CHECK(c.errors[0].status == 405);
+      CHECK(c.headers == name_value_list{{"Allow", "GET, POST, HEAD"}});
     }
   }
   WHEN("a parameterized path exists for DELETE only") {
@@ -91,6 +130,8 @@ SCENARIO("a path without a route is 404, a path with other methods is 405", "[ro
     THEN("Allow names DELETE and not HEAD") {
       CHECK(m.status == 405);
       CHECK(m.allow == "DELETE");
+      CHECK(call(m, hit).hit == 0);
+      CHECK(call(r.route("DELETE", split_path("/items/9")), hit).hit == 3);
     }
   }
 }

@@ -8,7 +8,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <thread>
 
 using namespace testing;
@@ -130,31 +133,60 @@ SCENARIO("parallel_execute reports every failed task and keeps the successful re
 }
 
 SCENARIO("blocking tasks run in the pool, never on the actor scheduler", "[seed][pool]") {
+  // The only scheduler thread is taken by a worker that blocks it until all four tasks are
+  // done (3 s at most). A task scheduled on the actor scheduler could not run before that
+  // worker gives up; a task in the pool finishes while it blocks, on a thread of its own.
+  struct probe_state {
+    std::mutex m;
+    std::condition_variable cv;
+    bool scheduler_blocked = false;
+    int tasks_done = 0;
+    std::thread::id scheduler_thread;
+    std::vector<std::thread::id> task_threads;
+  };
+  auto probe = std::make_shared<probe_state>();
   auto cfg = test_server::default_config();
   cfg.actor_threads = 1;
   cfg.blocking_threads = 4;
   fastactor::router r;
-  r.get("/block", [](context& ctx) {
-    std::vector<fastactor::task> sleepers(4, [] {
-      std::this_thread::sleep_for(600ms);
+  r.get("/block", [probe](context& ctx) {
+    ctx.spawn([probe](caf::event_based_actor* self, response_handle out) {
+      std::unique_lock<std::mutex> lock{probe->m};
+      probe->scheduler_thread = std::this_thread::get_id();
+      probe->scheduler_blocked = true;
+      probe->cv.notify_all();
+      bool all_done = probe->cv.wait_for(lock, 3s, [&] { return probe->tasks_done == 4; });
+      lock.unlock();
+      out.write(self, all_done ? "[tasks done while the scheduler was blocked]"
+                               : "[tasks stuck while the scheduler was blocked]");
+    });
+    std::vector<fastactor::task> tasks(4, [probe] {
+      std::unique_lock<std::mutex> lock{probe->m};
+      probe->cv.wait_for(lock, 3s, [&] { return probe->scheduler_blocked; });
+      probe->task_threads.push_back(std::this_thread::get_id());
+      ++probe->tasks_done;
+      probe->cv.notify_all();
       return task_result{"z"};
     });
-    fastactor::parallel_execute(ctx, std::move(sleepers));
+    fastactor::parallel_execute(ctx, std::move(tasks));
   });
-  r.get("/hello", [](context& ctx) { ctx.write("ok"); });
   test_server srv{std::move(r), cfg};
-  http_client blocker{srv.port()};
-  blocker.send_get("/block");
-  REQUIRE(srv.server().wait_for([](auto& s) { return s.running_tasks == 4; }, 5s));
-  WHEN("all pool threads sleep and the only scheduler thread is free") {
+  WHEN("a request runs four blocking tasks while its worker blocks the only scheduler thread") {
     auto start = clock_type::now();
-    auto hello = http_get(srv.port(), "/hello");
-    THEN("another request is answered before the sleepers wake") {
-      CHECK(hello.body == "ok");
-      CHECK(ms_between(start, clock_type::now()) < 400);
+    auto resp = http_get(srv.port(), "/block");
+    auto took = ms_between(start, clock_type::now());
+    THEN("all tasks finish meanwhile, each on a thread that is not the scheduler's") {
+      CHECK(resp.status == 200);
+      CHECK(resp.body.find("[tasks done while the scheduler was blocked]") != std::string::npos);
+      CHECK(std::count(resp.body.begin(), resp.body.end(), 'z') == 4);
+      CHECK(took < 2500);
+      std::lock_guard<std::mutex> guard{probe->m};
+      REQUIRE(probe->task_threads.size() == 4);
+      for (auto id : probe->task_threads)
+        CHECK(id != probe->scheduler_thread);
+      CHECK(srv.idle());
     }
   }
-  CHECK(blocker.read_response().body == "zzzz");
 }
 
 namespace {

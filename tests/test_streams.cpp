@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <set>
 
 using namespace testing;
@@ -97,14 +98,49 @@ SCENARIO("a reconnecting client resumes after its Last-Event-ID", "[streams][sse
 }
 
 SCENARIO("the first SSE bytes leave before any event exists", "[streams][sse]") {
-  test_server srv{demo::routes()};
+  // The handler queues nothing; its only producer sends the first event 2.5 s later. The
+  // head must not wait for it: a browser's EventSource only reports "open" once it has it.
+  constexpr auto first_event_after = 2500ms;
+  fastactor::router r;
+  r.get("/late-sse", [first_event_after](context& ctx) {
+    ctx.begin_sse();
+    ctx.spawn([first_event_after](caf::event_based_actor* self,
+                                  response_handle out) -> caf::behavior {
+      self->delayed_send(self, first_event_after, caf::atom("tick"));
+      return {
+        [=](caf::atom_value) {
+          out.send_event(self, sse_event{"tick", "late", {}, -1});
+          self->quit();
+        },
+      };
+    });
+  });
+  test_server srv{std::move(r)};
   http_client c{srv.port()};
   auto start = clock_type::now();
-  c.send_get("/stream/sse?count=3&interval_ms=2000");
-  auto head = c.read_available(500ms);
-  CHECK(head.find("HTTP/1.1 200 OK") == 0);
-  CHECK(head.find("text/event-stream") != std::string::npos);
-  CHECK(ms_between(start, clock_type::now()) < 2000);
+  c.send_get("/late-sse");
+  std::string got;
+  std::optional<clock_type::time_point> head_at;
+  while (!head_at && clock_type::now() - start < 5s) {
+    got += c.read_available(10ms);
+    if (got.find("\r\n\r\n") != std::string::npos)
+      head_at = clock_type::now();
+  }
+  THEN("the head arrives well before the first event could, and holds no event") {
+    REQUIRE(head_at);
+    CHECK(ms_between(start, *head_at) < 1000);
+    CHECK(got.find("HTTP/1.1 200 OK") == 0);
+    CHECK(got.find("text/event-stream") != std::string::npos);
+    CHECK(got.find("data:") == std::string::npos);
+    AND_THEN("the event itself comes when its producer sends it") {
+      std::string rest;
+      while (rest.find("data: late") == std::string::npos && clock_type::now() - start < 6s)
+        rest += c.read_available(10ms);
+      auto event_at = clock_type::now();
+      CHECK(rest.find("data: late") != std::string::npos);
+      CHECK(ms_between(start, event_at) >= 2000);
+    }
+  }
 }
 
 SCENARIO("worker errors arrive in-band in an SSE stream, and in the trailer", "[streams][sse]") {
