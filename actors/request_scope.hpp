@@ -148,6 +148,19 @@ struct request_scope {
     return std::exchange(queued_bytes, 0);
   }
 
+  /// Keeps at most report_limits::results_max bytes of the queue for an error report (the
+  /// queue of a response that failed on its buffer cap holds up to stream-buffer-max).
+  void cap_results() {
+    std::size_t kept = 0, bytes = 0;
+    while (kept < queue.size() && bytes + queue[kept].size() <= report_limits::results_max)
+      bytes += queue[kept++].size();
+    for (auto i = kept; i < queue.size(); ++i)
+      results_dropped_bytes += queue[i].size();
+    held_total_.fetch_sub(static_cast<std::int64_t>(queued_bytes - bytes), std::memory_order_relaxed);
+    queue.resize(kept);
+    queued_bytes = bytes;
+  }
+
   /// Forgets the queue (the response failed, or has no body).
   void drop_queue() {
     held_total_.fetch_sub(static_cast<std::int64_t>(queued_bytes), std::memory_order_relaxed);

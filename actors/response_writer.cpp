@@ -237,6 +237,7 @@ void send_whole(writer_actor* self) {
     parts.push_back(make_head(sc, *st.rt, sc.status, framing::content_length, length, keep));
     body_bytes = held = take_queue(sc, parts, false);
   } else {
+    sc.cap_results();
     auto body = error_report_json(sc.errors, sc.queue,
                                   {sc.errors_dropped, sc.results_dropped_bytes});
     sc.drop_queue();
