@@ -48,20 +48,8 @@ namespace {
 /// connection (EOF, reset, or a refused send).
 class raw_client {
 public:
-  explicit raw_client(std::uint16_t port, int receive_buffer = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0)
-      throw std::runtime_error("socket() failed");
-    if (receive_buffer > 0)
-      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
-      throw std::runtime_error(std::string{"connect() failed: "} + std::strerror(errno));
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  explicit raw_client(std::uint16_t port, int receive_buffer = 0)
+    : fd_(connect_loopback(port, receive_buffer)) {
     ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
   }
   ~raw_client() { close(); }
@@ -295,55 +283,44 @@ const std::string chunked_post =
 
 // -- a, b, h: chunked framing that never ends or costs more than its data -----------------------
 
+namespace {
+
+/// Sends `opening`, then one line that never ends, for up to 4 s (64 MiB): the server must
+/// answer 400 when its read buffer is full, end the connection, and serve others meanwhile.
+void endless_line_attack(const std::string& opening) {
+  test_server srv{attack_routes(), attack_config()};
+  warm_up(srv);
+  bystander others{srv.port()};
+  std::this_thread::sleep_for(100ms);
+  peak_rss_probe rss;
+  raw_client attacker{srv.port()};
+  auto start = clock_type::now();
+  REQUIRE(attacker.send_all(opening));
+  auto sent = flood(attacker, std::string(16 * 1024, 'a'), 64u << 20, 4s);
+  bool closed = attacker.wait_closed(5s);
+  THEN("400, the connection ends within 3 s, memory stays under 16 MiB, others are served") {
+    INFO("sent " << sent << " bytes");
+    CHECK(attacker.status() == 400);
+    CHECK(closed);
+    CHECK(ms_between(start, attacker.gone_at()) < 3000);
+    check_rss(rss, 16);
+    check_bystander(others);
+  }
+}
+
+} // namespace
+
 SCENARIO("a chunk-size line that never ends gets 400 and a closed connection",
          "[attack][timing]") {
-  GIVEN("a server with the default read buffer bound") {
-    test_server srv{attack_routes(), attack_config()};
-    warm_up(srv);
-    bystander others{srv.port()};
-    std::this_thread::sleep_for(100ms);
-    peak_rss_probe rss;
-    WHEN("a chunked POST sends '1;aaaa...' without a line end for up to 4 s (64 MiB)") {
-      raw_client attacker{srv.port()};
-      auto start = clock_type::now();
-      REQUIRE(attacker.send_all(chunked_post + "1;"));
-      auto sent = flood(attacker, std::string(16 * 1024, 'a'), 64u << 20, 4s);
-      bool closed = attacker.wait_closed(5s);
-      THEN("400, the connection ends within 3 s, memory stays under 16 MiB, others are served") {
-        INFO("sent " << sent << " bytes");
-        CHECK(attacker.status() == 400);
-        CHECK(closed);
-        CHECK(ms_between(start, attacker.gone_at()) < 3000);
-        check_rss(rss, 16);
-        check_bystander(others);
-      }
-    }
+  WHEN("a chunked POST sends '1;aaaa...' without a line end") {
+    endless_line_attack(chunked_post + "1;");
   }
 }
 
 SCENARIO("a trailer line that never ends gets 400 and a closed connection",
          "[attack][timing]") {
-  GIVEN("a server with the default read buffer bound") {
-    test_server srv{attack_routes(), attack_config()};
-    warm_up(srv);
-    bystander others{srv.port()};
-    std::this_thread::sleep_for(100ms);
-    peak_rss_probe rss;
-    WHEN("a chunked POST ends its data with '0' and then sends one endless trailer line") {
-      raw_client attacker{srv.port()};
-      auto start = clock_type::now();
-      REQUIRE(attacker.send_all(chunked_post + "3\r\nabc\r\n0\r\nX-Endless: "));
-      auto sent = flood(attacker, std::string(16 * 1024, 'a'), 64u << 20, 4s);
-      bool closed = attacker.wait_closed(5s);
-      THEN("400, the connection ends within 3 s, memory stays under 16 MiB, others are served") {
-        INFO("sent " << sent << " bytes");
-        CHECK(attacker.status() == 400);
-        CHECK(closed);
-        CHECK(ms_between(start, attacker.gone_at()) < 3000);
-        check_rss(rss, 16);
-        check_bystander(others);
-      }
-    }
+  WHEN("a chunked POST ends its data with '0' and then sends one endless trailer line") {
+    endless_line_attack(chunked_post + "3\r\nabc\r\n0\r\nX-Endless: ");
   }
 }
 

@@ -46,22 +46,30 @@ bool http_response::has_header(const std::string& name) const {
   return headers.count(lower(name)) > 0;
 }
 
-http_client::http_client(std::uint16_t port, std::chrono::milliseconds timeout,
-                         int receive_buffer)
-  : timeout_(timeout) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd_ < 0)
+int connect_loopback(std::uint16_t port, int receive_buffer) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
     throw std::runtime_error("socket() failed");
   if (receive_buffer > 0)  // before connect, so the TCP window is small from the start
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
-    throw std::runtime_error(std::string{"connect() failed: "} + std::strerror(errno));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    auto why = std::string{"connect() failed: "} + std::strerror(errno);
+    ::close(fd);
+    throw std::runtime_error(why);
+  }
   int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  return fd;
+}
+
+http_client::http_client(std::uint16_t port, std::chrono::milliseconds timeout,
+                         int receive_buffer)
+  : timeout_(timeout) {
+  fd_ = connect_loopback(port, receive_buffer);
 }
 
 http_client::~http_client() {

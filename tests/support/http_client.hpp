@@ -71,6 +71,10 @@ private:
   std::chrono::milliseconds timeout_;
 };
 
+/// A TCP socket connected to 127.0.0.1:port with TCP_NODELAY (and a small receive buffer if
+/// `receive_buffer` > 0); throws if the connection fails.
+int connect_loopback(std::uint16_t port, int receive_buffer = 0);
+
 /// One GET on a fresh connection.
 http_response http_get(std::uint16_t port, const std::string& target);
 
