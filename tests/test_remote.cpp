@@ -39,7 +39,7 @@ struct node {
 node start_node(std::uint16_t port = 0) {
   node n{spawn_process(WORKER_NODE_PATH, {"--port=" + std::to_string(port),
                                           "--node-heartbeat-ms=100", "--node-timeout-ms=1000",
-                                          "--test-workers"})};
+                                          "--test-workers=1"})};
   n.port = port_in(read_until(n.proc.out, "\n", 10s));
   REQUIRE(n.port != 0);
   return n;
@@ -60,7 +60,7 @@ struct proxy_slot {
   }
 };
 
-/// Routes for the node's test worker types (worker_node --test-workers):
+/// Routes for the node's test worker types (worker_node --test-workers=1):
 /// /test/slow-spawn?delay=MS[&spawn_timeout=MS]: a worker whose spawn takes `delay`;
 /// /test/deaf: a worker that writes one line, ignores exits and ticks until killed.
 void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, proxy_slot* proxy) {

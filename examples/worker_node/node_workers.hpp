@@ -13,7 +13,7 @@ namespace demo {
 /// The registered name of chunk_producer.
 inline constexpr const char* chunk_producer_type = "fastactor.demo.chunks";
 
-/// Worker types for tests only (worker_node --test-workers):
+/// Worker types for tests only (worker_node --test-workers=1):
 /// takes `delay_ms` (std::uint32_t) to be spawned, then works (a timer) until stopped — a remote spawn
 /// still pending when its request ends;
 inline constexpr const char* slow_spawn_type = "fastactor.test.slow_spawn";
