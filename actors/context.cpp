@@ -106,8 +106,10 @@ void context::adopt(const caf::actor& worker) {
 void context::go(std::function<void(task_context&)> task, std::string source) {
   auto out = output();
   auto cancelled = scope_.cancel_flag_for_tasks();
-  auto done_token = rt_.next_secret();  // only this task can say it is done
-  scope_.tasks.push_back(done_token);
+  if (scope_.task_key == 0)  // only this request's tasks can say they are done
+    scope_.task_key = rt_.next_secret();
+  auto done_token = scope_.task_key;
+  ++scope_.running_tasks;
   auto run = [task = std::move(task), out, cancelled, source, done_token,
               token = rt_.running_task_token()] {
     if (!cancelled->load()) {
@@ -121,7 +123,7 @@ void context::go(std::function<void(task_context&)> task, std::string source) {
     caf::anon_send(out.writer(), done_atom::value, out.id(), done_token);
   };
   if (!rt_.pool.post(std::move(run))) {
-    scope_.remove_task(done_token);
+    --scope_.running_tasks;
     fail(worker_error{source, "not started: the server is shutting down", 503});
   }
 }

@@ -22,20 +22,20 @@
 namespace fastactor {
 
 /// The writer's state machine for one response (DESIGN.md).
-enum class response_phase {
+enum class response_phase : std::uint8_t {
   open,       ///< no byte sent: status and headers may still change
   streaming,  ///< head sent with chunked transfer coding; chunks go out as they arrive
   finishing,  ///< the last write is in flight; nothing more is accepted
 };
 
 /// When output leaves the server.
-enum class response_mode {
+enum class response_mode : std::uint8_t {
   stream,  ///< as soon as it exists (after the handler returned): chunked if producers run on
   buffer,  ///< all at once when the response is complete: Content-Length, or a full error report
 };
 
 /// What the body is, for the in-band parts the writer adds (error events, heartbeats).
-enum class stream_format {
+enum class stream_format : std::uint8_t {
   plain,   ///< bytes as written
   sse,     ///< text/event-stream: errors become `event: error`, idle streams get `: ping`
   ndjson,  ///< application/x-ndjson: errors become `{"error":{...}}` lines
@@ -72,34 +72,37 @@ struct request_scope {
   std::shared_ptr<const routed_request> in;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
-  // The response head, fixed when the first byte goes out.
+  // The response head, fixed when the first byte goes out. (The small fields of the scope
+  // sit together here: a paced stream holds its scope for its whole life.)
   std::uint16_t status = 200;
-  name_value_list headers;
+  std::uint16_t sent_status = 0;  ///< 0 until the head went out (metrics, access log)
   response_mode mode = response_mode::stream;
   response_phase phase = response_phase::open;
   stream_format format = stream_format::plain;
+  bool handler_returned = false;
+  /// Set when the response has no body (HEAD, 204, 304): output is counted, never kept.
+  bool discard_body = false;
+  /// Set while an error report is due: results past report_limits::results_max are
+  /// dropped (and counted) instead of queued.
+  bool capping_results = false;
+  std::uint32_t errors_dropped = 0;  ///< errors past report_limits::errors_max, only counted
+  name_value_list headers;
   std::uint64_t last_event_id = 0;  ///< SSE: the id of the last numbered event
 
   // Producers: the response is complete when all of them are done.
-  bool handler_returned = false;
   std::size_t handler_errors = 0;   ///< errors recorded while the handler ran
-  /// Blocking tasks still running, by the token each must show with its `done`: a `done`
-  /// without a registered token is forged and changes nothing.
-  std::vector<std::uint64_t> tasks;
+  std::size_t running_tasks = 0;    ///< blocking tasks not done yet
+  /// What a task's `done` must carry (made with the first task): a `done` without it is
+  /// forged and changes nothing.
+  std::uint64_t task_key = 0;
   std::vector<caf::actor> workers;  ///< worker actors, monitored by the writer
 
   // Output not yet handed to the socket, and what went wrong.
   std::vector<std::string> queue;
   std::size_t queued_bytes = 0;
-  /// Set when the response has no body (HEAD, 204, 304): output is counted, never kept.
-  bool discard_body = false;
-  std::uint64_t discarded_bytes = 0;
-  /// Set while an error report is due: results past report_limits::results_max are
-  /// dropped (and counted) instead of queued.
-  bool capping_results = false;
-  std::uint64_t results_dropped_bytes = 0;
+  std::uint64_t discarded_bytes = 0;        ///< see discard_body
+  std::uint64_t results_dropped_bytes = 0;  ///< see capping_results
   std::vector<worker_error> errors;  ///< at most report_limits::errors_max
-  std::size_t errors_dropped = 0;    ///< errors past that, only counted
   std::vector<caf::response_promise> waiting_acks;  ///< flow-controlled writes to acknowledge
 
   cancel_flag cancelled;  ///< made when the first blocking task starts (most requests have none)
@@ -107,9 +110,7 @@ struct request_scope {
   std::chrono::steady_clock::time_point timer_due = no_deadline;  ///< the connection's timer
   std::chrono::steady_clock::time_point last_output = started;  ///< of the last write
 
-  // What was sent, for the metrics and the access log.
-  std::uint16_t sent_status = 0;  ///< 0 until the head went out
-  std::uint64_t body_bytes = 0;
+  std::uint64_t body_bytes = 0;  ///< sent, for the metrics and the access log
 
   const cancel_flag& cancel_flag_for_tasks() {
     if (!cancelled)
@@ -123,7 +124,7 @@ struct request_scope {
       cancelled->store(true);
   }
 
-  bool complete() const { return handler_returned && tasks.empty() && workers.empty(); }
+  bool complete() const { return handler_returned && running_tasks == 0 && workers.empty(); }
 
   void append(std::string bytes) {
     if (discard_body) {
@@ -172,7 +173,7 @@ struct request_scope {
   /// becomes 500, and errors past errors_max are only counted.
   void add_error(worker_error e) {
     if (errors.size() >= report_limits::errors_max) {
-      ++errors_dropped;
+      errors_dropped += errors_dropped < UINT32_MAX;
       return;
     }
     truncate(e.message, report_limits::message_max);
@@ -191,16 +192,6 @@ struct request_scope {
     else if (auto n = parse_event_id(ev.id); n && *n > last_event_id)
       last_event_id = *n;
     append(encode_sse(ev));
-  }
-
-  /// Forgets task `token` as running; false if it is not one of this scope's.
-  bool remove_task(std::uint64_t token) {
-    for (auto i = tasks.begin(); i != tasks.end(); ++i)
-      if (*i == token) {
-        tasks.erase(i);
-        return true;
-      }
-    return false;
   }
 
   /// Forgets `who` as a worker; false if it was not one of this scope's.

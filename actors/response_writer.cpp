@@ -432,7 +432,7 @@ void stop_producers(writer_actor* self, request_scope& sc) {
     self->send_exit(worker, caf::exit_reason::kill);
   }
   sc.workers.clear();
-  sc.tasks.clear();
+  sc.running_tasks = 0;
   sc.cancel_tasks();
 }
 
@@ -624,17 +624,18 @@ void on_fail(writer_actor* self, stream_id id, worker_error& err) {
   }
 }
 
-/// A blocking task is done. Only a task of the current request may say so, with the token
-/// it was given: anything else is forged (or a late one of an ended request: stale).
+/// A blocking task is done. Only a task of the current request may say so, with the key its
+/// wrapper was given: anything else is forged (or a late one of an ended request: stale).
 void on_task_done(writer_actor* self, stream_id id, std::uint64_t token) {
   auto& st = self->state;
   auto* sc = live_scope(self, id);
   if (!sc)
     return;
-  if (!sc->remove_task(token)) {
+  if (token != sc->task_key || sc->running_tasks == 0) {
     st.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  --sc->running_tasks;
   progress(self);
 }
 

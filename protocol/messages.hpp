@@ -16,10 +16,11 @@
 //                                             `request`, it is acknowledged like write_atom
 //   (fail_atom, stream_id, worker_error)      record an error; the response goes on (in an
 //                                             SSE or NDJSON stream it is also sent in-band)
-//   (done_atom, stream_id, token)             a blocking task has finished; sent by the
-//                                             task's wrapper (context::go) with the token
-//                                             the writer gave that task, so nobody else can
-//                                             end a request early (a forged one is counted)
+//   (done_atom, stream_id, key)               a blocking task has finished; sent by the
+//                                             task's wrapper (context::go) with the key the
+//                                             writer made for the request's tasks, so nobody
+//                                             else can end a request early (a forged one is
+//                                             counted)
 //
 // Worker actors spawned through the request (`context::spawn`) are done when they terminate:
 // the writer monitors them (no link). A normal exit is "done", any other exit reason — `kill`

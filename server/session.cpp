@@ -290,11 +290,12 @@ void session::do_write(std::vector<std::string> parts, write_kind kind) {
 void session::do_write_rest(write_kind kind) {
   write_waiting_ = true;
   write_progress_ = std::chrono::steady_clock::now();
-  write_progress_bytes_ = 0;
   arm_response_timer();
-  auto progress = [self = shared_from_this()](beast::error_code ec, std::size_t n) -> std::size_t {
-    if (n != self->write_progress_bytes_) {
-      self->write_progress_bytes_ = n;
+  // Called with the bytes written so far before each partial write: any new byte is progress.
+  auto progress = [self = shared_from_this(), seen = std::size_t{0}](
+                    beast::error_code ec, std::size_t n) mutable -> std::size_t {
+    if (n != seen) {
+      seen = n;
       self->write_progress_ = std::chrono::steady_clock::now();
     }
     return ec ? 0 : 64 * 1024;

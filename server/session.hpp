@@ -118,7 +118,6 @@ private:
   deadline_kind deadline_ = deadline_kind::none;
   std::chrono::steady_clock::time_point writer_due_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point write_progress_;  ///< last byte taken by the socket
-  std::size_t write_progress_bytes_ = 0;  ///< of the waiting write, when last seen
   bool write_waiting_ = false;  ///< a write is waiting for the client to read
   bool deadline_passed_ = false;  ///< the read timer fired and cancelled the pending read
   bool read_pending_ = false;
