@@ -36,11 +36,14 @@ struct writer_state {
   ~writer_state() {
     // However the writer ends, its request's workers end with it: they are monitored, not
     // linked (a linked worker exiting with `kill` would take the writer down with it).
-    if (scope) {
+    if (scope) {  // the writer was killed, or threw, with a request under way
       for (auto& worker : scope->workers)
         caf::anon_send_exit(worker, caf::exit_reason::kill);
+      scope->cancel_tasks();
       for (auto& rp : scope->waiting_acks)  // a blocking write_acked must not wait forever
         rp.deliver(make_error(errc::request_finished));
+      if (rt)
+        rt->stats.active_streams.fetch_sub(1, std::memory_order_relaxed);
     }
     if (conn)
       conn->close();
@@ -183,10 +186,31 @@ bool acks_at_once(const request_scope& sc) {
   return sc.discard_body || sc.capping_results;
 }
 
+/// True while the response bytes the whole server holds are over --response-memory-max.
+bool server_over_budget(const writer_actor* self) {
+  auto held = self->state.rt->stats.queued_response_bytes.load(std::memory_order_relaxed);
+  return held > static_cast<std::int64_t>(self->state.rt->limits.response_memory_max);
+}
+
+/// What this response holds: its queue and the write in flight.
+std::size_t held_bytes(const writer_actor* self, const request_scope& sc) {
+  return sc.queued_bytes + self->state.in_flight_bytes;
+}
+
+/// Whether a flow-controlled producer may go on: its response's queue is below the
+/// high-water mark — and, while the whole server is over --response-memory-max, so is what
+/// the response holds with its write in flight: then the slow readers' producers wait for
+/// their writes (whose completion acks them), not everybody's. Dropped output never waits.
+bool may_ack(const writer_actor* self, const request_scope& sc) {
+  auto mark = self->state.rt->limits.stream_buffer;
+  return acks_at_once(sc)
+         || (sc.queued_bytes < mark && (held_bytes(self, sc) < mark || !server_over_budget(self)));
+}
+
 /// Acknowledges flow-controlled writes once the queue is below the high-water mark.
 void release_acks(writer_actor* self) {
   auto& sc = *self->state.scope;
-  if (sc.queued_bytes >= self->state.rt->limits.stream_buffer && !acks_at_once(sc))
+  if (!may_ack(self, sc))
     return;
   for (auto& rp : sc.waiting_acks)
     rp.deliver(ack_atom::value);
@@ -378,7 +402,9 @@ void progress(writer_actor* self) {
       }
       // A buffered response that outgrows the buffer goes out chunked instead of failing:
       // its producers keep their flow control.
-      if (sc.mode == response_mode::buffer && sc.queued_bytes >= st.rt->limits.stream_buffer)
+      // (HEAD counts what GET would have queued, so that it answers with GET's framing.)
+      if (sc.mode == response_mode::buffer
+          && sc.queued_bytes + sc.discarded_bytes >= st.rt->limits.stream_buffer)
         return start_streaming(self);
       // Event streams open at once, so that a browser sees the connection before any event.
       if (sc.mode == response_mode::stream && sc.handler_returned
@@ -557,8 +583,11 @@ void after_append(writer_actor* self, paced how) {
                                  + std::to_string(lim.stream_buffer_max)
                                  + " bytes): producers outran the client",
                                500});
-  auto held = self->state.rt->stats.queued_response_bytes.load(std::memory_order_relaxed);
-  if (how == paced::no && held > static_cast<std::int64_t>(lim.response_memory_max))
+  // Over the server's budget, a producer that ignores flow control fails its response if
+  // that response holds more than its share (the high-water mark): a small response is not
+  // failed for what others hold.
+  if (how == paced::no && server_over_budget(self)
+      && held_bytes(self, *self->state.scope) > lim.stream_buffer)
     return fail_fatally(self, {"server",
                                "the server's response memory (response-memory-max, "
                                  + std::to_string(lim.response_memory_max)
@@ -582,7 +611,7 @@ caf::result<ack_atom> ack_when_below_mark(writer_actor* self, stream_id id) {
   auto rp = self->make_response_promise<ack_atom>();
   if (!st.scope || st.scope->id != id)
     rp.deliver(make_error(errc::request_finished));
-  else if (st.scope->queued_bytes < st.rt->limits.stream_buffer || acks_at_once(*st.scope)) {
+  else if (may_ack(self, *st.scope)) {
     st.scope->waiting_acks.emplace_back(rp);
     if (!st.flush_pending) {
       st.flush_pending = true;
@@ -643,6 +672,12 @@ void on_task_done(writer_actor* self, stream_id id, std::uint64_t token) {
 /// reason — `kill` included; the writer and the connection go on).
 void on_worker_down(writer_actor* self, caf::down_msg& msg) {
   auto& st = self->state;
+  // CAF sends a real down message in the name of the actor that ended; one in anybody
+  // else's name is forged (it would end a request while its worker runs on).
+  if (self->current_sender() != msg.source) {
+    st.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   if (!st.scope || !st.scope->remove_worker(msg.source))
     return;  // a worker of an ended request, stopped on purpose
   auto& reason = msg.reason;
@@ -679,6 +714,7 @@ void on_timer(writer_actor* self) {
   sc.timer_due = no_deadline;
   if (now >= sc.deadline)
     return on_deadline(self);
+
   if (sends_heartbeats(self) && now - sc.last_output >= st.rt->limits.sse_heartbeat
       && sc.queued_bytes == 0) {
     sc.append(sse_comment("ping"));

@@ -74,12 +74,14 @@ void session::stop(bool hard) {
   tell_writer(shutdown_atom::value, hard);
 }
 
+// The descriptor is claimed for the moment of the call: do_close waits for the claim to end
+// before it closes, so the number cannot be closed and reused by another socket in between.
 bool session::force_shutdown() {
-  auto fd = native_fd_.load(std::memory_order_acquire);
-  if (fd < 0)
-    return false;
-  ::shutdown(fd, SHUT_RDWR);  // not close: the descriptor stays the I/O thread's
-  return true;
+  auto fd = native_fd_.exchange(fd_claimed, std::memory_order_acq_rel);
+  if (fd >= 0)
+    ::shutdown(fd, SHUT_RDWR);  // not close: the descriptor stays the I/O thread's
+  native_fd_.store(fd, std::memory_order_release);
+  return fd >= 0;
 }
 
 // -- reading requests -------------------------------------------------------------------------
@@ -409,7 +411,12 @@ void session::do_close() {
   if (closed_)
     return;
   closed_ = true;
-  native_fd_.store(-1, std::memory_order_release);
+  for (auto fd = native_fd_.load(std::memory_order_acquire);;) {  // see force_shutdown
+    if (fd == fd_claimed)
+      fd = native_fd_.load(std::memory_order_acquire);
+    else if (native_fd_.compare_exchange_weak(fd, -1, std::memory_order_acq_rel))
+      break;
+  }
   beast::error_code ignored;
   read_timer_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

@@ -125,6 +125,7 @@ private:
   bool watch_cancelled_ = false;  ///< the watch read was cancelled to parse a pipelined request
   bool lingering_ = false;  ///< the last response is out; waiting for the client to close
   bool closed_ = false;
+  static constexpr int fd_claimed = -2;  ///< force_shutdown is using native_fd_
   std::atomic<int> native_fd_{-1};  ///< for force_shutdown; -1 once closed
   strand_execution_unit writer_home_;  ///< runs the writer on this session's executor
 };

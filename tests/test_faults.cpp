@@ -309,3 +309,25 @@ SCENARIO("a client that half-closes after its request is treated as gone", "[fau
     CHECK(srv.stats().client_disconnects_total == 1);
   }
 }
+
+SCENARIO("a writer killed from outside still stops its request's tasks", "[faults]") {
+  auto routes = demo::routes();
+  routes.get("/regicide", [](context& ctx) {
+    ctx.go([](fastactor::task_context& t) {
+      while (!t.cancelled())  // the documented pattern: stop once the request has ended
+        std::this_thread::sleep_for(10ms);
+    });
+    ctx.spawn([](caf::event_based_actor* self, response_handle out) {
+      self->send_exit(out.writer(), caf::exit_reason::kill);  // the one exit nobody can refuse
+    });
+  });
+  test_server srv{routes};
+  http_client c{srv.port()};
+  c.send_get("/regicide");
+  THEN("the connection closes, the task sees the cancel flag, the gauges return to zero") {
+    CHECK(c.closed_by_peer(5s));
+    CHECK(srv.idle(5s));
+    CHECK(srv.stats().active_streams == 0);
+    CHECK(srv.stats().live_writers == 0);
+  }
+}

@@ -17,9 +17,20 @@ using fastactor::connection_key;
 
 namespace {
 
+/// A worker that writes its line only after a while: the response must wait for it.
+caf::behavior slow_sibling(caf::event_based_actor* self, fastactor::response_handle out) {
+  self->delayed_send(self, 700ms, 1);  // after the task: an early end would miss this line
+  return {[=](int) {
+    out.write(self, "sibling done\n");
+    self->quit();
+  }};
+}
+
 /// Sends the writer every control message it must refuse, then writes its own line.
-void forger(caf::event_based_actor* self, fastactor::response_handle out) {
+void forger(caf::event_based_actor* self, fastactor::response_handle out, caf::actor sibling) {
   const auto& w = out.writer();
+  // "The sibling has ended": a down message in somebody else's name.
+  self->send(w, caf::down_msg{sibling.address(), caf::exit_reason::normal});
   self->send(w, fastactor::write_done_atom::value, connection_key{1}, true);
   self->send(w, fastactor::closed_atom::value, connection_key{2});
   self->send(w, fastactor::timer_atom::value, connection_key{3});
@@ -31,7 +42,7 @@ void forger(caf::event_based_actor* self, fastactor::response_handle out) {
   out.write(self, "forger still here\n");
 }
 
-constexpr std::uint64_t forgeries = 7;
+constexpr std::uint64_t forgeries = 8;
 
 fastactor::router forging_routes() {
   fastactor::router r;
@@ -42,7 +53,7 @@ fastactor::router forging_routes() {
       std::this_thread::sleep_for(300ms);
       t.write("task done\n");
     });
-    ctx.spawn(forger);
+    ctx.spawn(forger, ctx.spawn(slow_sibling));
   });
   return r;
 }
@@ -60,6 +71,7 @@ SCENARIO("forged control messages from a worker change nothing and are counted",
       CHECK(r.complete);
       CHECK(r.body.find("forger still here\n") != std::string::npos);
       CHECK(r.body.find("task done\n") != std::string::npos);
+      CHECK(r.body.find("sibling done\n") != std::string::npos);
     }
     THEN("every forgery is counted, and the connection serves the next request") {
       CHECK(srv.server().wait_for([](auto& s) { return s.forged_messages_total == forgeries; },

@@ -212,3 +212,26 @@ SCENARIO("a request's trailer reaches the handler apart from its header", "[limi
   CHECK(r.status == 200);
   CHECK(r.body == "1 X-Sum=42 not-in-header");
 }
+
+SCENARIO("a response is not failed for the memory other responses hold", "[limits][memory]") {
+  auto cfg = test_server::default_config();
+  cfg.response_memory_max = 4 * 1024 * 1024;
+  test_server srv{demo::routes(), cfg};
+  GIVEN("eight readers that never read 32 MiB streams, holding more than the budget") {
+    std::vector<std::unique_ptr<http_client>> hogs;
+    for (int i = 0; i < 8; ++i) {
+      hogs.push_back(std::make_unique<http_client>(srv.port(), 10s, 4096));
+      hogs.back()->send_get("/stream?n=32&size=1048576");
+    }
+    REQUIRE(srv.server().wait_for(
+      [&](auto& s) { return s.queued_response_bytes > cfg.response_memory_max; }, 5s));
+    WHEN("another client asks for a response whose workers ignore flow control") {
+      auto r = http_get(srv.port(), "/concurrent/basic");
+      THEN("it is served whole: the budget fails only responses that hold more than their share") {
+        CHECK(r.status == 200);
+        CHECK(r.complete);
+        CHECK(r.body.find("Worker 4 response") != std::string::npos);
+      }
+    }
+  }
+}

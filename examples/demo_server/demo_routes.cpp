@@ -318,6 +318,12 @@ void distributed_stream(fastactor::node_pool* nodes, context& ctx) {
     return;
   if (*n * *size > max_total)
     return ctx.fail(fastactor::worker_error{"request", "n*size must be at most 4 GiB", 400});
+  // The window is what a client that stops reading makes the server hold: bound it in bytes.
+  constexpr long long max_window_bytes = 8ll << 20;
+  if (*window * *size > max_window_bytes)
+    return ctx.fail(fastactor::worker_error{
+      "request", "window*size must be at most " + std::to_string(max_window_bytes) + " bytes",
+      400});
   auto node = nodes ? nodes->next() : std::nullopt;
   if (!node)
     return ctx.fail(fastactor::worker_error{
