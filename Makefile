@@ -41,6 +41,7 @@ test-asan:
 	  -DFASTACTOR_SANITIZE=address,undefined -DFASTACTOR_BENCH=OFF
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp \
 	  ctest --output-on-failure --timeout 300
 
 # ThreadSanitizer over the shared state outside actors (Asio side, counters, blocking pool).
