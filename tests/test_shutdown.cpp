@@ -22,7 +22,11 @@ SCENARIO("stopping lets running responses finish, then closes", "[shutdown]") {
   CHECK(idle.get("/hello").body == "ok");
   http_client busy{srv.port()};
   busy.send_get("/stream/concurrent");  // about a second
-  REQUIRE(srv.server().wait_for([](auto& s) { return s.active_streams == 1; }, 3s));
+  // The busy request is being answered — not merely the idle one's still being counted: its
+  // client can read the answer before the writer hears that the write is done.
+  REQUIRE(srv.server().wait_for(
+    [](auto& s) { return s.requests_total == 2 && s.active_streams == 1 && s.live_workers > 0; },
+    3s));
   auto stopped = std::async(std::launch::async, [&] { srv.server().stop(); });
   THEN("the idle connection closes at once") {
     CHECK(idle.closed_by_peer(2s));
