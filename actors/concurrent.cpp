@@ -1,4 +1,6 @@
-#include "actors/concurrent.hpp"
+#include <fastactor/concurrent.hpp>
+
+#include "actors/runtime.hpp"
 
 #include <caf/all.hpp>
 

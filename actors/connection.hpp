@@ -6,7 +6,7 @@
 // call runs on the connection's executor (the writer's own) and returns at once. Completions come back to
 // the writer as messages (see `connection_event` below).
 
-#include "protocol/messages.hpp"
+#include <fastactor/messages.hpp>
 
 #include <caf/atom.hpp>
 

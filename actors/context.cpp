@@ -1,7 +1,9 @@
-#include "actors/context.hpp"
+#include <fastactor/context.hpp>
 
+#include "actors/request_scope.hpp"
+#include "actors/runtime.hpp"
 #include "protocol/response_fields.hpp"
-#include "protocol/status.hpp"
+#include <fastactor/status.hpp>
 
 #include <caf/abstract_actor.hpp>
 #include <caf/actor_cast.hpp>
@@ -32,6 +34,20 @@ void report_exceptions(caf::scheduled_actor* self, response_handle out) {
 }
 
 } // namespace detail
+
+const request& context::req() const { return scope_.req(); }
+
+void context::buffer_response() { scope_.mode = response_mode::buffer; }
+
+void context::write(std::string bytes) { scope_.append(std::move(bytes)); }
+
+void context::write_event(sse_event ev) { scope_.append_event(std::move(ev)); }
+
+cancel_flag context::cancelled() const { return scope_.cancel_flag_for_tasks(); }
+
+stream_id context::id() const { return scope_.id; }
+
+const server_stats& context::stats() const { return rt_.stats; }
 
 std::optional<long long> context::int_param(std::string_view name, long long fallback,
                                             long long min, long long max) {

@@ -1,4 +1,4 @@
-#include "actors/errors.hpp"
+#include <fastactor/errors.hpp>
 
 
 namespace fastactor {

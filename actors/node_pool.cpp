@@ -1,4 +1,4 @@
-#include "actors/node_pool.hpp"
+#include <fastactor/node_pool.hpp>
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>

@@ -1,4 +1,4 @@
-#include "actors/remote.hpp"
+#include <fastactor/remote.hpp>
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>

@@ -3,10 +3,11 @@
 // writer actor. The writer outlives it (one writer serves a connection's keep-alive requests
 // in turn); the scope's stream id is what keeps requests apart.
 
-#include "actors/handler.hpp"
-#include "protocol/messages.hpp"
-#include "protocol/request.hpp"
-#include "protocol/sse.hpp"
+#include <fastactor/handler.hpp>
+#include <fastactor/messages.hpp>
+#include <fastactor/request.hpp>
+#include <fastactor/sse.hpp>
+#include <fastactor/task_context.hpp>
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
@@ -43,9 +44,6 @@ enum class stream_format : std::uint8_t {
 
 /// A time that never comes: no deadline, no timer armed.
 inline constexpr auto no_deadline = std::chrono::steady_clock::time_point::max();
-
-/// Set once the request has ended. Blocking tasks check it; their late results are dropped.
-using cancel_flag = std::shared_ptr<std::atomic<bool>>;
 
 /// How much of a response's errors and held-back results is kept for its report.
 struct report_limits {

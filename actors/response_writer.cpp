@@ -1,15 +1,15 @@
 #include "actors/response_writer.hpp"
 
-#include "actors/context.hpp"
-#include "actors/errors.hpp"
-#include "actors/handoff.hpp"
+#include <fastactor/context.hpp>
+#include <fastactor/errors.hpp>
+#include <fastactor/detail/handoff.hpp>
 #include "actors/request_scope.hpp"
 #include "protocol/chunked.hpp"
 #include "protocol/error_report.hpp"
 #include "protocol/http_date.hpp"
-#include "protocol/ndjson.hpp"
-#include "protocol/sse.hpp"
-#include "protocol/status.hpp"
+#include <fastactor/ndjson.hpp>
+#include <fastactor/sse.hpp>
+#include <fastactor/status.hpp>
 
 #include <caf/all.hpp>
 

@@ -2,8 +2,8 @@
 // What every response writer of a server shares: limits, the blocking pool, the counters.
 
 #include "actors/blocking_pool.hpp"
-#include "actors/stats.hpp"
-#include "protocol/messages.hpp"
+#include <fastactor/stats.hpp>
+#include <fastactor/messages.hpp>
 
 #include <atomic>
 #include <chrono>

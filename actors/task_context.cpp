@@ -1,4 +1,4 @@
-#include "actors/task_context.hpp"
+#include <fastactor/task_context.hpp>
 
 #include <caf/abstract_actor.hpp>
 #include <caf/actor_cast.hpp>

@@ -14,7 +14,7 @@
 // stdout is `listening on http://HOST:PORT`; SIGINT/SIGTERM stop it.
 
 #include "demo_routes.hpp"
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <caf/all.hpp>
 

@@ -3,9 +3,9 @@
 #
 #   cmake --install build --prefix P
 #
-# installs the public headers under P/include/fastactor/ (fastactor.hpp, actors/, protocol/,
-# server/: the headers include each other as "actors/x.hpp", so P/include/fastactor is the
-# include directory users get), the static libraries under P/lib/, and
+# installs the public headers, include/fastactor/ (users write #include <fastactor/...>; the
+# private headers of actors/, protocol/ and server/ are not installed), the static libraries
+# under P/lib/, and
 # P/lib/cmake/fastactor/{fastactorConfig,fastactorConfigVersion,fastactorTargets*}.cmake, so
 # that another project can write
 #
@@ -15,7 +15,6 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(FASTACTOR_INSTALL_INCLUDEDIR ${CMAKE_INSTALL_INCLUDEDIR}/fastactor)
 set(FASTACTOR_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/fastactor)
 # Users must compile against the Boost the libraries were built with (Beast and Asio are
 # header-only; Boost.URL is not): the package asks for exactly this version. The full x.y.z
@@ -27,13 +26,6 @@ else()
   set(FASTACTOR_BOOST_VERSION 1.81.0)
 endif()
 
-# The top-level CMakeLists gives fastactor_protocol the plain source directory as its public
-# include directory; exported as is, it would point every user at this checkout. Keep it for
-# the build tree only and use the installed header directory in the export.
-set_property(TARGET fastactor_protocol PROPERTY INTERFACE_INCLUDE_DIRECTORIES
-  "$<BUILD_INTERFACE:${fastactor_SOURCE_DIR}>"
-  "$<INSTALL_INTERFACE:${FASTACTOR_INSTALL_INCLUDEDIR}>")
-
 # The public headers need C++17; say so in the interface, for users of the package.
 target_compile_features(fastactor INTERFACE cxx_std_17)
 
@@ -43,12 +35,9 @@ install(TARGETS fastactor_protocol fastactor_actors fastactor_server fastactor
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-install(FILES ${fastactor_SOURCE_DIR}/fastactor.hpp DESTINATION ${FASTACTOR_INSTALL_INCLUDEDIR})
-foreach(dir actors protocol server)
-  install(DIRECTORY ${fastactor_SOURCE_DIR}/${dir}/
-          DESTINATION ${FASTACTOR_INSTALL_INCLUDEDIR}/${dir}
-          FILES_MATCHING PATTERN "*.hpp")
-endforeach()
+install(DIRECTORY ${fastactor_SOURCE_DIR}/include/fastactor
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        FILES_MATCHING PATTERN "*.hpp")
 
 install(EXPORT fastactorTargets
         NAMESPACE fastactor::

@@ -23,9 +23,9 @@
 // the response must end; then the client goes away, and within a bounded wait the writer,
 // its scopes, workers, tasks, held bytes and unanswered acks must all be gone.
 // A violated invariant prints what and calls __builtin_trap(), so libFuzzer keeps the input.
-#include "actors/context.hpp"
+#include <fastactor/context.hpp>
 #include "actors/response_writer.hpp"
-#include "server/options.hpp"
+#include <fastactor/options.hpp>
 #include "server/strand_execution_unit.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>

@@ -2,7 +2,7 @@
 // The JSON error report: the body of an error response, and the value of the
 // `Fastactor-Errors` trailer once streaming has begun.
 
-#include "protocol/messages.hpp"
+#include <fastactor/messages.hpp>
 
 #include <string>
 #include <vector>

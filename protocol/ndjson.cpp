@@ -1,4 +1,4 @@
-#include "protocol/ndjson.hpp"
+#include <fastactor/ndjson.hpp>
 
 namespace fastactor {
 

@@ -1,4 +1,4 @@
-#include "protocol/request.hpp"
+#include <fastactor/request.hpp>
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 #include "protocol/response_fields.hpp"
 
-#include "protocol/request.hpp"
+#include <fastactor/request.hpp>
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "protocol/sse.hpp"
+#include <fastactor/sse.hpp>
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "protocol/status.hpp"
+#include <fastactor/status.hpp>
 
 namespace fastactor {
 

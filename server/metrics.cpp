@@ -1,6 +1,6 @@
-#include "server/metrics.hpp"
+#include <fastactor/metrics.hpp>
 
-#include "actors/context.hpp"
+#include <fastactor/context.hpp>
 
 #include <cstdio>
 
@@ -117,7 +117,7 @@ std::string prometheus_text(const server_stats& s) {
 handler metrics_handler() {
   return [](context& ctx) {
     ctx.set_content_type("text/plain; version=0.0.4; charset=utf-8");
-    ctx.write(prometheus_text(ctx.server_runtime().stats));
+    ctx.write(prometheus_text(ctx.stats()));
   };
 }
 

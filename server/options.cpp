@@ -1,6 +1,6 @@
-#include "server/options.hpp"
+#include <fastactor/options.hpp>
 
-#include "actors/node_pool.hpp"
+#include <fastactor/node_pool.hpp>
 
 #include <caf/atom.hpp>
 #include <caf/config_option_adder.hpp>

@@ -3,9 +3,9 @@
 // The session uses it between Beast's parser and the writer; the fuzzer (fuzz/) drives it
 // directly, so everything a hostile client controls is checked here in one place.
 
-#include "actors/handler.hpp"
-#include "server/config.hpp"
-#include "server/router.hpp"
+#include <fastactor/handler.hpp>
+#include <fastactor/config.hpp>
+#include <fastactor/router.hpp>
 
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/message.hpp>

@@ -1,6 +1,6 @@
-#include "server/router.hpp"
+#include <fastactor/router.hpp>
 
-#include "actors/context.hpp"
+#include <fastactor/context.hpp>
 
 #include <algorithm>
 

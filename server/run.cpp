@@ -1,6 +1,6 @@
-#include "server/run.hpp"
+#include <fastactor/run.hpp>
 
-#include "server/signals.hpp"
+#include <fastactor/signals.hpp>
 
 #include <iostream>
 

@@ -1,10 +1,19 @@
-#include "server/server.hpp"
+#include <fastactor/server.hpp>
 
+#include "actors/runtime.hpp"
 #include "server/listener.hpp"
+#include "server/session.hpp"
+#include "server/session_registry.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <caf/actor_system.hpp>
 
 #include <cstdio>
+#include <optional>
+#include <thread>
+#include <vector>
 
 namespace fastactor {
 
@@ -23,17 +32,62 @@ response_limits limits_of(const server_config& cfg) {
 
 } // namespace
 
+class server::impl {
+public:
+  impl(caf::actor_system& sys, server_config cfg, router routes)
+    : sys_(sys), cfg_(std::move(cfg)), routes_(std::move(routes)),
+      rt_(std::make_shared<runtime>(limits_of(cfg_), cfg_.blocking_threads, cfg_.server_name)),
+      shared_{sys_, cfg_, routes_, rt_, registry_} {}
+
+  void start();
+  void stop();
+
+  template <class Pred>
+  bool wait_for(Pred pred, std::chrono::milliseconds timeout) const {
+    return detail::poll_until([&] { return pred(rt_->stats); }, timeout);
+  }
+
+  /// Tells every session to stop (drain or hard) until no writer is left or `patience` ends.
+  void stop_sessions(bool hard, std::chrono::milliseconds patience);
+  /// Last resort for connections whose I/O thread a handler blocks (see below).
+  void force_close_blocked_sessions();
+
+  caf::actor_system& sys_;
+  server_config cfg_;
+  router routes_;
+  std::shared_ptr<runtime> rt_;
+  session_registry registry_;
+  session_shared shared_;
+  // Declared after everything sessions refer to, so that handlers still queued in the
+  // io_context are destroyed first.
+  boost::asio::io_context ioc_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::shared_ptr<listener> listener_;
+  std::vector<std::thread> threads_;
+  std::uint16_t port_ = 0;
+  bool running_ = false;
+};
+
 server::server(caf::actor_system& sys, server_config cfg, router routes)
-  : sys_(sys), cfg_(std::move(cfg)), routes_(std::move(routes)),
-    rt_(std::make_shared<runtime>(limits_of(cfg_), cfg_.blocking_threads, cfg_.server_name)),
-    shared_{sys_, cfg_, routes_, rt_, registry_} {
-}
+  : impl_(std::make_unique<impl>(sys, std::move(cfg), std::move(routes))) {}
 
 server::~server() {
   stop();
 }
 
-void server::start() {
+void server::start() { impl_->start(); }
+
+void server::stop() { impl_->stop(); }
+
+std::uint16_t server::port() const { return impl_->port_; }
+
+const server_config& server::config() const { return impl_->cfg_; }
+
+const server_stats& server::stats() const { return impl_->rt_->stats; }
+
+caf::actor_system& server::system() const { return impl_->sys_; }
+
+void server::impl::start() {
   auto address = boost::asio::ip::make_address(cfg_.host);
   listener_ = std::make_shared<listener>(ioc_, boost::asio::ip::tcp::endpoint{address, cfg_.port},
                                          shared_);
@@ -45,7 +99,7 @@ void server::start() {
   running_ = true;
 }
 
-void server::stop() {
+void server::impl::stop() {
   if (!running_)
     return;
   running_ = false;
@@ -72,7 +126,7 @@ void server::stop() {
 // Stopping the io_context now would leave that writer half-run on a dead executor, so its
 // socket is shut down from here (the client learns at once) and the server waits for the
 // handler to return, saying so.
-void server::force_close_blocked_sessions() {
+void server::impl::force_close_blocked_sessions() {
   for (auto& s : registry_.snapshot())
     if (s->force_shutdown())
       std::fprintf(stderr,
@@ -85,7 +139,7 @@ void server::force_close_blocked_sessions() {
                  static_cast<long long>(rt_->stats.live_writers.load()));
 }
 
-void server::stop_sessions(bool hard, std::chrono::milliseconds patience) {
+void server::impl::stop_sessions(bool hard, std::chrono::milliseconds patience) {
   // Repeat: a connection accepted just before the listener closed may register late.
   auto until = std::chrono::steady_clock::now() + patience;
   do {

@@ -1,6 +1,6 @@
 #include "server/session.hpp"
 
-#include "actors/handoff.hpp"
+#include <fastactor/detail/handoff.hpp>
 #include "actors/response_writer.hpp"
 #include "server/session_registry.hpp"
 

@@ -12,11 +12,11 @@
 // responses go out in request order.
 
 #include "actors/connection.hpp"
-#include "actors/handler.hpp"
+#include <fastactor/handler.hpp>
 #include "actors/runtime.hpp"
-#include "server/config.hpp"
+#include <fastactor/config.hpp>
 #include "server/request_reader.hpp"
-#include "server/router.hpp"
+#include <fastactor/router.hpp>
 #include "server/strand_execution_unit.hpp"
 
 #include <boost/asio/ip/tcp.hpp>

@@ -1,4 +1,4 @@
-#include "server/signals.hpp"
+#include <fastactor/signals.hpp>
 
 #include <csignal>
 #include <pthread.h>

@@ -1,4 +1,4 @@
-#include "server/thread_policy.hpp"
+#include <fastactor/thread_policy.hpp>
 
 #include <pthread.h>
 #include <sched.h>

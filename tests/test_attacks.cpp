@@ -9,7 +9,7 @@
 //       connections during the attack, and every answer comes within 2 s.
 // Each attack takes a few seconds at most.
 #include "demo_routes.hpp"
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/memory.hpp"

@@ -1,7 +1,7 @@
 // concurrent_response, the WithConcurrentResponse scope, is safe where the Go analogy leads:
 // captured by reference in a task and written from the pool thread, or written after the
 // body returned. What belongs to the body (spawn, go) refuses to run elsewhere.
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 

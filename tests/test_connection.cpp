@@ -1,7 +1,7 @@
 // HTTP/1.1 connection behaviour over real sockets: keep-alive, pipelining, HEAD, standard
 // headers, 404/405, HTTP/1.0, and bad input.
 #include "demo_routes.hpp"
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 

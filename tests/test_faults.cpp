@@ -1,6 +1,6 @@
 // Faults injected on purpose: clients that vanish, handlers and workers that throw, requests
 // that outlive their deadline, producers that keep writing after their request ended.
-#include "actors/concurrent.hpp"
+#include <fastactor/concurrent.hpp>
 #include "demo_routes.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"

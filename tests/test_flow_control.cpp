@@ -2,7 +2,7 @@
 // writer holds back its acknowledgements), and a producer without flow control that outruns
 // the client hits the hard cap: the response fails and the connection closes.
 #include "demo_routes.hpp"
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 

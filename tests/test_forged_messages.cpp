@@ -2,7 +2,7 @@
 // the server, a task's `done` carries a token only that task has, and nobody is linked to the
 // writer. A worker holding the writer's handle (every response_handle carries it, to other
 // nodes too) that forges any of them changes nothing, and /metrics counts it.
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 #include "actors/connection.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"

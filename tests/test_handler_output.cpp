@@ -2,7 +2,7 @@
 // carry no CR, LF or NUL (a value echoed from a query would otherwise split the response),
 // framing fields belong to the writer, and a status is final (200-599). 204 and 304 end
 // with their head. A refused value fails the response with 500 and says why.
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 

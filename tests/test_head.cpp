@@ -2,7 +2,7 @@
 // is counted and dropped (so a HEAD of a 4 GiB stream holds no memory), and a streamed
 // response ends as soon as its head is out, which stops its producers.
 #include "demo_routes.hpp"
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 

@@ -1,7 +1,7 @@
 // Limits that protect the server from slow and greedy clients: header and idle timeouts,
 // the connection limit, Expect: 100-continue, clients that vanish at any moment.
 #include "demo_routes.hpp"
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 

@@ -1,5 +1,5 @@
 // NDJSON framing: one JSON value per line, errors as error objects.
-#include "protocol/ndjson.hpp"
+#include <fastactor/ndjson.hpp>
 
 #include <catch2/catch.hpp>
 

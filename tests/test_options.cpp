@@ -1,5 +1,5 @@
 // Command-line options, parsed by CAF's config machinery.
-#include "server/options.hpp"
+#include <fastactor/options.hpp>
 
 #include <caf/settings.hpp>
 #include <catch2/catch.hpp>

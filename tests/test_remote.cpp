@@ -6,9 +6,9 @@
 // slow) leaves no worker alive on the node, even one that ignores exits; the node's own
 // worker counts prove it.
 #include "../examples/worker_node/node_workers.hpp"
-#include "actors/node_pool.hpp"
+#include <fastactor/node_pool.hpp>
 #include "demo_routes.hpp"
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"

@@ -2,9 +2,9 @@
 // driven directly: the socket side is a recording connection, so each test can hold a write
 // "in flight" as long as it likes and look at exactly what the writer wrote. The writer runs
 // where the server runs it: on an Asio strand of an I/O thread (server/strand_execution_unit).
-#include "actors/context.hpp"
+#include <fastactor/context.hpp>
 #include "actors/response_writer.hpp"
-#include "server/options.hpp"
+#include <fastactor/options.hpp>
 #include "server/strand_execution_unit.hpp"
 #include "support/eventually.hpp"
 

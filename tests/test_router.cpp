@@ -1,7 +1,7 @@
 // The router: method + path to handler, path parameters, 404 and 405 with Allow.
-#include "server/router.hpp"
+#include <fastactor/router.hpp>
 
-#include "actors/context.hpp"
+#include <fastactor/context.hpp>
 #include "actors/request_scope.hpp"
 #include "actors/runtime.hpp"
 

@@ -1,6 +1,6 @@
 // The seed's three operations — concurrent_write, with_concurrent_response, parallel_execute —
 // and worker actors, through a real server.
-#include "actors/concurrent.hpp"
+#include <fastactor/concurrent.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 

@@ -1,7 +1,7 @@
 // Stopping a server (what SIGTERM does): running responses may finish within the drain
 // timeout, the rest are cut off, idle connections close at once.
 #include "demo_routes.hpp"
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 

@@ -1,6 +1,6 @@
 // Server-Sent Events encoding, checked against the WHATWG event-stream format's parsing rules
 // (a small parser below follows the spec's algorithm, so round trips prove the encoding).
-#include "protocol/sse.hpp"
+#include <fastactor/sse.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // SSE and NDJSON streams over real sockets: headers, numbering, resumption with
 // Last-Event-ID, in-band errors, heartbeats, and the demo's /stream/sse and /stream/ndjson.
 #include "demo_routes.hpp"
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 

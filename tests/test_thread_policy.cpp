@@ -1,6 +1,6 @@
 // --thread-policy: the calling thread gets the policy, and threads it starts inherit it
 // (which is how the actor system's and the server's threads get it).
-#include "server/thread_policy.hpp"
+#include <fastactor/thread_policy.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -13,7 +13,7 @@
 
 #include "primes_worker.hpp"
 
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <caf/all.hpp>
 

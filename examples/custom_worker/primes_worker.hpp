@@ -11,7 +11,7 @@
 //   live_primes     a function-based actor with no end of its own: it streams one prime per
 //                   interval until the request ends, and is then simply killed
 
-#include "fastactor.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <caf/all.hpp>
 

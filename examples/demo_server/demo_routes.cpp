@@ -1,12 +1,12 @@
 #include "demo_routes.hpp"
 
-#include "actors/concurrent.hpp"
-#include "actors/context.hpp"
+#include <fastactor/concurrent.hpp>
+#include <fastactor/context.hpp>
 #include "demo_page.hpp"
-#include "actors/node_pool.hpp"
-#include "actors/remote.hpp"
-#include "protocol/ndjson.hpp"
-#include "server/metrics.hpp"
+#include <fastactor/node_pool.hpp>
+#include <fastactor/remote.hpp>
+#include <fastactor/ndjson.hpp>
+#include <fastactor/metrics.hpp>
 
 #include <caf/all.hpp>
 

@@ -2,7 +2,7 @@
 // The demo server's routes: every endpoint of the seed guide, built from fastactor's three
 // operations and a few small worker actors.
 
-#include "server/router.hpp"
+#include <fastactor/router.hpp>
 
 namespace fastactor {
 class node_pool;

@@ -1,10 +1,10 @@
 // The demo server: every endpoint of the seed guide, on http://127.0.0.1:8080 by default.
 //   build/bin/demo_server [--host=127.0.0.1] [--port=8080] [--worker-nodes=H:P,...] [--help]
 
-#include "actors/node_pool.hpp"
+#include <fastactor/node_pool.hpp>
 #include "demo_routes.hpp"
-#include "server/run.hpp"
-#include "server/signals.hpp"
+#include <fastactor/run.hpp>
+#include <fastactor/signals.hpp>
 
 #include <caf/actor_system.hpp>
 

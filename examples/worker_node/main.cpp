@@ -4,9 +4,9 @@
 // Prints `listening on tcp://HOST:PORT` first; stops on SIGINT/SIGTERM. The published actor
 // answers `get` (the node's name) and `fa_live` (live and ever-spawned worker counts).
 
-#include "actors/remote.hpp"
+#include <fastactor/remote.hpp>
 #include "node_workers.hpp"
-#include "server/signals.hpp"
+#include <fastactor/signals.hpp>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>

@@ -1,7 +1,7 @@
 #pragma once
 // The worker types a demo worker node offers to servers (spawned remotely, by name).
 
-#include "actors/response_handle.hpp"
+#include <fastactor/response_handle.hpp>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>

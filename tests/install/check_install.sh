@@ -53,10 +53,11 @@ config=$prefix/lib/cmake/fastactor
 for f in fastactorConfig.cmake fastactorConfigVersion.cmake fastactorTargets.cmake; do
   [[ -f $config/$f ]] || fail "the install has no $config/$f"
 done
-for h in fastactor.hpp actors/context.hpp actors/response_handle.hpp protocol/messages.hpp \
-         protocol/ndjson.hpp server/server.hpp; do
+for h in fastactor.hpp context.hpp response_handle.hpp messages.hpp ndjson.hpp server.hpp; do
   [[ -f $prefix/include/fastactor/$h ]] || fail "the install has no include/fastactor/$h"
 done
+private=$(cd "$prefix/include" && find . -name '*.hpp' | grep -E '/(session|request_scope|response_writer|runtime|connection|listener)\.hpp$')
+[[ -z $private ]] || fail "the install has private headers: $private"
 for lib in fastactor_protocol fastactor_actors fastactor_server; do
   [[ -f $prefix/lib/lib$lib.a ]] || fail "the install has no lib/lib$lib.a"
 done

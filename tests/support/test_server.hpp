@@ -2,8 +2,8 @@
 // A real fastactor server on 127.0.0.1 and an ephemeral port, in the test process, so tests
 // can read its counters (live workers, active streams, ...) while talking HTTP to it.
 
-#include "server/options.hpp"
-#include "server/server.hpp"
+#include <fastactor/options.hpp>
+#include <fastactor/server.hpp>
 
 #include <caf/actor_system.hpp>
 

@@ -11,8 +11,8 @@
 //     return fastactor::serve_until_signal(srv, "my_server");
 //   }
 
-#include "server/options.hpp"
-#include "server/server.hpp"
+#include <fastactor/options.hpp>
+#include <fastactor/server.hpp>
 
 #include <optional>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
 // NDJSON (newline-delimited JSON, application/x-ndjson): one JSON value per line.
 
-#include "protocol/messages.hpp"
+#include <fastactor/messages.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -15,7 +15,7 @@
 //   // in a handler on the server:
 //   fastactor::spawn_remote_worker(ctx, *pool.next(), "my.worker", caf::make_message(args...));
 
-#include "actors/context.hpp"
+#include <fastactor/context.hpp>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system_config.hpp>

@@ -6,9 +6,9 @@
 // (it has an `inspect` overload). Writing never blocks and never takes a lock: it sends a
 // message to the writer, whose mailbox serializes all producers.
 
-#include "actors/handoff.hpp"
-#include "protocol/messages.hpp"
-#include "protocol/sse.hpp"
+#include <fastactor/detail/handoff.hpp>
+#include <fastactor/messages.hpp>
+#include <fastactor/sse.hpp>
 
 #include <caf/actor.hpp>
 #include <caf/duration.hpp>

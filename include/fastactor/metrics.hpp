@@ -3,8 +3,8 @@
 //
 //   routes.get("/metrics", fastactor::metrics_handler());
 
-#include "actors/handler.hpp"
-#include "actors/stats.hpp"
+#include <fastactor/handler.hpp>
+#include <fastactor/stats.hpp>
 
 #include <string>
 

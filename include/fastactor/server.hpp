@@ -12,28 +12,23 @@
 //   ...
 //   srv.stop();                                // or let the destructor do it
 
-#include "actors/runtime.hpp"
-#include "actors/stats.hpp"
-#include "server/config.hpp"
-#include "server/router.hpp"
-#include "server/session.hpp"
-#include "server/session_registry.hpp"
+#include <fastactor/config.hpp>
+#include <fastactor/detail/poll.hpp>
+#include <fastactor/router.hpp>
+#include <fastactor/stats.hpp>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <caf/actor_system.hpp>
+#include <caf/fwd.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
-#include <thread>
-#include <vector>
 
 namespace fastactor {
 
-class listener;
-
 class server {
 public:
+  /// Keeps `sys` (which must outlive the server), the options and the routes; listens only
+  /// once started.
   server(caf::actor_system& sys, server_config cfg, router routes);
   ~server();
 
@@ -52,43 +47,21 @@ public:
   void stop();
 
   /// The port it listens on (the real one when configured with port 0).
-  std::uint16_t port() const { return port_; }
-  const server_config& config() const { return cfg_; }
-  const server_stats& stats() const { return rt_->stats; }
-  caf::actor_system& system() const { return sys_; }
+  std::uint16_t port() const;
+  const server_config& config() const;
+  /// The live counters (what /metrics shows).
+  const server_stats& stats() const;
+  caf::actor_system& system() const;
 
   /// Waits until `pred(stats())` holds or `timeout` passes; returns the last result.
   template <class Pred>
   bool wait_for(Pred pred, std::chrono::milliseconds timeout) const {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (!pred(stats())) {
-      if (std::chrono::steady_clock::now() >= until)
-        return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
+    return detail::poll_until([&] { return pred(stats()); }, timeout);
   }
 
 private:
-  /// Tells every session to stop (drain or hard) until no writer is left or `patience` ends.
-  void stop_sessions(bool hard, std::chrono::milliseconds patience);
-  /// Last resort for connections whose I/O thread a handler blocks (see server.cpp).
-  void force_close_blocked_sessions();
-
-  caf::actor_system& sys_;
-  server_config cfg_;
-  router routes_;
-  std::shared_ptr<runtime> rt_;
-  session_registry registry_;
-  session_shared shared_;
-  // Declared after everything sessions refer to, so that handlers still queued in the
-  // io_context are destroyed first.
-  boost::asio::io_context ioc_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  std::shared_ptr<listener> listener_;
-  std::vector<std::thread> threads_;
-  std::uint16_t port_ = 0;
-  bool running_ = false;
+  class impl;
+  std::unique_ptr<impl> impl_;
 };
 
 } // namespace fastactor

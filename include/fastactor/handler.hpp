@@ -3,7 +3,7 @@
 // block; it writes, fails, or starts producers (worker actors, blocking tasks) and returns.
 // The response completes when the handler has returned and every producer it started is done.
 
-#include "protocol/request.hpp"
+#include <fastactor/request.hpp>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 

@@ -8,7 +8,7 @@
 // A path that no route matches answers 404; a path that matches with another method answers
 // 405 with an `Allow` header. HEAD is served by the GET route (without a body).
 
-#include "actors/handler.hpp"
+#include <fastactor/handler.hpp>
 
 #include <memory>
 #include <string>

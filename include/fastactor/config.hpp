@@ -1,7 +1,7 @@
 #pragma once
 // server_config: everything a fastactor server can be told. Every duration is in ms.
 
-#include "server/thread_policy.hpp"
+#include <fastactor/thread_policy.hpp>
 
 #include <cstddef>
 #include <cstdint>

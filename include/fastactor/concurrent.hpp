@@ -8,8 +8,8 @@
 //   c.WithConcurrentResponse(fn)       with_concurrent_response(ctx, [](concurrent_response& cr) {...})
 //   c.ParallelExecute(handlers...)     parallel_execute(ctx, {task, task, ...})
 
-#include "actors/context.hpp"
-#include "actors/response_handle.hpp"
+#include <fastactor/context.hpp>
+#include <fastactor/response_handle.hpp>
 
 #include <caf/meta/type_name.hpp>
 

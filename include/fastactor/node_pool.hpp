@@ -9,7 +9,7 @@
 // answering heartbeats) marks it down and reconnects once it is back. A request picks among
 // the nodes known to be up (round robin) and never waits on one known to be down.
 
-#include "actors/remote.hpp"
+#include <fastactor/remote.hpp>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>

@@ -3,7 +3,7 @@
 // system_config is a caf::actor_system_config, so one object configures both the server and
 // the actor system (scheduler threads and policy included).
 
-#include "server/config.hpp"
+#include <fastactor/config.hpp>
 
 #include <caf/actor_system_config.hpp>
 

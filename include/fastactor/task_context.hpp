@@ -1,15 +1,18 @@
 #pragma once
 // task_context: what a blocking task (run in the blocking pool) gets to write with.
 
-#include "actors/request_scope.hpp"
-#include "actors/response_handle.hpp"
+#include <fastactor/response_handle.hpp>
 
 #include <caf/scoped_actor.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
 namespace fastactor {
+
+/// Set once the request has ended. Blocking tasks check it; their late results are dropped.
+using cancel_flag = std::shared_ptr<std::atomic<bool>>;
 
 class task_context {
 public:

@@ -10,11 +10,13 @@
 //       ctx.spawn(my_worker, i);   // my_worker(event_based_actor*, response_handle, int)
 //   }
 
-#include "actors/errors.hpp"
-#include "actors/request_scope.hpp"
-#include "actors/response_handle.hpp"
-#include "actors/runtime.hpp"
-#include "actors/task_context.hpp"
+#include <fastactor/errors.hpp>
+#include <fastactor/handler.hpp>
+#include <fastactor/messages.hpp>
+#include <fastactor/sse.hpp>
+#include <fastactor/stats.hpp>
+#include <fastactor/response_handle.hpp>
+#include <fastactor/task_context.hpp>
 
 #include <caf/detail/type_traits.hpp>
 #include <caf/event_based_actor.hpp>
@@ -27,6 +29,9 @@
 #include <type_traits>
 
 namespace fastactor {
+
+struct request_scope;  // the writer's state for one response (private)
+struct runtime;        // what a server's writers share (private)
 
 namespace detail {
 
@@ -53,7 +58,7 @@ public:
 
   // -- the request --------------------------------------------------------------------------
 
-  const request& req() const { return scope_.req(); }
+  const request& req() const;
 
   /// The integer query parameter `name`, `fallback` when absent. A value that is not an
   /// integer in [min, max] fails the request with 400 and a message naming the parameter;
@@ -74,7 +79,7 @@ public:
   void set_content_type(std::string value) { set_header("Content-Type", std::move(value)); }
   /// Holds all output until the response is complete: it then goes out with Content-Length,
   /// or, if anything failed, as one error report listing every error and every result.
-  void buffer_response() { scope_.mode = response_mode::buffer; }
+  void buffer_response();
 
   /// Makes this response a Server-Sent Events stream (text/event-stream, no caching, no proxy
   /// buffering). The head goes out as soon as the handler returns; events are numbered from
@@ -90,9 +95,9 @@ public:
   // -- output -------------------------------------------------------------------------------
 
   /// Appends bytes to the response. Safe only inside the handler; producers use `output()`.
-  void write(std::string bytes) { scope_.append(std::move(bytes)); }
+  void write(std::string bytes);
   /// Appends a Server-Sent Event (see begin_sse); without an id the writer numbers it.
-  void write_event(sse_event ev) { scope_.append_event(std::move(ev)); }
+  void write_event(sse_event ev);
   /// Records an error; the response goes on. An error recorded before the first byte went
   /// out makes the response an error report (sent once every producer is done, with the first
   /// error's status); after that, errors go into the `Fastactor-Errors` trailer.
@@ -102,10 +107,9 @@ public:
   void fail(worker_error e);
 
   /// The handle producers write through (to the writer, tagged with this request's id).
-  response_handle output() const {
-    return response_handle{caf::actor_cast<caf::actor>(self_), scope_.id};
-  }
-  cancel_flag cancelled() const { return scope_.cancel_flag_for_tasks(); }
+  response_handle output() const { return response_handle{caf::actor_cast<caf::actor>(self_), id()}; }
+  /// Set once the request has ended (for code that runs outside the writer and polls).
+  cancel_flag cancelled() const;
 
   // -- producers ----------------------------------------------------------------------------
 
@@ -136,7 +140,11 @@ public:
   /// spawn a worker that asks it.
   caf::event_based_actor* self() const { return self_; }
   caf::actor_system& system() const { return self_->system(); }
-  stream_id id() const { return scope_.id; }
+  stream_id id() const;
+  /// The server's live counters (what /metrics shows).
+  const server_stats& stats() const;
+  /// The server's shared state (limits, blocking pool, counters); its type is private to the
+  /// library, which uses this to start blocking tasks for parallel_execute.
   runtime& server_runtime() const { return rt_; }
 
 private:
