@@ -2,9 +2,42 @@
 
 #include <fastactor/signals.hpp>
 
+#include <caf/actor_system.hpp>
+
+#include <cstdio>
 #include <iostream>
 
 namespace fastactor {
+
+namespace {
+
+/// "demo_server" for "build/bin/demo_server", for messages.
+std::string program_name(int argc, char** argv) {
+  std::string path = argc > 0 && argv[0] ? argv[0] : "fastactor";
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+} // namespace
+
+int run(int argc, char** argv, router routes) {
+  auto shared = std::make_shared<router>(std::move(routes));
+  return run(argc, argv, [shared](caf::actor_system&, const server_config&) {
+    return std::move(*shared);
+  });
+}
+
+int run(int argc, char** argv, route_factory make_routes) {
+  block_termination_signals();               // before any thread starts: they inherit it
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // access-log lines appear as they happen
+  auto program = program_name(argc, argv);
+  system_config cfg;
+  if (auto code = parse_or_exit(cfg, argc, argv, program))
+    return *code;
+  caf::actor_system sys{cfg};
+  server srv{sys, cfg.server, make_routes(sys, cfg.server)};
+  return serve_until_signal(srv, program);
+}
 
 std::optional<int> parse_or_exit(system_config& cfg, int argc, char** argv,
                                  const std::string& program) {

@@ -96,13 +96,13 @@ struct remote_server {
     }
     fastactor::node_pool::timing t;
     t.retry = 200ms;
-    pool = std::make_unique<fastactor::node_pool>(*sys, list, t);
+    pool = std::make_shared<fastactor::node_pool>(*sys, list, t);
     fastactor::server_config scfg;
     scfg.port = 0;
     scfg.access_log = false;
     scfg.drain_timeout_ms = 500;
     scfg.request_timeout_ms = request_timeout_ms;
-    auto routes = demo::routes(pool.get());
+    auto routes = demo::routes(pool);
     add_test_routes(routes, pool.get(), &proxy);
     srv = std::make_unique<fastactor::server>(*sys, scfg, std::move(routes));
     srv->start();
@@ -116,7 +116,7 @@ struct remote_server {
   proxy_slot proxy;
   fastactor::system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
-  std::unique_ptr<fastactor::node_pool> pool;
+  std::shared_ptr<fastactor::node_pool> pool;
   std::unique_ptr<fastactor::server> srv;
 };
 

@@ -17,7 +17,6 @@
 
 #include <caf/all.hpp>
 
-#include <cstdio>
 #include <string>
 
 namespace {
@@ -77,25 +76,15 @@ void primes_live(context& ctx) {
             std::chrono::milliseconds(*interval));
 }
 
-fastactor::router routes() {
-  fastactor::router r;
-  r.get("/primes", primes);
-  r.get("/primes/live", primes_live);
-  r.get("/metrics", fastactor::metrics_handler());
-  return r;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
-  fastactor::block_termination_signals();    // before any thread starts
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // access-log lines appear as they happen
-  fastactor::system_config cfg;
-  if (auto code = fastactor::parse_or_exit(cfg, argc, argv, "custom_worker"))
-    return *code;  // --help (0) or bad options (2)
-  caf::actor_system sys{cfg};
-  fastactor::server srv{sys, cfg.server, routes()};
-  // Prints "listening on http://HOST:PORT" (the real port with --port=0) as the first line on
-  // stdout, waits for SIGINT or SIGTERM, stops the server (its workers are stopped with it).
-  return fastactor::serve_until_signal(srv, "custom_worker");
+  fastactor::router routes;
+  routes.get("/primes", primes);
+  routes.get("/primes/live", primes_live);
+  routes.get("/metrics", fastactor::metrics_handler());
+  // Parses the options (--port=0 takes a free port), prints "listening on http://HOST:PORT"
+  // as the first line on stdout, serves until SIGINT or SIGTERM, then stops the server (its
+  // workers are stopped with it).
+  return fastactor::run(argc, argv, std::move(routes));
 }

@@ -352,7 +352,7 @@ void distributed_nodes(fastactor::node_pool* nodes, context& ctx) {
 
 } // namespace
 
-fastactor::router routes(fastactor::node_pool* nodes) {
+fastactor::router routes(std::shared_ptr<fastactor::node_pool> nodes) {
   fastactor::router r;
   r.get("/", index);
   r.get("/hello", hello);
@@ -365,8 +365,8 @@ fastactor::router routes(fastactor::node_pool* nodes) {
   r.get("/stream/sse", stream_sse);
   r.get("/stream/ndjson", stream_ndjson);
   r.get("/metrics", fastactor::metrics_handler());
-  r.get("/distributed/stream", [nodes](context& ctx) { distributed_stream(nodes, ctx); });
-  r.get("/distributed/nodes", [nodes](context& ctx) { distributed_nodes(nodes, ctx); });
+  r.get("/distributed/stream", [nodes](context& ctx) { distributed_stream(nodes.get(), ctx); });
+  r.get("/distributed/nodes", [nodes](context& ctx) { distributed_nodes(nodes.get(), ctx); });
   return r;
 }
 
