@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: all deps build demo test test-asan test-tsan fuzz bench clean
+.PHONY: all deps build demo test test-asan test-tsan fuzz bench docs format format-check clean
 
 all: build
 
@@ -27,6 +27,14 @@ test: build
 	@scripts/install-browser-deps.sh
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300
 	$(MAKE) test-asan
+
+# The API reference, from the public headers (include/fastactor/) into $(BUILD_DIR)/docs/html/
+# (open index.html). Fails on an undocumented public name or a broken doc comment.
+docs:
+	@scripts/install-deps.sh doxygen
+	mkdir -p $(BUILD_DIR)/docs
+	FASTACTOR_DOCS_OUT=$(BUILD_DIR)/docs doxygen docs/api/Doxyfile
+	@echo "API reference: $(BUILD_DIR)/docs/html/index.html"
 
 # Benchmarks against a raw Beast server, side by side (see docs/benchmarks.md).
 bench: build

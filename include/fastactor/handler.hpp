@@ -18,8 +18,8 @@ using handler = std::function<void(context&)>;
 
 /// A parsed request together with the handler the router chose for it.
 struct routed_request {
-  request req;
-  std::shared_ptr<const handler> fn;
+  request req;                        ///< what the client asked
+  std::shared_ptr<const handler> fn;  ///< the route's handler (or the server's 4xx answer)
 };
 
 } // namespace fastactor

@@ -24,24 +24,30 @@
 
 namespace fastactor {
 
+/// Where a worker node listens (`worker_node --host --port`).
 struct node_address {
-  std::string host;
-  std::uint16_t port = 0;
+  std::string host;        ///< name or address
+  std::uint16_t port = 0;  ///< the node's middleman port
+  /// "host:port", as logs and /distributed/nodes show it.
   std::string name() const { return host + ":" + std::to_string(port); }
 };
 
 /// "h1:p1,h2:p2" -> addresses; an entry that is not HOST:PORT makes `error` say which.
 std::vector<node_address> parse_node_list(const std::string& text, std::string& error);
 
+/// One node as the pool sees it now.
 struct node_status {
-  node_address address;
-  bool up = false;
+  node_address address;          ///< where it is
+  bool up = false;               ///< connected and answering heartbeats
   std::uint64_t connects = 0;    ///< successful connections so far
   std::string last_error;        ///< why it is down, if it is
 };
 
+/// The worker nodes of a server: keeps each connected and picks one that is up per request.
+/// Thread-safe; lives longer than the routes that use it and shorter than the actor system.
 class node_pool {
 public:
+  /// How patient the connectors are.
   struct timing {
     std::chrono::milliseconds probe_timeout{1000};  ///< for the TCP reachability probe
     std::chrono::milliseconds retry{1000};          ///< between attempts on a down node
@@ -50,6 +56,7 @@ public:
 
   /// Starts a connector per node. `sys` must have the middleman (configure_remote).
   node_pool(caf::actor_system& sys, std::vector<node_address> nodes, timing t);
+  /// With the default timing.
   node_pool(caf::actor_system& sys, std::vector<node_address> nodes)
     : node_pool(sys, std::move(nodes), timing{}) {}
   ~node_pool();
@@ -59,7 +66,9 @@ public:
 
   /// The next node that is up (round robin), or none.
   std::optional<node_ref> next();
+  /// Every node and whether it is up, in the order given.
   std::vector<node_status> status() const;
+  /// How many nodes the pool has (up or not).
   std::size_t size() const { return nodes_.size(); }
   /// Waits until `n` nodes are up or `timeout` passes.
   bool wait_until_up(std::size_t n, std::chrono::milliseconds timeout) const;
@@ -68,7 +77,9 @@ public:
   void stop();
 
   // -- used by the connectors -------------------------------------------------------------
+  /// The node at `index` is connected as `id` (called by its connector).
   void mark_up(std::size_t index, caf::node_id id);
+  /// The node at `index` is lost, for reason `why` (called by its connector).
   void mark_down(std::size_t index, std::string why);
 
 private:

@@ -30,7 +30,7 @@ namespace fastactor {
 /// How quickly a dead or hung node is noticed. The same values must be set on both sides:
 /// heartbeats only on one side make the other side drop healthy idle connections.
 struct remote_settings {
-  std::chrono::milliseconds heartbeat{200};
+  std::chrono::milliseconds heartbeat{200};  ///< between heartbeats on an idle link
   std::chrono::milliseconds timeout{2000};  ///< no heartbeat for this long: the node is down
 };
 
@@ -42,7 +42,7 @@ void configure_remote(caf::actor_system_config& cfg, remote_settings settings);
 /// A node to spawn a worker on, as node_pool::next() picks it.
 struct node_ref {
   std::string name;  ///< "host:port"
-  caf::node_id id;
+  caf::node_id id;   ///< CAF's id of the connected node
 };
 
 /// Spawns the actor type `type` (registered on the node) with arguments (output(), args...)

@@ -25,6 +25,9 @@
 
 namespace fastactor {
 
+/// A fastactor HTTP/1.1 server: a listener and I/O threads, answering each connection through
+/// a response-writer actor of the given actor system. run() makes and drives one; build it
+/// by hand to embed a server in a larger program.
 class server {
 public:
   /// Keeps `sys` (which must outlive the server), the options and the routes; listens only
@@ -48,9 +51,11 @@ public:
 
   /// The port it listens on (the real one when configured with port 0).
   std::uint16_t port() const;
+  /// The options it was made with.
   const server_config& config() const;
   /// The live counters (what /metrics shows).
   const server_stats& stats() const;
+  /// The actor system its writers and workers run in.
   caf::actor_system& system() const;
 
   /// Waits until `pred(stats())` holds or `timeout` passes; returns the last result.

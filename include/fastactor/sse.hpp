@@ -17,6 +17,8 @@
 
 namespace fastactor {
 
+/// One Server-Sent Event (context::write_event, response_handle::send_event); encode_sse
+/// renders it as the WHATWG parser reads it.
 struct sse_event {
   std::string event;  ///< type; empty = "message"
   std::string data;   ///< payload; CR, LF and CRLF split it into data lines. Empty: no data

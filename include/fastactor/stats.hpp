@@ -11,12 +11,14 @@ namespace fastactor {
 
 /// Request durations, as a Prometheus histogram (cumulative buckets are made when rendered).
 struct duration_histogram {
+  /// Upper bounds of the buckets, in ms.
   static constexpr std::array<double, 12> bounds_ms{1, 5, 10, 25, 50, 100, 250, 500,
                                                     1000, 2500, 5000, 10000};
   std::array<std::atomic<std::uint64_t>, bounds_ms.size() + 1> buckets{};  ///< last: +Inf
-  std::atomic<std::uint64_t> sum_us{0};
-  std::atomic<std::uint64_t> count{0};
+  std::atomic<std::uint64_t> sum_us{0};  ///< of every recorded duration, in µs
+  std::atomic<std::uint64_t> count{0};   ///< of recorded durations
 
+  /// Counts one request that took `d`.
   void record(std::chrono::steady_clock::duration d) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
     std::size_t i = 0;
@@ -28,6 +30,8 @@ struct duration_histogram {
   }
 };
 
+/// A server's counters (server::stats(), context::stats(), the /metrics route). Gauges are
+/// `std::int64_t`, counters (`_total`) only grow.
 struct server_stats {
   std::atomic<std::int64_t> live_connections{0};  ///< sessions with an open socket
   std::atomic<std::int64_t> live_writers{0};      ///< response-writer actors alive
@@ -35,11 +39,11 @@ struct server_stats {
   std::atomic<std::int64_t> live_workers{0};      ///< worker actors alive (all requests)
   std::atomic<std::int64_t> running_tasks{0};     ///< blocking tasks queued or running
 
-  std::atomic<std::uint64_t> requests_total{0};
+  std::atomic<std::uint64_t> requests_total{0};  ///< requests read and routed
   /// Answered requests by status code (index = code); 499: the client left before the end.
   std::array<std::atomic<std::uint64_t>, 600> responses_by_status{};
-  std::atomic<std::uint64_t> client_disconnects_total{0};
-  std::atomic<std::uint64_t> worker_errors_total{0};
+  std::atomic<std::uint64_t> client_disconnects_total{0};  ///< clients gone mid-response
+  std::atomic<std::uint64_t> worker_errors_total{0};  ///< errors recorded, all responses
   std::atomic<std::uint64_t> stale_messages_total{0};  ///< late messages of ended requests
   std::atomic<std::uint64_t> stream_bytes_total{0};    ///< body bytes written
   std::atomic<std::uint64_t> deadlines_total{0};       ///< requests ended by their deadline
@@ -50,7 +54,7 @@ struct server_stats {
   std::atomic<std::uint64_t> forged_messages_total{0};
   std::atomic<std::uint64_t> send_timeouts_total{0};   ///< connections ended by --send-timeout-ms
   std::atomic<std::int64_t> queued_response_bytes{0};  ///< response bytes held, all responses
-  duration_histogram request_duration;
+  duration_histogram request_duration;  ///< from request read to response end
 };
 
 } // namespace fastactor
