@@ -1,5 +1,6 @@
 #include <fastactor/concurrent.hpp>
 
+#include "actors/internal_messages.hpp"
 #include "actors/runtime.hpp"
 
 #include <caf/all.hpp>
@@ -13,8 +14,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<std::vector<fastactor::task>>)
 namespace fastactor {
 
 namespace {
-
-using task_done_atom = caf::atom_constant<caf::atom("fa_tdone")>;
 
 // The coordinator of one parallel_execute call: a worker actor of the request that starts
 // the tasks in the pool, receives their results as messages and writes them in the order

@@ -6,6 +6,7 @@
 // call runs on the connection's executor (the writer's own) and returns at once. Completions come back to
 // the writer as messages (see `connection_event` below).
 
+#include "actors/internal_messages.hpp"
 #include <fastactor/messages.hpp>
 
 #include <caf/atom.hpp>
@@ -49,18 +50,7 @@ public:
 /// while a write is in flight, say — is dropped and counted instead of obeyed.
 using connection_key = std::uint64_t;
 
-// Messages from the connection to its writer, each with the connection's key:
-//   (request_atom, key, std::shared_ptr<const routed_request>)  a request to answer
-//   (write_done_atom, key, bool ok)                  the write in flight finished
-//   (closed_atom, key)                               the peer went away (EOF/error)
-//   (timer_atom, key)                                the timer set with set_timer
-//   (shutdown_atom, key, bool hard)                  the server is stopping: finish the
-//                                                    response under way (drain), or end
-//                                                    it now (hard)
-using request_atom = caf::atom_constant<caf::atom("fa_req")>;
-using write_done_atom = caf::atom_constant<caf::atom("fa_wdone")>;
-using closed_atom = caf::atom_constant<caf::atom("fa_closed")>;
-using timer_atom = caf::atom_constant<caf::atom("fa_timer")>;
-using shutdown_atom = caf::atom_constant<caf::atom("fa_shut")>;
+// Its messages to the writer (request_atom, write_done_atom, closed_atom, timer_atom,
+// shutdown_atom) are listed in internal_messages.hpp.
 
 } // namespace fastactor

@@ -1,5 +1,7 @@
 #include <fastactor/node_pool.hpp>
 
+#include "actors/internal_messages.hpp"
+
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
@@ -78,8 +80,6 @@ std::string probe(const node_address& at, std::chrono::milliseconds timeout) {
   ::close(fd);
   return result;
 }
-
-using stop_atom = caf::atom_constant<caf::atom("fa_stop")>;
 
 // Keeps one node connected. A blocking (detached) actor: it may wait in probe() and in
 // receive without holding up any other actor.

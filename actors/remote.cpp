@@ -1,5 +1,7 @@
 #include <fastactor/remote.hpp>
 
+#include "actors/internal_messages.hpp"
+
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
@@ -16,12 +18,6 @@ void configure_remote(caf::actor_system_config& cfg, remote_settings settings) {
 }
 
 namespace {
-
-// Spawner -> proxy, both local: here is your remote worker / the spawn failed.
-using adopt_atom = caf::atom_constant<caf::atom("fa_radopt")>;
-using spawn_failed_atom = caf::atom_constant<caf::atom("fa_rsfail")>;
-/// The proxy's own timer: the spawn took longer than spawn_timeout.
-using give_up_atom = caf::atom_constant<caf::atom("fa_rgiveup")>;
 
 /// Stops `worker` with `kill`: the one reason a worker's own exit handler cannot ignore.
 void kill(const caf::strong_actor_ptr& worker) {

@@ -22,7 +22,8 @@
 
 namespace fastactor {
 
-/// The writer's state machine for one response (DESIGN.md).
+/// The writer's state machine for one response (docs/design-notes.md: "One writer actor per
+/// connection").
 enum class response_phase : std::uint8_t {
   open,       ///< no byte sent: status and headers may still change
   streaming,  ///< head sent with chunked transfer coding; chunks go out as they arrive

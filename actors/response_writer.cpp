@@ -20,8 +20,6 @@ namespace fastactor {
 
 namespace {
 
-using flush_atom = caf::atom_constant<caf::atom("fa_flush")>;
-
 struct writer_state {
   std::shared_ptr<connection> conn;
   std::shared_ptr<runtime> rt;
@@ -87,7 +85,7 @@ public:
   }
 
   subtype_t subtype() const override {
-    return caf::resumable::io_actor;
+    return writer_subtype;  // runs on its home, never on the scheduler (writer_home.hpp)
   }
 
   caf::behavior make_behavior() override {
@@ -807,7 +805,7 @@ caf::behavior response_writer(writer_actor* self) {
 } // namespace
 
 caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
-                                 std::shared_ptr<runtime> rt, caf::execution_unit* home,
+                                 std::shared_ptr<runtime> rt, writer_home* home,
                                  connection_key key) {
   return sys.spawn<writer_actor>(std::move(conn), std::move(rt), home, key);
 }

@@ -6,7 +6,7 @@
 // blocking tasks, actors on other nodes — only send it messages (protocol/messages.hpp); its
 // mailbox is what serializes them, so no lock guards the socket.
 //
-// Per response (DESIGN.md): open -> streaming -> finishing.
+// Per response (request_scope.hpp, response_phase): open -> streaming -> finishing.
 //  * Complete before the first byte: one write with Content-Length (or an error report).
 //  * Otherwise: chunked transfer coding; chunks that arrive while a write is in flight are
 //    gathered into the next write (exactly one write in flight).
@@ -20,6 +20,7 @@
 
 #include "actors/connection.hpp"
 #include "actors/runtime.hpp"
+#include "actors/writer_home.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -30,12 +31,12 @@
 namespace fastactor {
 
 /// Spawns the writer for one connection. It ends when the connection does. It runs on
-/// `home` — the connection's own thread (server/strand_execution_unit.hpp) — and never on
+/// `home` — the connection's own thread (writer_home.hpp) — and never on
 /// the CAF scheduler; the workers it spawns do run there. `home` must live until the writer
 /// has quit: let `conn` own it (the writer holds `conn` until then). The writer obeys only
 /// connection messages that carry `key` (connection.hpp).
 caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
-                                 std::shared_ptr<runtime> rt, caf::execution_unit* home,
+                                 std::shared_ptr<runtime> rt, writer_home* home,
                                  connection_key key);
 
 } // namespace fastactor

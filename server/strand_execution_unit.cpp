@@ -15,13 +15,13 @@ constexpr std::size_t max_messages_per_turn = 64;
 
 strand_execution_unit::strand_execution_unit(caf::actor_system& sys,
                                              const boost::asio::any_io_executor& strand)
-  : caf::execution_unit(&sys), strand_(strand) {
+  : writer_home(&sys), strand_(strand) {
 }
 
 void strand_execution_unit::exec_later(caf::resumable* ptr) {
-  // Only the writer declares itself an I/O actor (response_writer.cpp), and only the writer
-  // passes this unit for its own messages; brokers pass their multiplexer.
-  if (ptr->subtype() != caf::resumable::io_actor)
+  // The writer runs here; whatever else CAF hands this unit (a worker the writer spawned or
+  // sent a message to) belongs on the scheduler.
+  if (!runs_at_home(*ptr))
     return system().scheduler().enqueue(ptr);
   post(caf::intrusive_ptr<caf::resumable>{ptr, false});
 }

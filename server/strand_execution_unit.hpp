@@ -14,6 +14,8 @@
 // when it yields after a batch (`resume_later`). Anything else handed to this unit — a worker
 // the writer spawned or sent a message to — goes to the CAF scheduler, where it belongs.
 
+#include "actors/writer_home.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <caf/execution_unit.hpp>
 #include <caf/intrusive_ptr.hpp>
@@ -23,7 +25,8 @@
 
 namespace fastactor {
 
-class strand_execution_unit : public caf::execution_unit {
+/// The writer_home of a session: its Asio strand.
+class strand_execution_unit : public writer_home {
 public:
   /// `strand`: the connection's executor (a strand: its handlers never run concurrently),
   /// kept by reference — its owner, the session's socket, outlives this unit.

@@ -1,0 +1,46 @@
+#pragma once
+// The library's own mailbox vocabulary: every message one of its actors sends another that no
+// worker is meant to send. The vocabulary workers use (worker -> writer) is public:
+// <fastactor/messages.hpp>. The split is the trust boundary (docs/design-notes.md, "Hardening"): messages there come
+// from code the writer does not own and are checked by stream id; messages here are obeyed
+// only from their owner — a key (connection, task), the sender's address, or a self-send.
+//
+//   connection (session) -> writer, each with the connection's key (connection.hpp):
+//     (request_atom, key, std::shared_ptr<const routed_request>)  a request to answer
+//     (write_done_atom, key, bool ok)         the write in flight finished
+//     (closed_atom, key)                      the peer went away (EOF/error)
+//     (timer_atom, key)                       the timer set with connection::set_timer
+//     (shutdown_atom, key, bool hard)         the server is stopping: finish the response
+//                                             under way (drain), or end it now (hard)
+//   writer -> itself:
+//     (flush_atom)                            write what the last batch of messages queued
+//   blocking task (parallel_execute) -> its coordinator:
+//     (task_done_atom, index, task_result)    one task's result
+//   node_pool -> a node's connector:
+//     (stop_atom)                             stop reconnecting and quit
+//   remote spawner -> the local proxy of a remote worker (remote.cpp):
+//     (adopt_atom, strong_actor_ptr)          here is your remote worker
+//     (spawn_failed_atom, error)              the spawn failed
+//     (give_up_atom)                          the proxy's own timer: the spawn took too long
+
+#include <caf/atom.hpp>
+
+namespace fastactor {
+
+using request_atom = caf::atom_constant<caf::atom("fa_req")>;
+using write_done_atom = caf::atom_constant<caf::atom("fa_wdone")>;
+using closed_atom = caf::atom_constant<caf::atom("fa_closed")>;
+using timer_atom = caf::atom_constant<caf::atom("fa_timer")>;
+using shutdown_atom = caf::atom_constant<caf::atom("fa_shut")>;
+
+using flush_atom = caf::atom_constant<caf::atom("fa_flush")>;
+
+using task_done_atom = caf::atom_constant<caf::atom("fa_tdone")>;
+
+using stop_atom = caf::atom_constant<caf::atom("fa_stop")>;
+
+using adopt_atom = caf::atom_constant<caf::atom("fa_radopt")>;
+using spawn_failed_atom = caf::atom_constant<caf::atom("fa_rsfail")>;
+using give_up_atom = caf::atom_constant<caf::atom("fa_rgiveup")>;
+
+} // namespace fastactor

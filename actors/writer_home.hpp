@@ -1,0 +1,27 @@
+#pragma once
+// writer_home: where a response writer runs — its connection's own I/O thread, not the CAF
+// scheduler (docs/design-notes.md, "The writer runs on its connection's I/O thread").
+//
+// The writer and its home meet here. CAF hands an execution unit every actor that becomes
+// ready through it: the writer itself (it passes its home for its own messages), but also a
+// worker the writer spawned or sent a message to. The writer marks itself with
+// `writer_subtype`; a home runs what `runs_at_home` accepts and sends the rest to the
+// scheduler. The server implements a home on an Asio strand (server/strand_execution_unit).
+
+#include <caf/execution_unit.hpp>
+#include <caf/resumable.hpp>
+
+namespace fastactor {
+
+/// What the writer reports as its subtype (CAF's name for actors run by I/O threads).
+inline constexpr auto writer_subtype = caf::resumable::io_actor;
+
+/// True for a response writer, which must run on its home; false for anything else.
+inline bool runs_at_home(const caf::resumable& job) {
+  return job.subtype() == writer_subtype;
+}
+
+/// The execution unit a writer is spawned with (spawn_response_writer).
+using writer_home = caf::execution_unit;
+
+} // namespace fastactor
