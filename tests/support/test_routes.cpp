@@ -2,6 +2,8 @@
 
 #include <fastactor/concurrent.hpp>
 #include <fastactor/ndjson.hpp>
+#include <fastactor/node_pool.hpp>
+#include <fastactor/remote.hpp>
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -177,6 +179,35 @@ caf::behavior batch_job(caf::stateful_actor<batch_state>* self, response_handle 
   return {[](int) {}};
 }
 
+// GET /distributed/stream?n=N&size=S[&window=W]: the chunks come from a worker spawned on a
+// worker node (round robin over the nodes that are up), sent across the network straight to
+// this request's writer, with flow control (W writes in flight).
+void distributed_stream_on(fastactor::node_pool& nodes, context& ctx) {
+  constexpr long long max_total = 4ll << 30;
+  auto n = ctx.int_param("n", 10, 0, 10'000'000);
+  auto size = ctx.int_param("size", 1024, 1, 1 << 20);
+  auto window = ctx.int_param("window", 32, 1, 1024);
+  if (!n || !size || !window)
+    return;
+  if (*n * *size > max_total)
+    return ctx.fail(fastactor::worker_error{"request", "n*size must be at most 4 GiB", 400});
+  // The window is what a client that stops reading makes the server hold: bound it in bytes.
+  constexpr long long max_window_bytes = 8ll << 20;
+  if (*window * *size > max_window_bytes)
+    return ctx.fail(fastactor::worker_error{
+      "request", "window*size must be at most " + std::to_string(max_window_bytes) + " bytes",
+      400});
+  auto node = nodes.next();
+  if (!node)
+    return ctx.fail(fastactor::worker_error{"server", "no worker node is up", 503});
+  ctx.set_content_type("application/octet-stream");
+  ctx.set_header("X-Worker-Node", node->name);
+  fastactor::spawn_remote_worker(
+    ctx, *node, remote_chunks_type,
+    caf::make_message(static_cast<std::uint64_t>(*n), static_cast<std::uint64_t>(*size),
+                      static_cast<std::uint32_t>(*window)));
+}
+
 } // namespace
 
 // -- handlers ---------------------------------------------------------------------------------
@@ -259,6 +290,10 @@ void stream_ndjson(context& ctx) {
     return;
   ctx.begin_ndjson();
   ctx.spawn(batch_job, static_cast<int>(*items), static_cast<int>(*workers));
+}
+
+fastactor::handler distributed_stream(fastactor::node_pool& nodes) {
+  return [nodes = &nodes](context& ctx) { distributed_stream_on(*nodes, ctx); };
 }
 
 } // namespace testing::shared_routes

@@ -16,9 +16,15 @@
 //                            workers, data {"worker","seq","of"}
 //   /stream/ndjson?items=&workers=
 //                            NDJSON: a batch job's progress lines, then a summary line
+//   /distributed/stream?n=&size=&window=
+//                            /stream's chunks from a worker on a worker node (503 if none)
 
 #include <fastactor/context.hpp>
 #include <fastactor/handler.hpp>
+
+namespace fastactor {
+class node_pool;
+}
 
 namespace testing::shared_routes {
 
@@ -29,5 +35,12 @@ void parallel_execute(fastactor::context& ctx);
 void stream_concurrent(fastactor::context& ctx);
 void stream_sse(fastactor::context& ctx);
 void stream_ndjson(fastactor::context& ctx);
+
+/// The worker type a test worker node (tests/support/test_worker_node.cpp) registers for
+/// /distributed/stream: (n, size, window) as (std::uint64_t, std::uint64_t, std::uint32_t).
+inline constexpr const char* remote_chunks_type = "fastactor.test.chunks";
+
+/// /distributed/stream over the worker nodes of `nodes`.
+fastactor::handler distributed_stream(fastactor::node_pool& nodes);
 
 } // namespace testing::shared_routes
