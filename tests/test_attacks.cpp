@@ -8,11 +8,11 @@
 //   (c) other clients are served meanwhile: a bystander keeps asking GET /hello on fresh
 //       connections during the attack, and every answer comes within 2 s.
 // Each attack takes a few seconds at most.
-#include "demo_routes.hpp"
 #include <fastactor/fastactor.hpp>
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/memory.hpp"
+#include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 
 #include <arpa/inet.h>
@@ -40,6 +40,15 @@ using namespace std::chrono_literals;
 using ms = std::chrono::milliseconds;
 
 namespace {
+
+/// The shared routes these scenarios exercise (tests/support/test_routes.hpp).
+fastactor::router test_routes() {
+  fastactor::router r;
+  r.get("/hello", shared_routes::hello);
+  r.get("/stream", shared_routes::stream);
+  r.get("/parallel/execute", shared_routes::parallel_execute);
+  return r;
+}
 
 // -- an attacker's socket ---------------------------------------------------------------------
 
@@ -228,9 +237,9 @@ private:
 
 // -- the server -------------------------------------------------------------------------------
 
-/// The demo routes, plus POST /echo (a route that reads a body).
+/// The shared routes, plus POST /echo (a route that reads a body).
 fastactor::router attack_routes() {
-  auto r = demo::routes();
+  auto r = test_routes();
   r.post("/echo", [](fastactor::context& ctx) { ctx.write(ctx.req().body); });
   return r;
 }

@@ -41,7 +41,7 @@ fastactor::router scope_routes() {
 
 } // namespace
 
-SCENARIO("a concurrent_response captured by reference in tasks is safe", "[seed]") {
+SCENARIO("a concurrent_response captured by reference in tasks is safe", "[concurrent]") {
   test_server srv{scope_routes()};
   auto r = http_get(srv.port(), "/by-reference");
   THEN("the body's and every task's writes arrive, and the task's error is collected") {
@@ -54,7 +54,8 @@ SCENARIO("a concurrent_response captured by reference in tasks is safe", "[seed]
   }
 }
 
-SCENARIO("what belongs to the with_concurrent_response body refuses to run elsewhere", "[seed]") {
+SCENARIO("what belongs to the with_concurrent_response body refuses to run elsewhere",
+         "[concurrent]") {
   test_server srv{scope_routes()};
   auto r = http_get(srv.port(), "/spawn-from-task");
   CHECK(r.status == 500);

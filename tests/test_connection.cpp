@@ -1,8 +1,8 @@
 // HTTP/1.1 connection behaviour over real sockets: keep-alive, pipelining, HEAD, standard
 // headers, 404/405, HTTP/1.0, and bad input.
-#include "demo_routes.hpp"
 #include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
+#include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,8 +13,22 @@
 using namespace testing;
 using namespace std::chrono_literals;
 
+namespace {
+
+/// The shared routes these scenarios exercise (tests/support/test_routes.hpp).
+fastactor::router test_routes() {
+  fastactor::router r;
+  r.get("/hello", shared_routes::hello);
+  r.get("/stream", shared_routes::stream);
+  r.get("/concurrent/basic", shared_routes::concurrent_basic);
+  r.get("/parallel/execute", shared_routes::parallel_execute);
+  return r;
+}
+
+} // namespace
+
 SCENARIO("several requests share one keep-alive connection", "[connection]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   http_client c{srv.port()};
   WHEN("three requests of different kinds follow each other") {
     auto a = c.get("/hello");
@@ -32,7 +46,7 @@ SCENARIO("several requests share one keep-alive connection", "[connection]") {
 }
 
 SCENARIO("pipelined requests are answered in order", "[connection]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   http_client c{srv.port()};
   GIVEN("a slow request followed at once by two fast ones") {
     c.send("GET /parallel/execute HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -50,7 +64,7 @@ SCENARIO("pipelined requests are answered in order", "[connection]") {
 }
 
 SCENARIO("responses carry Date and Server headers", "[connection]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   auto r = http_get(srv.port(), "/hello");
   CHECK(r.header("server") == "fastactor");
   CHECK(r.header("date").size() == 29);  // "Sun, 06 Nov 1994 08:49:37 GMT"
@@ -58,7 +72,7 @@ SCENARIO("responses carry Date and Server headers", "[connection]") {
 }
 
 SCENARIO("HEAD answers with the GET headers and no body", "[connection]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   http_client c{srv.port()};
   c.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n");
   auto head = c.read_response(true);
@@ -72,7 +86,7 @@ SCENARIO("HEAD answers with the GET headers and no body", "[connection]") {
 }
 
 SCENARIO("unknown paths get 404, wrong methods 405 with Allow", "[connection]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   http_client c{srv.port()};
   auto missing = c.get("/no/such/thing");
   CHECK(missing.status == 404);
@@ -99,7 +113,7 @@ SCENARIO("query parameters and paths are percent-decoded", "[connection]") {
 }
 
 SCENARIO("HTTP/1.0 clients get a body they can read without chunking", "[connection]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   GIVEN("a complete response") {
     http_client c{srv.port()};
     c.send("GET /hello HTTP/1.0\r\n\r\n");
@@ -123,7 +137,7 @@ SCENARIO("HTTP/1.0 clients get a body they can read without chunking", "[connect
 
 SCENARIO("a malformed request gets 400 and the connection closes, others are unaffected",
          "[connection][bad-input]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   http_client bystander{srv.port()};
   http_client c{srv.port()};
   c.send("THIS IS NOT HTTP\r\n\r\n");
@@ -135,7 +149,7 @@ SCENARIO("a malformed request gets 400 and the connection closes, others are una
 }
 
 SCENARIO("a request with a header block over the limit gets 431", "[connection][bad-input]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   http_client c{srv.port()};
   c.send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(10000, 'x') + "\r\n\r\n");
   auto r = c.read_response();
@@ -148,7 +162,7 @@ SCENARIO("several I/O threads serve many connections at once", "[connection]") {
   // each connection gets its own strand, and its writer runs on it.
   auto cfg = test_server::default_config();
   cfg.io_threads = 4;
-  test_server srv{demo::routes(), cfg};
+  test_server srv{test_routes(), cfg};
   WHEN("16 clients each send keep-alive requests, short and streamed, at the same time") {
     std::vector<std::future<int>> clients;
     for (int i = 0; i < 16; ++i)

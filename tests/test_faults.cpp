@@ -1,8 +1,8 @@
 // Faults injected on purpose: clients that vanish, handlers and workers that throw, requests
 // that outlive their deadline, producers that keep writing after their request ended.
 #include <fastactor/concurrent.hpp>
-#include "demo_routes.hpp"
 #include "support/http_client.hpp"
+#include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 
 #include <caf/all.hpp>
@@ -18,8 +18,21 @@ using namespace std::chrono_literals;
 using fastactor::context;
 using fastactor::response_handle;
 
+namespace {
+
+/// The shared routes these scenarios exercise (tests/support/test_routes.hpp).
+fastactor::router test_routes() {
+  fastactor::router r;
+  r.get("/hello", shared_routes::hello);
+  r.get("/stream", shared_routes::stream);
+  r.get("/stream/concurrent", shared_routes::stream_concurrent);
+  return r;
+}
+
+} // namespace
+
 SCENARIO("a client that disconnects mid-stream stops that request's workers", "[faults]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   GIVEN("a slow stream that would run for 100 seconds") {
     http_client c{srv.port()};
     c.send_get("/stream?n=1000&size=10&interval_ms=100");
@@ -98,7 +111,7 @@ SCENARIO("a worker that exits with an error reason is reported", "[faults][error
 SCENARIO("the request deadline ends requests that take too long", "[faults][deadline]") {
   auto cfg = test_server::default_config();
   cfg.request_timeout_ms = 300;
-  fastactor::router r = demo::routes();
+  fastactor::router r = test_routes();
   r.get("/never", [](context& ctx) {
     ctx.spawn([](caf::event_based_actor*, response_handle) -> caf::behavior {
       return {[](int) {}};
@@ -222,7 +235,7 @@ caf::behavior stubborn_worker(caf::event_based_actor* self, response_handle) {
 }
 
 fastactor::router fault_routes() {
-  auto r = demo::routes();
+  auto r = test_routes();
   r.get("/killed", [](context& ctx) { ctx.spawn(suicidal_worker); });
   r.get("/stubborn", [](context& ctx) { ctx.spawn(stubborn_worker); });
   r.get("/many-errors", [](context& ctx) {
@@ -299,7 +312,7 @@ SCENARIO("errors are bounded per response: the report keeps 32 and counts the re
 // gone, as Go's server treats a read EOF (it cancels the request's context). A streamed
 // response is ended and its workers stopped at once rather than at the next failed write.
 SCENARIO("a client that half-closes after its request is treated as gone", "[faults]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   http_client c{srv.port()};
   c.send_get("/stream?n=1000&size=10&interval_ms=100");
   REQUIRE(srv.server().wait_for([](auto& s) { return s.live_workers == 1; }, 3s));
@@ -311,7 +324,7 @@ SCENARIO("a client that half-closes after its request is treated as gone", "[fau
 }
 
 SCENARIO("a writer killed from outside still stops its request's tasks", "[faults]") {
-  auto routes = demo::routes();
+  auto routes = test_routes();
   routes.get("/regicide", [](context& ctx) {
     ctx.go([](fastactor::task_context& t) {
       while (!t.cancelled())  // the documented pattern: stop once the request has ended

@@ -1,9 +1,9 @@
 // Bounded memory per response: a slow client slows a flow-controlled producer down (the
 // writer holds back its acknowledgements), and a producer without flow control that outruns
 // the client hits the hard cap: the response fails and the connection closes.
-#include "demo_routes.hpp"
 #include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
+#include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 
 #include <caf/all.hpp>
@@ -15,10 +15,21 @@
 using namespace testing;
 using namespace std::chrono_literals;
 
+namespace {
+
+/// The shared routes these scenarios exercise (tests/support/test_routes.hpp).
+fastactor::router test_routes() {
+  fastactor::router r;
+  r.get("/stream", shared_routes::stream);
+  return r;
+}
+
+} // namespace
+
 SCENARIO("a slow reader pauses a fast producer and memory stays bounded", "[flow]") {
   auto cfg = test_server::default_config();
   cfg.stream_buffer = 64 * 1024;
-  test_server srv{demo::routes(), cfg};
+  test_server srv{test_routes(), cfg};
   auto rss_before = resident_kib();
   GIVEN("a 1.6 GB stream read at about 10 KiB/s through a small receive buffer") {
     http_client c{srv.port(), 10s, 4096};
@@ -106,7 +117,7 @@ caf::behavior paced_writer(caf::stateful_actor<paced_writer_state>* self,
 }
 
 fastactor::router paced_routes() {
-  auto r = demo::routes();
+  auto r = test_routes();
   r.get("/buffered-big", [](fastactor::context& ctx) {
     ctx.buffer_response();
     ctx.spawn(paced_writer, std::size_t{2 * 1024 * 1024});

@@ -1,9 +1,9 @@
 // HEAD runs GET's handler and answers with GET's status and head, never with a body: output
 // is counted and dropped (so a HEAD of a 4 GiB stream holds no memory), and a streamed
 // response ends as soon as its head is out, which stops its producers.
-#include "demo_routes.hpp"
 #include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
+#include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,8 +13,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// The shared routes these scenarios exercise (tests/support/test_routes.hpp).
+fastactor::router test_routes() {
+  fastactor::router r;
+  r.get("/hello", shared_routes::hello);
+  r.get("/stream", shared_routes::stream);
+  return r;
+}
+
 fastactor::router head_routes() {
-  auto r = demo::routes();
+  auto r = test_routes();
   r.get("/buffered", [](fastactor::context& ctx) {
     ctx.buffer_response();
     for (int i = 0; i < 4; ++i)

@@ -1,8 +1,8 @@
 // Limits that protect the server from slow and greedy clients: header and idle timeouts,
 // the connection limit, Expect: 100-continue, clients that vanish at any moment.
-#include "demo_routes.hpp"
 #include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
+#include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,8 +14,19 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// The shared routes these scenarios exercise (tests/support/test_routes.hpp).
+fastactor::router test_routes() {
+  fastactor::router r;
+  r.get("/hello", shared_routes::hello);
+  r.get("/stream", shared_routes::stream);
+  r.get("/concurrent/basic", shared_routes::concurrent_basic);
+  r.get("/parallel/execute", shared_routes::parallel_execute);
+  r.get("/stream/concurrent", shared_routes::stream_concurrent);
+  return r;
+}
+
 fastactor::router echo_routes() {
-  auto r = demo::routes();
+  auto r = test_routes();
   r.post("/echo", [](fastactor::context& ctx) { ctx.write(ctx.req().body); });
   return r;
 }
@@ -26,7 +37,7 @@ SCENARIO("a header that does not arrive in time gets 408 and the connection clos
          "[limits][slowloris]") {
   auto cfg = test_server::default_config();
   cfg.header_timeout_ms = 300;
-  test_server srv{demo::routes(), cfg};
+  test_server srv{test_routes(), cfg};
   http_client bystander{srv.port()};
   GIVEN("a client that sends half a header and stops") {
     http_client c{srv.port()};
@@ -66,7 +77,7 @@ SCENARIO("a header that does not arrive in time gets 408 and the connection clos
 SCENARIO("an idle keep-alive connection is closed after the idle timeout", "[limits]") {
   auto cfg = test_server::default_config();
   cfg.idle_timeout_ms = 300;
-  test_server srv{demo::routes(), cfg};
+  test_server srv{test_routes(), cfg};
   http_client c{srv.port()};
   CHECK(c.get("/hello").body == "ok");
   CHECK(c.closed_by_peer(3s));
@@ -80,7 +91,7 @@ SCENARIO("an idle keep-alive connection is closed after the idle timeout", "[lim
 SCENARIO("connections over the limit get 503 with Retry-After", "[limits]") {
   auto cfg = test_server::default_config();
   cfg.max_connections = 2;
-  test_server srv{demo::routes(), cfg};
+  test_server srv{test_routes(), cfg};
   http_client a{srv.port()}, b{srv.port()};
   CHECK(a.get("/hello").body == "ok");
   CHECK(b.get("/hello").body == "ok");
@@ -176,7 +187,7 @@ SCENARIO("the server's response memory is bounded: a producer without flow contr
          "[limits][memory]") {
   auto cfg = test_server::default_config();
   cfg.response_memory_max = 4 * 1024 * 1024;
-  auto routes = demo::routes();
+  auto routes = test_routes();
   routes.get("/flood", [](fastactor::context& ctx) {
     ctx.spawn([](caf::event_based_actor* self, fastactor::response_handle out) {
       for (int i = 0; i < 256; ++i)  // 16 MiB, fire and forget
@@ -197,7 +208,7 @@ SCENARIO("the server's response memory is bounded: a producer without flow contr
 }
 
 SCENARIO("a request's trailer reaches the handler apart from its header", "[limits][trailers]") {
-  auto routes = demo::routes();
+  auto routes = test_routes();
   routes.post("/trailer", [](fastactor::context& ctx) {
     auto t = ctx.req().trailers;
     ctx.write(std::to_string(t.size()) + (t.empty() ? "" : " " + t[0].first + "=" + t[0].second));
@@ -216,7 +227,7 @@ SCENARIO("a request's trailer reaches the handler apart from its header", "[limi
 SCENARIO("a response is not failed for the memory other responses hold", "[limits][memory]") {
   auto cfg = test_server::default_config();
   cfg.response_memory_max = 4 * 1024 * 1024;
-  test_server srv{demo::routes(), cfg};
+  test_server srv{test_routes(), cfg};
   GIVEN("eight readers that never read 32 MiB streams, holding more than the budget") {
     std::vector<std::unique_ptr<http_client>> hogs;
     for (int i = 0; i < 8; ++i) {

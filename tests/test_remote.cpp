@@ -1,17 +1,17 @@
-// Workers on other machines: two worker_node processes and a server on 127.0.0.1. The
+// Workers on other machines: two test_worker_node processes and a server on 127.0.0.1. The
 // chunks come from the nodes through CAF's middleman straight to the request's writer.
 // Faults: a node killed mid-stream, a node that hangs (heartbeats), a node unreachable at
 // start (closed port, and a host that never answers the TCP connect), a node that comes back.
 // Orphans: a request that ends early (client gone, deadline, a spawn still pending or too
 // slow) leaves no worker alive on the node, even one that ignores exits; the node's own
 // worker counts prove it.
-#include "../examples/worker_node/node_workers.hpp"
 #include <fastactor/node_pool.hpp>
-#include "demo_routes.hpp"
 #include <fastactor/fastactor.hpp>
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/test_routes.hpp"
+#include "support/test_worker_node.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
@@ -37,9 +37,9 @@ struct node {
 };
 
 node start_node(std::uint16_t port = 0) {
-  node n{spawn_process(WORKER_NODE_PATH, {"--port=" + std::to_string(port),
-                                          "--node-heartbeat-ms=100", "--node-timeout-ms=1000",
-                                          "--test-workers=1"})};
+  node n{spawn_process(TEST_WORKER_NODE_PATH, {"--port=" + std::to_string(port),
+                                               "--node-heartbeat-ms=100",
+                                               "--node-timeout-ms=1000"})};
   n.port = port_in(read_until(n.proc.out, "\n", 10s));
   REQUIRE(n.port != 0);
   return n;
@@ -60,7 +60,7 @@ struct proxy_slot {
   }
 };
 
-/// Routes for the node's test worker types (worker_node --test-workers=1):
+/// Routes for the node's test worker types (tests/support/test_worker_node.hpp):
 /// /test/slow-spawn?delay=MS[&spawn_timeout=MS]: a worker whose spawn takes `delay`;
 /// /test/deaf: a worker that writes one line, ignores exits and ticks until killed.
 void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, proxy_slot* proxy) {
@@ -70,7 +70,7 @@ void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, proxy_slo
     auto node = pool->next();
     if (!delay || !spawn_timeout || !node)
       return ctx.fail("bad parameters or no node", 503);
-    fastactor::spawn_remote_worker(ctx, *node, demo::slow_spawn_type,
+    fastactor::spawn_remote_worker(ctx, *node, test_node::slow_spawn_type,
                                    caf::make_message(static_cast<std::uint32_t>(*delay)),
                                    std::chrono::milliseconds(*spawn_timeout));
   });
@@ -78,7 +78,8 @@ void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, proxy_slo
     auto node = pool->next();
     if (!node)
       return ctx.fail("no node", 503);
-    proxy->set(fastactor::spawn_remote_worker(ctx, *node, demo::deaf_type, caf::make_message()));
+    proxy->set(
+      fastactor::spawn_remote_worker(ctx, *node, test_node::deaf_type, caf::make_message()));
   });
 }
 
@@ -102,7 +103,9 @@ struct remote_server {
     scfg.access_log = false;
     scfg.drain_timeout_ms = 500;
     scfg.request_timeout_ms = request_timeout_ms;
-    auto routes = demo::routes(pool);
+    fastactor::router routes;
+    routes.get("/hello", shared_routes::hello);
+    routes.get("/distributed/stream", shared_routes::distributed_stream(*pool));
     add_test_routes(routes, pool.get(), &proxy);
     srv = std::make_unique<fastactor::server>(*sys, scfg, std::move(routes));
     srv->start();
@@ -120,7 +123,7 @@ struct remote_server {
   std::unique_ptr<fastactor::server> srv;
 };
 
-/// Asks a node's published actor (worker_node's node_info) for its worker counts.
+/// Asks a node's published actor (test_worker_node's node_info) for its worker counts.
 struct node_probe {
   node_probe(caf::actor_system& sys, const node& n) : self(sys) {
     REQUIRE(eventually(
@@ -133,11 +136,11 @@ struct node_probe {
       10s));
   }
 
-  std::optional<demo::worker_counts> counts() {
-    std::optional<demo::worker_counts> result;
-    self->request(info, 2s, demo::live_atom::value)
+  std::optional<test_node::worker_counts> counts() {
+    std::optional<test_node::worker_counts> result;
+    self->request(info, 2s, test_node::live_atom::value)
       .receive([&](std::uint64_t live,
-                   std::uint64_t spawned) { result = demo::worker_counts{live, spawned}; },
+                   std::uint64_t spawned) { result = test_node::worker_counts{live, spawned}; },
                [](caf::error&) {});
     return result;
   }
@@ -317,35 +320,6 @@ SCENARIO("a node that comes back is used again", "[remote][process][faults]") {
   CHECK(r.status == 200);
   CHECK(all_chunks_right(r.body, 50, 100));
   CHECK(srv.pool->status().at(0).connects == 2);
-}
-
-SCENARIO("demo_server and two worker_node processes, as a user runs them", "[remote][process]") {
-  auto a = start_node(), b = start_node();
-  auto server = spawn_process(DEMO_SERVER_PATH, {"--port=0", "--access-log=0",
-                                                 "--worker-nodes=" + a.name() + "," + b.name(),
-                                                 "--node-heartbeat-ms=100",
-                                                 "--node-timeout-ms=1000"});
-  auto port = port_in(read_until(server.out, "\n", 10s));
-  REQUIRE(port != 0);
-  // The nodes connect in the background: wait until /distributed/nodes says both are up.
-  auto until = clock_type::now() + 10s;
-  while (http_get(port, "/distributed/nodes").body.find("\"up\":false") != std::string::npos
-         && clock_type::now() < until)
-    std::this_thread::sleep_for(50ms);
-  std::set<std::string> used;
-  for (int i = 0; i < 4; ++i) {
-    auto r = http_get(port, "/distributed/stream?n=300&size=2000");
-    CHECK(r.status == 200);
-    CHECK(all_chunks_right(r.body, 300, 2000));
-    used.insert(r.header("x-worker-node"));
-  }
-  CHECK(used.size() == 2);
-  server.signal(SIGTERM);
-  CHECK(server.wait_exit(10s) == 0);
-  a.proc.signal(SIGTERM);
-  b.proc.signal(SIGTERM);
-  CHECK(a.proc.wait_exit(10s) == 0);
-  CHECK(b.proc.wait_exit(10s) == 0);
 }
 
 SCENARIO("a remote worker is stopped when its client leaves mid-stream",

@@ -1,8 +1,8 @@
 // Bad input, table-driven: every case of tests/corpus/requests.txt is sent on a fresh
 // connection to a real server; the status and what happens to the connection are checked,
 // and after each case the server must still serve a bystander.
-#include "demo_routes.hpp"
 #include "support/http_client.hpp"
+#include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,6 +14,14 @@ using namespace testing;
 using namespace std::chrono_literals;
 
 namespace {
+
+/// The shared routes these scenarios exercise (tests/support/test_routes.hpp).
+fastactor::router test_routes() {
+  fastactor::router r;
+  r.get("/hello", shared_routes::hello);
+  r.get("/stream", shared_routes::stream);
+  return r;
+}
 
 struct corpus_case {
   std::string name;
@@ -80,7 +88,7 @@ std::vector<corpus_case> load_corpus() {
 SCENARIO("every corpus request gets its status and connection outcome", "[robustness]") {
   auto cases = load_corpus();
   REQUIRE(cases.size() >= 90);
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   http_client bystander{srv.port()};
   for (const auto& c : cases) {
     INFO("case: " << c.name);

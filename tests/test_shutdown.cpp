@@ -1,8 +1,8 @@
 // Stopping a server (what SIGTERM does): running responses may finish within the drain
 // timeout, the rest are cut off, idle connections close at once.
-#include "demo_routes.hpp"
 #include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
+#include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,10 +14,23 @@
 using namespace testing;
 using namespace std::chrono_literals;
 
+namespace {
+
+/// The shared routes these scenarios exercise (tests/support/test_routes.hpp).
+fastactor::router test_routes() {
+  fastactor::router r;
+  r.get("/hello", shared_routes::hello);
+  r.get("/stream", shared_routes::stream);
+  r.get("/stream/concurrent", shared_routes::stream_concurrent);
+  return r;
+}
+
+} // namespace
+
 SCENARIO("stopping lets running responses finish, then closes", "[shutdown]") {
   auto cfg = test_server::default_config();
   cfg.drain_timeout_ms = 3000;
-  test_server srv{demo::routes(), cfg};
+  test_server srv{test_routes(), cfg};
   http_client idle{srv.port()};
   CHECK(idle.get("/hello").body == "ok");
   http_client busy{srv.port()};
@@ -43,7 +56,7 @@ SCENARIO("stopping lets running responses finish, then closes", "[shutdown]") {
 SCENARIO("stopping cuts off what outlasts the drain timeout", "[shutdown]") {
   auto cfg = test_server::default_config();
   cfg.drain_timeout_ms = 300;
-  test_server srv{demo::routes(), cfg};
+  test_server srv{test_routes(), cfg};
   http_client c{srv.port()};
   c.send_get("/stream?n=1000&size=10&interval_ms=100");
   REQUIRE(srv.server().wait_for([](auto& s) { return s.live_workers == 1; }, 3s));

@@ -1,8 +1,8 @@
 // Soak (bounded in time, loopback only): wrk load, hundreds of clients that vanish
 // mid-stream and a few slow readers, all at once. Afterwards the server still answers, every
 // gauge is back to zero and resident memory is back near where it started.
-#include "demo_routes.hpp"
 #include "support/http_client.hpp"
+#include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 
 #include <catch2/catch.hpp>
@@ -15,6 +15,16 @@ using namespace testing;
 using namespace std::chrono_literals;
 
 namespace {
+
+/// The shared routes these scenarios exercise (tests/support/test_routes.hpp).
+fastactor::router test_routes() {
+  fastactor::router r;
+  r.get("/hello", shared_routes::hello);
+  r.get("/stream", shared_routes::stream);
+  r.get("/concurrent/basic", shared_routes::concurrent_basic);
+  r.get("/stream/concurrent", shared_routes::stream_concurrent);
+  return r;
+}
 
 #if defined(__has_feature)
 #  if __has_feature(address_sanitizer)
@@ -50,7 +60,7 @@ long run_wrk(const std::string& url, int seconds, const std::string& extra = {})
 SCENARIO("the server survives load, vanishing clients and slow readers at once", "[soak]") {
   auto cfg = test_server::default_config();
   cfg.stream_buffer = 64 * 1024;
-  test_server srv{demo::routes(), cfg};
+  test_server srv{test_routes(), cfg};
   for (int i = 0; i < 50; ++i)  // warm up allocator and threads before the baseline
     http_get(srv.port(), "/stream?n=20&size=4096");
   auto rss_start = resident_kib();
@@ -108,7 +118,7 @@ SCENARIO("a finished request holds no memory until its deadline", "[soak]") {
   // Regression: the deadline was a delayed_send, which CAF 0.17 cannot cancel and which keeps
   // its receiver alive: every `Connection: close` request with producers pinned its writer for
   // the whole request timeout (60 s), ~2 KB each.
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   for (int i = 0; i < 50; ++i)
     http_get(srv.port(), "/concurrent/basic");
   auto rss_start = resident_kib();

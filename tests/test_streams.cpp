@@ -1,8 +1,8 @@
 // SSE and NDJSON streams over real sockets: headers, numbering, resumption with
-// Last-Event-ID, in-band errors, heartbeats, and the demo's /stream/sse and /stream/ndjson.
-#include "demo_routes.hpp"
+// Last-Event-ID, in-band errors, heartbeats, and the shared /stream/sse and /stream/ndjson.
 #include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
+#include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 
 #include <caf/all.hpp>
@@ -20,6 +20,14 @@ using fastactor::sse_event;
 using json = nlohmann::json;
 
 namespace {
+
+/// The shared routes these scenarios exercise (tests/support/test_routes.hpp).
+fastactor::router test_routes() {
+  fastactor::router r;
+  r.get("/stream/sse", shared_routes::stream_sse);
+  r.get("/stream/ndjson", shared_routes::stream_ndjson);
+  return r;
+}
 
 struct wire_event {
   std::string type, id, data;
@@ -64,7 +72,7 @@ std::vector<json> ndjson_of(const std::string& body) {
 } // namespace
 
 SCENARIO("GET /stream/sse: three workers, strictly increasing ids, a clean end", "[streams][sse]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   auto r = http_get(srv.port(), "/stream/sse?count=9&interval_ms=30");
   CHECK(r.status == 200);
   CHECK(r.header("content-type") == "text/event-stream");
@@ -84,7 +92,7 @@ SCENARIO("GET /stream/sse: three workers, strictly increasing ids, a clean end",
 }
 
 SCENARIO("a reconnecting client resumes after its Last-Event-ID", "[streams][sse]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   http_client c{srv.port()};
   auto r = c.get("/stream/sse?count=3&interval_ms=20", "Last-Event-ID: 41\r\n");
   auto events = events_of(r.body);
@@ -169,7 +177,7 @@ SCENARIO("worker errors arrive in-band in an SSE stream, and in the trailer", "[
 }
 
 SCENARIO("a handler's own error still makes an SSE request an error response", "[streams][sse]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   auto r = http_get(srv.port(), "/stream/sse?count=-5");
   CHECK(r.status == 400);
   CHECK(r.header("content-type") == "application/json");
@@ -202,7 +210,7 @@ SCENARIO("an idle SSE stream gets heartbeat comments", "[streams][sse]") {
 
 SCENARIO("GET /stream/ndjson: progress objects from parallel workers and a summary",
          "[streams][ndjson]") {
-  test_server srv{demo::routes()};
+  test_server srv{test_routes()};
   auto r = http_get(srv.port(), "/stream/ndjson?items=10&workers=3");
   CHECK(r.status == 200);
   CHECK(r.header("content-type") == "application/x-ndjson");

@@ -1,4 +1,4 @@
-// Every endpoint of the demo server, over real sockets, with the timings the seed promises
+// Every endpoint of the demo server, over real sockets, with the timings the demo promises
 // checked against generous bounds (the machine is shared and noisy).
 #include "demo_routes.hpp"
 #include "support/http_client.hpp"
@@ -103,7 +103,7 @@ SCENARIO("GET /stream rejects values out of range with 400 and a JSON error", "[
   }
 }
 
-SCENARIO("GET /concurrent/basic: five workers each write their line", "[demo][seed]") {
+SCENARIO("GET /concurrent/basic: five workers each write their line", "[demo][concurrent]") {
   test_server srv{demo::routes()};
   auto r = http_get(srv.port(), "/concurrent/basic");
   CHECK(r.status == 200);
@@ -116,7 +116,7 @@ SCENARIO("GET /concurrent/basic: five workers each write their line", "[demo][se
 }
 
 SCENARIO("GET /concurrent/advanced: each line is on the wire as soon as it exists",
-         "[demo][seed][timing]") {
+         "[demo][concurrent][timing]") {
   test_server srv{demo::routes()};
   auto start = clock_type::now();
   auto r = http_get(srv.port(), "/concurrent/advanced");
@@ -131,7 +131,7 @@ SCENARIO("GET /concurrent/advanced: each line is on the wire as soon as it exist
   CHECK(ms_between(start, end) < 1000);
 }
 
-SCENARIO("GET /parallel/execute runs its tasks in parallel", "[demo][seed][timing]") {
+SCENARIO("GET /parallel/execute runs its tasks in parallel", "[demo][concurrent][timing]") {
   test_server srv{demo::routes()};
   auto start = clock_type::now();
   auto r = http_get(srv.port(), "/parallel/execute");
@@ -143,7 +143,8 @@ SCENARIO("GET /parallel/execute runs its tasks in parallel", "[demo][seed][timin
   CHECK(arrival_of(r, "Task 1 completed\n", start) < arrival_of(r, "Task 2 completed\n", start));
 }
 
-SCENARIO("GET /concurrent/error reports every failure and every result", "[demo][seed][errors]") {
+SCENARIO("GET /concurrent/error reports every failure and every result",
+         "[demo][concurrent][errors]") {
   test_server srv{demo::routes()};
   auto r = http_get(srv.port(), "/concurrent/error");
   CHECK(r.status == 500);
@@ -160,7 +161,7 @@ SCENARIO("GET /concurrent/error reports every failure and every result", "[demo]
 }
 
 SCENARIO("GET /stream/concurrent flushes each worker's line as it is produced",
-         "[demo][seed][timing]") {
+         "[demo][concurrent][timing]") {
   test_server srv{demo::routes()};
   auto start = clock_type::now();
   auto r = http_get(srv.port(), "/stream/concurrent");

@@ -1,4 +1,4 @@
-// The seed's three operations — concurrent_write, with_concurrent_response, parallel_execute —
+// The concurrent operations — concurrent_write, with_concurrent_response, parallel_execute —
 // and worker actors, through a real server.
 #include <fastactor/concurrent.hpp>
 #include "support/http_client.hpp"
@@ -20,7 +20,7 @@ using fastactor::context;
 using fastactor::response_handle;
 using fastactor::task_result;
 
-SCENARIO("concurrent_write from many threads at once loses and tears nothing", "[seed]") {
+SCENARIO("concurrent_write from many threads at once loses and tears nothing", "[concurrent]") {
   fastactor::router r;
   r.get("/many", [](context& ctx) {
     for (int t = 0; t < 8; ++t)
@@ -46,7 +46,7 @@ SCENARIO("concurrent_write from many threads at once loses and tears nothing", "
 }
 
 SCENARIO("with_concurrent_response collects what its scope's workers write and throw",
-         "[seed]") {
+         "[concurrent]") {
   fastactor::router r;
   r.get("/scope", [](context& ctx) {
     ctx.buffer_response();
@@ -90,7 +90,7 @@ SCENARIO("with_concurrent_response collects what its scope's workers write and t
 }
 
 SCENARIO("parallel_execute writes in completion order or, on request, in task order",
-         "[seed]") {
+         "[concurrent]") {
   auto tasks = [] {
     std::vector<fastactor::task> list;
     for (int i = 1; i <= 3; ++i)
@@ -111,7 +111,7 @@ SCENARIO("parallel_execute writes in completion order or, on request, in task or
 }
 
 SCENARIO("parallel_execute reports every failed task and keeps the successful results",
-         "[seed][errors]") {
+         "[concurrent][errors]") {
   fastactor::router r;
   r.get("/mixed", [](context& ctx) {
     fastactor::parallel_execute(ctx, {
@@ -132,7 +132,7 @@ SCENARIO("parallel_execute reports every failed task and keeps the successful re
   }
 }
 
-SCENARIO("blocking tasks run in the pool, never on the actor scheduler", "[seed][pool]") {
+SCENARIO("blocking tasks run in the pool, never on the actor scheduler", "[concurrent][pool]") {
   // The only scheduler thread is taken by a worker that blocks it until all four tasks are
   // done (3 s at most). A task scheduled on the actor scheduler could not run before that
   // worker gives up; a task in the pool finishes while it blocks, on a thread of its own.
@@ -210,7 +210,7 @@ caf::behavior counting_worker(caf::stateful_actor<counter_state>* self, response
 
 } // namespace
 
-SCENARIO("a stateful actor can be a worker, with arguments of its own", "[seed][workers]") {
+SCENARIO("a stateful actor can be a worker, with arguments of its own", "[concurrent][workers]") {
   fastactor::router r;
   r.get("/count/:n", [](context& ctx) {
     ctx.spawn(counting_worker, std::stoi(std::string{*ctx.req().path_param("n")}));
