@@ -7,6 +7,7 @@
 #include <fastactor/response_handle.hpp>
 #include <fastactor/task_context.hpp>
 #include <fastactor/messages.hpp>
+#include <fastactor/method.hpp>
 #include <fastactor/ndjson.hpp>
 #include <fastactor/sse.hpp>
 #include <fastactor/metrics.hpp>
@@ -15,3 +16,4 @@
 #include <fastactor/run.hpp>
 #include <fastactor/server.hpp>
 #include <fastactor/signals.hpp>
+#include <fastactor/status.hpp>
