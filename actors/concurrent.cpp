@@ -52,7 +52,8 @@ void start_tasks(coordinator* self, std::shared_ptr<std::vector<task>> tasks, ru
     };
     if (!rt->pool.post(std::move(run)))
       caf::anon_send(me, task_done_atom::value, static_cast<std::uint64_t>(i),
-                     task_result::failure("not started: the server is shutting down", 503));
+                     task_result::failure("not started: the server is shutting down",
+                                          status::service_unavailable));
   }
 }
 
@@ -126,11 +127,11 @@ void concurrent_response::write(std::string bytes) {
     out_.write(std::move(bytes));
 }
 
-void concurrent_response::fail(std::string message, std::uint16_t status) {
+void concurrent_response::fail(std::string message, status code) {
   if (in_body())
-    ctx_->fail(worker_error{"with_concurrent_response", std::move(message), status});
+    ctx_->fail(worker_error{"with_concurrent_response", std::move(message), code});
   else
-    out_.fail(std::move(message), status, "with_concurrent_response");
+    out_.fail(std::move(message), code, "with_concurrent_response");
 }
 
 void concurrent_response::go(std::function<void(task_context&)> task) {

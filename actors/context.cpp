@@ -28,7 +28,8 @@ std::string what(const std::exception_ptr& ep) {
 void report_exceptions(caf::scheduled_actor* self, response_handle out) {
   self->set_exception_handler(
     [out](caf::scheduled_actor* worker, std::exception_ptr& ep) -> caf::error {
-      out.fail("threw: " + what(ep), 500, "worker " + std::to_string(worker->id()));
+      out.fail("threw: " + what(ep), status::internal_server_error,
+               "worker " + std::to_string(worker->id()));
       return make_error(errc::worker_failed);  // reported above: the down handler skips it
     });
 }
@@ -61,24 +62,25 @@ std::optional<long long> context::int_param(std::string_view name, long long fal
                       "query parameter '" + std::string{name} + "' must be an integer from "
                         + std::to_string(min) + " to " + std::to_string(max) + ", got '"
                         + std::string{*text} + "'",
-                      400});
+                      status::bad_request});
     return std::nullopt;
   }
   return value;
 }
 
-void context::set_status(std::uint16_t status) {
-  if (!is_final_status(status))
+void context::set_status(status code) {
+  if (!is_final(code))
     return fail(worker_error{"handler",
-                             "status " + std::to_string(status)
+                             "status " + to_string(code)
                                + " is not a final status a handler may set (200-599)",
-                             500});
-  scope_.status = status;
+                             status::internal_server_error});
+  scope_.status = code;
 }
 
 void context::set_header(std::string name, std::string value) {
   if (auto problem = response_field_problem(name, value))
-    return fail(worker_error{"handler", "refused to set a header: " + *problem, 500});
+    return fail(worker_error{"handler", "refused to set a header: " + *problem,
+                             status::internal_server_error});
   for (auto& [key, val] : scope_.headers)
     if (iequals(key, name)) {
       val = std::move(value);
@@ -133,14 +135,16 @@ void context::go(std::function<void(task_context&)> task, std::string source) {
       try {
         task(t);
       } catch (...) {
-        out.fail("threw: " + detail::what(std::current_exception()), 500, source);
+        out.fail("threw: " + detail::what(std::current_exception()),
+                 status::internal_server_error, source);
       }
     }
     caf::anon_send(out.writer(), done_atom::value, out.id(), done_token);
   };
   if (!rt_.pool.post(std::move(run))) {
     --scope_.running_tasks;
-    fail(worker_error{source, "not started: the server is shutting down", 503});
+    fail(worker_error{source, "not started: the server is shutting down",
+                      status::service_unavailable});
   }
 }
 

@@ -43,7 +43,8 @@ void adopt(caf::event_based_actor* self, const caf::strong_actor_ptr& worker,
       return;
     }
     if (msg.reason)  // crashed, or its node died or hung
-      out.fail(self, "remote worker '" + type + "' failed: " + describe(msg.reason), 502, source);
+      out.fail(self, "remote worker '" + type + "' failed: " + describe(msg.reason),
+               status::bad_gateway, source);
     self->quit();
   });
 }
@@ -84,7 +85,7 @@ caf::behavior remote_worker_proxy(caf::event_based_actor* self, response_handle 
               caf::message::concat(caf::make_message(out), args), spawn_timeout);
   self->delayed_send(self, spawn_timeout, give_up_atom::value);
   auto fail = [=](std::string what) {
-    out.fail(self, std::move(what), 502, source);
+    out.fail(self, std::move(what), status::bad_gateway, source);
     self->quit();
   };
   return {

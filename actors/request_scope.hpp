@@ -7,6 +7,7 @@
 #include <fastactor/messages.hpp>
 #include <fastactor/request.hpp>
 #include <fastactor/sse.hpp>
+#include <fastactor/status.hpp>
 #include <fastactor/task_context.hpp>
 
 #include <caf/actor.hpp>
@@ -16,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,8 +75,8 @@ struct request_scope {
 
   // The response head, fixed when the first byte goes out. (The small fields of the scope
   // sit together here: a paced stream holds its scope for its whole life.)
-  std::uint16_t status = 200;
-  std::uint16_t sent_status = 0;  ///< 0 until the head went out (metrics, access log)
+  fastactor::status status = fastactor::status::ok;
+  std::optional<fastactor::status> sent_status;  ///< once the head went out (metrics, log)
   response_mode mode = response_mode::stream;
   response_phase phase = response_phase::open;
   stream_format format = stream_format::plain;
@@ -177,8 +179,8 @@ struct request_scope {
     }
     truncate(e.message, report_limits::message_max);
     truncate(e.source, report_limits::source_max);
-    if (e.status < 400 || e.status > 599)
-      e.status = 500;
+    if (!is_error(e.status))
+      e.status = status::internal_server_error;
     errors.push_back(std::move(e));
   }
 

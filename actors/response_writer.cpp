@@ -6,7 +6,7 @@
 #include "actors/request_scope.hpp"
 #include "protocol/chunked.hpp"
 #include "protocol/error_report.hpp"
-#include "protocol/http_date.hpp"
+#include "protocol/response_head.hpp"
 #include <fastactor/ndjson.hpp>
 #include <fastactor/sse.hpp>
 #include <fastactor/status.hpp>
@@ -104,60 +104,12 @@ private:
 
 // -- the response head ------------------------------------------------------------------------
 
-enum class framing { content_length, chunked, until_close, none };
-
-std::string make_head(const request_scope& sc, const runtime& rt, std::uint16_t status,
-                      framing how, std::size_t content_length, bool keep_alive,
-                      const char* content_type = nullptr) {
-  std::string head;
-  head.reserve(256);
-  head += "HTTP/1.1 ";
-  head += std::to_string(status);
-  head += ' ';
-  head += reason_phrase(status);
-  head += "\r\nServer: ";
-  head += rt.server_name;
-  head += "\r\nDate: ";
-  head += http_date_now();
-  head += "\r\n";
-  bool has_type = content_type != nullptr;
-  if (content_type) {
-    head += "Content-Type: ";
-    head += content_type;
-    head += "\r\n";
-  }
-  for (const auto& [name, value] : sc.headers) {
-    if (iequals(name, "Content-Type")) {
-      if (has_type)
-        continue;
-      has_type = true;
-    }
-    head += name;
-    head += ": ";
-    head += value;
-    head += "\r\n";
-  }
-  if (!has_type)
-    head += "Content-Type: text/plain; charset=utf-8\r\n";
-  switch (how) {
-    case framing::content_length:
-      head += "Content-Length: ";
-      head += std::to_string(content_length);
-      head += "\r\n";
-      break;
-    case framing::chunked:
-      head += "Transfer-Encoding: chunked\r\nTrailer: Fastactor-Errors\r\n";
-      break;
-    case framing::until_close:
-    case framing::none:
-      break;
-  }
-  if (!keep_alive)
-    head += "Connection: close\r\n";
-  else if (sc.req().version == 10)
-    head += "Connection: keep-alive\r\n";
-  head += "\r\n";
-  return head;
+/// The head of the scope's response (protocol/response_head.hpp renders it).
+std::string make_head(const request_scope& sc, const runtime& rt, status code, framing how,
+                      std::size_t content_length, bool keep_alive,
+                      std::string_view content_type = {}) {
+  return render({code, rt.server_name, &sc.headers, content_type, how, content_length,
+                 connection_for(sc.req().version, keep_alive)});
 }
 
 // -- sending ----------------------------------------------------------------------------------
@@ -229,8 +181,8 @@ std::size_t take_queue(request_scope& sc, std::vector<std::string>& parts, bool 
 }
 
 /// A HEAD request, or a status that has no body: the head is the whole response.
-bool bodyless(const request_scope& sc, std::uint16_t status) {
-  return sc.req().is_head() || !status_has_body(status);
+bool bodyless(const request_scope& sc, status code) {
+  return sc.req().is_head() || !has_body(code);
 }
 
 bool keep_alive(const writer_actor* self) {
@@ -250,7 +202,7 @@ void send_whole(writer_actor* self) {
   std::size_t body_bytes = 0;
   std::size_t held = 0;
   sc.sent_status = sc.errors.empty() ? sc.status : error_status(sc.errors);
-  if (sc.errors.empty() && !status_has_body(sc.status)) {
+  if (sc.errors.empty() && !has_body(sc.status)) {
     parts.push_back(make_head(sc, *st.rt, sc.status, framing::none, 0, keep));
     sc.drop_queue();
   } else if (sc.errors.empty()) {
@@ -310,7 +262,7 @@ void send_head_only(writer_actor* self) {
   auto& st = self->state;
   auto& sc = *st.scope;
   bool http10 = sc.req().version == 10;
-  auto how = !status_has_body(sc.status) ? framing::none
+  auto how = !has_body(sc.status) ? framing::none
              : http10                    ? framing::until_close
                                          : framing::chunked;
   auto keep = keep_alive(self) && (how != framing::until_close || sc.req().is_head());
@@ -430,19 +382,21 @@ void progress(writer_actor* self) {
 /// its last byte went out is logged as 499 (nginx's "client closed request").
 void account(writer_actor* self, const request_scope& sc, bool completed) {
   auto& stats = self->state.rt->stats;
-  auto status = completed && sc.sent_status ? sc.sent_status : std::uint16_t{499};
-  stats.responses_by_status[status < stats.responses_by_status.size() ? status : 0].fetch_add(
-    1, std::memory_order_relaxed);
+  auto sent = completed && sc.sent_status ? *sc.sent_status : status::client_closed_request;
+  auto index = code(sent) < stats.responses_by_status.size() ? code(sent) : 0;
+  stats.responses_by_status[index].fetch_add(1, std::memory_order_relaxed);
   auto elapsed = std::chrono::steady_clock::now() - sc.started;
   stats.request_duration.record(elapsed);
   if (!self->state.rt->limits.access_log)
     return;
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   const auto& req = sc.req();
+  auto method = req.method_name();
   char line[512];
-  auto n = std::snprintf(line, sizeof(line), "%s \"%s %.300s HTTP/1.%u\" %u %llu %lld.%03lldms\n",
-                         req.peer.empty() ? "-" : req.peer.c_str(), req.method.c_str(),
-                         req.target.c_str(), req.version % 10, status,
+  auto n = std::snprintf(line, sizeof(line), "%s \"%.*s %.300s HTTP/1.%u\" %u %llu %lld.%03lldms\n",
+                         req.peer.empty() ? "-" : req.peer.c_str(),
+                         static_cast<int>(std::min<std::size_t>(method.size(), 300)), method.data(),
+                         req.target.c_str(), req.version % 10, unsigned{code(sent)},
                          static_cast<unsigned long long>(sc.body_bytes),
                          static_cast<long long>(us / 1000), static_cast<long long>(us % 1000));
   std::fwrite(line, 1, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof(line) - 1), stdout);
@@ -530,7 +484,8 @@ void run_handler(writer_actor* self) {
     (*sc.in->fn)(ctx);
   } catch (...) {
     st.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
-    ctx.fail(worker_error{"handler", "threw: " + detail::what(std::current_exception()), 500});
+    ctx.fail(worker_error{"handler", "threw: " + detail::what(std::current_exception()),
+                          status::internal_server_error});
   }
   sc.handler_returned = true;
   sc.handler_errors = sc.error_count();
@@ -580,7 +535,7 @@ void after_append(writer_actor* self, paced how) {
                                "response buffer passed stream-buffer-max ("
                                  + std::to_string(lim.stream_buffer_max)
                                  + " bytes): producers outran the client",
-                               500});
+                               status::internal_server_error});
   // Over the server's budget, a producer that ignores flow control fails its response if
   // that response holds more than its share (the high-water mark): a small response is not
   // failed for what others hold.
@@ -591,7 +546,7 @@ void after_append(writer_actor* self, paced how) {
                                  + std::to_string(lim.response_memory_max)
                                  + " bytes) is used up, and this response's producers ignore "
                                    "flow control",
-                               503});
+                               status::service_unavailable});
   progress(self);
 }
 
@@ -681,7 +636,8 @@ void on_worker_down(writer_actor* self, caf::down_msg& msg) {
   auto& reason = msg.reason;
   if (reason && reason != caf::exit_reason::normal && !is(reason, errc::worker_failed))
     record_error(self, *st.scope,
-                 {"worker " + std::to_string(msg.source.id()), "exited: " + describe(reason), 500});
+                 {"worker " + std::to_string(msg.source.id()), "exited: " + describe(reason),
+                  status::internal_server_error});
   progress(self);
 }
 
@@ -698,7 +654,7 @@ void on_deadline(writer_actor* self) {
   fail_fatally(self, {"server",
                       "request deadline of " + std::to_string(st.rt->limits.request_timeout.count())
                         + " ms exceeded",
-                      503});
+                      status::service_unavailable});
 }
 
 /// The connection's timer went off: the deadline, or time to keep an idle SSE stream open

@@ -478,7 +478,8 @@ caf::behavior cmd_worker(caf::event_based_actor* self, response_handle out, int 
             .then([](ack_atom) {}, [](caf::error&) {});
           break;
         case w_fail:
-          out.fail(self, marker(req_no) + " worker failed", status, "worker " + marker(req_no));
+          out.fail(self, marker(req_no) + " worker failed", to_status(status),
+                   "worker " + marker(req_no));
           break;
         case w_quit_normal:
           self->quit();
@@ -563,7 +564,7 @@ std::function<void(task_context&)> gated_task(std::shared_ptr<task_slot> slot) {
           break;
         }
         case t_fail:
-          t.fail(marker(slot->req_no) + " task failed", 502);
+          t.fail(marker(slot->req_no) + " task failed", fastactor::status::bad_gateway);
           break;
         case t_throw:
           executed();
@@ -910,7 +911,7 @@ private:
       plan.push_back(std::move(a));
     }
     auto in_req = std::make_shared<routed_request>();
-    in_req->req.method = method;
+    in_req->req.method = parse_method(method);
     in_req->req.target = in_req->req.path = "/fuzz";
     in_req->req.version = version;
     in_req->req.keep_alive = keep;
@@ -977,10 +978,11 @@ private:
             break;
           case h_fail:
             ctx.fail(marker(req_no) + " handler failed",
-                     statuses[static_cast<std::size_t>(a.arg) % std::size(statuses)]);
+                     to_status(statuses[static_cast<std::size_t>(a.arg) % std::size(statuses)]));
             break;
           case h_status:
-            ctx.set_status(statuses[static_cast<std::size_t>(a.arg) % std::size(statuses)]);
+            ctx.set_status(
+              to_status(statuses[static_cast<std::size_t>(a.arg) % std::size(statuses)]));
             break;
           case h_header:
             ctx.set_header(header_name(a.arg), header_value(a.arg / 20, req_no));
@@ -1066,7 +1068,8 @@ private:
     auto status = pick_status(in);
     trace("op: fail id=%llu (r%d) status=%u", static_cast<unsigned long long>(id), no, status);
     caf::anon_send(writer_, fail_atom::value, id,
-                   worker_error{"producer " + marker(no), marker(no) + " failed", status});
+                   worker_error{"producer " + marker(no), marker(no) + " failed",
+                                to_status(status)});
     settle();
   }
 
@@ -1149,7 +1152,7 @@ private:
       default: {
         what = "request with a wrong key";
         auto req = std::make_shared<routed_request>();
-        req->req.method = "GET";
+        req->req.method = fastactor::method::get;
         req->req.target = req->req.path = "/forged";
         req->fn = std::make_shared<const handler>([st = st_](context&) {
           std::lock_guard<std::mutex> g{st->m};

@@ -9,7 +9,8 @@ namespace {
 nlohmann::json to_json(const std::vector<worker_error>& errors) {
   auto list = nlohmann::json::array();
   for (const auto& e : errors)
-    list.push_back({{"source", e.source}, {"message", e.message}, {"status", e.status}});
+    list.push_back(
+      {{"source", e.source}, {"message", e.message}, {"status", code(e.status)}});
   return list;
 }
 
@@ -20,8 +21,8 @@ std::string dump(const nlohmann::json& j) {
 
 } // namespace
 
-std::uint16_t error_status(const std::vector<worker_error>& errors) {
-  return errors.empty() ? 500 : errors.front().status;
+status error_status(const std::vector<worker_error>& errors) {
+  return errors.empty() ? status::internal_server_error : errors.front().status;
 }
 
 std::string error_report_json(const std::vector<worker_error>& errors,
@@ -37,7 +38,7 @@ std::string error_report_json(const std::vector<worker_error>& errors,
 }
 
 std::string error_object_json(const worker_error& e) {
-  return dump({{"source", e.source}, {"message", e.message}, {"status", e.status}});
+  return dump({{"source", e.source}, {"message", e.message}, {"status", code(e.status)}});
 }
 
 std::string error_list_json(const std::vector<worker_error>& errors) {

@@ -10,7 +10,7 @@
 namespace fastactor {
 
 /// The status of an error response: the status of the first error, 500 if there is none.
-std::uint16_t error_status(const std::vector<worker_error>& errors);
+status error_status(const std::vector<worker_error>& errors);
 
 /// What a report leaves out, so that its reader knows the list is not everything.
 struct report_omissions {

@@ -10,7 +10,7 @@ std::string ndjson_line(const nlohmann::json& value) {
 
 std::string ndjson_error_line(const worker_error& e) {
   return ndjson_line(
-    {{"error", {{"source", e.source}, {"message", e.message}, {"status", e.status}}}});
+    {{"error", {{"source", e.source}, {"message", e.message}, {"status", code(e.status)}}}});
 }
 
 } // namespace fastactor

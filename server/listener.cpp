@@ -1,5 +1,7 @@
 #include "server/listener.hpp"
 
+#include "protocol/response_head.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -74,15 +76,10 @@ namespace {
 // A connection over the limit gets a fixed 503 and is closed; no session or writer is made
 // for it, so a flood of connections costs the server next to nothing.
 struct rejected_connection : std::enable_shared_from_this<rejected_connection> {
-  explicit rejected_connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+  rejected_connection(tcp::socket s, std::string_view server_name)
+    : socket(std::move(s)), timer(socket.get_executor()), response(overload_response(server_name)) {}
 
   void run() {
-    static const std::string body
-      = R"({"errors":[{"message":"too many connections, retry later","source":"server","status":503}]})";
-    static const std::string response = "HTTP/1.1 503 Service Unavailable\r\nServer: fastactor\r\n"
-                                        "Content-Type: application/json\r\nRetry-After: 1\r\n"
-                                        "Connection: close\r\nContent-Length: "
-                                        + std::to_string(body.size()) + "\r\n\r\n" + body;
     asio::async_write(socket, asio::buffer(response),
                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                         if (ec)
@@ -118,6 +115,7 @@ struct rejected_connection : std::enable_shared_from_this<rejected_connection> {
   tcp::socket socket;
   asio::steady_timer timer;
   std::array<char, 1024> scratch{};
+  std::string response;  ///< kept until the write is done
 };
 
 } // namespace
@@ -128,10 +126,10 @@ void listener::reject(tcp::socket socket) {
     boost::system::error_code ec;
     auto peer = socket.remote_endpoint(ec);
     auto who = ec ? std::string{"-"} : peer.address().to_string() + ":" + std::to_string(peer.port());
-    std::printf("%s \"-\" 503 0 0.000ms over --max-connections=%zu\n", who.c_str(),
-                shared_.cfg.max_connections);
+    std::printf("%s \"-\" %u 0 0.000ms over --max-connections=%zu\n", who.c_str(),
+                unsigned{code(status::service_unavailable)}, shared_.cfg.max_connections);
   }
-  std::make_shared<rejected_connection>(std::move(socket))->run();
+  std::make_shared<rejected_connection>(std::move(socket), shared_.cfg.server_name)->run();
 }
 
 } // namespace fastactor

@@ -76,8 +76,9 @@ std::optional<request_refusal> incoming_request::header_done() {
   if (auto why = check_header(parser_.get()))
     return why;
   if (header_size(parser_.get()) > cfg_.max_header_bytes)
-    return request_refusal{431, "request header block is larger than "
-                                  + std::to_string(cfg_.max_header_bytes) + " bytes"};
+    return request_refusal{status::request_header_fields_too_large,
+                           "request header block is larger than "
+                             + std::to_string(cfg_.max_header_bytes) + " bytes"};
   if (parser_.chunked())  // only a chunked body has a trailer
     header_ = header_fields{parser_.get()};
   return std::nullopt;
@@ -85,9 +86,10 @@ std::optional<request_refusal> incoming_request::header_done() {
 
 std::optional<request_refusal> incoming_request::refusal(boost::beast::error_code ec) const {
   if (framing_.exceeded())
-    return request_refusal{400, "chunked body carries more than "
-                                  + std::to_string(chunk_framing_budget::overhead_max)
-                                  + " bytes of framing (chunk extensions) beyond its data"};
+    return request_refusal{status::bad_request,
+                           "chunked body carries more than "
+                             + std::to_string(chunk_framing_budget::overhead_max)
+                             + " bytes of framing (chunk extensions) beyond its data"};
   return refusal_for(ec, cfg_);
 }
 
@@ -101,17 +103,19 @@ std::optional<request_refusal> check_header(const beast_request& header) {
   for (const auto& field : header.base()) {
     // Obsolete line folding and bare CR/LF inside a value are smuggling vectors: refuse them.
     if (field.value().find_first_of("\r\n") != std::string_view::npos)
-      return request_refusal{400, "header field '" + std::string{field.name_string()}
-                                    + "' uses obsolete line folding"};
+      return request_refusal{status::bad_request, "header field '"
+                                                    + std::string{field.name_string()}
+                                                    + "' uses obsolete line folding"};
   }
   // HTTP/1.1 requires exactly one Host (RFC 9112 3.2).
   if (header.version() == 11 && header.base().count(http::field::host) != 1)
-    return request_refusal{400, header.base().count(http::field::host) == 0
-                                  ? "missing Host header"
-                                  : "more than one Host header"};
+    return request_refusal{status::bad_request, header.base().count(http::field::host) == 0
+                                                  ? "missing Host header"
+                                                  : "more than one Host header"};
   auto expect = header.base().find(http::field::expect);
   if (expect != header.base().end() && lower_trimmed(expect->value()) != "100-continue")
-    return request_refusal{417, "unsupported expectation '" + std::string{expect->value()} + "'"};
+    return request_refusal{status::expectation_failed,
+                           "unsupported expectation '" + std::string{expect->value()} + "'"};
   auto te = header.base().find(http::field::transfer_encoding);
   if (te == header.base().end())
     return std::nullopt;
@@ -128,9 +132,10 @@ std::optional<request_refusal> check_header(const beast_request& header) {
   }
   for (const auto& coding : codings)
     if (coding != "chunked")
-      return request_refusal{501, "unsupported transfer-coding '" + coding + "'"};
+      return request_refusal{status::not_implemented,
+                             "unsupported transfer-coding '" + coding + "'"};
   if (codings.size() != 1)
-    return request_refusal{400, "Transfer-Encoding must be exactly 'chunked'"};
+    return request_refusal{status::bad_request, "Transfer-Encoding must be exactly 'chunked'"};
   return std::nullopt;
 }
 
@@ -153,16 +158,19 @@ std::optional<request_refusal> refusal_for(boost::beast::error_code ec, const se
       || ec.category() != http::make_error_code(http::error::bad_target).category())
     return std::nullopt;  // the client left (or the socket failed): nobody to answer
   if (ec == http::error::header_limit)
-    return request_refusal{431, "request header block is larger than "
-                                  + std::to_string(cfg.max_header_bytes) + " bytes"};
+    return request_refusal{status::request_header_fields_too_large,
+                           "request header block is larger than "
+                             + std::to_string(cfg.max_header_bytes) + " bytes"};
   if (ec == http::error::buffer_overflow)
-    return request_refusal{400, "a request line, chunk-size line or trailer section is longer "
-                                  "than the read buffer ("
-                                  + std::to_string(read_buffer_max(cfg)) + " bytes)"};
+    return request_refusal{status::bad_request,
+                           "a request line, chunk-size line or trailer section is longer "
+                           "than the read buffer ("
+                             + std::to_string(read_buffer_max(cfg)) + " bytes)"};
   if (ec == http::error::body_limit)
-    return request_refusal{413, "request body is larger than " + std::to_string(cfg.max_body_bytes)
-                                  + " bytes"};
-  return request_refusal{400, "malformed request: " + ec.message()};
+    return request_refusal{status::content_too_large,
+                           "request body is larger than " + std::to_string(cfg.max_body_bytes)
+                             + " bytes"};
+  return request_refusal{status::bad_request, "malformed request: " + ec.message()};
 }
 
 std::optional<request_refusal> check_trailers(const beast_request& msg,
@@ -181,8 +189,9 @@ std::optional<request_refusal> check_trailers(const beast_request& msg,
       continue;
     for (auto name : forbidden)
       if (iequals(field.name_string(), name))
-        return request_refusal{400, "trailer field '" + std::string{field.name_string()}
-                                      + "' is not allowed in a trailer (RFC 9110 6.5.1)"};
+        return request_refusal{status::bad_request,
+                               "trailer field '" + std::string{field.name_string()}
+                                 + "' is not allowed in a trailer (RFC 9110 6.5.1)"};
   }
   return std::nullopt;
 }
@@ -191,7 +200,9 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
                                               const header_fields& header) {
   auto in = std::make_shared<routed_request>();
   auto& req = in->req;
-  req.method = std::string{msg.method_string()};
+  req.method = parse_method(msg.method_string());
+  if (req.method == method::other)
+    req.other_method = std::string{msg.method_string()};
   req.target = std::string{msg.target()};
   req.version = msg.version();
   // An HTTP/1.0 message with Transfer-Encoding has faulty framing: answer it, then close
@@ -205,7 +216,8 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
   req.body = std::move(msg.body());
   auto url = parse_target(msg.target());
   if (!url) {
-    in->fn = router::error_handler(400, "malformed request target '" + req.target + "'");
+    in->fn = router::error_handler(status::bad_request,
+                                   "malformed request target '" + req.target + "'");
     return in;
   }
   req.path = url->path();
@@ -217,7 +229,7 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
   std::vector<std::string> segments;
   for (auto segment : url->segments())
     segments.push_back(std::move(segment));
-  auto match = routes.route(req.method, segments);
+  auto match = routes.route(req.method, segments, req.method_name());
   in->fn = std::move(match.fn);
   req.params = std::move(match.params);
   return in;
@@ -225,7 +237,7 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
 
 std::shared_ptr<routed_request> refused_request(const request_refusal& why) {
   auto in = std::make_shared<routed_request>();
-  in->req.method = "GET";
+  in->req.method = method::get;
   in->req.keep_alive = false;  // the byte stream cannot be trusted past a refused request
   in->fn = router::error_handler(why.status, why.message);
   return in;

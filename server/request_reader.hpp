@@ -38,7 +38,7 @@ inline std::size_t read_buffer_max(const server_config& cfg) {
 
 /// A request the server refuses before any handler sees it.
 struct request_refusal {
-  std::uint16_t status;
+  fastactor::status status;
   std::string message;
 };
 

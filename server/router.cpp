@@ -3,6 +3,7 @@
 #include <fastactor/context.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace fastactor {
 
@@ -21,9 +22,11 @@ std::vector<std::string> split_path(std::string_view path) {
   }
 }
 
-router& router::add(std::string method, std::string pattern, handler fn) {
+router& router::add(method m, std::string pattern, handler fn) {
+  if (m == method::other)
+    throw std::invalid_argument("router::add: method::other never matches a request");
   auto segments = split_path(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments),
+  routes_.push_back({m, std::move(pattern), std::move(segments),
                      std::make_shared<const handler>(std::move(fn))});
   return *this;
 }
@@ -47,15 +50,15 @@ bool router::matches(const route_entry& r, const std::vector<std::string>& segme
   return true;
 }
 
-router::match router::route(std::string_view method,
-                            const std::vector<std::string>& segments) const {
-  auto lookup = method == "HEAD" ? std::string_view{"GET"} : method;
-  std::vector<std::string> allowed;
+router::match router::route(method req_method, const std::vector<std::string>& segments,
+                            std::string_view name) const {
+  auto lookup = req_method == method::head ? method::get : req_method;
+  std::vector<method> allowed;
   for (const auto& r : routes_) {
     if (!matches(r, segments, nullptr))
       continue;
     if (r.method == lookup) {
-      match m{r.fn, {}, 200, {}};
+      match m{r.fn, {}, status::ok, {}};
       matches(r, segments, &m.params);
       return m;
     }
@@ -66,27 +69,32 @@ router::match router::route(std::string_view method,
   for (std::size_t i = 0; i < segments.size(); ++i)
     path += (i ? "/" : "") + segments[i];
   if (allowed.empty())
-    return {error_handler(404, "no route for " + path), {}, 404, {}};
-  if (std::find(allowed.begin(), allowed.end(), "GET") != allowed.end())
-    allowed.push_back("HEAD");
+    return {error_handler(status::not_found, "no route for " + path), {}, status::not_found, {}};
+  if (std::find(allowed.begin(), allowed.end(), method::get) != allowed.end())
+    allowed.push_back(method::head);
   std::string allow;
-  for (const auto& m : allowed)
-    allow += (allow.empty() ? "" : ", ") + m;
-  return {error_handler(405, "method " + std::string{method} + " not allowed for " + path
-                               + " (allowed: " + allow + ")",
+  for (auto m : allowed) {
+    if (!allow.empty())
+      allow += ", ";
+    allow += to_string(m);
+  }
+  auto shown = name.empty() ? to_string(req_method) : name;
+  return {error_handler(status::method_not_allowed,
+                        "method " + std::string{shown} + " not allowed for " + path
+                          + " (allowed: " + allow + ")",
                         allow),
           {},
-          405,
+          status::method_not_allowed,
           allow};
 }
 
-std::shared_ptr<const handler> router::error_handler(std::uint16_t status, std::string message,
+std::shared_ptr<const handler> router::error_handler(status code, std::string message,
                                                      std::string allow) {
   return std::make_shared<const handler>(
-    [status, message = std::move(message), allow = std::move(allow)](context& ctx) {
+    [code, message = std::move(message), allow = std::move(allow)](context& ctx) {
       if (!allow.empty())
         ctx.set_header("Allow", allow);
-      ctx.fail(worker_error{"request", message, status});
+      ctx.fail(worker_error{"request", message, code});
     });
 }
 

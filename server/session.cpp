@@ -2,6 +2,7 @@
 
 #include <fastactor/detail/handoff.hpp>
 #include "actors/response_writer.hpp"
+#include "protocol/response_head.hpp"
 #include "server/session_registry.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -119,7 +120,7 @@ void session::on_header(beast::error_code ec) {
     return;
   // The timer may fire just as the header completes: a complete header is not late.
   if (timed_out && ec)
-    return refuse({408, "request header not complete within "
+    return refuse({status::request_timeout, "request header not complete within "
                           + std::to_string(shared_.cfg.header_timeout_ms) + " ms"});
   if (ec) {
     auto why = reading_->refusal(ec);
@@ -138,8 +139,7 @@ void session::on_header(beast::error_code ec) {
 // The client waits for a go-ahead before sending the body. An interim response, written by
 // the session because no response (and so no writer write) is under way yet.
 void session::do_continue() {
-  static const std::string continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-  asio::async_write(socket_, asio::buffer(continue_line),
+  asio::async_write(socket_, asio::buffer(continue_response()),
                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
                       if (ec)
                         return self->peer_gone();
@@ -162,7 +162,7 @@ void session::on_read(beast::error_code ec) {
   if (closed_)
     return;
   if (timed_out && ec)
-    return refuse({408, "request body not complete within "
+    return refuse({status::request_timeout, "request body not complete within "
                           + std::to_string(shared_.cfg.body_timeout_ms) + " ms"});
   if (ec) {
     auto why = reading_->refusal(ec);

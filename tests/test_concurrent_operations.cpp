@@ -55,7 +55,9 @@ SCENARIO("with_concurrent_response collects what its scope's workers write and t
         fastactor::concurrent_write(self, out, "from worker\n");
       });
       cr.go([](fastactor::task_context& t) { t.write("from task\n"); });
-      cr.ctx().go([](fastactor::task_context& t) { t.fail("lookup failed", 404); }, "lookup");
+      cr.ctx().go(
+        [](fastactor::task_context& t) { t.fail("lookup failed", fastactor::status::not_found); },
+        "lookup");
       throw std::runtime_error("scope body failed after starting its workers");
     });
   });
@@ -116,7 +118,7 @@ SCENARIO("parallel_execute reports every failed task and keeps the successful re
   r.get("/mixed", [](context& ctx) {
     fastactor::parallel_execute(ctx, {
       [] { return task_result{"a"}; },
-      [] { return task_result::failure("no luck", 502); },
+      [] { return task_result::failure("no luck", fastactor::status::bad_gateway); },
       []() -> task_result { throw std::runtime_error("kaput"); },
     }, {fastactor::result_order::task});
   });

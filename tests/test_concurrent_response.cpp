@@ -25,7 +25,7 @@ fastactor::router scope_routes() {
           std::this_thread::sleep_for(std::chrono::milliseconds(50 * (i + 1)));
           cr.write("from task " + std::to_string(i) + "\n");
           if (i == 2)
-            cr.fail("task 2 says no", 502);
+            cr.fail("task 2 says no", fastactor::status::bad_gateway);
         });
     });
   });

@@ -30,17 +30,18 @@ fastactor::router output_routes() {
     ctx.write("x");
   });
   r.get("/status/:code", [](fastactor::context& ctx) {
-    ctx.set_status(static_cast<std::uint16_t>(std::stoi(std::string{*ctx.req().path_param("code")})));
+    auto code = std::stoi(std::string{*ctx.req().path_param("code")});
+    ctx.set_status(fastactor::to_status(static_cast<std::uint16_t>(code)));
     ctx.write("a body that a 204 or 304 must not carry");
   });
   r.get("/streamed-204", [](fastactor::context& ctx) {
-    ctx.set_status(204);
+    ctx.set_status(fastactor::status::no_content);
     ctx.spawn([](caf::event_based_actor* self, fastactor::response_handle out) {
       out.write(self, "dropped");
     });
   });
   r.get("/fail-200", [](fastactor::context& ctx) {
-    ctx.fail("odd", 200);  // an error with a success status
+    ctx.fail("odd", fastactor::status::ok);  // an error with a success status
   });
   return r;
 }

@@ -91,6 +91,7 @@ SCENARIO("an idle keep-alive connection is closed after the idle timeout", "[lim
 SCENARIO("connections over the limit get 503 with Retry-After", "[limits]") {
   auto cfg = test_server::default_config();
   cfg.max_connections = 2;
+  cfg.server_name = "limits-test";
   test_server srv{test_routes(), cfg};
   http_client a{srv.port()}, b{srv.port()};
   CHECK(a.get("/hello").body == "ok");
@@ -103,6 +104,8 @@ SCENARIO("connections over the limit get 503 with Retry-After", "[limits]") {
       CHECK(r.status == 503);
       CHECK(r.header("retry-after") == "1");
       CHECK(r.body.find("too many connections") != std::string::npos);
+      CHECK(r.header("server") == "limits-test");  // the configured name, as every response
+      CHECK(r.header("content-type") == "application/json");
       CHECK(c.closed_by_peer());
       CHECK(srv.stats().connections_rejected_total == 1);
     }

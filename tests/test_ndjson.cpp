@@ -13,7 +13,7 @@ SCENARIO("each value is one line, whatever its strings contain", "[ndjson]") {
 }
 
 SCENARIO("a worker error is a line with an error object", "[ndjson]") {
-  auto line = ndjson_error_line({"worker 3", "disk full", 507});
+  auto line = ndjson_error_line({"worker 3", "disk full", to_status(507)});  // has no name
   auto j = nlohmann::json::parse(line);
   CHECK(j["error"]["source"] == "worker 3");
   CHECK(j["error"]["message"] == "disk full");

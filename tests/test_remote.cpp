@@ -69,7 +69,7 @@ void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, proxy_slo
     auto spawn_timeout = ctx.int_param("spawn_timeout", 5000, 1, 60'000);
     auto node = pool->next();
     if (!delay || !spawn_timeout || !node)
-      return ctx.fail("bad parameters or no node", 503);
+      return ctx.fail("bad parameters or no node", fastactor::status::service_unavailable);
     fastactor::spawn_remote_worker(ctx, *node, test_node::slow_spawn_type,
                                    caf::make_message(static_cast<std::uint32_t>(*delay)),
                                    std::chrono::milliseconds(*spawn_timeout));
@@ -77,7 +77,7 @@ void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, proxy_slo
   r.get("/test/deaf", [pool, proxy](fastactor::context& ctx) {
     auto node = pool->next();
     if (!node)
-      return ctx.fail("no node", 503);
+      return ctx.fail("no node", fastactor::status::service_unavailable);
     proxy->set(
       fastactor::spawn_remote_worker(ctx, *node, test_node::deaf_type, caf::make_message()));
   });

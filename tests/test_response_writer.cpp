@@ -128,9 +128,9 @@ struct writer_fixture {
     io_thread.join();
   }
 
-  void request(handler fn, std::string method = "GET", unsigned version = 11) {
+  void request(handler fn, fastactor::method m = method::get, unsigned version = 11) {
     auto in = std::make_shared<routed_request>();
-    in->req.method = std::move(method);
+    in->req.method = m;
     in->req.target = in->req.path = "/test";
     in->req.version = version;
     in->req.keep_alive = version == 11;
@@ -197,7 +197,7 @@ SCENARIO("a response complete before its first byte goes out with Content-Length
     }
   }
   WHEN("the request is HEAD") {
-    f.request([](context& ctx) { ctx.write("12345"); }, "HEAD");
+    f.request([](context& ctx) { ctx.write("12345"); }, method::head);
     auto writes = f.conn->wait_writes(1);
     THEN("the head announces the body's length but no body follows") {
       REQUIRE(writes.size() == 1);
@@ -265,7 +265,7 @@ SCENARIO("errors before the first byte become one error response", "[writer][err
     f.request([](context& ctx) {
       ctx.buffer_response();
       ctx.write("partial result");
-      ctx.fail("upstream unavailable", 502);
+      ctx.fail("upstream unavailable", status::bad_gateway);
       ctx.fail("second problem");
     });
     auto writes = f.conn->wait_writes(1);
@@ -281,7 +281,7 @@ SCENARIO("errors before the first byte become one error response", "[writer][err
   }
   WHEN("the handler fails and then starts a producer that streams") {
     f.request([](context& ctx) {
-      ctx.fail("bad precondition", 409);
+      ctx.fail("bad precondition", status::conflict);
       ctx.spawn([](caf::event_based_actor* self, response_handle out) {
         out.write(self, "produced anyway");
       });
@@ -324,7 +324,7 @@ SCENARIO("errors after streaming began go into the trailer", "[writer][errors]")
   f.request([](context& ctx) {
     ctx.spawn([](caf::event_based_actor* self, response_handle out) {
       out.write(self, "some output");
-      out.fail(self, "late failure", 500, "my worker");
+      out.fail(self, "late failure", status::internal_server_error, "my worker");
     });
   });
   auto writes = f.conn->wait_writes(2);

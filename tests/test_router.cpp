@@ -54,15 +54,15 @@ SCENARIO("the router picks the route of the method and path", "[router]") {
   r.get("/", named(&hit, 4));
 
   WHEN("GET /hello is routed") {
-    auto m = r.route("GET", split_path("/hello"));
+    auto m = r.route(method::get, split_path("/hello"));
     THEN("the GET /hello handler is returned, not the POST one") {
-      CHECK(m.status == 200);
+      CHECK(m.status == status::ok);
       CHECK(call(m, hit).hit == 1);
-      CHECK(call(r.route("POST", split_path("/hello")), hit).hit == 2);
+      CHECK(call(r.route(method::post, split_path("/hello")), hit).hit == 2);
     }
   }
   WHEN("a path with parameters is routed") {
-    auto m = r.route("GET", split_path("/users/42/posts/7"));
+    auto m = r.route(method::get, split_path("/users/42/posts/7"));
     THEN("its handler is returned and the parameters are captured by name") {
       CHECK(call(m, hit).hit == 3);
       REQUIRE(m.params.size() == 2);
@@ -71,27 +71,27 @@ SCENARIO("the router picks the route of the method and path", "[router]") {
     }
   }
   WHEN("an empty segment meets a parameter") {
-    auto m = r.route("GET", split_path("/users//posts/7"));
+    auto m = r.route(method::get, split_path("/users//posts/7"));
     THEN("it does not match") {
-      CHECK(m.status == 404);
+      CHECK(m.status == status::not_found);
       CHECK(m.params.empty());
       CHECK(call(m, hit).hit == 0);
     }
   }
   WHEN("HEAD is routed to a path with a GET route") {
-    auto get = r.route("GET", split_path("/hello"));
-    auto head = r.route("HEAD", split_path("/hello"));
+    auto get = r.route(method::get, split_path("/hello"));
+    auto head = r.route(method::head, split_path("/hello"));
     THEN("the GET handler serves it") {
-      CHECK(head.status == 200);
+      CHECK(head.status == status::ok);
       CHECK(call(head, hit).hit == 1);
       CHECK(head.fn == get.fn);
     }
   }
   WHEN("the root is routed") {
-    auto m = r.route("GET", split_path("/"));
+    auto m = r.route(method::get, split_path("/"));
     THEN("the root route serves it") {
       CHECK(call(m, hit).hit == 4);
-      CHECK(call(r.route("GET", {}), hit).hit == 4);
+      CHECK(call(r.route(method::get, {}), hit).hit == 4);
     }
   }
 }
@@ -104,34 +104,66 @@ SCENARIO("a path without a route is 404, a path with other methods is 405", "[ro
   r.del("/items/:id", named(&hit, 3));
 
   WHEN("no route has the path") {
-    auto m = r.route("GET", split_path("/nothing/here"));
+    auto m = r.route(method::get, split_path("/nothing/here"));
     THEN("the answer is 404 through an error handler, no route's handler") {
-      CHECK(m.status == 404);
+      CHECK(m.status == status::not_found);
       auto c = call(m, hit);
       CHECK(c.hit == 0);
       REQUIRE(c.errors.size() == 1);
-      CHECK(c.errors[0].status == 404);
+      CHECK(c.errors[0].status == status::not_found);
     }
   }
   WHEN("the path exists for other methods only") {
-    auto m = r.route("PUT", split_path("/items"));
+    auto m = r.route(method::put, split_path("/items"));
     THEN("the answer is 405 and Allow lists the path's methods, HEAD with GET") {
-      CHECK(m.status == 405);
+      CHECK(m.status == status::method_not_allowed);
       CHECK(m.allow == "GET, POST, HEAD");
       auto c = call(m, hit);
       CHECK(c.hit == 0);
       REQUIRE(c.errors.size() == 1);
-      CHECK(c.errors[0].status == 405);
+      CHECK(c.errors[0].status == status::method_not_allowed);
       CHECK(c.headers == name_value_list{{"Allow", "GET, POST, HEAD"}});
     }
   }
   WHEN("a parameterized path exists for DELETE only") {
-    auto m = r.route("GET", split_path("/items/9"));
+    auto m = r.route(method::get, split_path("/items/9"));
     THEN("Allow names DELETE and not HEAD") {
-      CHECK(m.status == 405);
+      CHECK(m.status == status::method_not_allowed);
       CHECK(m.allow == "DELETE");
       CHECK(call(m, hit).hit == 0);
-      CHECK(call(r.route("DELETE", split_path("/items/9")), hit).hit == 3);
+      CHECK(call(r.route(method::delete_, split_path("/items/9")), hit).hit == 3);
+    }
+  }
+}
+
+SCENARIO("a method the server does not know has no route", "[router]") {
+  int hit = 0;
+  router r;
+  r.get("/items", named(&hit, 1));
+
+  WHEN("an extension method, or a known one in the wrong case, is parsed") {
+    THEN("it is method::other: methods are case-sensitive") {
+      CHECK(parse_method("PROPFIND") == method::other);
+      CHECK(parse_method("get") == method::other);
+      CHECK(parse_method("GET") == method::get);
+      CHECK(parse_method("DELETE") == method::delete_);
+      CHECK(to_string(method::patch) == "PATCH");
+    }
+  }
+  WHEN("it is routed to a path that has routes") {
+    auto m = r.route(method::other, split_path("/items"), "PROPFIND");
+    THEN("the answer is 405 naming the method as sent, as for any method without a route") {
+      CHECK(m.status == status::method_not_allowed);
+      CHECK(m.allow == "GET, HEAD");
+      auto c = call(m, hit);
+      CHECK(c.hit == 0);
+      REQUIRE(c.errors.size() == 1);
+      CHECK(c.errors[0].message.find("method PROPFIND not allowed") != std::string::npos);
+    }
+  }
+  WHEN("a route is added for method::other") {
+    THEN("it is refused: it could never match") {
+      CHECK_THROWS_AS(r.add(method::other, "/x", named(&hit, 2)), std::invalid_argument);
     }
   }
 }

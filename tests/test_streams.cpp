@@ -157,7 +157,7 @@ SCENARIO("worker errors arrive in-band in an SSE stream, and in the trailer", "[
     ctx.begin_sse();
     ctx.spawn([](caf::event_based_actor* self, response_handle out) {
       out.send_event(self, sse_event{"tick", "one", {}, -1});
-      out.fail(self, "sensor offline", 502, "sensor");
+      out.fail(self, "sensor offline", fastactor::status::bad_gateway, "sensor");
       out.send_event(self, sse_event{"tick", "two", {}, -1});
     });
   });

@@ -41,7 +41,7 @@ void primes(context& ctx) {
       "request",
       "need from <= to and to - from < " + std::to_string(max_span) + ", got from=" + std::to_string(*from)
         + " to=" + std::to_string(*to),
-      400});
+      fastactor::status::bad_request});
 
   ctx.begin_ndjson();
   auto k = static_cast<int>(*workers);

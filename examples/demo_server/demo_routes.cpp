@@ -219,7 +219,7 @@ void stream(context& ctx) {
       "request",
       "n*size must be at most " + std::to_string(max_total) + " bytes, got "
         + std::to_string(*n * *size),
-      400});
+      fastactor::status::bad_request});
   ctx.set_content_type("application/octet-stream");
   if (*interval > 0)
     ctx.spawn(chunk_stream_worker, chunk_stream_spec{*n, static_cast<std::size_t>(*size),
@@ -267,7 +267,10 @@ void concurrent_error(context& ctx) {
       [] { return fastactor::task_result{"Task 1 completed\n"}; },
       [] { return fastactor::task_result::failure("database connection refused"); },
       []() -> fastactor::task_result { throw std::runtime_error("payment service crashed"); },
-      [] { return fastactor::task_result::failure("cache lookup timed out", 504); },
+      [] {
+        return fastactor::task_result::failure("cache lookup timed out",
+                                               fastactor::status::gateway_timeout);
+      },
       [] { return fastactor::task_result{"Task 5 completed\n"}; },
     },
     {fastactor::result_order::task});
@@ -317,20 +320,21 @@ void distributed_stream(fastactor::node_pool* nodes, context& ctx) {
   if (!n || !size || !window)
     return;
   if (*n * *size > max_total)
-    return ctx.fail(fastactor::worker_error{"request", "n*size must be at most 4 GiB", 400});
+    return ctx.fail(fastactor::worker_error{"request", "n*size must be at most 4 GiB",
+                                            fastactor::status::bad_request});
   // The window is what a client that stops reading makes the server hold: bound it in bytes.
   constexpr long long max_window_bytes = 8ll << 20;
   if (*window * *size > max_window_bytes)
     return ctx.fail(fastactor::worker_error{
       "request", "window*size must be at most " + std::to_string(max_window_bytes) + " bytes",
-      400});
+      fastactor::status::bad_request});
   auto node = nodes ? nodes->next() : std::nullopt;
   if (!node)
     return ctx.fail(fastactor::worker_error{
       "server",
       nodes ? "no worker node is up (see /distributed/nodes)"
             : "no worker nodes configured (start with --worker-nodes=HOST:PORT,...)",
-      503});
+      fastactor::status::service_unavailable});
   ctx.set_content_type("application/octet-stream");
   ctx.set_header("X-Worker-Node", node->name);
   fastactor::spawn_remote_worker(

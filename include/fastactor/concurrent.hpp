@@ -58,7 +58,7 @@ public:
   concurrent_response& operator=(const concurrent_response&) = delete;
 
   void write(std::string bytes);
-  void fail(std::string message, std::uint16_t status = 500);
+  void fail(std::string message, status code = status::internal_server_error);
 
   /// A worker actor of this scope (see context::spawn).
   template <class F, class... Ts>
@@ -110,11 +110,13 @@ public:
   task_result(std::string value) : value_(std::move(value)) {}
   task_result(const char* value) : value_(value) {}
 
-  static task_result failure(std::string message, std::uint16_t status = 500) {
+  // `fastactor::status`: inside the class, `status` names the accessor below.
+  static task_result failure(std::string message,
+                             fastactor::status code = fastactor::status::internal_server_error) {
     task_result r;
     r.failed_ = true;
     r.value_ = std::move(message);
-    r.status_ = status;
+    r.status_ = code;
     return r;
   }
 
@@ -122,7 +124,7 @@ public:
   /// The output if ok(), else the error message.
   const std::string& value() const { return value_; }
   std::string& value() { return value_; }
-  std::uint16_t status() const { return status_; }
+  fastactor::status status() const { return status_; }
 
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, task_result& x) {
@@ -132,7 +134,7 @@ public:
 private:
   std::string value_;
   bool failed_ = false;
-  std::uint16_t status_ = 500;
+  fastactor::status status_ = fastactor::status::internal_server_error;
 };
 
 /// A blocking function run in the blocking pool. A thrown exception is an error too.

@@ -15,6 +15,7 @@
 #include <fastactor/messages.hpp>
 #include <fastactor/sse.hpp>
 #include <fastactor/stats.hpp>
+#include <fastactor/status.hpp>
 #include <fastactor/response_handle.hpp>
 #include <fastactor/task_context.hpp>
 
@@ -70,7 +71,7 @@ public:
 
   /// Sets the status: 200-599 (a 204 or 304 response has no body: output is dropped).
   /// Another value is refused: the response fails with 500 and says why.
-  void set_status(std::uint16_t status);
+  void set_status(status code);
   /// Sets a header field, replacing one of the same name. A name that is not a token, a
   /// value with CR, LF or NUL, or a field that frames the message (Content-Length,
   /// Transfer-Encoding, Connection, ...: the writer's) is refused: the header is not set,
@@ -101,8 +102,8 @@ public:
   /// Records an error; the response goes on. An error recorded before the first byte went
   /// out makes the response an error report (sent once every producer is done, with the first
   /// error's status); after that, errors go into the `Fastactor-Errors` trailer.
-  void fail(std::string message, std::uint16_t status = 500) {
-    fail(worker_error{"handler", std::move(message), status});
+  void fail(std::string message, status code = status::internal_server_error) {
+    fail(worker_error{"handler", std::move(message), code});
   }
   void fail(worker_error e);
 

@@ -4,7 +4,8 @@
 //
 //   a program        run.hpp (one call: options, actor system, server, signals),
 //                    server.hpp, config.hpp, options.hpp, signals.hpp, thread_policy.hpp
-//   routes           router.hpp, handler.hpp, request.hpp, status.hpp, metrics.hpp
+//   routes           router.hpp, handler.hpp, request.hpp, method.hpp, status.hpp,
+//                    metrics.hpp
 //   handlers         context.hpp (the request, the response head, output, producers),
 //                    concurrent.hpp (concurrent_write, with_concurrent_response,
 //                    parallel_execute), task_context.hpp (blocking tasks)
@@ -19,6 +20,7 @@
 #include <fastactor/errors.hpp>
 #include <fastactor/handler.hpp>
 #include <fastactor/messages.hpp>
+#include <fastactor/method.hpp>
 #include <fastactor/metrics.hpp>
 #include <fastactor/ndjson.hpp>
 #include <fastactor/node_pool.hpp>

@@ -26,6 +26,8 @@
 // the writer monitors them (no link). A normal exit is "done", any other exit reason — `kill`
 // included — is an error of that request only.
 
+#include <fastactor/status.hpp>
+
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 
@@ -48,9 +50,12 @@ using done_atom = caf::atom_constant<caf::atom("fa_done")>;
 struct worker_error {
   std::string source;   ///< who failed: "handler", "task 3", "worker 42", ...
   std::string message;  ///< what went wrong, for humans
-  std::uint16_t status = 500;  ///< HTTP status to answer with if this is the first error
+  /// HTTP status to answer with if this is the first error
+  fastactor::status status = fastactor::status::internal_server_error;
 };
 
+// CAF's serializers write an enum as its underlying type: the status goes over the wire as
+// the same 16-bit code as before it was typed.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_error& x) {
   return f(caf::meta::type_name("fastactor::worker_error"), x.source, x.message, x.status);

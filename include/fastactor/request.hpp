@@ -1,6 +1,8 @@
 #pragma once
 // An HTTP request as handlers see it: plain data, already parsed and routed by the server.
 
+#include <fastactor/method.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,7 +15,8 @@ namespace fastactor {
 using name_value_list = std::vector<std::pair<std::string, std::string>>;
 
 struct request {
-  std::string method;        ///< "GET", "POST", ...
+  fastactor::method method = fastactor::method::get;
+  std::string other_method;  ///< the token of a `method::other` request ("PROPFIND"), else ""
   std::string target;        ///< the request target as sent, e.g. "/stream?n=3"
   std::string path;          ///< percent-decoded path, e.g. "/stream"
   name_value_list query;     ///< percent-decoded query parameters, in order
@@ -33,7 +36,11 @@ struct request {
   std::optional<std::string_view> path_param(std::string_view name) const;
   /// The first header field called `name` (case-insensitive), if any.
   std::optional<std::string_view> header(std::string_view name) const;
-  bool is_head() const { return method == "HEAD"; }
+  bool is_head() const { return method == fastactor::method::head; }
+  /// The method as sent, e.g. "GET" or "PROPFIND".
+  std::string_view method_name() const {
+    return method == fastactor::method::other ? std::string_view{other_method} : to_string(method);
+  }
 };
 
 /// ASCII case-insensitive comparison, as HTTP field names want.

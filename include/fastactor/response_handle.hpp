@@ -38,11 +38,11 @@ public:
   }
 
   /// Records an error for this response; the response goes on.
-  void fail(std::string message, std::uint16_t status = 500,
+  void fail(std::string message, status code = status::internal_server_error,
             std::string source = "worker") const {
     detail::handoff_release(writer_);
     caf::anon_send(writer_, fail_atom::value, id_,
-                   worker_error{std::move(source), std::move(message), status});
+                   worker_error{std::move(source), std::move(message), code});
   }
 
   /// Sends a Server-Sent Event (the response must be an SSE stream: context::begin_sse).
@@ -73,11 +73,11 @@ public:
   }
 
   template <class Self>
-  void fail(Self* self, std::string message, std::uint16_t status = 500,
+  void fail(Self* self, std::string message, status code = status::internal_server_error,
             std::string source = "worker") const {
     detail::handoff_release(writer_);
     self->send(writer_, fail_atom::value, id_,
-               worker_error{std::move(source), std::move(message), status});
+               worker_error{std::move(source), std::move(message), code});
   }
 
   /// Appends `bytes` with flow control: the returned handle's `.then([](ack_atom) {...})`

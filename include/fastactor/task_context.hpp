@@ -27,8 +27,8 @@ public:
   /// server's memory. Returns false once the request has ended: stop then.
   bool write_acked(std::string bytes);
   /// Records an error; the response goes on.
-  void fail(std::string message, std::uint16_t status = 500) const {
-    out_.fail(std::move(message), status, source_);
+  void fail(std::string message, status code = status::internal_server_error) const {
+    out_.fail(std::move(message), code, source_);
   }
   /// True once the request has ended (client gone, deadline, response done): stop early,
   /// nothing written from now on reaches the client.

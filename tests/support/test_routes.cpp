@@ -190,7 +190,7 @@ void distributed_stream_on(fastactor::node_pool& nodes, context& ctx) {
   if (!n || !size || !window)
     return;
   if (*n * *size > max_total)
-    return ctx.fail(fastactor::worker_error{"request", "n*size must be at most 4 GiB", 400});
+    return ctx.fail(fastactor::worker_error{"request", "n*size must be at most 4 GiB", fastactor::status::bad_request});
   // The window is what a client that stops reading makes the server hold: bound it in bytes.
   constexpr long long max_window_bytes = 8ll << 20;
   if (*window * *size > max_window_bytes)
@@ -199,7 +199,7 @@ void distributed_stream_on(fastactor::node_pool& nodes, context& ctx) {
       400});
   auto node = nodes.next();
   if (!node)
-    return ctx.fail(fastactor::worker_error{"server", "no worker node is up", 503});
+    return ctx.fail(fastactor::worker_error{"server", "no worker node is up", fastactor::status::service_unavailable});
   ctx.set_content_type("application/octet-stream");
   ctx.set_header("X-Worker-Node", node->name);
   fastactor::spawn_remote_worker(
