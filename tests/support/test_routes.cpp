@@ -196,7 +196,7 @@ void distributed_stream_on(fastactor::node_pool& nodes, context& ctx) {
   if (*window * *size > max_window_bytes)
     return ctx.fail(fastactor::worker_error{
       "request", "window*size must be at most " + std::to_string(max_window_bytes) + " bytes",
-      400});
+      fastactor::status::bad_request});
   auto node = nodes.next();
   if (!node)
     return ctx.fail(fastactor::worker_error{"server", "no worker node is up", fastactor::status::service_unavailable});
@@ -229,7 +229,7 @@ void stream(context& ctx) {
       "request",
       "n*size must be at most " + std::to_string(max_total) + " bytes, got "
         + std::to_string(*n * *size),
-      400});
+      fastactor::status::bad_request});
   ctx.set_content_type("application/octet-stream");
   if (*interval > 0)
     ctx.spawn(chunk_stream_worker, chunk_stream_spec{*n, static_cast<std::size_t>(*size),
