@@ -2,6 +2,7 @@
 // What every response writer of a server shares: limits, the blocking pool, the counters.
 
 #include "actors/blocking_pool.hpp"
+#include <fastactor/config.hpp>
 #include <fastactor/stats.hpp>
 #include <fastactor/messages.hpp>
 
@@ -14,21 +15,29 @@
 
 namespace fastactor {
 
+/// The part of server_config every response writer reads, in the writer's units. A view of the
+/// config, with no defaults of its own: a default-constructed one has server_config's.
 struct response_limits {
+  response_limits() : response_limits(server_config{}) {}
+  explicit response_limits(const server_config& cfg)
+    : stream_buffer(cfg.stream_buffer), stream_buffer_max(cfg.stream_buffer_max),
+      request_timeout(cfg.request_timeout_ms), access_log(cfg.access_log),
+      sse_heartbeat(cfg.sse_heartbeat_ms), response_memory_max(cfg.response_memory_max) {}
+
   /// Producers that write with flow control are acknowledged only while this many bytes or
   /// fewer wait to be sent.
-  std::size_t stream_buffer = 256 * 1024;
+  std::size_t stream_buffer;
   /// Past this many queued bytes the response fails (writes without flow control).
-  std::size_t stream_buffer_max = 64 * 1024 * 1024;
+  std::size_t stream_buffer_max;
   /// A request not complete by then is ended: its workers are stopped. 0 = no deadline.
-  std::chrono::milliseconds request_timeout{60'000};
+  std::chrono::milliseconds request_timeout;
   /// One line per request on stdout.
-  bool access_log = false;
+  bool access_log;
   /// An SSE stream idle this long gets a `: ping` comment. 0 = never.
-  std::chrono::milliseconds sse_heartbeat{15'000};
+  std::chrono::milliseconds sse_heartbeat;
   /// Response bytes held by the whole server (queued or being written) past which a
   /// response whose producer ignores flow control fails.
-  std::size_t response_memory_max = 256 * 1024 * 1024;
+  std::size_t response_memory_max;
 };
 
 struct runtime {

@@ -134,12 +134,14 @@ struct fuzz_config : system_config {
 };
 
 response_limits default_limits() {
-  return {};
+  server_config quiet;
+  quiet.access_log = false;  // a line per fuzzed request would drown the fuzzer's own output
+  return response_limits{quiet};
 }
 
 /// Small limits: backpressure, overflow, deadline and heartbeat paths within a few ops.
 response_limits tight_limits() {
-  response_limits l;
+  auto l = default_limits();
   l.stream_buffer = 64;
   l.stream_buffer_max = 512;
   l.request_timeout = 15ms;

@@ -17,26 +17,12 @@
 
 namespace fastactor {
 
-namespace {
-
-response_limits limits_of(const server_config& cfg) {
-  response_limits lim;
-  lim.stream_buffer = cfg.stream_buffer;
-  lim.stream_buffer_max = cfg.stream_buffer_max;
-  lim.request_timeout = std::chrono::milliseconds(cfg.request_timeout_ms);
-  lim.sse_heartbeat = std::chrono::milliseconds(cfg.sse_heartbeat_ms);
-  lim.access_log = cfg.access_log;
-  lim.response_memory_max = cfg.response_memory_max;
-  return lim;
-}
-
-} // namespace
-
 class server::impl {
 public:
   impl(caf::actor_system& sys, server_config cfg, router routes)
     : sys_(sys), cfg_(std::move(cfg)), routes_(std::move(routes)),
-      rt_(std::make_shared<runtime>(limits_of(cfg_), cfg_.blocking_threads, cfg_.server_name)),
+      rt_(std::make_shared<runtime>(response_limits{cfg_}, cfg_.blocking_threads,
+                                    cfg_.server_name)),
       shared_{sys_, cfg_, routes_, rt_, registry_} {}
 
   void start();

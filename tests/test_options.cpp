@@ -1,8 +1,13 @@
 // Command-line options, parsed by CAF's config machinery.
 #include <fastactor/options.hpp>
 
+#include "actors/runtime.hpp"
+
 #include <caf/settings.hpp>
 #include <catch2/catch.hpp>
+
+#include <iostream>
+#include <sstream>
 
 using namespace fastactor;
 
@@ -16,6 +21,64 @@ parse_result parse(system_config& cfg, std::vector<std::string> args) {
   argv.push_back(nullptr);  // argv[argc] is a null pointer, as in main()
   return parse_options(cfg, static_cast<int>(args.size()), argv.data());
 }
+
+/// What `--help` prints (CAF writes it to std::cout).
+std::string help_text() {
+  std::ostringstream out;
+  auto* old = std::cout.rdbuf(out.rdbuf());
+  system_config cfg;
+  auto r = parse(cfg, {"--help"});
+  std::cout.rdbuf(old);
+  CHECK(r.outcome == parse_outcome::help_shown);
+  return out.str();
+}
+
+/// The line of `text` that documents `--name`.
+std::string line_of(const std::string& text, const std::string& name) {
+  std::istringstream in{text};
+  for (std::string line; std::getline(in, line);)
+    if (line.find("--" + name + "=") != std::string::npos)
+      return line;
+  return {};
+}
+
+// A valid value other than `x`, for every type an option has.
+void change(bool& x) {
+  x = !x;
+}
+void change(thread_policy& x) {
+  x = x == thread_policy::batch ? thread_policy::normal : thread_policy::batch;
+}
+template <class Int>
+void change(Int& x) {
+  ++x;  // every default lies below its maximum, and raising a bound keeps it below the next
+}
+void change(std::string& x) {
+  x = x.empty() ? "127.0.0.1:4242" : "::1";  // worker-nodes wants HOST:PORT
+}
+
+// The table's checks, read here to test each option's bounds and messages.
+struct in_range {
+  in_range(std::int64_t lowest, std::int64_t highest) : min(lowest), max(highest) {}
+  std::int64_t min, max;
+};
+struct not_a_range {};
+constexpr not_a_range any_text{}, a_thread_policy{};
+
+/// `--name` must refuse values just outside [min, max], naming itself and its range.
+void check_bounds(const char* name, in_range range) {
+  for (auto value : {range.min - 1, range.max + 1}) {
+    system_config cfg;
+    auto arg = std::string{"--"} + name + "=" + std::to_string(value);
+    auto r = parse(cfg, {arg});
+    INFO(arg);
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error
+          == std::string{"--"} + name + " must be from " + std::to_string(range.min) + " to "
+               + std::to_string(range.max) + ", got " + std::to_string(value));
+  }
+}
+void check_bounds(const char*, not_a_range) {}
 
 } // namespace
 
@@ -74,4 +137,75 @@ SCENARIO("bad options are refused with a message that names them", "[options]") 
     CHECK(r.outcome == parse_outcome::invalid);
     CHECK(r.error.find("--io-threads") != std::string::npos);
   }
+}
+
+SCENARIO("--help prints every option with its default, taken from server_config", "[options]") {
+  auto text = help_text();
+  for (const auto& arg : to_arguments(server_config{})) {
+    auto eq = arg.find('=');
+    auto name = arg.substr(2, eq - 2);
+    auto value = arg.substr(eq + 1);
+    auto line = line_of(text, name);
+    INFO(name);
+    REQUIRE_FALSE(line.empty());
+    if (value.empty())
+      CHECK(line.find("(default") == std::string::npos);
+    else
+      CHECK(line.find("(default " + value + ")") != std::string::npos);
+  }
+  CHECK(line_of(text, "port").find("(default 8080)") != std::string::npos);
+  CHECK(line_of(text, "access-log").find("(default 1)") != std::string::npos);
+  CHECK(line_of(text, "thread-policy").find("(default batch)") != std::string::npos);
+}
+
+SCENARIO("every option in the table round-trips through the command line", "[options]") {
+  server_config changed;
+#define CHANGE(type, field, name, default_value, check, help) change(changed.field);
+  FASTACTOR_SERVER_OPTIONS(CHANGE)
+#undef CHANGE
+  system_config cfg;
+  auto r = parse(cfg, to_arguments(changed));
+  INFO(r.error);
+  REQUIRE(r.outcome == parse_outcome::run);
+  server_config defaults;
+#define SAME(type, field, name, default_value, check, help) \
+  {                                                        \
+    INFO(name);                                            \
+    CHECK(cfg.server.field == changed.field);              \
+    CHECK_FALSE(defaults.field == changed.field);          \
+  }
+  FASTACTOR_SERVER_OPTIONS(SAME)
+#undef SAME
+}
+
+SCENARIO("every bounded option refuses values outside its range with a message naming both",
+         "[options]") {
+  const server_config cfg;  // bounds that name another option read its default
+#define BOUNDS(type, field, name, default_value, check, help) check_bounds(name, check);
+  FASTACTOR_SERVER_OPTIONS(BOUNDS)
+#undef BOUNDS
+  AND_THEN("a bound that is another option's value follows that option") {
+    system_config c;
+    auto r = parse(c, {"--stream-buffer=2048", "--stream-buffer-max=2047"});
+    CHECK(r.error == "--stream-buffer-max must be from 2048 to 17179869184, got 2047");
+  }
+}
+
+SCENARIO("the writer's limits are the config's values, with no defaults of their own",
+         "[options]") {
+  server_config cfg;
+  response_limits by_default;
+  CHECK(by_default.stream_buffer == cfg.stream_buffer);
+  CHECK(by_default.stream_buffer_max == cfg.stream_buffer_max);
+  CHECK(by_default.request_timeout.count() == cfg.request_timeout_ms);
+  CHECK(by_default.sse_heartbeat.count() == cfg.sse_heartbeat_ms);
+  CHECK(by_default.access_log == cfg.access_log);
+  CHECK(by_default.response_memory_max == cfg.response_memory_max);
+  cfg.stream_buffer = 4096;
+  cfg.request_timeout_ms = 5;
+  cfg.access_log = false;
+  response_limits lim{cfg};
+  CHECK(lim.stream_buffer == 4096);
+  CHECK(lim.request_timeout.count() == 5);
+  CHECK_FALSE(lim.access_log);
 }

@@ -1,5 +1,18 @@
 #pragma once
 // server_config: everything a fastactor server can be told. Every duration is in ms.
+//
+// Each option is declared once, as a row of FASTACTOR_SERVER_OPTIONS below:
+//
+//   X(type, field, "cli-name", default, check, "help")
+//
+// From the rows come the fields of server_config and their defaults (here), and in
+// server/options.cpp the `--cli-name=` option, its --help line (the default is printed from
+// the value), and the check with its error message. `check` is read there only:
+//   in_range(min, max)  integers; bools are 0|1 on the command line (CAF 0.17 bool options
+//                       crash clang builds), so they are in_range(0, 1) too. A bound may be an
+//                       earlier row's value, written `cfg.field`.
+//   a_thread_policy     "batch" or "normal"
+//   any_text            strings checked where they are used (worker-nodes by parse_options)
 
 #include <fastactor/thread_policy.hpp>
 
@@ -7,33 +20,73 @@
 #include <cstdint>
 #include <string>
 
+// clang-format off
+#define FASTACTOR_SERVER_OPTIONS(X)                                                             \
+  X(std::string, host, "host", "127.0.0.1", any_text,                                           \
+    "address to listen on")                                                                     \
+  X(std::uint16_t, port, "port", 8080, in_range(0, 65535),                                      \
+    "TCP port; 0 takes a free one")                                                             \
+  X(std::size_t, io_threads, "io-threads", 1, in_range(1, 256),                                 \
+    "threads running Asio")                                                                     \
+  X(std::size_t, actor_threads, "actor-threads", 2, in_range(1, 256),                           \
+    "CAF scheduler threads")                                                                    \
+  X(fastactor::thread_policy, threads, "thread-policy", fastactor::thread_policy::batch,        \
+    a_thread_policy,                                                                            \
+    "batch: a woken thread does not preempt a running one, so threads hand messages over "      \
+    "in batches; normal: the system's default")                                                 \
+  X(std::size_t, blocking_threads, "blocking-threads", 256, in_range(1, 4096),                  \
+    "most threads for blocking tasks, started as tasks need them")                              \
+  X(std::int64_t, request_timeout_ms, "request-timeout-ms", 60'000, in_range(0, 86'400'000),    \
+    "a response (streaming included) not complete after this many ms is ended; 0 = never")      \
+  X(std::int64_t, sse_heartbeat_ms, "sse-heartbeat-ms", 15'000, in_range(0, 86'400'000),        \
+    "an SSE stream idle this many ms gets a ': ping' comment; 0 = never")                       \
+  X(std::size_t, stream_buffer, "stream-buffer", 256 * 1024, in_range(1024, 1ll << 32),         \
+    "bytes queued per response before flow-controlled producers wait")                          \
+  X(std::size_t, stream_buffer_max, "stream-buffer-max", 64 * 1024 * 1024,                      \
+    in_range(cfg.stream_buffer, 1ll << 34),                                                     \
+    "bytes queued per response before it fails")                                                \
+  X(std::size_t, max_header_bytes, "max-header-bytes", 8 * 1024, in_range(256, 1 << 20),        \
+    "largest request header block")                                                             \
+  X(std::size_t, max_body_bytes, "max-body-bytes", 1024 * 1024, in_range(0, 1ll << 32),         \
+    "largest request body")                                                                     \
+  X(std::int64_t, header_timeout_ms, "header-timeout-ms", 10'000, in_range(0, 86'400'000),      \
+    "a request header not complete after this many ms gets 408")                                \
+  X(std::int64_t, body_timeout_ms, "body-timeout-ms", 30'000, in_range(0, 86'400'000),          \
+    "a request body not complete this many ms after its header gets 408; 0 = never")            \
+  X(std::int64_t, send_timeout_ms, "send-timeout-ms", 30'000, in_range(0, 86'400'000),          \
+    "a write to a client that makes no progress for this many ms ends the connection; "         \
+    "0 = never")                                                                                \
+  X(std::size_t, response_memory_max, "response-memory-max", 256 * 1024 * 1024,                 \
+    in_range(cfg.stream_buffer_max, 1ll << 40),                                                 \
+    "response bytes queued in the whole server before responses whose producers ignore "        \
+    "flow control fail")                                                                        \
+  X(std::int64_t, idle_timeout_ms, "idle-timeout-ms", 60'000, in_range(0, 86'400'000),          \
+    "idle keep-alive connections are closed after this many ms")                                \
+  X(std::size_t, max_connections, "max-connections", 20'000, in_range(1, 10'000'000),           \
+    "connections beyond this get 503 with Retry-After")                                         \
+  X(std::int64_t, drain_timeout_ms, "drain-timeout-ms", 5'000, in_range(0, 3'600'000),          \
+    "on SIGTERM, running responses may finish for this many ms")                                \
+  X(bool, access_log, "access-log", true, in_range(0, 1),                                       \
+    "1: one line per request on stdout; 0: none")                                               \
+  X(std::string, worker_nodes, "worker-nodes", "", any_text,                                    \
+    "remote worker nodes, HOST:PORT[,HOST:PORT...] (loads CAF's middleman)")                    \
+  X(std::int64_t, node_heartbeat_ms, "node-heartbeat-ms", 200, in_range(1, 60'000),             \
+    "heartbeat interval to worker nodes; must match theirs")                                    \
+  X(std::int64_t, node_timeout_ms, "node-timeout-ms", 2000,                                     \
+    in_range(cfg.node_heartbeat_ms, 600'000),                                                   \
+    "a worker node silent this long is down; must match theirs")
+// clang-format on
+
 namespace fastactor {
 
 struct server_config {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;           ///< 0 takes a free port; server::port() tells which
-  std::size_t io_threads = 1;          ///< threads running Asio (accept, read, write)
-  std::size_t actor_threads = 2;       ///< CAF scheduler threads (worker actors)
-  thread_policy threads = thread_policy::batch;  ///< how Linux schedules all of them
-  std::size_t blocking_threads = 256;  ///< the pool for blocking tasks (threads start on demand)
-  std::int64_t request_timeout_ms = 60'000;  ///< 0: no deadline
-  std::int64_t sse_heartbeat_ms = 15'000;    ///< idle SSE streams get `: ping`; 0: never
-  std::size_t stream_buffer = 256 * 1024;         ///< flow-control high-water mark per response
-  std::size_t stream_buffer_max = 64 * 1024 * 1024;  ///< hard cap per response
-  std::size_t max_header_bytes = 8 * 1024;
-  std::size_t max_body_bytes = 1024 * 1024;
-  std::int64_t header_timeout_ms = 10'000;  ///< a request header must arrive within (408)
-  std::int64_t body_timeout_ms = 30'000;    ///< a request body must arrive within (408)
-  std::int64_t send_timeout_ms = 30'000;    ///< a write making no progress this long ends the connection
-  std::size_t response_memory_max = 256 * 1024 * 1024;  ///< queued response bytes, all responses
-  std::int64_t idle_timeout_ms = 60'000;    ///< an idle keep-alive connection is closed after
-  std::size_t max_connections = 20'000;     ///< more are answered 503 + Retry-After and closed
-  std::int64_t drain_timeout_ms = 5'000;    ///< on stop, running responses may finish this long
-  bool access_log = true;                   ///< one line per request on stdout
-  std::string worker_nodes;                 ///< "host:port,host:port": remote worker nodes
-  std::int64_t node_heartbeat_ms = 200;     ///< middleman heartbeats (same on the nodes)
-  std::int64_t node_timeout_ms = 2000;      ///< a node silent this long is down
-  std::string server_name = "fastactor";  ///< the `Server` header
+#define FASTACTOR_DECLARE_FIELD(type, field, name, default_value, check, help) \
+  type field = default_value;
+  FASTACTOR_SERVER_OPTIONS(FASTACTOR_DECLARE_FIELD)
+#undef FASTACTOR_DECLARE_FIELD
+
+  /// The `Server` header. Not a command-line option: programs set it.
+  std::string server_name = "fastactor";
 };
 
 } // namespace fastactor

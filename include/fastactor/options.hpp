@@ -7,10 +7,16 @@
 
 #include <caf/actor_system_config.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fastactor {
+
+namespace detail {
+struct raw_options;
+} // namespace detail
 
 /// Outcome of parse_options().
 enum class parse_outcome {
@@ -27,6 +33,7 @@ struct parse_result {
 class system_config : public caf::actor_system_config {
 public:
   system_config();
+  ~system_config() override;
 
   /// The server part, filled in by parse_options().
   server_config server;
@@ -41,26 +48,17 @@ public:
 private:
   friend parse_result parse_options(system_config&, int, char**);
 
-  // CAF's parser stores into these; parse_options() range-checks them into `server`
-  // (CAF 0.17 has no size_t options).
-  struct raw_values {
-    std::string host;
-    std::int64_t port = 0, io_threads = 0, actor_threads = 0, blocking_threads = 0,
-                 request_timeout_ms = 0, sse_heartbeat_ms = 0, stream_buffer = 0, stream_buffer_max = 0,
-                 max_header_bytes = 0, max_body_bytes = 0, header_timeout_ms = 0,
-                 body_timeout_ms = 0, send_timeout_ms = 0, response_memory_max = 0,
-                 idle_timeout_ms = 0, max_connections = 0, drain_timeout_ms = 0;
-    // No bool options: CAF 0.17 bools are flags (no `=0`), and in clang builds of the program
-    // parsing one calls a null function pointer inside libcaf_core (docs/robustness.md).
-    std::int64_t access_log = 1;
-    std::string worker_nodes;
-    std::int64_t node_heartbeat_ms = 0, node_timeout_ms = 0;
-    std::string thread_policy;
-  } raw_;
+  // What CAF's parser stores into (server/options.cpp); parse_options() checks it into
+  // `server`. On the heap: the options CAF holds point into it.
+  std::unique_ptr<detail::raw_options> raw_;
 };
 
 /// Parses the command line into `cfg` (server options and CAF's own), checks ranges and
 /// applies the thread counts to CAF's scheduler.
 parse_result parse_options(system_config& cfg, int argc, char** argv);
+
+/// The command line that gives `cfg`: one `--name=value` per option, in --help's order.
+/// parse_options() turns it back into `cfg` (server_name, not an option, aside).
+std::vector<std::string> to_arguments(const server_config& cfg);
 
 } // namespace fastactor
