@@ -2,9 +2,11 @@
 // connection: the socket side of a response writer, as the writer sees it.
 //
 // The server's session implements it (server/session.hpp) on top of Asio; the writer only
-// ever calls these functions, so it never touches Asio itself and never blocks. Every
-// call runs on the connection's executor (the writer's own) and returns at once. Completions come back to
-// the writer as messages (see `connection_event` below).
+// ever calls these functions, so it never touches Asio itself and never blocks. The writer
+// runs on the connection's executor, so the session dispatches each call there: the work
+// starts inline, without a queue hop (a call from any other thread would be posted). Every
+// call returns at once; completions come back to the writer as messages (see "Messages from
+// the connection" below).
 
 #include "actors/internal_messages.hpp"
 #include <fastactor/messages.hpp>

@@ -1,10 +1,12 @@
 #include "server/listener.hpp"
 
 #include "protocol/response_head.hpp"
+#include "server/lingering_close.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
 
 #include <array>
 #include <cstdio>
@@ -14,6 +16,7 @@
 namespace fastactor {
 
 namespace asio = boost::asio;
+using boost::beast::bind_front_handler;
 using tcp = asio::ip::tcp;
 
 listener::listener(asio::io_context& ioc, const tcp::endpoint& at, session_shared& shared)
@@ -27,7 +30,8 @@ listener::listener(asio::io_context& ioc, const tcp::endpoint& at, session_share
 }
 
 void listener::run() {
-  asio::post(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+  asio::post(acceptor_.get_executor(),
+             bind_front_handler(&listener::do_accept, shared_from_this()));
 }
 
 void listener::stop() {
@@ -44,11 +48,7 @@ void listener::do_accept() {
   // gets a strand of its own — which costs ~100 bytes and a lock per handler, so only then.
   auto executor = shared_.cfg.io_threads > 1 ? asio::any_io_executor{asio::make_strand(ioc_)}
                                              : asio::any_io_executor{ioc_.get_executor()};
-  acceptor_.async_accept(executor,
-                         [self = shared_from_this()](boost::system::error_code ec,
-                                                     tcp::socket socket) {
-                           self->on_accept(ec, std::move(socket));
-                         });
+  acceptor_.async_accept(executor, bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
@@ -58,10 +58,7 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     // E.g. out of file descriptors: back off briefly instead of spinning.
     std::cerr << "accept failed: " << ec.message() << '\n';
     retry_timer_.expires_after(std::chrono::milliseconds(50));
-    retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
-      if (!wait_ec)
-        self->do_accept();
-    });
+    retry_timer_.async_wait(bind_front_handler(&listener::on_retry, shared_from_this()));
     return;
   }
   if (shared_.rt->stats.live_connections.load() >= static_cast<std::int64_t>(shared_.cfg.max_connections))
@@ -71,7 +68,17 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
   do_accept();
 }
 
+void listener::on_retry(boost::system::error_code ec) {
+  if (!ec)
+    do_accept();
+}
+
 namespace {
+
+/// How long a rejected connection waits for the client's EOF after its 503 (see
+/// lingering_close). Shorter than a session's: the 503 is one small segment, and a rejected
+/// connection holds a descriptor beyond --max-connections while the server is already full.
+constexpr auto rejection_linger_patience = std::chrono::seconds(1);
 
 // A connection over the limit gets a fixed 503 and is closed; no session or writer is made
 // for it, so a flood of connections costs the server next to nothing.
@@ -88,22 +95,12 @@ struct rejected_connection : std::enable_shared_from_this<rejected_connection> {
                       });
   }
 
-  // Half-close and wait briefly for the client's EOF, so the 503 is not lost to a reset.
+  // The 503 must not be lost to a reset.
   void linger() {
-    boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
-    timer.expires_after(std::chrono::seconds(1));
-    timer.async_wait([self = shared_from_this()](boost::system::error_code) { self->close(); });
-    linger_read();
-  }
-
-  void linger_read() {
-    socket.async_read_some(asio::buffer(scratch),
-                           [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                             if (ec)
-                               return self->close();
-                             self->linger_read();
-                           });
+    lingering_close::start(socket, timer, rejection_linger_patience,
+                           bind_front_handler(&rejected_connection::close, shared_from_this()));
+    lingering_close::drain(socket, asio::buffer(scratch),
+                           bind_front_handler(&rejected_connection::close, shared_from_this()));
   }
 
   void close() {

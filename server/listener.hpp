@@ -25,6 +25,7 @@ public:
 private:
   void do_accept();
   void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void on_retry(boost::system::error_code ec);
   void reject(boost::asio::ip::tcp::socket socket);
 
   boost::asio::io_context& ioc_;

@@ -3,11 +3,13 @@
 #include <fastactor/detail/handoff.hpp>
 #include "actors/response_writer.hpp"
 #include "protocol/response_head.hpp"
+#include "server/lingering_close.hpp"
 #include "server/session_registry.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/url/parse.hpp>
@@ -25,9 +27,13 @@ namespace http = beast::http;
 
 namespace {
 
-/// How long a closing connection waits for the client to close its side, so that the
-/// response is not destroyed by a TCP reset.
-constexpr auto linger_time = std::chrono::seconds(2);
+/// How long a connection that sent its last response waits for the client's EOF (see
+/// lingering_close). Longer than the listener's for its 503: a whole response, however large,
+/// may still be on its way to a slow client, and the client closes only once it has read it.
+constexpr auto linger_patience = std::chrono::seconds(2);
+
+/// The most one partial write offers the socket, for a write that waits for the client.
+constexpr std::size_t partial_write_max = 64 * 1024;
 
 /// Drops the first `n` bytes of a gathered write.
 void consume(std::vector<asio::const_buffer>& buffers, std::size_t n) {
@@ -45,7 +51,7 @@ void consume(std::vector<asio::const_buffer>& buffers, std::size_t n) {
 
 session::session(asio::ip::tcp::socket socket, session_shared& shared)
   : socket_(std::move(socket)), shared_(shared), buffer_(read_buffer_max(shared.cfg)),
-    key_(shared.rt->next_secret()), read_timer_(socket_.get_executor()),
+    key_(shared.rt->next_secret()), timer_(socket_.get_executor()),
     writer_home_(shared.sys, socket_.get_executor()) {
   shared_.rt->stats.live_connections.fetch_add(1, std::memory_order_relaxed);
 }
@@ -68,7 +74,8 @@ void session::start() {
   writer_home_.set_owner(weak_from_this());
   writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, &writer_home_, key_);
   shared_.registry.add(shared_from_this());
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  asio::dispatch(socket_.get_executor(),
+                 beast::bind_front_handler(&session::await_request, shared_from_this()));
 }
 
 void session::stop(bool hard) {
@@ -87,36 +94,37 @@ bool session::force_shutdown() {
 
 // -- reading requests -------------------------------------------------------------------------
 
-void session::do_read() {
-  if (closed_)
+// Between requests. A watch still pending from the response turns into the wait for the next
+// request. But a pipelining client may already have sent the next request, and waits: then
+// the watch is cancelled, and its completion reads the request (see on_watch).
+void session::await_request() {
+  if (phase_ == phase::closed)  // closed before its first request (shutdown right after accept)
     return;
-  if (buffer_.size() == 0)
-    return do_wait_request();
-  do_read_header();
+  phase_ = phase::waiting;
+  if (buffer_.size() == 0) {
+    arm_read_deadline();  // an idle keep-alive connection waits this long for a first byte
+    return do_watch();  // unless it is pending already
+  }
+  if (!read_pending_)
+    return read_header();
+  beast::error_code ignored;
+  socket_.cancel(ignored);
 }
 
-// An idle keep-alive connection: wait for the next request's first byte, for at most the
-// idle timeout. The same read as the watch (below): its completion parses the request.
-void session::do_wait_request() {
-  arm_read_deadline(deadline_kind::idle);
-  do_watch();
-}
-
-void session::do_read_header() {
+void session::read_header() {
+  phase_ = phase::reading_header;
   reading_ = std::make_unique<incoming_request>(shared_.cfg);
-  arm_read_deadline(deadline_kind::header);  // slowloris: a header must arrive in time
+  arm_read_deadline();  // slowloris: a header must arrive in time
   read_pending_ = true;
   http::async_read_header(socket_, buffer_, reading_->parser(),
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                            self->on_header(ec);
-                          });
+                          beast::bind_front_handler(&session::on_header, shared_from_this()));
 }
 
-void session::on_header(beast::error_code ec) {
+void session::on_header(beast::error_code ec, std::size_t) {
   read_pending_ = false;
   bool timed_out = std::exchange(deadline_passed_, false);
   disarm_read_deadline();
-  if (closed_)
+  if (phase_ == phase::closed)
     return;
   // The timer may fire just as the header completes: a complete header is not late.
   if (timed_out && ec)
@@ -129,8 +137,13 @@ void session::on_header(beast::error_code ec) {
   if (auto why = reading_->header_done())
     return refuse(*why);
   if (reading_->parser().is_done())
-    return on_read({});
-  arm_read_deadline(deadline_kind::body);  // a body, too, must arrive in time
+    return on_read({}, 0);
+  read_body();
+}
+
+void session::read_body() {
+  phase_ = phase::reading_body;
+  arm_read_deadline();  // a body, too, must arrive in time
   if (wants_100_continue(reading_->get()))
     return do_continue();
   do_read_body();
@@ -150,16 +163,14 @@ void session::do_continue() {
 void session::do_read_body() {
   read_pending_ = true;
   http::async_read(socket_, buffer_, reading_->parser(),
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                     self->on_read(ec);
-                   });
+                   beast::bind_front_handler(&session::on_read, shared_from_this()));
 }
 
-void session::on_read(beast::error_code ec) {
+void session::on_read(beast::error_code ec, std::size_t) {
   read_pending_ = false;
   bool timed_out = std::exchange(deadline_passed_, false);
   disarm_read_deadline();
-  if (closed_)
+  if (phase_ == phase::closed)
     return;
   if (timed_out && ec)
     return refuse({status::request_timeout, "request body not complete within "
@@ -182,7 +193,18 @@ void session::refuse(const request_refusal& why) {
   hand_over(refused_request(why), false);
 }
 
+// The watch is kept unless the request was refused: a refusal is answered, and the connection
+// closes after it.
+void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
+  phase_ = phase::responding;
+  tell_writer(request_atom::value, std::shared_ptr<const routed_request>{std::move(in)});
+  if (then_watch)
+    do_watch();
+}
+
+// The writer closes the connection when it hears so; until then nothing more is read.
 void session::peer_gone() {
+  phase_ = phase::client_gone;
   tell_writer(closed_atom::value);
 }
 
@@ -192,70 +214,55 @@ void session::tell_writer(Atom atom, Ts&&... xs) {
   caf::anon_send(writer_, atom, key_, std::forward<Ts>(xs)...);
 }
 
-void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
-  responding_ = true;
-  tell_writer(request_atom::value, std::shared_ptr<const routed_request>{std::move(in)});
-  if (then_watch)
-    do_watch();
-}
-
-// One timer guards whichever read is pending; when it fires it cancels that read, whose
-// handler then sees `deadline_passed_`.
-void session::arm_read_deadline(deadline_kind kind) {
-  auto ms = kind == deadline_kind::idle     ? shared_.cfg.idle_timeout_ms
-            : kind == deadline_kind::header ? shared_.cfg.header_timeout_ms
-                                            : shared_.cfg.body_timeout_ms;
-  deadline_ = kind;
-  deadline_passed_ = false;
-  if (ms <= 0)
-    return;
-  read_timer_.expires_after(std::chrono::milliseconds(ms));
-  read_timer_.async_wait([self = shared_from_this(), kind](beast::error_code ec) {
-    if (ec || self->deadline_ != kind || self->closed_)
-      return;
-    self->deadline_passed_ = true;
-    beast::error_code ignored;
-    self->socket_.cancel(ignored);
-  });
-}
-
-void session::disarm_read_deadline() {
-  if (deadline_ == deadline_kind::response)
-    return;  // the writer's: bytes that arrive while a response is produced do not end it
-  deadline_ = deadline_kind::none;
-  read_timer_.cancel();
-}
-
 // A wait kept pending while the response is produced: it sees the client leave (EOF or
-// reset) at once, and buffers what a pipelining client sends ahead. Between responses it
+// reset) at once, and buffers what a pipelining client sends ahead. Between requests it
 // waits for the next request, whose header is then read. It waits for readability without a
-// buffer, so an idle or streaming connection holds no read memory (a 4 KiB buffer each was
-// the largest part of a paced stream's footprint); bytes are read once they are there.
+// buffer, so an idle or streaming connection holds no read memory (a `read_size` buffer each
+// was the largest part of a paced stream's footprint); bytes are read once they are there.
 void session::do_watch() {
-  if (closed_ || read_pending_ || buffer_.size() >= pipeline_limit)
+  if (read_pending_ || buffer_.size() >= pipeline_limit)
     return;
   read_pending_ = true;
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](beast::error_code ec) { self->on_watch(ec); });
+                     beast::bind_front_handler(&session::on_watch, shared_from_this()));
 }
 
+// What the wait saw means what the phase it ends in says: a response may have ended since
+// it began.
 void session::on_watch(beast::error_code ec) {
   read_pending_ = false;
-  if (closed_)
-    return;
-  if (!ec && read_available(ec) == 0 && ec == asio::error::would_block)  // woken for nothing
-    return std::exchange(watch_cancelled_, false) ? do_read() : do_watch();
-  if (lingering_)
-    return ec ? do_close() : do_drain();
-  if (std::exchange(watch_cancelled_, false) && ec == asio::error::operation_aborted)
-    return do_read();
-  disarm_read_deadline();
-  if (ec)  // the client left mid-response, or the connection idled out after it
-    return peer_gone();
-  if (responding_)
-    do_watch();
-  else
-    do_read_header();
+  if (!ec)
+    read_available(ec);
+  bool still_there = !ec || ec == asio::error::would_block;  // bytes, or woken for nothing
+  switch (phase_) {
+    case phase::waiting:
+      // Bytes are a request; also those the watch was cancelled for (await_request).
+      if (buffer_.size() > 0) {
+        disarm_read_deadline();
+        return read_header();
+      }
+      if (still_there)
+        return do_watch();
+      disarm_read_deadline();
+      return peer_gone();  // the client left, or the connection idled out
+    case phase::responding:
+      return still_there ? do_watch() : peer_gone();  // the client left mid-response
+    case phase::lingering:
+      return still_there ? drain() : do_close();
+    case phase::closed:
+      return;
+    case phase::reading_header:  // the watch is never pending while a request is read,
+    case phase::reading_body:    // nor once the client left
+    case phase::client_gone:
+      return;
+  }
+}
+
+// Reads what the socket holds without blocking (it is readable). Nothing to read means the
+// peer closed: `ec` says so. What does not fit wakes the next wait at once (Asio re-arms the
+// descriptor for every wait), so asking how much is there would only cost a syscall.
+void session::read_available(beast::error_code& ec) {
+  buffer_.commit(socket_.read_some(buffer_.prepare(read_size), ec));
 }
 
 // -- writing (the writer actor's side) -------------------------------------------------------
@@ -263,13 +270,12 @@ void session::on_watch(beast::error_code ec) {
 // The writer calls in from the executor it runs on, so `dispatch` starts the write at once.
 void session::write(std::vector<std::string> parts, write_kind kind) {
   asio::dispatch(socket_.get_executor(),
-             [self = shared_from_this(), parts = std::move(parts), kind]() mutable {
-               self->do_write(std::move(parts), kind);
-             });
+                 beast::bind_front_handler(&session::do_write, shared_from_this(),
+                                           std::move(parts), kind));
 }
 
 void session::do_write(std::vector<std::string> parts, write_kind kind) {
-  if (closed_)
+  if (phase_ == phase::closed)
     return tell_writer(write_done_atom::value, false);
   out_ = std::move(parts);
   out_buffers_.reserve(out_.size());
@@ -281,9 +287,8 @@ void session::do_write(std::vector<std::string> parts, write_kind kind) {
   while (!out_buffers_.empty() && !ec)
     consume(out_buffers_, socket_.write_some(out_buffers_, ec));
   if (out_buffers_.empty() || ec != asio::error::would_block)
-    return asio::post(socket_.get_executor(), [self = shared_from_this(), ec, kind] {
-      self->on_write(ec, kind);
-    });
+    return asio::post(socket_.get_executor(),
+                      beast::bind_front_handler(&session::on_write, shared_from_this(), ec, kind));
   do_write_rest(kind);
 }
 
@@ -300,13 +305,15 @@ void session::do_write_rest(write_kind kind) {
       seen = n;
       self->write_progress_ = std::chrono::steady_clock::now();
     }
-    return ec ? 0 : 64 * 1024;
+    return ec ? 0 : partial_write_max;
   };
   asio::async_write(socket_, out_buffers_, std::move(progress),
-                    [self = shared_from_this(), kind](beast::error_code ec, std::size_t) {
-                      self->write_waiting_ = false;
-                      self->on_write(ec, kind);
-                    });
+                    beast::bind_front_handler(&session::on_write_rest, shared_from_this(), kind));
+}
+
+void session::on_write_rest(write_kind kind, beast::error_code ec, std::size_t) {
+  write_waiting_ = false;
+  on_write(ec, kind);
 }
 
 void session::on_write(beast::error_code ec, write_kind kind) {
@@ -316,48 +323,64 @@ void session::on_write(beast::error_code ec, write_kind kind) {
   tell_writer(write_done_atom::value, !ec);
   if (ec)
     return do_close();
-  switch (kind) {
-    case write_kind::more:
-      return;
-    case write_kind::last_keep_alive:
-      responding_ = false;
-      if (!read_pending_)
-        return do_read();
-      // A pending watch read turns into the next request's read when bytes arrive. But a
-      // pipelining client may already have sent the next request, and waits: parse it now.
-      if (buffer_.size() > 0) {
-        watch_cancelled_ = true;
-        beast::error_code ignored;
-        socket_.cancel(ignored);
-      } else {
-        arm_read_deadline(deadline_kind::idle);
-      }
-      return;
-    case write_kind::last_close:
-      responding_ = false;
-      return linger_close();
-  }
+  // Only a response under way moves on; a client that left is closed by the writer.
+  if (kind == write_kind::more || phase_ != phase::responding)
+    return;
+  if (kind == write_kind::last_keep_alive)
+    return await_request();
+  linger();
 }
 
-// -- the writer's timer -----------------------------------------------------------------------
+// -- the timer --------------------------------------------------------------------------------
+
+// When a read deadline fires it cancels the pending read, whose handler then sees
+// `deadline_passed_`. A wake-up from a phase that has ended (the timer fired as the read
+// completed) is stale and ignored.
+void session::arm_read_deadline() {
+  auto ms = phase_ == phase::waiting          ? shared_.cfg.idle_timeout_ms
+            : phase_ == phase::reading_header ? shared_.cfg.header_timeout_ms
+                                              : shared_.cfg.body_timeout_ms;
+  deadline_passed_ = false;
+  if (ms <= 0)
+    return;
+  timer_.expires_after(std::chrono::milliseconds(ms));
+  timer_.async_wait(
+    beast::bind_front_handler(&session::on_read_deadline, shared_from_this(), phase_));
+}
+
+void session::on_read_deadline(phase armed_in, beast::error_code ec) {
+  if (ec || phase_ != armed_in)
+    return;
+  deadline_passed_ = true;
+  beast::error_code ignored;
+  socket_.cancel(ignored);
+}
+
+void session::disarm_read_deadline() {
+  timer_.cancel();
+}
 
 // While a response is produced no read deadline runs: the timer serves the writer (its
 // deadline, SSE heartbeats) and the send deadline of a write that waits for the client,
-// armed for whichever is due first.
+// armed for whichever is due first. Out of that phase the writer's times do not matter.
 void session::set_timer(std::chrono::steady_clock::time_point due) {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), due] {
-    self->writer_due_ = due;
-    if (!self->closed_ && self->responding_)
-      self->arm_response_timer();
-  });
+  asio::dispatch(socket_.get_executor(),
+                 beast::bind_front_handler(&session::do_set_timer, shared_from_this(), due));
+}
+
+void session::do_set_timer(std::chrono::steady_clock::time_point due) {
+  writer_due_ = due;
+  if (phase_ == phase::responding)
+    arm_response_timer();
 }
 
 void session::cancel_timer() {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-    self->writer_due_ = std::chrono::steady_clock::time_point::max();
-    if (self->deadline_ == deadline_kind::response)
-      self->arm_response_timer();
-  });
+  asio::dispatch(socket_.get_executor(),
+                 beast::bind_front_handler(&session::do_cancel_timer, shared_from_this()));
+}
+
+void session::do_cancel_timer() {
+  do_set_timer(std::chrono::steady_clock::time_point::max());
 }
 
 void session::arm_response_timer() {
@@ -365,24 +388,16 @@ void session::arm_response_timer() {
   auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
   if (write_waiting_ && send_timeout.count() > 0)
     due = std::min(due, write_progress_ + send_timeout);
-  if (due == std::chrono::steady_clock::time_point::max()) {
-    if (deadline_ == deadline_kind::response) {
-      deadline_ = deadline_kind::none;
-      read_timer_.cancel();
-    }
-    return;
-  }
-  deadline_ = deadline_kind::response;
-  read_timer_.expires_at(due);
-  read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec && self->deadline_ == deadline_kind::response && !self->closed_)
-      self->on_response_timer();
-  });
+  if (due == std::chrono::steady_clock::time_point::max())
+    return static_cast<void>(timer_.cancel());
+  timer_.expires_at(due);
+  timer_.async_wait(beast::bind_front_handler(&session::on_response_timer, shared_from_this()));
 }
 
 // A late or stale wake-up does no harm: both deadlines are checked against the clock.
-void session::on_response_timer() {
-  deadline_ = deadline_kind::none;
+void session::on_response_timer(beast::error_code ec) {
+  if (ec || phase_ != phase::responding)
+    return;
   auto now = std::chrono::steady_clock::now();
   auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
   if (write_waiting_ && send_timeout.count() > 0 && now - write_progress_ >= send_timeout) {
@@ -401,16 +416,20 @@ void session::on_response_timer() {
 // -- closing ----------------------------------------------------------------------------------
 
 void session::close() {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-    if (!self->lingering_)  // a lingering close ends itself (EOF or the linger timer)
-      self->do_close();
-  });
+  asio::dispatch(socket_.get_executor(),
+                 beast::bind_front_handler(&session::do_close_unless_lingering, shared_from_this()));
+}
+
+// A lingering close ends itself (the client's EOF or the patience).
+void session::do_close_unless_lingering() {
+  if (phase_ != phase::lingering)
+    do_close();
 }
 
 void session::do_close() {
-  if (closed_)
+  if (phase_ == phase::closed)
     return;
-  closed_ = true;
+  phase_ = phase::closed;
   for (auto fd = native_fd_.load(std::memory_order_acquire);;) {  // see force_shutdown
     if (fd == fd_claimed)
       fd = native_fd_.load(std::memory_order_acquire);
@@ -418,47 +437,25 @@ void session::do_close() {
       break;
   }
   beast::error_code ignored;
-  read_timer_.cancel();
+  timer_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
 }
 
-// Half-close, then wait (bounded) for the client's EOF before closing: closing a socket with
-// unread input sends a reset, which can destroy the response still in flight to the client.
-void session::linger_close() {
-  lingering_ = true;
-  beast::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  // The read timer is free now: no request is read on a closing connection.
-  deadline_ = deadline_kind::linger;
-  read_timer_.expires_after(linger_time);
-  read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec && self->deadline_ == deadline_kind::linger)
-      self->do_close();
-  });
+// The last response is out: see lingering_close. No request is read any more, so the timer
+// is free for the patience. A watch still pending drains once it completes (on_watch).
+void session::linger() {
+  phase_ = phase::lingering;
+  lingering_close::start(socket_, timer_, linger_patience,
+                         beast::bind_front_handler(&session::do_close, shared_from_this()));
   if (!read_pending_)
-    do_drain();
+    drain();
 }
 
-// Reads what the socket holds without blocking (it is readable). Nothing to read means the
-// peer closed: `ec` says so. What does not fit wakes the next wait at once (Asio re-arms the
-// descriptor for every wait), so asking how much is there would only cost a syscall.
-std::size_t session::read_available(beast::error_code& ec) {
-  auto n = socket_.read_some(buffer_.prepare(read_size), ec);
-  buffer_.commit(n);
-  return n;
-}
-
-void session::do_drain() {
-  read_pending_ = true;
+void session::drain() {
   buffer_.clear();
-  socket_.async_read_some(buffer_.prepare(read_size),
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                            self->read_pending_ = false;
-                            if (ec || self->closed_)
-                              return self->do_close();
-                            self->do_drain();
-                          });
+  lingering_close::drain(socket_, buffer_.prepare(read_size),
+                         beast::bind_front_handler(&session::do_close, shared_from_this()));
 }
 
 } // namespace fastactor

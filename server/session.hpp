@@ -1,15 +1,17 @@
 #pragma once
 // session: one TCP connection, in the shape of Beast's example/http/server/async
-// (do_read / on_read / do_write / on_write), with a response-writer actor in the middle:
+// (read_x / on_x / do_write / on_write), with a response-writer actor in the middle:
 //
-//   do_read -> on_read -> (request_atom) -> writer ... writer -> write() -> do_write -> on_write
-//                                                        ^--------- (write_done_atom) ----'
+//   read_header -> on_header -> read_body -> on_read -> (request_atom) -> writer ...
+//   ... writer -> write() -> do_write -> on_write -> (write_done_atom) -> writer
 //
-// The session parses and routes requests; the writer alone decides what is written. While a
-// response is being produced the session keeps one read pending (`do_watch`) so that a client
-// that leaves is noticed even when nothing is being written; bytes that arrive meanwhile (a
-// pipelined request) wait in the buffer and are parsed once the response is complete, so
-// responses go out in request order.
+// The session parses and routes requests; the writer alone decides what is written. The
+// session's phases (see `phase`) follow the requests it reads and the connection's end; the
+// writer has phases of its own for the response it writes. While a response is being
+// produced the session keeps one read pending (`do_watch`) so that a client that leaves is
+// noticed even when nothing is being written; bytes that arrive meanwhile (a pipelined
+// request) wait in the buffer and are parsed once the response is complete, so responses go
+// out in request order.
 
 #include "actors/connection.hpp"
 #include <fastactor/handler.hpp>
@@ -27,6 +29,7 @@
 #include <caf/actor_system.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 
@@ -69,37 +72,62 @@ public:
   void cancel_timer() override;
 
 private:
-  // Reading a request: wait for its first byte (idle timeout), read its header (header
-  // timeout), check it, maybe answer `100 Continue`, read its body.
-  void do_read();
-  void do_wait_request();
-  void do_read_header();
-  void on_header(boost::beast::error_code ec);
+  /// Where the connection is. The phase alone says what the one timer is for and what the
+  /// completion of a pending read means. Each phase is entered by one function, named in
+  /// brackets; do_x starts an operation, on_x is its completion.
+  enum class phase : std::uint8_t {
+    waiting,         ///< for the next request's first byte; idle timeout [await_request]
+    reading_header,  ///< a request's header; header timeout [read_header]
+    reading_body,    ///< its body, after a `100 Continue` if the client asked; body
+                     ///< timeout [read_body]
+    responding,      ///< the writer answers it; the timer is the writer's and the send
+                     ///< deadline's; the watch sees the client leave and buffers what it
+                     ///< pipelines [hand_over]
+    client_gone,     ///< the client left, or idled out: the writer was told and closes
+                     ///< the connection [peer_gone]
+    lingering,       ///< the last response is out; waiting (bounded) for the client's EOF
+                     ///< before closing [linger]
+    closed,          ///< [do_close]
+  };
+
+  // Reading a request: wait for its first byte, read its header, check it, maybe answer
+  // `100 Continue`, read its body, hand it to the writer.
+  void await_request();
+  void read_header();
+  void on_header(boost::beast::error_code ec, std::size_t);
+  void read_body();
   void do_continue();
   void do_read_body();
-  void on_read(boost::beast::error_code ec);
+  void on_read(boost::beast::error_code ec, std::size_t);
+  void hand_over(std::shared_ptr<routed_request> in, bool then_watch);
+  void refuse(const request_refusal& why);
+  void peer_gone();
 
   void do_watch();
   void on_watch(boost::beast::error_code ec);
-  std::size_t read_available(boost::beast::error_code& ec);
+  void read_available(boost::beast::error_code& ec);
+
   void do_write(std::vector<std::string> parts, write_kind kind);
   void do_write_rest(write_kind kind);
+  void on_write_rest(write_kind kind, boost::beast::error_code ec, std::size_t);
   void on_write(boost::beast::error_code ec, write_kind kind);
-  void do_close();
-  void linger_close();
-  void do_drain();
 
-  // What the one timer is for: a read deadline (idle, header, body); while a response is
-  // produced the writer's timer and the send deadline of a write that waits for the client
-  // (response); the wait for the client's EOF on close (linger).
-  enum class deadline_kind { none, idle, header, body, response, linger };
-  void arm_read_deadline(deadline_kind kind);
+  // The one timer. In the reading phases (waiting, reading_header, reading_body) it is that
+  // phase's read deadline; while responding, the writer's timer and the send deadline of a
+  // write that waits for the client; while lingering, the patience for the client's EOF.
+  void arm_read_deadline();
+  void on_read_deadline(phase armed_in, boost::beast::error_code ec);
   void disarm_read_deadline();
+  void do_set_timer(std::chrono::steady_clock::time_point due);
+  void do_cancel_timer();
   void arm_response_timer();
-  void on_response_timer();
-  void refuse(const request_refusal& why);
-  void hand_over(std::shared_ptr<routed_request> in, bool then_watch);
-  void peer_gone();
+  void on_response_timer(boost::beast::error_code ec);
+
+  void linger();
+  void drain();
+  void do_close_unless_lingering();
+  void do_close();
+
   /// A message to the writer, with the key that proves it is the connection's (the only
   /// way the session talks to it).
   template <class Atom, class... Ts>
@@ -114,17 +142,23 @@ private:
   std::string peer_;  ///< the client's address, for the access log
   std::vector<std::string> out_;  ///< the parts of the write in flight
   std::vector<boost::asio::const_buffer> out_buffers_;  ///< what is left of it
-  boost::asio::steady_timer read_timer_;  ///< see deadline_kind
-  deadline_kind deadline_ = deadline_kind::none;
+  boost::asio::steady_timer timer_;  ///< what it is for: see phase
   std::chrono::steady_clock::time_point writer_due_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point write_progress_;  ///< last byte taken by the socket
-  bool write_waiting_ = false;  ///< a write is waiting for the client to read
-  bool deadline_passed_ = false;  ///< the read timer fired and cancelled the pending read
+  phase phase_ = phase::waiting;
+  // Beside the phase, three facts that vary within one:
+  /// A watch or request read is pending. Within `responding` the watch may be pending or not
+  /// (none after a refusal, none while the pipelining buffer is full), and a response may
+  /// end (-> waiting, lingering) with the watch still pending, which the next phase then
+  /// inherits. (The lingering drain is not counted: nothing waits for it.)
   bool read_pending_ = false;
-  bool responding_ = false;  ///< a request was handed to the writer and is not answered yet
-  bool watch_cancelled_ = false;  ///< the watch read was cancelled to parse a pipelined request
-  bool lingering_ = false;  ///< the last response is out; waiting for the client to close
-  bool closed_ = false;
+  /// The read deadline fired and cancelled the pending read. The timer and the read
+  /// complete independently, in either order; the read's handler needs to know whether its
+  /// deadline passed (a header complete just as the timer fires is not late).
+  bool deadline_passed_ = false;
+  /// A write is waiting for the client to read (a send deadline runs). Writes are the
+  /// writer's, independent of what is read.
+  bool write_waiting_ = false;
   static constexpr int fd_claimed = -2;  ///< force_shutdown is using native_fd_
   std::atomic<int> native_fd_{-1};  ///< for force_shutdown; -1 once closed
   strand_execution_unit writer_home_;  ///< runs the writer on this session's executor
