@@ -4,6 +4,7 @@
 #include <fastactor/errors.hpp>
 #include <fastactor/detail/handoff.hpp>
 #include "actors/request_scope.hpp"
+#include "protocol/access_log.hpp"
 #include "protocol/chunked.hpp"
 #include "protocol/error_report.hpp"
 #include "protocol/response_head.hpp"
@@ -389,17 +390,16 @@ void account(writer_actor* self, const request_scope& sc, bool completed) {
   stats.request_duration.record(elapsed);
   if (!self->state.rt->limits.access_log)
     return;
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   const auto& req = sc.req();
-  auto method = req.method_name();
-  char line[512];
-  auto n = std::snprintf(line, sizeof(line), "%s \"%.*s %.300s HTTP/1.%u\" %u %llu %lld.%03lldms\n",
-                         req.peer.empty() ? "-" : req.peer.c_str(),
-                         static_cast<int>(std::min<std::size_t>(method.size(), 300)), method.data(),
-                         req.target.c_str(), req.version % 10, unsigned{code(sent)},
-                         static_cast<unsigned long long>(sc.body_bytes),
-                         static_cast<long long>(us / 1000), static_cast<long long>(us % 1000));
-  std::fwrite(line, 1, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof(line) - 1), stdout);
+  access_log_entry entry;
+  entry.peer = req.peer;
+  entry.method = req.method_name();
+  entry.target = req.target;
+  entry.version = req.version;
+  entry.sent = sent;
+  entry.body_bytes = sc.body_bytes;
+  entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
+  write_access_log(entry);
 }
 
 /// Stops a request's workers and tasks. `kill`: a worker may install an exit handler that
@@ -677,7 +677,7 @@ void on_timer(writer_actor* self) {
   arm_timer(self);
 }
 
-/// Each handler first acquires what its sender released (actors/handoff.hpp: TSan only).
+/// Each handler first acquires what its sender released (include/fastactor/detail/handoff.hpp: TSan only).
 void received(writer_actor* self) {
   detail::handoff_acquire(self);
 }

@@ -3,7 +3,7 @@
 //
 // A connection gets one writer; the writer answers the connection's requests in turn, each
 // in a request scope of its own (request_scope.hpp). Producers — the handler, worker actors,
-// blocking tasks, actors on other nodes — only send it messages (protocol/messages.hpp); its
+// blocking tasks, actors on other nodes — only send it messages (<fastactor/messages.hpp>); its
 // mailbox is what serializes them, so no lock guards the socket.
 //
 // Per response (request_scope.hpp, response_phase): open -> streaming -> finishing.

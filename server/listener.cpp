@@ -1,5 +1,6 @@
 #include "server/listener.hpp"
 
+#include "protocol/access_log.hpp"
 #include "protocol/response_head.hpp"
 #include "server/lingering_close.hpp"
 
@@ -123,8 +124,12 @@ void listener::reject(tcp::socket socket) {
     boost::system::error_code ec;
     auto peer = socket.remote_endpoint(ec);
     auto who = ec ? std::string{"-"} : peer.address().to_string() + ":" + std::to_string(peer.port());
-    std::printf("%s \"-\" %u 0 0.000ms over --max-connections=%zu\n", who.c_str(),
-                unsigned{code(status::service_unavailable)}, shared_.cfg.max_connections);
+    auto note = "over --max-connections=" + std::to_string(shared_.cfg.max_connections);
+    access_log_entry entry;
+    entry.peer = who;
+    entry.sent = status::service_unavailable;
+    entry.note = note;
+    write_access_log(entry);
   }
   std::make_shared<rejected_connection>(std::move(socket), shared_.cfg.server_name)->run();
 }

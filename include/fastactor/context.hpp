@@ -88,7 +88,7 @@ public:
   /// producers' errors arrive as `event: error` (JSON data); idle streams get `: ping`.
   void begin_sse();
   /// Makes this response an NDJSON stream (application/x-ndjson): one JSON value per line
-  /// (protocol/ndjson.hpp); producers' errors arrive as `{"error":{...}}` lines.
+  /// (<fastactor/ndjson.hpp>); producers' errors arrive as `{"error":{...}}` lines.
   void begin_ndjson();
   /// The numeric Last-Event-ID the client sent (a reconnecting EventSource), if any.
   std::optional<std::uint64_t> last_event_id() const;

@@ -11,7 +11,7 @@
 //   (write_atom, stream_id, std::string)      same, with flow control: send it with
 //                                             `request`; the reply `ack_atom` comes when
 //                                             the writer's queue is below its high-water mark
-//   (event_atom, stream_id, sse_event)        a Server-Sent Event (protocol/sse.hpp); the
+//   (event_atom, stream_id, sse_event)        a Server-Sent Event (<fastactor/sse.hpp>); the
 //                                             writer numbers it if it has no id. Sent with
 //                                             `request`, it is acknowledged like write_atom
 //   (fail_atom, stream_id, worker_error)      record an error; the response goes on (in an

@@ -1,6 +1,6 @@
 #pragma once
 // Live counters of a server, readable from any thread. Gauges return to zero when the
-// server is idle; tests and the /metrics route (server/metrics.hpp) read them.
+// server is idle; tests and the /metrics route (<fastactor/metrics.hpp>) read them.
 
 #include <array>
 #include <atomic>
