@@ -57,7 +57,10 @@ public:
   concurrent_response(const concurrent_response&) = delete;
   concurrent_response& operator=(const concurrent_response&) = delete;
 
+  /// Appends bytes to the response, from any thread (a message to the writer outside the
+  /// body; never blocks).
   void write(std::string bytes);
+  /// Records an error of the response, from any thread; the response goes on.
   void fail(std::string message, status code = status::internal_server_error);
 
   /// A worker actor of this scope (see context::spawn).
@@ -69,7 +72,9 @@ public:
   }
   /// A blocking task of this scope, run in the blocking pool (see context::go).
   void go(std::function<void(task_context&)> task);
+  /// The request's response handle, for workers started elsewhere.
   response_handle output() const { return out_; }
+  /// The handler's context (in the body only).
   context& ctx() { return body_context("ctx"); }
 
 private:
@@ -106,10 +111,14 @@ void with_concurrent_response(context& ctx, F&& body) {
 /// What a parallel task returns: its output, or an error (the seed's `([]byte, error)`).
 class task_result {
 public:
+  /// An empty output.
   task_result() = default;
+  /// Output `value` (implicit, so that a task can `return "done\n";`).
   task_result(std::string value) : value_(std::move(value)) {}
+  /// Output `value`.
   task_result(const char* value) : value_(value) {}
 
+  /// An error with `message` and `code` (the seed's non-nil `error`).
   // `fastactor::status`: inside the class, `status` names the accessor below.
   static task_result failure(std::string message,
                              fastactor::status code = fastactor::status::internal_server_error) {
@@ -120,12 +129,16 @@ public:
     return r;
   }
 
+  /// False for a failure().
   bool ok() const { return !failed_; }
   /// The output if ok(), else the error message.
   const std::string& value() const { return value_; }
+  /// The output if ok(), else the error message (to move it out).
   std::string& value() { return value_; }
+  /// The status of a failure().
   fastactor::status status() const { return status_; }
 
+  /// Lets CAF serialize a result (it travels from the pool to the writer as a message).
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, task_result& x) {
     return f(caf::meta::type_name("fastactor::task_result"), x.value_, x.failed_, x.status_);
@@ -140,13 +153,15 @@ private:
 /// A blocking function run in the blocking pool. A thrown exception is an error too.
 using task = std::function<task_result()>;
 
+/// In which order parallel_execute writes its tasks' results.
 enum class result_order {
   completion,  ///< write each result as soon as its task finishes (the seed's behaviour)
   task,        ///< write results in the order the tasks were given
 };
 
+/// How parallel_execute runs.
 struct parallel_options {
-  result_order order = result_order::completion;
+  result_order order = result_order::completion;  ///< see result_order
 };
 
 /// Runs `tasks` concurrently in the blocking pool (never on the actor scheduler), writes

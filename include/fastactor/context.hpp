@@ -52,13 +52,17 @@ inline void report_worker_exceptions(caf::scheduled_actor* self, response_handle
   detail::report_exceptions(self, std::move(out));
 }
 
+/// A handler's view of its request: read the request, set the response head, write, fail, and
+/// start producers. Lives in the request's writer actor and is valid while the handler runs.
 class context {
 public:
+  /// Made by the writer for each handler call.
   context(caf::event_based_actor* self, request_scope& scope, runtime& rt)
     : self_(self), scope_(scope), rt_(rt) {}
 
   // -- the request --------------------------------------------------------------------------
 
+  /// The request: method, target, path, query, headers, body, peer.
   const request& req() const;
 
   /// The integer query parameter `name`, `fallback` when absent. A value that is not an
@@ -77,6 +81,8 @@ public:
   /// Transfer-Encoding, Connection, ...: the writer's) is refused: the header is not set,
   /// and the response fails with 500 and says why.
   void set_header(std::string name, std::string value);
+  /// Sets the Content-Type header field.
+  /// Sets the Content-Type header field.
   void set_content_type(std::string value) { set_header("Content-Type", std::move(value)); }
   /// Holds all output until the response is complete: it then goes out with Content-Length,
   /// or, if anything failed, as one error report listing every error and every result.
@@ -105,6 +111,7 @@ public:
   void fail(std::string message, status code = status::internal_server_error) {
     fail(worker_error{"handler", std::move(message), code});
   }
+  /// Records an error with its own source and status (see fail above).
   void fail(worker_error e);
 
   /// The handle producers write through (to the writer, tagged with this request's id).
@@ -140,7 +147,9 @@ public:
   /// no producer: the response may complete before the reply. To wait for another actor,
   /// spawn a worker that asks it.
   caf::event_based_actor* self() const { return self_; }
+  /// The actor system the server runs in.
   caf::actor_system& system() const { return self_->system(); }
+  /// This request's stream id: what producers' messages are tagged with.
   stream_id id() const;
   /// The server's live counters (what /metrics shows).
   const server_stats& stats() const;

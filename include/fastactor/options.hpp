@@ -25,11 +25,14 @@ enum class parse_outcome {
   invalid,    ///< `error` says what was wrong: exit non-zero
 };
 
+/// What parse_options() found.
 struct parse_result {
-  parse_outcome outcome = parse_outcome::run;
-  std::string error;
+  parse_outcome outcome = parse_outcome::run;  ///< go on, exit 0, or exit non-zero
+  std::string error;                           ///< with `invalid`: what was wrong
 };
 
+/// CAF's actor-system config with fastactor's options added: parse the command line into it
+/// (parse_options), then make the actor system from it and the server from its `server`.
 class system_config : public caf::actor_system_config {
 public:
   system_config();

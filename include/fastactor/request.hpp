@@ -14,8 +14,9 @@ namespace fastactor {
 
 using name_value_list = std::vector<std::pair<std::string, std::string>>;
 
+/// A parsed HTTP request, as a handler sees it (context::req()).
 struct request {
-  fastactor::method method = fastactor::method::get;
+  fastactor::method method = fastactor::method::get;  ///< see other_method for unknown ones
   std::string other_method;  ///< the token of a `method::other` request ("PROPFIND"), else ""
   std::string target;        ///< the request target as sent, e.g. "/stream?n=3"
   std::string path;          ///< percent-decoded path, e.g. "/stream"
@@ -25,10 +26,10 @@ struct request {
   name_value_list trailers;  ///< fields of a chunked body's trailer section, never merged into
                              ///< `headers` (RFC 9110 6.5.1); framing, routing and credential
                              ///< fields are refused there (400)
-  std::string body;
+  std::string body;          ///< the whole body (at most --max-body-bytes)
   std::string peer;          ///< the client's address, e.g. "127.0.0.1:51234"
   unsigned version = 11;     ///< 10 for HTTP/1.0, 11 for HTTP/1.1
-  bool keep_alive = true;
+  bool keep_alive = true;    ///< the connection stays open after the response
 
   /// The first query parameter called `name`, if any.
   std::optional<std::string_view> query_param(std::string_view name) const;
@@ -36,6 +37,7 @@ struct request {
   std::optional<std::string_view> path_param(std::string_view name) const;
   /// The first header field called `name` (case-insensitive), if any.
   std::optional<std::string_view> header(std::string_view name) const;
+  /// HEAD: answered as GET, without the body.
   bool is_head() const { return method == fastactor::method::head; }
   /// The method as sent, e.g. "GET" or "PROPFIND".
   std::string_view method_name() const {

@@ -20,13 +20,21 @@
 
 namespace fastactor {
 
+/// What a producer writes through: the request's writer and its stream id. A value, cheap to
+/// copy, serializable (it travels to worker nodes); every message it sends is tagged with the
+/// stream id, so a message of an ended request is dropped, never mixed into the next response.
 class response_handle {
 public:
+  /// A handle to nothing (false in a boolean context).
   response_handle() = default;
+  /// The handle of request `id` answered by `writer` (context::output() makes it).
   response_handle(caf::actor writer, stream_id id) : writer_(std::move(writer)), id_(id) {}
 
+  /// The writer actor.
   const caf::actor& writer() const { return writer_; }
+  /// The request's stream id.
   stream_id id() const { return id_; }
+  /// True for a handle to a writer.
   explicit operator bool() const { return static_cast<bool>(writer_); }
 
   // -- from any thread (no sender) ---------------------------------------------------------
@@ -53,6 +61,7 @@ public:
 
   // -- from inside an actor (messages carry the sender) -----------------------------------
 
+  /// A Server-Sent Event (see context::begin_sse); no flow control.
   template <class Self>
   void send_event(Self* self, sse_event ev) const {
     detail::handoff_release(writer_);
@@ -66,12 +75,14 @@ public:
     return self->request(writer_, caf::infinite, event_atom::value, id_, std::move(ev));
   }
 
+  /// Appends `bytes` to the response; no flow control (see write_acked).
   template <class Self>
   void write(Self* self, std::string bytes) const {
     detail::handoff_release(writer_);
     self->send(writer_, chunk_atom::value, id_, std::move(bytes));
   }
 
+  /// Records an error of the response from `source`; the response goes on.
   template <class Self>
   void fail(Self* self, std::string message, status code = status::internal_server_error,
             std::string source = "worker") const {
@@ -93,6 +104,7 @@ public:
     return self->request(writer_, caf::infinite, write_atom::value, id_, std::move(bytes));
   }
 
+  /// Lets CAF serialize the handle (to spawn workers on other nodes).
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, response_handle& x) {
     return f(caf::meta::type_name("fastactor::response_handle"), x.writer_, x.id_);

@@ -20,23 +20,29 @@
 
 namespace fastactor {
 
+/// Method + path pattern -> handler. Built before the server starts, read-only afterwards.
 class router {
 public:
   /// Adds a route; `method::other` would never match and is refused (std::invalid_argument).
   router& add(method m, std::string pattern, handler fn);
+  /// A GET route (HEAD is served by it too).
   router& get(std::string pattern, handler fn) {
     return add(method::get, std::move(pattern), std::move(fn));
   }
+  /// A POST route.
   router& post(std::string pattern, handler fn) {
     return add(method::post, std::move(pattern), std::move(fn));
   }
+  /// A PUT route.
   router& put(std::string pattern, handler fn) {
     return add(method::put, std::move(pattern), std::move(fn));
   }
+  /// A DELETE route.
   router& del(std::string pattern, handler fn) {
     return add(method::delete_, std::move(pattern), std::move(fn));
   }
 
+  /// What route() found.
   struct match {
     std::shared_ptr<const handler> fn;  ///< the route's handler, or one answering 404/405
     name_value_list params;             ///< captured path parameters

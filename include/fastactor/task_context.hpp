@@ -14,8 +14,10 @@ namespace fastactor {
 /// Set once the request has ended. Blocking tasks check it; their late results are dropped.
 using cancel_flag = std::shared_ptr<std::atomic<bool>>;
 
+/// What a blocking task (context::go, parallel_execute) writes with, from its pool thread.
 class task_context {
 public:
+  /// Made by the library for each task; `source` names it in error reports.
   task_context(response_handle out, cancel_flag cancelled, std::string source = "task")
     : out_(std::move(out)), cancelled_(std::move(cancelled)), source_(std::move(source)) {}
 
@@ -34,6 +36,7 @@ public:
   /// nothing written from now on reaches the client.
   bool cancelled() const { return cancelled_->load(std::memory_order_relaxed); }
 
+  /// The request's response handle (to hand to an actor).
   const response_handle& output() const { return out_; }
 
 private:
