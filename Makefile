@@ -42,11 +42,11 @@ docs:
 CXX_SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 format:
 	@scripts/install-deps.sh clang-format
-	clang-format -i $(CXX_SOURCES)
+	@clang-format -i $(CXX_SOURCES) && echo "formatted $(words $(CXX_SOURCES)) files"
 
 format-check:
 	@scripts/install-deps.sh clang-format
-	clang-format --dry-run --Werror $(CXX_SOURCES)
+	@clang-format --dry-run --Werror $(CXX_SOURCES) && echo "format: $(words $(CXX_SOURCES)) files as .clang-format wants them"
 
 # Benchmarks against a raw Beast server, side by side (see docs/benchmarks.md).
 bench: build

@@ -4,8 +4,7 @@
 
 namespace fastactor {
 
-blocking_pool::blocking_pool(std::size_t max_threads) : max_threads_(max_threads) {
-}
+blocking_pool::blocking_pool(std::size_t max_threads) : max_threads_(max_threads) {}
 
 blocking_pool::~blocking_pool() {
   stop();
@@ -72,4 +71,4 @@ void blocking_pool::run() {
   }
 }
 
-} // namespace fastactor
+}  // namespace fastactor

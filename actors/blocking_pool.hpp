@@ -49,4 +49,4 @@ private:
   std::vector<std::thread> threads_;
 };
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -58,8 +58,8 @@ void start_tasks(coordinator* self, std::shared_ptr<std::vector<task>> tasks, ru
 }
 
 caf::behavior parallel_coordinator(coordinator* self, response_handle out,
-                                   std::shared_ptr<std::vector<task>> tasks,
-                                   parallel_options opts, runtime* rt, cancel_flag cancelled) {
+                                   std::shared_ptr<std::vector<task>> tasks, parallel_options opts,
+                                   runtime* rt, cancel_flag cancelled) {
   self->state.results.resize(tasks->size());
   self->state.remaining = tasks->size();
   if (tasks->empty()) {
@@ -104,7 +104,7 @@ void execute_in_completion_order(context& ctx, std::vector<task>& tasks) {
   }
 }
 
-} // namespace
+}  // namespace
 
 concurrent_response::concurrent_response(context& ctx)
   : ctx_(&ctx), out_(ctx.output()), owner_(std::this_thread::get_id()) {}
@@ -135,8 +135,8 @@ void concurrent_response::fail(std::string message, status code) {
 }
 
 void concurrent_response::go(std::function<void(task_context&)> task) {
-  body_context("go").go([task = std::move(task), keep = shared_from_this()](
-                          task_context& t) { task(t); });
+  body_context("go").go(
+    [task = std::move(task), keep = shared_from_this()](task_context& t) { task(t); });
 }
 
 void concurrent_response::keep_alive_while(const caf::actor& worker) {
@@ -147,9 +147,9 @@ void parallel_execute(context& ctx, std::vector<task> tasks, parallel_options op
   if (opts.order == result_order::completion)
     return execute_in_completion_order(ctx, tasks);
   auto shared_tasks = std::make_shared<std::vector<task>>(std::move(tasks));
-  auto worker = ctx.self()->spawn(parallel_coordinator, ctx.output(), std::move(shared_tasks),
-                                  opts, &ctx.server_runtime(), ctx.cancelled());
+  auto worker = ctx.self()->spawn(parallel_coordinator, ctx.output(), std::move(shared_tasks), opts,
+                                  &ctx.server_runtime(), ctx.cancelled());
   ctx.adopt(worker);
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -21,9 +21,9 @@ namespace fastactor {
 
 /// What a write is, for the connection: a part of a response, or its end.
 enum class write_kind : std::uint8_t {
-  more,             ///< more of this response follows
+  more,  ///< more of this response follows
   last_keep_alive,  ///< the response is complete; read the next request afterwards
-  last_close,       ///< the response is complete; close the connection afterwards
+  last_close,  ///< the response is complete; close the connection afterwards
 };
 
 class connection {
@@ -55,4 +55,4 @@ using connection_key = std::uint64_t;
 // Its messages to the writer (request_atom, write_done_atom, closed_atom, timer_atom,
 // shutdown_atom) are listed in internal_messages.hpp.
 
-} // namespace fastactor
+}  // namespace fastactor

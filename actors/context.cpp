@@ -34,21 +34,35 @@ void report_exceptions(caf::scheduled_actor* self, response_handle out) {
     });
 }
 
-} // namespace detail
+}  // namespace detail
 
-const request& context::req() const { return scope_.req(); }
+const request& context::req() const {
+  return scope_.req();
+}
 
-void context::buffer_response() { scope_.mode = response_mode::buffer; }
+void context::buffer_response() {
+  scope_.mode = response_mode::buffer;
+}
 
-void context::write(std::string bytes) { scope_.append(std::move(bytes)); }
+void context::write(std::string bytes) {
+  scope_.append(std::move(bytes));
+}
 
-void context::write_event(sse_event ev) { scope_.append_event(std::move(ev)); }
+void context::write_event(sse_event ev) {
+  scope_.append_event(std::move(ev));
+}
 
-cancel_flag context::cancelled() const { return scope_.cancel_flag_for_tasks(); }
+cancel_flag context::cancelled() const {
+  return scope_.cancel_flag_for_tasks();
+}
 
-stream_id context::id() const { return scope_.id; }
+stream_id context::id() const {
+  return scope_.id;
+}
 
-const server_stats& context::stats() const { return rt_.stats; }
+const server_stats& context::stats() const {
+  return rt_.stats;
+}
 
 std::optional<long long> context::int_param(std::string_view name, long long fallback,
                                             long long min, long long max) {
@@ -70,10 +84,9 @@ std::optional<long long> context::int_param(std::string_view name, long long fal
 
 void context::set_status(status code) {
   if (!is_final(code))
-    return fail(worker_error{"handler",
-                             "status " + to_string(code)
-                               + " is not a final status a handler may set (200-599)",
-                             status::internal_server_error});
+    return fail(worker_error{
+      "handler", "status " + to_string(code) + " is not a final status a handler may set (200-599)",
+      status::internal_server_error});
   scope_.status = code;
 }
 
@@ -135,8 +148,8 @@ void context::go(std::function<void(task_context&)> task, std::string source) {
       try {
         task(t);
       } catch (...) {
-        out.fail("threw: " + detail::what(std::current_exception()),
-                 status::internal_server_error, source);
+        out.fail("threw: " + detail::what(std::current_exception()), status::internal_server_error,
+                 source);
       }
     }
     caf::anon_send(out.writer(), done_atom::value, out.id(), done_token);
@@ -148,4 +161,4 @@ void context::go(std::function<void(task_context&)> task, std::string source) {
   }
 }
 
-} // namespace fastactor
+}  // namespace fastactor

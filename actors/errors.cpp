@@ -1,6 +1,5 @@
 #include <fastactor/errors.hpp>
 
-
 namespace fastactor {
 
 std::string to_string(errc x) {
@@ -18,4 +17,4 @@ std::string describe(const caf::error& e) {
   return caf::to_string(e);  // CAF renders its own categories, e.g. "exit_reason(kill)"
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -1,9 +1,10 @@
 #pragma once
 // The library's own mailbox vocabulary: every message one of its actors sends another that no
 // worker is meant to send. The vocabulary workers use (worker -> writer) is public:
-// <fastactor/messages.hpp>. The split is the trust boundary (docs/design-notes.md, "Hardening"): messages there come
-// from code the writer does not own and are checked by stream id; messages here are obeyed
-// only from their owner — a key (connection, task), the sender's address, or a self-send.
+// <fastactor/messages.hpp>. The split is the trust boundary (docs/design-notes.md, "Hardening"):
+// messages there come from code the writer does not own and are checked by stream id; messages here
+// are obeyed only from their owner — a key (connection, task), the sender's address, or a
+// self-send.
 //
 //   connection (session) -> writer, each with the connection's key (connection.hpp):
 //     (request_atom, key, std::shared_ptr<const routed_request>)  a request to answer
@@ -43,4 +44,4 @@ using adopt_atom = caf::atom_constant<caf::atom("fa_radopt")>;
 using spawn_failed_atom = caf::atom_constant<caf::atom("fa_rsfail")>;
 using give_up_atom = caf::atom_constant<caf::atom("fa_rgiveup")>;
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -83,8 +83,8 @@ std::string probe(const node_address& at, std::chrono::milliseconds timeout) {
 
 // Keeps one node connected. A blocking (detached) actor: it may wait in probe() and in
 // receive without holding up any other actor.
-void connector(caf::blocking_actor* self, node_pool* pool, std::size_t index,
-               node_address at, node_pool::timing t) {
+void connector(caf::blocking_actor* self, node_pool* pool, std::size_t index, node_address at,
+               node_pool::timing t) {
   bool running = true;
   auto mm = self->system().middleman().actor_handle();
   while (running) {
@@ -124,7 +124,7 @@ void connector(caf::blocking_actor* self, node_pool* pool, std::size_t index,
   }
 }
 
-} // namespace
+}  // namespace
 
 node_pool::node_pool(caf::actor_system& sys, std::vector<node_address> nodes, timing t) {
   for (auto& at : nodes)
@@ -196,4 +196,4 @@ void node_pool::mark_down(std::size_t index, std::string why) {
   nodes_[index].status.last_error = std::move(why);
 }
 
-} // namespace fastactor
+}  // namespace fastactor

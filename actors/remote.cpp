@@ -28,8 +28,8 @@ void kill(const caf::strong_actor_ptr& worker) {
 /// node also stops it if this process or its connection dies), and whatever stops the proxy
 /// other than the worker's own end kills it — a kill of the proxy runs no handler, so this
 /// hangs on the proxy's termination itself.
-void adopt(caf::event_based_actor* self, const caf::strong_actor_ptr& worker,
-           response_handle out, const std::string& type, const std::string& source) {
+void adopt(caf::event_based_actor* self, const caf::strong_actor_ptr& worker, response_handle out,
+           const std::string& type, const std::string& source) {
   self->link_to(worker);
   self->attach_functor([worker](const caf::error& reason) {
     if (reason)  // only the worker's own end (below) or a failed spawn ends the proxy normally
@@ -62,8 +62,7 @@ void remote_spawner(caf::event_based_actor* self, caf::actor proxy, caf::node_id
     .then(
       [=](caf::strong_actor_ptr& worker) {
         if (!worker)
-          return self->send(proxy, spawn_failed_atom::value,
-                            "node could not spawn '" + type + "'");
+          return self->send(proxy, spawn_failed_atom::value, "node could not spawn '" + type + "'");
         // A proxy already gone bounces this request at once (request_receiver_down).
         self->request(proxy, spawn_timeout, adopt_atom::value, worker)
           .then([](adopt_atom) {}, [worker](caf::error&) { kill(worker); });
@@ -77,8 +76,8 @@ void remote_spawner(caf::event_based_actor* self, caf::actor proxy, caf::node_id
 // The local stand-in of a remote worker: a worker of the request like any other, which ends
 // as the remote one ends and stops it when the request stops the proxy (kill or any other
 // non-normal reason).
-caf::behavior remote_worker_proxy(caf::event_based_actor* self, response_handle out,
-                                  node_ref node, std::string type, caf::message args,
+caf::behavior remote_worker_proxy(caf::event_based_actor* self, response_handle out, node_ref node,
+                                  std::string type, caf::message args,
                                   std::chrono::milliseconds spawn_timeout) {
   auto source = "node " + node.name;
   self->spawn(remote_spawner, caf::actor_cast<caf::actor>(self), node.id, type,
@@ -97,17 +96,17 @@ caf::behavior remote_worker_proxy(caf::event_based_actor* self, response_handle 
     },
     [=](spawn_failed_atom, std::string& what) { fail(std::move(what)); },
     [=](give_up_atom) {
-      fail("remote spawn of '" + type + "' timed out after "
-           + std::to_string(spawn_timeout.count()) + " ms");
+      fail("remote spawn of '" + type + "' timed out after " + std::to_string(spawn_timeout.count())
+           + " ms");
     },
   };
 }
 
-} // namespace
+}  // namespace
 
 caf::actor spawn_remote_worker(context& ctx, const node_ref& node, std::string type,
                                caf::message args, std::chrono::milliseconds spawn_timeout) {
   return ctx.spawn(remote_worker_proxy, node, std::move(type), std::move(args), spawn_timeout);
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -27,7 +27,7 @@ namespace fastactor {
 /// The writer's state machine for one response (docs/design-notes.md: "One writer actor per
 /// connection").
 enum class response_phase : std::uint8_t {
-  open,       ///< no byte sent: status and headers may still change
+  open,  ///< no byte sent: status and headers may still change
   streaming,  ///< head sent with chunked transfer coding; chunks go out as they arrive
   finishing,  ///< the last write is in flight; nothing more is accepted
 };
@@ -40,8 +40,8 @@ enum class response_mode : std::uint8_t {
 
 /// What the body is, for the in-band parts the writer adds (error events, heartbeats).
 enum class stream_format : std::uint8_t {
-  plain,   ///< bytes as written
-  sse,     ///< text/event-stream: errors become `event: error`, idle streams get `: ping`
+  plain,  ///< bytes as written
+  sse,  ///< text/event-stream: errors become `event: error`, idle streams get `: ping`
   ndjson,  ///< application/x-ndjson: errors become `{"error":{...}}` lines
 };
 
@@ -50,9 +50,9 @@ inline constexpr auto no_deadline = std::chrono::steady_clock::time_point::max()
 
 /// How much of a response's errors and held-back results is kept for its report.
 struct report_limits {
-  static constexpr std::size_t errors_max = 32;          ///< more are only counted
-  static constexpr std::size_t message_max = 1024;       ///< bytes of one error's message
-  static constexpr std::size_t source_max = 128;         ///< bytes of one error's source
+  static constexpr std::size_t errors_max = 32;  ///< more are only counted
+  static constexpr std::size_t message_max = 1024;  ///< bytes of one error's message
+  static constexpr std::size_t source_max = 128;  ///< bytes of one error's source
   static constexpr std::size_t results_max = 64 * 1024;  ///< bytes of results in a report
 };
 
@@ -91,8 +91,8 @@ struct request_scope {
   std::uint64_t last_event_id = 0;  ///< SSE: the id of the last numbered event
 
   // Producers: the response is complete when all of them are done.
-  std::size_t handler_errors = 0;   ///< errors recorded while the handler ran
-  std::size_t running_tasks = 0;    ///< blocking tasks not done yet
+  std::size_t handler_errors = 0;  ///< errors recorded while the handler ran
+  std::size_t running_tasks = 0;  ///< blocking tasks not done yet
   /// What a task's `done` must carry (made with the first task): a `done` without it is
   /// forged and changes nothing.
   std::uint64_t task_key = 0;
@@ -101,13 +101,13 @@ struct request_scope {
   // Output not yet handed to the socket, and what went wrong.
   std::vector<std::string> queue;
   std::size_t queued_bytes = 0;
-  std::uint64_t discarded_bytes = 0;        ///< see discard_body
+  std::uint64_t discarded_bytes = 0;  ///< see discard_body
   std::uint64_t results_dropped_bytes = 0;  ///< see capping_results
   std::vector<worker_error> errors;  ///< at most report_limits::errors_max
   std::vector<caf::response_promise> waiting_acks;  ///< flow-controlled writes to acknowledge
 
   cancel_flag cancelled;  ///< made when the first blocking task starts (most requests have none)
-  std::chrono::steady_clock::time_point deadline = no_deadline;   ///< set once it is armed
+  std::chrono::steady_clock::time_point deadline = no_deadline;  ///< set once it is armed
   std::chrono::steady_clock::time_point timer_due = no_deadline;  ///< the connection's timer
   std::chrono::steady_clock::time_point last_output = started;  ///< of the last write
 
@@ -158,7 +158,8 @@ struct request_scope {
       bytes += queue[kept++].size();
     for (auto i = kept; i < queue.size(); ++i)
       results_dropped_bytes += queue[i].size();
-    held_total_.fetch_sub(static_cast<std::int64_t>(queued_bytes - bytes), std::memory_order_relaxed);
+    held_total_.fetch_sub(static_cast<std::int64_t>(queued_bytes - bytes),
+                          std::memory_order_relaxed);
     queue.resize(kept);
     queued_bytes = bytes;
   }
@@ -214,4 +215,4 @@ private:
   std::atomic<std::int64_t>& held_total_;
 };
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -1,13 +1,13 @@
 #include "actors/response_writer.hpp"
 
-#include <fastactor/context.hpp>
-#include <fastactor/errors.hpp>
-#include <fastactor/detail/handoff.hpp>
 #include "actors/request_scope.hpp"
 #include "protocol/access_log.hpp"
 #include "protocol/chunked.hpp"
 #include "protocol/error_report.hpp"
 #include "protocol/response_head.hpp"
+#include <fastactor/context.hpp>
+#include <fastactor/detail/handoff.hpp>
+#include <fastactor/errors.hpp>
 #include <fastactor/ndjson.hpp>
 #include <fastactor/sse.hpp>
 #include <fastactor/status.hpp>
@@ -89,9 +89,7 @@ public:
     return writer_subtype;  // runs on its home, never on the scheduler (writer_home.hpp)
   }
 
-  caf::behavior make_behavior() override {
-    return response_writer(this);
-  }
+  caf::behavior make_behavior() override { return response_writer(this); }
 
 private:
   // Owned by the connection, which the state keeps alive until the writer quits; the unit
@@ -155,7 +153,7 @@ std::size_t held_bytes(const writer_actor* self, const request_scope& sc) {
 bool may_ack(const writer_actor* self, const request_scope& sc) {
   auto mark = self->state.rt->limits.stream_buffer;
   return acks_at_once(sc)
-         || (sc.queued_bytes < mark && (held_bytes(self, sc) < mark || !server_over_budget(self)));
+    || (sc.queued_bytes < mark && (held_bytes(self, sc) < mark || !server_over_budget(self)));
 }
 
 /// Acknowledges flow-controlled writes once the queue is below the high-water mark.
@@ -213,8 +211,8 @@ void send_whole(writer_actor* self) {
     body_bytes = held = take_queue(sc, parts, false);
   } else {
     sc.cap_results();
-    auto body = error_report_json(sc.errors, sc.queue,
-                                  {sc.errors_dropped, sc.results_dropped_bytes});
+    auto body =
+      error_report_json(sc.errors, sc.queue, {sc.errors_dropped, sc.results_dropped_bytes});
     sc.drop_queue();
     parts.push_back(make_head(sc, *st.rt, error_status(sc.errors), framing::content_length,
                               body.size(), keep, "application/json"));
@@ -239,7 +237,7 @@ void send_whole(writer_actor* self) {
 bool sends_heartbeats(const writer_actor* self) {
   const auto& sc = *self->state.scope;
   return sc.format == stream_format::sse && sc.phase == response_phase::streaming
-         && self->state.rt->limits.sse_heartbeat.count() > 0;
+    && self->state.rt->limits.sse_heartbeat.count() > 0;
 }
 
 /// Arms the connection's timer for the deadline or the next heartbeat, whichever is first.
@@ -264,8 +262,8 @@ void send_head_only(writer_actor* self) {
   auto& sc = *st.scope;
   bool http10 = sc.req().version == 10;
   auto how = !has_body(sc.status) ? framing::none
-             : http10                    ? framing::until_close
-                                         : framing::chunked;
+    : http10                      ? framing::until_close
+                                  : framing::chunked;
   auto keep = keep_alive(self) && (how != framing::until_close || sc.req().is_head());
   sc.drop_queue();
   sc.phase = response_phase::finishing;
@@ -281,8 +279,7 @@ void start_streaming(writer_actor* self) {
     return send_head_only(self);
   bool http10 = sc.req().version == 10;  // no chunked coding: the body ends with the connection
   std::vector<std::string> parts;
-  parts.push_back(make_head(sc, *st.rt, sc.status,
-                            http10 ? framing::until_close : framing::chunked,
+  parts.push_back(make_head(sc, *st.rt, sc.status, http10 ? framing::until_close : framing::chunked,
                             0, !http10 && keep_alive(self)));
   auto bytes = take_queue(sc, parts, !http10);
   sc.phase = response_phase::streaming;
@@ -372,8 +369,7 @@ void progress(writer_actor* self) {
         release_acks(self);
       }
       return;
-    case response_phase::finishing:
-      return;
+    case response_phase::finishing: return;
   }
 }
 
@@ -531,22 +527,24 @@ enum class paced { yes, no };
 void after_append(writer_actor* self, paced how) {
   auto& lim = self->state.rt->limits;
   if (self->state.scope->queued_bytes > lim.stream_buffer_max)
-    return fail_fatally(self, {"server",
-                               "response buffer passed stream-buffer-max ("
-                                 + std::to_string(lim.stream_buffer_max)
-                                 + " bytes): producers outran the client",
-                               status::internal_server_error});
+    return fail_fatally(self,
+                        {"server",
+                         "response buffer passed stream-buffer-max ("
+                           + std::to_string(lim.stream_buffer_max)
+                           + " bytes): producers outran the client",
+                         status::internal_server_error});
   // Over the server's budget, a producer that ignores flow control fails its response if
   // that response holds more than its share (the high-water mark): a small response is not
   // failed for what others hold.
   if (how == paced::no && server_over_budget(self)
       && held_bytes(self, *self->state.scope) > lim.stream_buffer)
-    return fail_fatally(self, {"server",
-                               "the server's response memory (response-memory-max, "
-                                 + std::to_string(lim.response_memory_max)
-                                 + " bytes) is used up, and this response's producers ignore "
-                                   "flow control",
-                               status::service_unavailable});
+    return fail_fatally(self,
+                        {"server",
+                         "the server's response memory (response-memory-max, "
+                           + std::to_string(lim.response_memory_max)
+                           + " bytes) is used up, and this response's producers ignore "
+                             "flow control",
+                         status::service_unavailable});
   progress(self);
 }
 
@@ -570,8 +568,7 @@ caf::result<ack_atom> ack_when_below_mark(writer_actor* self, stream_id id) {
       st.flush_pending = true;
       self->send(self, flush_atom::value);
     }
-  }
-  else {
+  } else {
     st.rt->stats.backpressure_waits_total.fetch_add(1, std::memory_order_relaxed);
     st.scope->waiting_acks.emplace_back(rp);
   }
@@ -651,10 +648,11 @@ void on_exit_message(writer_actor* self, caf::exit_msg&) {
 void on_deadline(writer_actor* self) {
   auto& st = self->state;
   st.rt->stats.deadlines_total.fetch_add(1, std::memory_order_relaxed);
-  fail_fatally(self, {"server",
-                      "request deadline of " + std::to_string(st.rt->limits.request_timeout.count())
-                        + " ms exceeded",
-                      status::service_unavailable});
+  fail_fatally(self,
+               {"server",
+                "request deadline of " + std::to_string(st.rt->limits.request_timeout.count())
+                  + " ms exceeded",
+                status::service_unavailable});
 }
 
 /// The connection's timer went off: the deadline, or time to keep an idle SSE stream open
@@ -677,7 +675,8 @@ void on_timer(writer_actor* self) {
   arm_timer(self);
 }
 
-/// Each handler first acquires what its sender released (include/fastactor/detail/handoff.hpp: TSan only).
+/// Each handler first acquires what its sender released (include/fastactor/detail/handoff.hpp: TSan
+/// only).
 void received(writer_actor* self) {
   detail::handoff_acquire(self);
 }
@@ -758,7 +757,7 @@ caf::behavior response_writer(writer_actor* self) {
   };
 }
 
-} // namespace
+}  // namespace
 
 caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
                                  std::shared_ptr<runtime> rt, writer_home* home,
@@ -766,4 +765,4 @@ caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connect
   return sys.spawn<writer_actor>(std::move(conn), std::move(rt), home, key);
 }
 
-} // namespace fastactor
+}  // namespace fastactor

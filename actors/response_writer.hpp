@@ -39,4 +39,4 @@ caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connect
                                  std::shared_ptr<runtime> rt, writer_home* home,
                                  connection_key key);
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -3,8 +3,8 @@
 
 #include "actors/blocking_pool.hpp"
 #include <fastactor/config.hpp>
-#include <fastactor/stats.hpp>
 #include <fastactor/messages.hpp>
+#include <fastactor/stats.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -66,7 +66,8 @@ struct runtime {
   /// gauge returns to zero whether the task ran or a stopping pool dropped it.
   std::shared_ptr<void> running_task_token() {
     stats.running_tasks.fetch_add(1, std::memory_order_relaxed);
-    return {nullptr, [s = &stats](void*) { s->running_tasks.fetch_sub(1, std::memory_order_relaxed); }};
+    return {nullptr,
+            [s = &stats](void*) { s->running_tasks.fetch_sub(1, std::memory_order_relaxed); }};
   }
 
 private:
@@ -79,4 +80,4 @@ private:
   std::atomic<std::uint64_t> secret_counter_{0};
 };
 
-} // namespace fastactor
+}  // namespace fastactor

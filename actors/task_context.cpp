@@ -22,4 +22,4 @@ bool task_context::write_acked(std::string bytes) {
   return acked;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

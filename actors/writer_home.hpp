@@ -24,4 +24,4 @@ inline bool runs_at_home(const caf::resumable& job) {
 /// The execution unit a writer is spawned with (spawn_response_writer).
 using writer_home = caf::execution_unit;
 
-} // namespace fastactor
+}  // namespace fastactor

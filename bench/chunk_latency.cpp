@@ -48,7 +48,7 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1", port, path = "/latency?n=200&interval_ms=5";

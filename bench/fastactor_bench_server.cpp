@@ -76,7 +76,7 @@ std::string stamp() {
   return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::steady_clock::now().time_since_epoch())
                           .count())
-         + "\n";
+    + "\n";
 }
 
 /// Writes `n` chunks, one every `interval` (a timer message, no thread waits), each holding
@@ -117,7 +117,7 @@ fastactor::router bench_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   fastactor::block_termination_signals();  // before any thread starts

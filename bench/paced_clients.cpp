@@ -222,9 +222,8 @@ private:
   }
 
   long ms_since_start() const {
-    return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                               clock_type::now() - t0_)
-                               .count());
+    return static_cast<long>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0_).count());
   }
 
   net::io_context& ioc_;
@@ -277,7 +276,7 @@ void client::done(const char* error) {
       why = "status " + std::to_string(status);
     else if (run_.opts().chunks > 0 && chunks_ != run_.opts().chunks)
       why = "got " + std::to_string(chunks_) + " chunks, expected "
-            + std::to_string(run_.opts().chunks);
+        + std::to_string(run_.opts().chunks);
   } else {
     why = error;
   }
@@ -293,7 +292,7 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   options opt;

@@ -76,7 +76,8 @@ std::int64_t now_ns() {
 
 class session : public std::enable_shared_from_this<session> {
 public:
-  explicit session(tcp::socket&& socket) : stream_(std::move(socket)), timer_(stream_.get_executor()) {}
+  explicit session(tcp::socket&& socket)
+    : stream_(std::move(socket)), timer_(stream_.get_executor()) {}
 
   void run() {
     beast::error_code ignored;
@@ -145,9 +146,9 @@ private:
 
   template <class Message>
   void do_write(Message& msg) {
-    http::async_write(stream_, msg,
-                      beast::bind_front_handler(&session::on_write, shared_from_this(),
-                                                msg.need_eof()));
+    http::async_write(
+      stream_, msg,
+      beast::bind_front_handler(&session::on_write, shared_from_this(), msg.need_eof()));
   }
 
   void on_write(bool close, beast::error_code ec, std::size_t) {
@@ -249,7 +250,8 @@ private:
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  listener(net::io_context& ioc, tcp::endpoint endpoint) : ioc_(ioc), acceptor_(net::make_strand(ioc)) {
+  listener(net::io_context& ioc, tcp::endpoint endpoint)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -288,7 +290,7 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1";

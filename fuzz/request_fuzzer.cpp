@@ -1,6 +1,7 @@
 // libFuzzer target: the path every byte from a client takes before a handler runs —
 // Beast's request parser (with the server's limits and chunk framing budget), fastactor's
-// header and trailer checks, target decoding (Boost.URL) and routing. Built with clang, ASan and UBSan: `make fuzz`.
+// header and trailer checks, target decoding (Boost.URL) and routing. Built with clang, ASan and
+// UBSan: `make fuzz`.
 #include "server/request_reader.hpp"
 
 #include <boost/beast/http/parser.hpp>
@@ -26,7 +27,7 @@ const fastactor::server_config& config() {
   return cfg;
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fastactor::incoming_request incoming{config()};
@@ -40,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto n = parser.put(boost::asio::buffer(data + used, size - used), ec);
     if (ec) {
       if (auto why = incoming.refusal(ec))
-        (void) fastactor::refused_request(*why);
+        (void)fastactor::refused_request(*why);
       return 0;
     }
     if (n == 0)
@@ -50,13 +51,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       checked = true;
       if (incoming.header_done())
         return 0;
-      (void) fastactor::wants_100_continue(parser.get());
+      (void)fastactor::wants_100_continue(parser.get());
     }
   }
   if (parser.is_done()) {
     auto in = incoming.finish(routes()).first;
-    (void) in->req.query_param("n");
-    (void) in->req.header("host");
+    (void)in->req.query_param("n");
+    (void)in->req.header("host");
   }
   return 0;
 }

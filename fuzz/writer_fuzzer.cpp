@@ -23,10 +23,10 @@
 // the response must end; then the client goes away, and within a bounded wait the writer,
 // its scopes, workers, tasks, held bytes and unanswered acks must all be gone.
 // A violated invariant prints what and calls __builtin_trap(), so libFuzzer keeps the input.
-#include <fastactor/context.hpp>
 #include "actors/response_writer.hpp"
-#include <fastactor/options.hpp>
 #include "server/strand_execution_unit.hpp"
+#include <fastactor/context.hpp>
+#include <fastactor/options.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -128,9 +128,7 @@ constexpr int foreign_req = 9999;
 // -- the process-wide environment ------------------------------------------------------------
 
 struct fuzz_config : system_config {
-  fuzz_config() {
-    set("scheduler.max-threads", std::int64_t{2});
-  }
+  fuzz_config() { set("scheduler.max-threads", std::int64_t{2}); }
 };
 
 response_limits default_limits() {
@@ -164,8 +162,7 @@ struct environment {
   fuzz_config cfg;
   caf::actor_system sys{cfg};
   boost::asio::io_context ioc;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{
-    ioc.get_executor()};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
   std::thread io_thread{[this] { ioc.run(); }};
   std::shared_ptr<runtime> rts[3] = {
     std::make_shared<runtime>(default_limits(), 6, "fastactor"),
@@ -240,7 +237,7 @@ void validate_response(const std::string& s, write_kind kind, response_check rq)
     fail("status outside 200-599");
   auto token_char = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-           || std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
+      || std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
   };
   auto check_field = [&](std::string_view line, std::string& lname, std::string& value) {
     auto colon = line.find(':');
@@ -316,9 +313,10 @@ void validate_response(const std::string& s, write_kind kind, response_check rq)
     std::size_t size = 0;
     for (auto i = p; i < eol; ++i) {
       auto c = body[i];
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F'                              ? c - 'A' + 10
-                                                                  : -1;
+      int d = c >= '0' && c <= '9' ? c - '0'
+        : c >= 'a' && c <= 'f'     ? c - 'a' + 10
+        : c >= 'A' && c <= 'F'     ? c - 'A' + 10
+                                   : -1;
       if (d < 0 || size > (std::size_t{1} << 40))
         fail("bad chunk size line");
       size = size * 16 + static_cast<std::size_t>(d);
@@ -388,8 +386,10 @@ public:
     std::lock_guard<std::mutex> guard{mtx};
     timer_armed = true;
     timer_due = due;
-    trace("  conn: set_timer in %lld us", static_cast<long long>(
-      std::chrono::duration_cast<std::chrono::microseconds>(due - std::chrono::steady_clock::now()).count()));
+    trace("  conn: set_timer in %lld us",
+          static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   due - std::chrono::steady_clock::now())
+                                   .count()));
   }
 
   void cancel_timer() override {
@@ -426,12 +426,12 @@ public:
   std::mutex mtx;
   bool outstanding = false;
   bool closed = false;
-  int current_req = 0;       ///< the request being answered (last one sent)
-  bool req_active = false;   ///< sent, and its last write not yet completed
-  bool last_seen = false;    ///< its last write was made
+  int current_req = 0;  ///< the request being answered (last one sent)
+  bool req_active = false;  ///< sent, and its last write not yet completed
+  bool last_seen = false;  ///< its last write was made
   write_kind last_kind = write_kind::more;
   response_check check;
-  std::string response;      ///< every byte of the current response so far
+  std::string response;  ///< every byte of the current response so far
   std::size_t writes = 0;
   bool timer_armed = false;
   std::chrono::steady_clock::time_point timer_due;
@@ -466,15 +466,11 @@ caf::behavior cmd_worker(caf::event_based_actor* self, response_handle out, int 
     [=](fz_cmd, int cmd, std::string payload, std::uint16_t status) {
       auto sender = caf::actor_cast<caf::actor>(self->current_sender());
       switch (cmd) {
-        case w_chunk:
-          out.write(self, std::move(payload));
-          break;
+        case w_chunk: out.write(self, std::move(payload)); break;
         case w_acked:
           out.write_acked(self, std::move(payload)).then([](ack_atom) {}, [](caf::error&) {});
           break;
-        case w_event:
-          out.send_event(self, sse_event{"", std::move(payload), {}, -1});
-          break;
+        case w_event: out.send_event(self, sse_event{"", std::move(payload), {}, -1}); break;
         case w_event_acked:
           out.send_event_acked(self, sse_event{"tick", std::move(payload), {}, -1})
             .then([](ack_atom) {}, [](caf::error&) {});
@@ -483,23 +479,14 @@ caf::behavior cmd_worker(caf::event_based_actor* self, response_handle out, int 
           out.fail(self, marker(req_no) + " worker failed", to_status(status),
                    "worker " + marker(req_no));
           break;
-        case w_quit_normal:
-          self->quit();
-          break;
-        case w_quit_kill:
-          self->quit(caf::exit_reason::kill);
-          break;
-        case w_quit_user_shutdown:
-          self->quit(caf::exit_reason::user_shutdown);
-          break;
+        case w_quit_normal: self->quit(); break;
+        case w_quit_kill: self->quit(caf::exit_reason::kill); break;
+        case w_quit_user_shutdown: self->quit(caf::exit_reason::user_shutdown); break;
         case w_quit_error:
           self->quit(caf::make_error(caf::sec::runtime_error, marker(req_no) + " gave up"));
           break;
-        case w_quit_custom:
-          self->quit(fastactor::make_error(errc::request_finished));
-          break;
-        default:
-          throw std::runtime_error(marker(req_no) + " worker threw");
+        case w_quit_custom: self->quit(fastactor::make_error(errc::request_finished)); break;
+        default: throw std::runtime_error(marker(req_no) + " worker threw");
       }
       if (sender)
         self->send(sender, fz_ok::value);
@@ -552,9 +539,7 @@ std::function<void(task_context&)> gated_task(std::shared_ptr<task_slot> slot) {
         slot->cv.notify_all();
       };
       switch (cmd.first) {
-        case t_write:
-          t.write(std::move(cmd.second));
-          break;
+        case t_write: t.write(std::move(cmd.second)); break;
         case t_acked: {
           {
             std::lock_guard<std::mutex> g{slot->m};
@@ -568,12 +553,8 @@ std::function<void(task_context&)> gated_task(std::shared_ptr<task_slot> slot) {
         case t_fail:
           t.fail(marker(slot->req_no) + " task failed", fastactor::status::bad_gateway);
           break;
-        case t_throw:
-          executed();
-          throw std::runtime_error(marker(slot->req_no) + " task threw");
-        default:
-          executed();
-          return;
+        case t_throw: executed(); throw std::runtime_error(marker(slot->req_no) + " task threw");
+        default: executed(); return;
       }
       executed();
     }
@@ -601,15 +582,30 @@ caf::behavior agent(caf::event_based_actor* self, caf::actor writer,
 
 // -- tables the input picks from --------------------------------------------------------------
 
-const std::uint16_t statuses[] = {0,   1,   100, 101, 199, 200, 201, 204, 206, 299, 304,
+const std::uint16_t statuses[] = {0,   1,   100, 101, 199, 200, 201, 204, 206, 299,  304,
                                   400, 404, 418, 499, 500, 503, 599, 600, 999, 1000, 65535};
 
 std::string header_name(int i) {
-  static const char* const names[] = {
-    "X-Req",  "Content-Type", "Content-Length", "Transfer-Encoding", "Connection",
-    "Trailer", "X-Bad",       "X-Nul",          "Bad Name",          "",
-    "X-LF",   "content-length", "Keep-Alive",   "Upgrade",           "X:colon",
-    "Set-Cookie", "TE",       "X-Empty",        "Proxy-Connection",  "x-req"};
+  static const char* const names[] = {"X-Req",
+                                      "Content-Type",
+                                      "Content-Length",
+                                      "Transfer-Encoding",
+                                      "Connection",
+                                      "Trailer",
+                                      "X-Bad",
+                                      "X-Nul",
+                                      "Bad Name",
+                                      "",
+                                      "X-LF",
+                                      "content-length",
+                                      "Keep-Alive",
+                                      "Upgrade",
+                                      "X:colon",
+                                      "Set-Cookie",
+                                      "TE",
+                                      "X-Empty",
+                                      "Proxy-Connection",
+                                      "x-req"};
   return names[i % (sizeof(names) / sizeof(names[0]))];
 }
 
@@ -757,9 +753,11 @@ private:
 
   /// Tasks that finished have sent their `done` (their pool entry is gone after it).
   void sync_tasks() {
-    wait_for([&] {
-      return rt_->stats.running_tasks.load() <= static_cast<std::int64_t>(unfinished_tasks());
-    }, 200ms);
+    wait_for(
+      [&] {
+        return rt_->stats.running_tasks.load() <= static_cast<std::int64_t>(unfinished_tasks());
+      },
+      200ms);
   }
 
   /// Waits for worker `i` to end, then until the writer's monitor has fired (the counter of
@@ -779,8 +777,7 @@ private:
           if (dm.source == w.address())
             down = true;
         },
-        [](fz_ok) {},
-        caf::after(std::chrono::milliseconds(20)) >> [] {});
+        [](fz_ok) {}, caf::after(std::chrono::milliseconds(20)) >> [] {});
     }
     if (!down) {
       self_->demonitor(w);
@@ -790,9 +787,12 @@ private:
       std::lock_guard<std::mutex> g{st_->m};
       st_->workers[i].known_dead = true;
     }
-    wait_for([&] {
-      return rt_->stats.live_workers.load() <= static_cast<std::int64_t>(workers_not_known_dead());
-    }, 200ms);
+    wait_for(
+      [&] {
+        return rt_->stats.live_workers.load()
+          <= static_cast<std::int64_t>(workers_not_known_dead());
+      },
+      200ms);
   }
 
   stream_id current_id() {
@@ -811,7 +811,10 @@ private:
     auto choice = in.ConsumeIntegralInRange<int>(0, 7);
     stream_id id;
     switch (choice) {
-      case 0: case 1: case 2: case 3:  // the current request (most messages are its)
+      case 0:
+      case 1:
+      case 2:
+      case 3:  // the current request (most messages are its)
         id = current_id();
         break;
       case 4: {  // an earlier request of this input
@@ -827,9 +830,7 @@ private:
       case 5:  // the next request's, before it exists
         id = rt_->last_stream_id.load() + 1;
         break;
-      case 6:
-        id = in.ConsumeIntegral<stream_id>();
-        break;
+      case 6: id = in.ConsumeIntegral<stream_id>(); break;
       default:  // a request of an earlier input (another writer's)
         id = rt_->last_stream_id.load() > 2 ? rt_->last_stream_id.load() - 2 : 0;
         break;
@@ -849,40 +850,33 @@ private:
 
   void step(FuzzedDataProvider& in) {
     switch (in.ConsumeIntegralInRange<int>(0, 23)) {
-      case 0: case 1: case 2:
-        return start_request(in);
-      case 3: case 4:
-        return direct_chunk(in);
-      case 5:
-        return direct_acked(in);
-      case 6:
-        return direct_event(in);
-      case 7:
-        return direct_fail(in);
-      case 8:
-        return forged_done(in);
-      case 9: case 10: case 11:
-        return worker_command(in);
-      case 12: case 13:
-        return task_command(in);
-      case 14: case 15: case 16:
-        return complete_write(true);
-      case 17:
-        return complete_write(in.ConsumeIntegralInRange<int>(0, 3) != 0);
-      case 18:
-        return forged_control(in);
-      case 19:
-        return exit_to_writer(in);
-      case 20:
-        return fire_timer(in);
-      case 21:
-        return exit_to_worker(in);
+      case 0:
+      case 1:
+      case 2: return start_request(in);
+      case 3:
+      case 4: return direct_chunk(in);
+      case 5: return direct_acked(in);
+      case 6: return direct_event(in);
+      case 7: return direct_fail(in);
+      case 8: return forged_done(in);
+      case 9:
+      case 10:
+      case 11: return worker_command(in);
+      case 12:
+      case 13: return task_command(in);
+      case 14:
+      case 15:
+      case 16: return complete_write(true);
+      case 17: return complete_write(in.ConsumeIntegralInRange<int>(0, 3) != 0);
+      case 18: return forged_control(in);
+      case 19: return exit_to_writer(in);
+      case 20: return fire_timer(in);
+      case 21: return exit_to_worker(in);
       case 22:
         if (in.ConsumeIntegralInRange<int>(0, 3) == 0)
           return client_gone();
         return shutdown(in);
-      default:
-        return forged_flush();
+      default: return forged_flush();
     }
   }
 
@@ -903,8 +897,8 @@ private:
     std::vector<action> plan;
     in_req_plan_trace_.clear();
     for (int i = 0; i < n_actions; ++i) {
-      action a{in.ConsumeIntegralInRange<int>(0, h_count - 1), in.ConsumeIntegral<std::uint8_t>(),
-               {}, {}};
+      action a{
+        in.ConsumeIntegralInRange<int>(0, h_count - 1), in.ConsumeIntegral<std::uint8_t>(), {}, {}};
       if (a.kind == h_write || a.kind == h_spawn_oneshot)
         a.bytes = payload(in, req_no);
       if (a.kind == h_event)
@@ -936,7 +930,8 @@ private:
       trace("op: request %d %s HTTP/1.%u keep=%d leid=%d actions:%s", req_no, method, version % 10,
             keep, last_event_id, acts.c_str());
     }
-    caf::anon_send(writer_, request_atom::value, key_, std::shared_ptr<const routed_request>{in_req});
+    caf::anon_send(writer_, request_atom::value, key_,
+                   std::shared_ptr<const routed_request>{in_req});
     settle();
     // Producers that end by themselves: let them, so that what follows is deterministic.
     std::vector<std::size_t> self_ending;
@@ -972,12 +967,8 @@ private:
       int tasks = 0, workers = 0;
       for (auto& a : plan) {
         switch (a.kind) {
-          case h_write:
-            ctx.write(a.bytes);
-            break;
-          case h_event:
-            ctx.write_event(a.ev);
-            break;
+          case h_write: ctx.write(a.bytes); break;
+          case h_event: ctx.write_event(a.ev); break;
           case h_fail:
             ctx.fail(marker(req_no) + " handler failed",
                      to_status(statuses[static_cast<std::size_t>(a.arg) % std::size(statuses)]));
@@ -989,15 +980,9 @@ private:
           case h_header:
             ctx.set_header(header_name(a.arg), header_value(a.arg / 20, req_no));
             break;
-          case h_buffer:
-            ctx.buffer_response();
-            break;
-          case h_sse:
-            ctx.begin_sse();
-            break;
-          case h_ndjson:
-            ctx.begin_ndjson();
-            break;
+          case h_buffer: ctx.buffer_response(); break;
+          case h_sse: ctx.begin_sse(); break;
+          case h_ndjson: ctx.begin_ndjson(); break;
           case h_spawn:
           case h_spawn_stubborn:
           case h_spawn_oneshot:
@@ -1030,8 +1015,7 @@ private:
             ctx.go(gated_task(slot), "task " + marker(req_no));
             break;
           }
-          default:
-            throw std::runtime_error(marker(req_no) + " handler threw");
+          default: throw std::runtime_error(marker(req_no) + " handler threw");
         }
       }
     };
@@ -1040,7 +1024,8 @@ private:
   void direct_chunk(FuzzedDataProvider& in) {
     auto [id, no] = pick_id(in);
     auto bytes = payload(in, no);
-    trace("op: chunk id=%llu (r%d) %s", static_cast<unsigned long long>(id), no, escaped(bytes, 40).c_str());
+    trace("op: chunk id=%llu (r%d) %s", static_cast<unsigned long long>(id), no,
+          escaped(bytes, 40).c_str());
     caf::anon_send(writer_, chunk_atom::value, id, std::move(bytes));
     settle();
   }
@@ -1069,9 +1054,9 @@ private:
     auto [id, no] = pick_id(in);
     auto status = pick_status(in);
     trace("op: fail id=%llu (r%d) status=%u", static_cast<unsigned long long>(id), no, status);
-    caf::anon_send(writer_, fail_atom::value, id,
-                   worker_error{"producer " + marker(no), marker(no) + " failed",
-                                to_status(status)});
+    caf::anon_send(
+      writer_, fail_atom::value, id,
+      worker_error{"producer " + marker(no), marker(no) + " failed", to_status(status)});
     settle();
   }
 
@@ -1086,8 +1071,11 @@ private:
 
   snapshot take() {
     std::lock_guard<std::mutex> g{conn_->mtx};
-    return {conn_->writes, conn_->closed, conn_->outstanding,
-            rt_->stats.forged_messages_total.load(), rt_->stats.stale_messages_total.load(),
+    return {conn_->writes,
+            conn_->closed,
+            conn_->outstanding,
+            rt_->stats.forged_messages_total.load(),
+            rt_->stats.stale_messages_total.load(),
             rt_->stats.active_streams.load()};
   }
 
@@ -1111,7 +1099,7 @@ private:
 
   void forged_done(FuzzedDataProvider& in) {
     auto [id, no] = pick_id(in);
-    (void) no;
+    (void)no;
     auto token = in.ConsumeIntegral<std::uint64_t>();
     auto before = take();
     trace("op: done id=%llu (r%d) wrong token", static_cast<unsigned long long>(id), no);
@@ -1296,7 +1284,7 @@ private:
     // holds its ack back (counted as a backpressure wait).
     auto done = [&] {
       return slot->finished || (!ends && slot->executed > before)
-             || (cmd == t_acked && rt_->stats.backpressure_waits_total.load() > waits_before);
+        || (cmd == t_acked && rt_->stats.backpressure_waits_total.load() > waits_before);
     };
     auto until = std::chrono::steady_clock::now() + 500ms;
     while (slot->started && !done() && std::chrono::steady_clock::now() < until)
@@ -1382,16 +1370,16 @@ private:
     std::lock_guard<std::mutex> g{conn_->mtx};
     auto& s = rt_->stats;
     return "request " + std::to_string(conn_->current_req) + " active="
-           + std::to_string(conn_->req_active) + " last_seen=" + std::to_string(conn_->last_seen)
-           + " outstanding=" + std::to_string(conn_->outstanding) + " closed="
-           + std::to_string(conn_->closed) + " writes=" + std::to_string(conn_->writes)
-           + "\nlive_writers=" + std::to_string(s.live_writers.load()) + " active_streams="
-           + std::to_string(s.active_streams.load()) + " live_workers="
-           + std::to_string(s.live_workers.load()) + " running_tasks="
-           + std::to_string(s.running_tasks.load()) + " queued_response_bytes="
-           + std::to_string(s.queued_response_bytes.load()) + " unanswered acks="
-           + std::to_string(unanswered_->load()) + "\nresponse so far:\n"
-           + conn_->response.substr(0, 2048);
+      + std::to_string(conn_->req_active) + " last_seen=" + std::to_string(conn_->last_seen)
+      + " outstanding=" + std::to_string(conn_->outstanding)
+      + " closed=" + std::to_string(conn_->closed) + " writes=" + std::to_string(conn_->writes)
+      + "\nlive_writers=" + std::to_string(s.live_writers.load())
+      + " active_streams=" + std::to_string(s.active_streams.load())
+      + " live_workers=" + std::to_string(s.live_workers.load())
+      + " running_tasks=" + std::to_string(s.running_tasks.load())
+      + " queued_response_bytes=" + std::to_string(s.queued_response_bytes.load())
+      + " unanswered acks=" + std::to_string(unanswered_->load()) + "\nresponse so far:\n"
+      + conn_->response.substr(0, 2048);
   }
 
   void finish() {
@@ -1428,11 +1416,13 @@ private:
     caf::anon_send(writer_, closed_atom::value, key_);
     release_tasks();
     auto& s = rt_->stats;
-    if (!wait_for([&] {
-          return s.live_writers.load() == 0 && s.active_streams.load() == 0
-                 && s.live_workers.load() == 0 && s.running_tasks.load() == 0
-                 && s.queued_response_bytes.load() == 0 && unanswered_->load() == 0;
-        }, 5s))
+    if (!wait_for(
+          [&] {
+            return s.live_writers.load() == 0 && s.active_streams.load() == 0
+              && s.live_workers.load() == 0 && s.running_tasks.load() == 0
+              && s.queued_response_bytes.load() == 0 && unanswered_->load() == 0;
+          },
+          5s))
       violated("the connection ended and something of it stayed", describe_state());
     caf::anon_send_exit(agent_, caf::exit_reason::kill);
   }
@@ -1451,7 +1441,7 @@ private:
   std::vector<std::string> in_req_plan_trace_;
 };
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto& e = env();

@@ -13,7 +13,7 @@ int clip(std::string_view s) {
   return static_cast<int>(std::min<std::size_t>(s.size(), field_max));
 }
 
-} // namespace
+}  // namespace
 
 void write_access_log(const access_log_entry& e) {
   char line[1024];
@@ -21,10 +21,10 @@ void write_access_log(const access_log_entry& e) {
   auto peer = e.peer.empty() ? std::string_view{"-"} : e.peer;
   int n;
   if (e.method.empty())
-    n = std::snprintf(line, sizeof(line), "%.*s \"-\" %u %llu %lld.%03lldms", clip(peer),
-                      peer.data(), unsigned{code(e.sent)},
-                      static_cast<unsigned long long>(e.body_bytes),
-                      static_cast<long long>(us / 1000), static_cast<long long>(us % 1000));
+    n =
+      std::snprintf(line, sizeof(line), "%.*s \"-\" %u %llu %lld.%03lldms", clip(peer), peer.data(),
+                    unsigned{code(e.sent)}, static_cast<unsigned long long>(e.body_bytes),
+                    static_cast<long long>(us / 1000), static_cast<long long>(us % 1000));
   else
     n = std::snprintf(line, sizeof(line), "%.*s \"%.*s %.*s HTTP/1.%u\" %u %llu %lld.%03lldms",
                       clip(peer), peer.data(), clip(e.method), e.method.data(), clip(e.target),
@@ -45,4 +45,4 @@ void write_access_log(const access_log_entry& e) {
   std::fwrite(line, 1, len, stdout);
 }
 
-} // namespace fastactor
+}  // namespace fastactor

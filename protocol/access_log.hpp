@@ -16,18 +16,18 @@
 namespace fastactor {
 
 struct access_log_entry {
-  std::string_view peer;          ///< "address:port"; empty: unknown
-  std::string_view method;        ///< empty: no request was read (the request line is "-")
+  std::string_view peer;  ///< "address:port"; empty: unknown
+  std::string_view method;  ///< empty: no request was read (the request line is "-")
   std::string_view target;
-  unsigned version = 11;          ///< 10 or 11
-  status sent = status::ok;       ///< 499: the client left before the end
+  unsigned version = 11;  ///< 10 or 11
+  status sent = status::ok;  ///< 499: the client left before the end
   std::uint64_t body_bytes = 0;
   std::chrono::microseconds duration{0};
-  std::string_view note;          ///< appended after the duration, if any
+  std::string_view note;  ///< appended after the duration, if any
 };
 
 /// Writes the entry's line to stdout in one fwrite (lines of concurrent writers never mix).
 /// Long methods and targets are cut so that a line stays under 1 KiB.
 void write_access_log(const access_log_entry& e);
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -17,4 +17,4 @@ std::string last_chunk(const std::string& trailers) {
   return out;
 }
 
-} // namespace fastactor::chunked
+}  // namespace fastactor::chunked

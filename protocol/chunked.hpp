@@ -18,4 +18,4 @@ inline constexpr const char* crlf = "\r\n";
 /// "Name: value\r\n" lines (or empty).
 std::string last_chunk(const std::string& trailers);
 
-} // namespace fastactor::chunked
+}  // namespace fastactor::chunked

@@ -9,8 +9,7 @@ namespace {
 nlohmann::json to_json(const std::vector<worker_error>& errors) {
   auto list = nlohmann::json::array();
   for (const auto& e : errors)
-    list.push_back(
-      {{"source", e.source}, {"message", e.message}, {"status", code(e.status)}});
+    list.push_back({{"source", e.source}, {"message", e.message}, {"status", code(e.status)}});
   return list;
 }
 
@@ -19,7 +18,7 @@ std::string dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-} // namespace
+}  // namespace
 
 status error_status(const std::vector<worker_error>& errors) {
   return errors.empty() ? status::internal_server_error : errors.front().status;
@@ -45,7 +44,7 @@ std::string error_list_json(const std::vector<worker_error>& errors) {
   return dump(to_json(errors));
 }
 
-} // namespace fastactor
+}  // namespace fastactor
 
 namespace fastactor {
 
@@ -66,4 +65,4 @@ std::string error_list_json(const std::vector<worker_error>& errors, std::size_t
   return list;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

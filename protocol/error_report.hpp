@@ -14,13 +14,13 @@ status error_status(const std::vector<worker_error>& errors);
 
 /// What a report leaves out, so that its reader knows the list is not everything.
 struct report_omissions {
-  std::size_t errors = 0;         ///< errors only counted (past the report's limit)
-  std::uint64_t result_bytes = 0; ///< bytes of results dropped (past the report's limit)
+  std::size_t errors = 0;  ///< errors only counted (past the report's limit)
+  std::uint64_t result_bytes = 0;  ///< bytes of results dropped (past the report's limit)
 };
 
-/// `{"errors":[{"message":…,"source":…,"status":…},…],"results":[…]}` (keys sorted). `results` lists the
-/// output that had been produced but not sent when the response failed; it is left out when
-/// empty. `"dropped"` (errors) and `"results_dropped_bytes"` appear when something was left
+/// `{"errors":[{"message":…,"source":…,"status":…},…],"results":[…]}` (keys sorted). `results`
+/// lists the output that had been produced but not sent when the response failed; it is left out
+/// when empty. `"dropped"` (errors) and `"results_dropped_bytes"` appear when something was left
 /// out. The text has no raw control characters, so it is also a valid header value.
 std::string error_report_json(const std::vector<worker_error>& errors,
                               const std::vector<std::string>& results = {},
@@ -38,4 +38,4 @@ std::string error_list_json(const std::vector<worker_error>& errors);
 std::string error_list_json(const std::vector<worker_error>& errors, std::size_t max_bytes,
                             std::size_t& left_out);
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -18,4 +18,4 @@ std::string_view http_date_now() {
   return {text, length};
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -9,4 +9,4 @@ namespace fastactor {
 /// asks again.
 std::string_view http_date_now();
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -8,7 +8,7 @@ constexpr method known_methods[] = {method::get,     method::head,    method::po
                                     method::put,     method::delete_, method::connect,
                                     method::options, method::trace,   method::patch};
 
-} // namespace
+}  // namespace
 
 std::string_view to_string(method m) {
   switch (m) {
@@ -33,4 +33,4 @@ method parse_method(std::string_view token) {
   return method::other;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -13,4 +13,4 @@ std::string ndjson_error_line(const worker_error& e) {
     {{"error", {{"source", e.source}, {"message", e.message}, {"status", code(e.status)}}}});
 }
 
-} // namespace fastactor
+}  // namespace fastactor

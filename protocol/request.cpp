@@ -14,13 +14,13 @@ std::optional<std::string_view> find(const name_value_list& list, std::string_vi
   return std::nullopt;
 }
 
-} // namespace
+}  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
   auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
-  return a.size() == b.size()
-         && std::equal(a.begin(), a.end(), b.begin(),
-                       [&](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) {
+           return lower(x) == lower(y);
+         });
 }
 
 std::optional<std::string_view> request::query_param(std::string_view name) const {
@@ -35,4 +35,4 @@ std::optional<std::string_view> request::header(std::string_view name) const {
   return find(headers, name, true);
 }
 
-} // namespace fastactor
+}  // namespace fastactor

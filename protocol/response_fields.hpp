@@ -16,4 +16,4 @@ namespace fastactor {
 /// Upgrade, Proxy-Connection).
 std::optional<std::string> response_field_problem(std::string_view name, std::string_view value);
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -11,14 +11,13 @@ namespace fastactor {
 namespace {
 
 constexpr std::string_view crlf = "\r\n";
-constexpr std::string_view chunked_fields
-  = "Transfer-Encoding: chunked\r\nTrailer: Fastactor-Errors\r\n";
+constexpr std::string_view chunked_fields =
+  "Transfer-Encoding: chunked\r\nTrailer: Fastactor-Errors\r\n";
 
 /// A number as decimal digits, without allocating.
 struct decimal {
   explicit decimal(std::size_t n) {
-    size = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof(digits), n).ptr
-                                    - digits);
+    size = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof(digits), n).ptr - digits);
   }
   std::string_view text() const { return {digits, size}; }
 
@@ -66,16 +65,13 @@ void append_framing(std::string& out, const response_head& head) {
       out += decimal{head.content_length}.text();
       out += crlf;
       break;
-    case framing::chunked:
-      out += chunked_fields;
-      break;
+    case framing::chunked: out += chunked_fields; break;
     case framing::until_close:
-    case framing::none:
-      break;
+    case framing::none: break;
   }
 }
 
-} // namespace
+}  // namespace
 
 // Literal pieces are joined ("\r\nServer: "): each append costs, and a head is rendered per
 // response.
@@ -118,4 +114,4 @@ std::string overload_response(std::string_view server_name) {
   return response;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -16,9 +16,9 @@ namespace fastactor {
 /// How a response's body is delimited (RFC 9112 6).
 enum class framing {
   content_length,  ///< Content-Length: the body is complete before the head goes out
-  chunked,         ///< chunked coding, announcing the Fastactor-Errors trailer
-  until_close,     ///< no framing field: the body ends when the connection does (HTTP/1.0)
-  none,            ///< no body at all (204, 304, or a head-only answer)
+  chunked,  ///< chunked coding, announcing the Fastactor-Errors trailer
+  until_close,  ///< no framing field: the body ends when the connection does (HTTP/1.0)
+  none,  ///< no body at all (204, 304, or a head-only answer)
 };
 
 /// What the Connection field says. HTTP/1.1 keeps a connection by default, HTTP/1.0 closes
@@ -27,22 +27,22 @@ enum class connection_field { none, close, keep_alive };
 
 /// The connection field a response to a request of HTTP `version` (10 or 11) needs.
 constexpr connection_field connection_for(unsigned version, bool keep_alive) {
-  return !keep_alive       ? connection_field::close
-         : version == 10   ? connection_field::keep_alive
-                           : connection_field::none;
+  return !keep_alive ? connection_field::close
+    : version == 10  ? connection_field::keep_alive
+                     : connection_field::none;
 }
 
 /// A response head, before it is rendered.
 struct response_head {
   status code = status::ok;
-  std::string_view server_name;        ///< the Server field's value
+  std::string_view server_name;  ///< the Server field's value
   /// The handler's fields, written verbatim (response_field_problem checked them).
   const name_value_list* fields = nullptr;
   /// A Content-Type that replaces the fields' own (an error report is JSON whatever the
   /// handler said); empty: the fields' Content-Type, or text/plain.
   std::string_view content_type;
   framing body = framing::none;
-  std::size_t content_length = 0;      ///< with framing::content_length
+  std::size_t content_length = 0;  ///< with framing::content_length
   connection_field connection = connection_field::none;
 };
 
@@ -60,4 +60,4 @@ std::string_view continue_response();
 /// error response has one; the connection then closes.
 std::string overload_response(std::string_view server_name);
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -6,8 +6,7 @@ namespace fastactor {
 
 namespace {
 
-void append_field(std::string& out, std::string_view name, std::string_view value,
-                  bool drop_nul) {
+void append_field(std::string& out, std::string_view name, std::string_view value, bool drop_nul) {
   out += name;
   out += ": ";
   for (char c : value)
@@ -16,7 +15,7 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out += '\n';
 }
 
-} // namespace
+}  // namespace
 
 std::string encode_sse(const sse_event& ev) {
   std::string out;
@@ -65,4 +64,4 @@ std::optional<std::uint64_t> parse_event_id(std::string_view text) {
   return value;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -60,4 +60,4 @@ std::string to_string(status s) {
   return std::to_string(code(s));
 }
 
-} // namespace fastactor
+}  // namespace fastactor

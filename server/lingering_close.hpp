@@ -38,14 +38,14 @@ void start(boost::asio::ip::tcp::socket& socket, boost::asio::steady_timer& time
 /// Reads and discards into `scratch` until the client's EOF or an error (closing the socket
 /// is one), then calls `close()`.
 template <class Close>
-void drain(boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer scratch,
-           Close close) {
-  socket.async_read_some(scratch, [&socket, scratch, close = std::move(close)](
-                                    boost::system::error_code ec, std::size_t) mutable {
-    if (ec)
-      return close();
-    drain(socket, scratch, std::move(close));
-  });
+void drain(boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer scratch, Close close) {
+  socket.async_read_some(scratch,
+                         [&socket, scratch, close = std::move(close)](boost::system::error_code ec,
+                                                                      std::size_t) mutable {
+                           if (ec)
+                             return close();
+                           drain(socket, scratch, std::move(close));
+                         });
 }
 
-} // namespace fastactor::lingering_close
+}  // namespace fastactor::lingering_close

@@ -62,7 +62,8 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     retry_timer_.async_wait(bind_front_handler(&listener::on_retry, shared_from_this()));
     return;
   }
-  if (shared_.rt->stats.live_connections.load() >= static_cast<std::int64_t>(shared_.cfg.max_connections))
+  if (shared_.rt->stats.live_connections.load()
+      >= static_cast<std::int64_t>(shared_.cfg.max_connections))
     reject(std::move(socket));
   else
     std::make_shared<session>(std::move(socket), shared_)->start();
@@ -85,7 +86,8 @@ constexpr auto rejection_linger_patience = std::chrono::seconds(1);
 // for it, so a flood of connections costs the server next to nothing.
 struct rejected_connection : std::enable_shared_from_this<rejected_connection> {
   rejected_connection(tcp::socket s, std::string_view server_name)
-    : socket(std::move(s)), timer(socket.get_executor()), response(overload_response(server_name)) {}
+    : socket(std::move(s)), timer(socket.get_executor()), response(overload_response(server_name)) {
+  }
 
   void run() {
     asio::async_write(socket, asio::buffer(response),
@@ -116,14 +118,15 @@ struct rejected_connection : std::enable_shared_from_this<rejected_connection> {
   std::string response;  ///< kept until the write is done
 };
 
-} // namespace
+}  // namespace
 
 void listener::reject(tcp::socket socket) {
   shared_.rt->stats.connections_rejected_total.fetch_add(1, std::memory_order_relaxed);
   if (shared_.cfg.access_log) {  // an access-log line, though no request was read
     boost::system::error_code ec;
     auto peer = socket.remote_endpoint(ec);
-    auto who = ec ? std::string{"-"} : peer.address().to_string() + ":" + std::to_string(peer.port());
+    auto who =
+      ec ? std::string{"-"} : peer.address().to_string() + ":" + std::to_string(peer.port());
     auto note = "over --max-connections=" + std::to_string(shared_.cfg.max_connections);
     access_log_entry entry;
     entry.peer = who;
@@ -134,4 +137,4 @@ void listener::reject(tcp::socket socket) {
   std::make_shared<rejected_connection>(std::move(socket), shared_.cfg.server_name)->run();
 }
 
-} // namespace fastactor
+}  // namespace fastactor

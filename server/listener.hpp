@@ -35,4 +35,4 @@ private:
   std::uint16_t port_ = 0;
 };
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -66,7 +66,7 @@ void histogram(std::string& out, const duration_histogram& h) {
   out += '\n';
 }
 
-} // namespace
+}  // namespace
 
 std::string prometheus_text(const server_stats& s) {
   std::string out;
@@ -121,4 +121,4 @@ handler metrics_handler() {
   };
 }
 
-} // namespace fastactor
+}  // namespace fastactor

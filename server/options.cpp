@@ -56,7 +56,7 @@ std::string text_of(const std::string& value) {
   return value;
 }
 
-} // namespace
+}  // namespace
 
 /// One field per option, in the type CAF parses.
 struct detail::raw_options {
@@ -69,7 +69,7 @@ namespace {
 
 detail::raw_options to_raw(const server_config& cfg) {
   detail::raw_options raw;
-#define FASTACTOR_TO_RAW(type, field, name, default_value, check, help) \
+#define FASTACTOR_TO_RAW(type, field, name, default_value, check, help)                            \
   raw.field = to_cli(cfg.field);
   FASTACTOR_SERVER_OPTIONS(FASTACTOR_TO_RAW)
 #undef FASTACTOR_TO_RAW
@@ -94,7 +94,7 @@ template <class T>
 std::string store(T& field, std::int64_t value, const char* name, in_range range) {
   if (value < range.min || value > range.max)
     return std::string{"--"} + name + " must be from " + std::to_string(range.min) + " to "
-           + std::to_string(range.max) + ", got " + std::to_string(value);
+      + std::to_string(range.max) + ", got " + std::to_string(value);
   field = static_cast<T>(value);
   return {};
 }
@@ -116,8 +116,8 @@ std::string store(thread_policy& field, const std::string& value, const char* na
 /// Checks every option in table order into `cfg`; a bound may name an earlier option
 /// (`cfg.field`), which is checked by then. Returns the first error.
 std::string check_into(server_config& cfg, const detail::raw_options& raw) {
-#define FASTACTOR_CHECK(type, field, name, default_value, check, help)     \
-  if (auto error = store(cfg.field, raw.field, name, check); !error.empty()) \
+#define FASTACTOR_CHECK(type, field, name, default_value, check, help)                             \
+  if (auto error = store(cfg.field, raw.field, name, check); !error.empty())                       \
     return error;
   FASTACTOR_SERVER_OPTIONS(FASTACTOR_CHECK)
 #undef FASTACTOR_CHECK
@@ -129,7 +129,7 @@ std::string default_note(const std::string& text) {
   return text.empty() ? std::string{} : " (default " + text + ")";
 }
 
-} // namespace
+}  // namespace
 
 system_config::system_config() : raw_(std::make_unique<detail::raw_options>(to_raw(server))) {
   // The measured choice (see docs): `sharing` has no polling sleeps between an Asio
@@ -139,7 +139,7 @@ system_config::system_config() : raw_(std::make_unique<detail::raw_options>(to_r
   set("logger.console", caf::atom("none"));
   opt_group group{custom_options_, "global"};
   auto& raw = *raw_;
-#define FASTACTOR_ADD(type, field, name, default_value, check, help) \
+#define FASTACTOR_ADD(type, field, name, default_value, check, help)                               \
   group.add(raw.field, name, help + default_note(text_of(raw.field)));
   FASTACTOR_SERVER_OPTIONS(FASTACTOR_ADD)
 #undef FASTACTOR_ADD
@@ -159,8 +159,9 @@ parse_result parse_options(system_config& cfg, int argc, char** argv) {
   if (error.empty() && !s.worker_nodes.empty()) {
     parse_node_list(s.worker_nodes, error);
     if (error.empty())
-      configure_remote(cfg, {std::chrono::milliseconds(s.node_heartbeat_ms),
-                             std::chrono::milliseconds(s.node_timeout_ms)});
+      configure_remote(cfg,
+                       {std::chrono::milliseconds(s.node_heartbeat_ms),
+                        std::chrono::milliseconds(s.node_timeout_ms)});
   }
   if (!error.empty())
     return {parse_outcome::invalid, error};
@@ -170,11 +171,11 @@ parse_result parse_options(system_config& cfg, int argc, char** argv) {
 
 std::vector<std::string> to_arguments(const server_config& cfg) {
   std::vector<std::string> args;
-#define FASTACTOR_ARGUMENT(type, field, name, default_value, check, help) \
+#define FASTACTOR_ARGUMENT(type, field, name, default_value, check, help)                          \
   args.push_back(std::string{"--"} + name + "=" + text_of(to_cli(cfg.field)));
   FASTACTOR_SERVER_OPTIONS(FASTACTOR_ARGUMENT)
 #undef FASTACTOR_ARGUMENT
   return args;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -41,7 +41,7 @@ std::size_t hex_digits(std::uint64_t n) {
   return digits;
 }
 
-} // namespace
+}  // namespace
 
 void chunk_framing_budget::operator()(std::uint64_t size, boost::beast::string_view extensions,
                                       boost::beast::error_code& ec) {
@@ -103,15 +103,16 @@ std::optional<request_refusal> check_header(const beast_request& header) {
   for (const auto& field : header.base()) {
     // Obsolete line folding and bare CR/LF inside a value are smuggling vectors: refuse them.
     if (field.value().find_first_of("\r\n") != std::string_view::npos)
-      return request_refusal{status::bad_request, "header field '"
-                                                    + std::string{field.name_string()}
-                                                    + "' uses obsolete line folding"};
+      return request_refusal{status::bad_request,
+                             "header field '" + std::string{field.name_string()}
+                               + "' uses obsolete line folding"};
   }
   // HTTP/1.1 requires exactly one Host (RFC 9112 3.2).
   if (header.version() == 11 && header.base().count(http::field::host) != 1)
-    return request_refusal{status::bad_request, header.base().count(http::field::host) == 0
-                                                  ? "missing Host header"
-                                                  : "more than one Host header"};
+    return request_refusal{status::bad_request,
+                           header.base().count(http::field::host) == 0
+                             ? "missing Host header"
+                             : "more than one Host header"};
   auto expect = header.base().find(http::field::expect);
   if (expect != header.base().end() && lower_trimmed(expect->value()) != "100-continue")
     return request_refusal{status::expectation_failed,
@@ -150,7 +151,7 @@ std::size_t header_size(const beast_request& header) {
 bool wants_100_continue(const beast_request& header) {
   auto expect = header.base().find(http::field::expect);
   return expect != header.base().end() && lower_trimmed(expect->value()) == "100-continue"
-         && header.version() == 11;
+    && header.version() == 11;
 }
 
 std::optional<request_refusal> refusal_for(boost::beast::error_code ec, const server_config& cfg) {
@@ -177,13 +178,39 @@ std::optional<request_refusal> check_trailers(const beast_request& msg,
                                               const header_fields& header) {
   // Fields that frame, route, authenticate or negotiate: a proxy or handler that merged them
   // would trust what the header checks never saw.
-  static constexpr std::string_view forbidden[] = {
-    "content-length", "transfer-encoding", "content-type", "content-encoding",
-    "content-range", "host", "authorization", "proxy-authorization", "cookie",
-    "set-cookie", "connection", "keep-alive", "te", "trailer", "upgrade", "expect",
-    "range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
-    "if-range", "max-forwards", "cache-control", "pragma", "age", "expires", "date",
-    "location", "retry-after", "vary", "www-authenticate", "proxy-authenticate"};
+  static constexpr std::string_view forbidden[] = {"content-length",
+                                                   "transfer-encoding",
+                                                   "content-type",
+                                                   "content-encoding",
+                                                   "content-range",
+                                                   "host",
+                                                   "authorization",
+                                                   "proxy-authorization",
+                                                   "cookie",
+                                                   "set-cookie",
+                                                   "connection",
+                                                   "keep-alive",
+                                                   "te",
+                                                   "trailer",
+                                                   "upgrade",
+                                                   "expect",
+                                                   "range",
+                                                   "if-match",
+                                                   "if-none-match",
+                                                   "if-modified-since",
+                                                   "if-unmodified-since",
+                                                   "if-range",
+                                                   "max-forwards",
+                                                   "cache-control",
+                                                   "pragma",
+                                                   "age",
+                                                   "expires",
+                                                   "date",
+                                                   "location",
+                                                   "retry-after",
+                                                   "vary",
+                                                   "www-authenticate",
+                                                   "proxy-authenticate"};
   for (const auto& field : msg) {
     if (header.contains(&field))
       continue;
@@ -207,8 +234,8 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
   req.version = msg.version();
   // An HTTP/1.0 message with Transfer-Encoding has faulty framing: answer it, then close
   // (RFC 9112 6.1), whatever its Connection header asks.
-  req.keep_alive = msg.keep_alive()
-                   && !(msg.version() < 11 && msg.base().count(http::field::transfer_encoding));
+  req.keep_alive =
+    msg.keep_alive() && !(msg.version() < 11 && msg.base().count(http::field::transfer_encoding));
   req.headers.reserve(field_count(msg));
   for (const auto& field : msg)
     (header.contains(&field) ? req.headers : req.trailers)
@@ -216,8 +243,8 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
   req.body = std::move(msg.body());
   auto url = parse_target(msg.target());
   if (!url) {
-    in->fn = router::error_handler(status::bad_request,
-                                   "malformed request target '" + req.target + "'");
+    in->fn =
+      router::error_handler(status::bad_request, "malformed request target '" + req.target + "'");
     return in;
   }
   req.path = url->path();
@@ -243,4 +270,4 @@ std::shared_ptr<routed_request> refused_request(const request_refusal& why) {
   return in;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

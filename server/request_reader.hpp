@@ -3,8 +3,8 @@
 // The session uses it between Beast's parser and the writer; the fuzzer (fuzz/) drives it
 // directly, so everything a hostile client controls is checked here in one place.
 
-#include <fastactor/handler.hpp>
 #include <fastactor/config.hpp>
+#include <fastactor/handler.hpp>
 #include <fastactor/router.hpp>
 
 #include <boost/beast/core/error.hpp>
@@ -140,4 +140,4 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
 /// A request answered with an error report only, after which the connection closes.
 std::shared_ptr<routed_request> refused_request(const request_refusal& why);
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -26,8 +26,8 @@ router& router::add(method m, std::string pattern, handler fn) {
   if (m == method::other)
     throw std::invalid_argument("router::add: method::other never matches a request");
   auto segments = split_path(pattern);
-  routes_.push_back({m, std::move(pattern), std::move(segments),
-                     std::make_shared<const handler>(std::move(fn))});
+  routes_.push_back(
+    {m, std::move(pattern), std::move(segments), std::make_shared<const handler>(std::move(fn))});
   return *this;
 }
 
@@ -98,4 +98,4 @@ std::shared_ptr<const handler> router::error_handler(status code, std::string me
     });
 }
 
-} // namespace fastactor
+}  // namespace fastactor

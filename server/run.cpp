@@ -18,17 +18,16 @@ std::string program_name(int argc, char** argv) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-} // namespace
+}  // namespace
 
 int run(int argc, char** argv, router routes) {
   auto shared = std::make_shared<router>(std::move(routes));
-  return run(argc, argv, [shared](caf::actor_system&, const server_config&) {
-    return std::move(*shared);
-  });
+  return run(argc, argv,
+             [shared](caf::actor_system&, const server_config&) { return std::move(*shared); });
 }
 
 int run(int argc, char** argv, route_factory make_routes) {
-  block_termination_signals();               // before any thread starts: they inherit it
+  block_termination_signals();  // before any thread starts: they inherit it
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // access-log lines appear as they happen
   auto program = program_name(argc, argv);
   system_config cfg;
@@ -48,10 +47,8 @@ std::optional<int> parse_or_exit(system_config& cfg, int argc, char** argv,
       if (auto err = apply_thread_policy(cfg.server.threads); !err.empty())
         std::cerr << program << ": " << err << " (going on with the system's default)\n";
       return std::nullopt;
-    case parse_outcome::help_shown:
-      return 0;
-    case parse_outcome::invalid:
-      break;
+    case parse_outcome::help_shown: return 0;
+    case parse_outcome::invalid: break;
   }
   std::cerr << program << ": " << parsed.error << " (see --help)\n";
   return 2;
@@ -62,8 +59,8 @@ int serve_until_signal(server& srv, const std::string& program) {
   try {
     srv.start();
   } catch (const std::exception& e) {
-    std::cerr << program << ": cannot listen on " << cfg.host << ":" << cfg.port << ": "
-              << e.what() << '\n';
+    std::cerr << program << ": cannot listen on " << cfg.host << ":" << cfg.port << ": " << e.what()
+              << '\n';
     return 1;
   }
   auto host = cfg.host.find(':') == std::string::npos ? cfg.host : "[" + cfg.host + "]";
@@ -74,4 +71,4 @@ int serve_until_signal(server& srv, const std::string& program) {
   return 0;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -21,8 +21,8 @@ class server::impl {
 public:
   impl(caf::actor_system& sys, server_config cfg, router routes)
     : sys_(sys), cfg_(std::move(cfg)), routes_(std::move(routes)),
-      rt_(std::make_shared<runtime>(response_limits{cfg_}, cfg_.blocking_threads,
-                                    cfg_.server_name)),
+      rt_(
+        std::make_shared<runtime>(response_limits{cfg_}, cfg_.blocking_threads, cfg_.server_name)),
       shared_{sys_, cfg_, routes_, rt_, registry_} {}
 
   void start();
@@ -61,22 +61,34 @@ server::~server() {
   stop();
 }
 
-void server::start() { impl_->start(); }
+void server::start() {
+  impl_->start();
+}
 
-void server::stop() { impl_->stop(); }
+void server::stop() {
+  impl_->stop();
+}
 
-std::uint16_t server::port() const { return impl_->port_; }
+std::uint16_t server::port() const {
+  return impl_->port_;
+}
 
-const server_config& server::config() const { return impl_->cfg_; }
+const server_config& server::config() const {
+  return impl_->cfg_;
+}
 
-const server_stats& server::stats() const { return impl_->rt_->stats; }
+const server_stats& server::stats() const {
+  return impl_->rt_->stats;
+}
 
-caf::actor_system& server::system() const { return impl_->sys_; }
+caf::actor_system& server::system() const {
+  return impl_->sys_;
+}
 
 void server::impl::start() {
   auto address = boost::asio::ip::make_address(cfg_.host);
-  listener_ = std::make_shared<listener>(ioc_, boost::asio::ip::tcp::endpoint{address, cfg_.port},
-                                         shared_);
+  listener_ =
+    std::make_shared<listener>(ioc_, boost::asio::ip::tcp::endpoint{address, cfg_.port}, shared_);
   port_ = listener_->port();
   work_.emplace(ioc_.get_executor());
   listener_->run();
@@ -100,8 +112,7 @@ void server::impl::stop() {
     force_close_blocked_sessions();
   rt_->pool.stop();
   work_.reset();
-  wait_for([](const server_stats& s) { return s.live_connections == 0; },
-           std::chrono::seconds(5));
+  wait_for([](const server_stats& s) { return s.live_connections == 0; }, std::chrono::seconds(5));
   ioc_.stop();
   for (auto& t : threads_)
     t.join();
@@ -119,8 +130,8 @@ void server::impl::force_close_blocked_sessions() {
                    "fastactor: connection %s: a handler blocks its I/O thread past the drain; "
                    "its socket is shut down, waiting for the handler to return\n",
                    s->peer().empty() ? "-" : s->peer().c_str());
-  while (!wait_for([](const server_stats& s) { return s.live_writers == 0; },
-                   std::chrono::seconds(10)))
+  while (
+    !wait_for([](const server_stats& s) { return s.live_writers == 0; }, std::chrono::seconds(10)))
     std::fprintf(stderr, "fastactor: still waiting for %lld blocked connection(s)\n",
                  static_cast<long long>(rt_->stats.live_writers.load()));
 }
@@ -136,4 +147,4 @@ void server::impl::stop_sessions(bool hard, std::chrono::milliseconds patience) 
            && std::chrono::steady_clock::now() < until);
 }
 
-} // namespace fastactor
+}  // namespace fastactor

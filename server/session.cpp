@@ -1,10 +1,10 @@
 #include "server/session.hpp"
 
-#include <fastactor/detail/handoff.hpp>
 #include "actors/response_writer.hpp"
 #include "protocol/response_head.hpp"
 #include "server/lingering_close.hpp"
 #include "server/session_registry.hpp"
+#include <fastactor/detail/handoff.hpp>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -47,7 +47,7 @@ void consume(std::vector<asio::const_buffer>& buffers, std::size_t n) {
     buffers.front() += n;
 }
 
-} // namespace
+}  // namespace
 
 session::session(asio::ip::tcp::socket socket, session_shared& shared)
   : socket_(std::move(socket)), shared_(shared), buffer_(read_buffer_max(shared.cfg)),
@@ -128,8 +128,9 @@ void session::on_header(beast::error_code ec, std::size_t) {
     return;
   // The timer may fire just as the header completes: a complete header is not late.
   if (timed_out && ec)
-    return refuse({status::request_timeout, "request header not complete within "
-                          + std::to_string(shared_.cfg.header_timeout_ms) + " ms"});
+    return refuse({status::request_timeout,
+                   "request header not complete within "
+                     + std::to_string(shared_.cfg.header_timeout_ms) + " ms"});
   if (ec) {
     auto why = reading_->refusal(ec);
     return why ? refuse(*why) : peer_gone();
@@ -173,8 +174,9 @@ void session::on_read(beast::error_code ec, std::size_t) {
   if (phase_ == phase::closed)
     return;
   if (timed_out && ec)
-    return refuse({status::request_timeout, "request body not complete within "
-                          + std::to_string(shared_.cfg.body_timeout_ms) + " ms"});
+    return refuse(
+      {status::request_timeout,
+       "request body not complete within " + std::to_string(shared_.cfg.body_timeout_ms) + " ms"});
   if (ec) {
     auto why = reading_->refusal(ec);
     return why ? refuse(*why) : peer_gone();
@@ -247,14 +249,11 @@ void session::on_watch(beast::error_code ec) {
       return peer_gone();  // the client left, or the connection idled out
     case phase::responding:
       return still_there ? do_watch() : peer_gone();  // the client left mid-response
-    case phase::lingering:
-      return still_there ? drain() : do_close();
-    case phase::closed:
-      return;
+    case phase::lingering: return still_there ? drain() : do_close();
+    case phase::closed: return;
     case phase::reading_header:  // the watch is never pending while a request is read,
-    case phase::reading_body:    // nor once the client left
-    case phase::client_gone:
-      return;
+    case phase::reading_body:  // nor once the client left
+    case phase::client_gone: return;
   }
 }
 
@@ -269,9 +268,9 @@ void session::read_available(beast::error_code& ec) {
 
 // The writer calls in from the executor it runs on, so `dispatch` starts the write at once.
 void session::write(std::vector<std::string> parts, write_kind kind) {
-  asio::dispatch(socket_.get_executor(),
-                 beast::bind_front_handler(&session::do_write, shared_from_this(),
-                                           std::move(parts), kind));
+  asio::dispatch(
+    socket_.get_executor(),
+    beast::bind_front_handler(&session::do_write, shared_from_this(), std::move(parts), kind));
 }
 
 void session::do_write(std::vector<std::string> parts, write_kind kind) {
@@ -337,9 +336,9 @@ void session::on_write(beast::error_code ec, write_kind kind) {
 // `deadline_passed_`. A wake-up from a phase that has ended (the timer fired as the read
 // completed) is stale and ignored.
 void session::arm_read_deadline() {
-  auto ms = phase_ == phase::waiting          ? shared_.cfg.idle_timeout_ms
-            : phase_ == phase::reading_header ? shared_.cfg.header_timeout_ms
-                                              : shared_.cfg.body_timeout_ms;
+  auto ms = phase_ == phase::waiting  ? shared_.cfg.idle_timeout_ms
+    : phase_ == phase::reading_header ? shared_.cfg.header_timeout_ms
+                                      : shared_.cfg.body_timeout_ms;
   deadline_passed_ = false;
   if (ms <= 0)
     return;
@@ -416,8 +415,9 @@ void session::on_response_timer(beast::error_code ec) {
 // -- closing ----------------------------------------------------------------------------------
 
 void session::close() {
-  asio::dispatch(socket_.get_executor(),
-                 beast::bind_front_handler(&session::do_close_unless_lingering, shared_from_this()));
+  asio::dispatch(
+    socket_.get_executor(),
+    beast::bind_front_handler(&session::do_close_unless_lingering, shared_from_this()));
 }
 
 // A lingering close ends itself (the client's EOF or the patience).
@@ -458,4 +458,4 @@ void session::drain() {
                          beast::bind_front_handler(&session::do_close, shared_from_this()));
 }
 
-} // namespace fastactor
+}  // namespace fastactor

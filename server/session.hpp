@@ -14,12 +14,12 @@
 // out in request order.
 
 #include "actors/connection.hpp"
-#include <fastactor/handler.hpp>
 #include "actors/runtime.hpp"
-#include <fastactor/config.hpp>
 #include "server/request_reader.hpp"
-#include <fastactor/router.hpp>
 #include "server/strand_execution_unit.hpp"
+#include <fastactor/config.hpp>
+#include <fastactor/handler.hpp>
+#include <fastactor/router.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -76,18 +76,18 @@ private:
   /// completion of a pending read means. Each phase is entered by one function, named in
   /// brackets; do_x starts an operation, on_x is its completion.
   enum class phase : std::uint8_t {
-    waiting,         ///< for the next request's first byte; idle timeout [await_request]
+    waiting,  ///< for the next request's first byte; idle timeout [await_request]
     reading_header,  ///< a request's header; header timeout [read_header]
-    reading_body,    ///< its body, after a `100 Continue` if the client asked; body
-                     ///< timeout [read_body]
-    responding,      ///< the writer answers it; the timer is the writer's and the send
-                     ///< deadline's; the watch sees the client leave and buffers what it
-                     ///< pipelines [hand_over]
-    client_gone,     ///< the client left, or idled out: the writer was told and closes
-                     ///< the connection [peer_gone]
-    lingering,       ///< the last response is out; waiting (bounded) for the client's EOF
-                     ///< before closing [linger]
-    closed,          ///< [do_close]
+    reading_body,  ///< its body, after a `100 Continue` if the client asked; body
+                   ///< timeout [read_body]
+    responding,  ///< the writer answers it; the timer is the writer's and the send
+                 ///< deadline's; the watch sees the client leave and buffers what it
+                 ///< pipelines [hand_over]
+    client_gone,  ///< the client left, or idled out: the writer was told and closes
+                  ///< the connection [peer_gone]
+    lingering,  ///< the last response is out; waiting (bounded) for the client's EOF
+                ///< before closing [linger]
+    closed,  ///< [do_close]
   };
 
   // Reading a request: wait for its first byte, read its header, check it, maybe answer
@@ -164,4 +164,4 @@ private:
   strand_execution_unit writer_home_;  ///< runs the writer on this session's executor
 };
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -40,4 +40,4 @@ private:
   std::unordered_map<session*, std::weak_ptr<session>> sessions_;
 };
 
-} // namespace fastactor
+}  // namespace fastactor

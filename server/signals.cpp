@@ -15,7 +15,7 @@ sigset_t termination_signals() {
   return set;
 }
 
-} // namespace
+}  // namespace
 
 void block_termination_signals() {
   auto set = termination_signals();
@@ -30,4 +30,4 @@ int wait_for_termination_signal() {
   return sig;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -11,12 +11,11 @@ namespace {
 /// Messages a writer handles before it yields the I/O thread to the other connections on it.
 constexpr std::size_t max_messages_per_turn = 64;
 
-} // namespace
+}  // namespace
 
 strand_execution_unit::strand_execution_unit(caf::actor_system& sys,
                                              const boost::asio::any_io_executor& strand)
-  : writer_home(&sys), strand_(strand) {
-}
+  : writer_home(&sys), strand_(strand) {}
 
 void strand_execution_unit::exec_later(caf::resumable* ptr) {
   // The writer runs here; whatever else CAF hands this unit (a worker the writer spawned or
@@ -44,4 +43,4 @@ void strand_execution_unit::resume(caf::intrusive_ptr<caf::resumable> job) {
   // still holds the owner, so this unit lives until the handler returns.
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -47,4 +47,4 @@ private:
   std::weak_ptr<void> owner_;
 };
 
-} // namespace fastactor
+}  // namespace fastactor

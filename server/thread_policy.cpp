@@ -24,4 +24,4 @@ std::string apply_thread_policy(thread_policy policy) {
   return {};
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -30,7 +30,7 @@ std::string line_of(const fastactor::access_log_entry& e) {
   return out;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("the access log writes one line per request", "[access_log]") {
   using fastactor::status;

@@ -8,12 +8,12 @@
 //   (c) other clients are served meanwhile: a bystander keeps asking GET /hello on fresh
 //       connections during the attack, and every answer comes within 2 s.
 // Each attack takes a few seconds at most.
-#include <fastactor/fastactor.hpp>
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/memory.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -288,7 +288,7 @@ void check_bystander(bystander& others) {
 const std::string chunked_post =
   "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
 
-} // namespace
+}  // namespace
 
 // -- a, b, h: chunked framing that never ends or costs more than its data -----------------------
 
@@ -317,17 +317,15 @@ void endless_line_attack(const std::string& opening) {
   }
 }
 
-} // namespace
+}  // namespace
 
-SCENARIO("a chunk-size line that never ends gets 400 and a closed connection",
-         "[attack][timing]") {
+SCENARIO("a chunk-size line that never ends gets 400 and a closed connection", "[attack][timing]") {
   WHEN("a chunked POST sends '1;aaaa...' without a line end") {
     endless_line_attack(chunked_post + "1;");
   }
 }
 
-SCENARIO("a trailer line that never ends gets 400 and a closed connection",
-         "[attack][timing]") {
+SCENARIO("a trailer line that never ends gets 400 and a closed connection", "[attack][timing]") {
   WHEN("a chunked POST ends its data with '0' and then sends one endless trailer line") {
     endless_line_attack(chunked_post + "3\r\nabc\r\n0\r\nX-Endless: ");
   }
@@ -447,8 +445,7 @@ SCENARIO("eight readers that never read hold bounded memory and are cut by the s
 
 // -- e: a body that drips ------------------------------------------------------------------------
 
-SCENARIO("a body sent at one byte per 0.5 s gets 408 at the body timeout",
-         "[attack][timing]") {
+SCENARIO("a body sent at one byte per 0.5 s gets 408 at the body timeout", "[attack][timing]") {
   GIVEN("a server with body_timeout_ms = 1500") {
     auto cfg = attack_config();
     cfg.body_timeout_ms = 1500;

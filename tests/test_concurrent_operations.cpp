@@ -1,8 +1,8 @@
 // The concurrent operations — concurrent_write, with_concurrent_response, parallel_execute —
 // and worker actors, through a real server.
-#include <fastactor/concurrent.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/concurrent.hpp>
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
@@ -26,8 +26,8 @@ SCENARIO("concurrent_write from many threads at once loses and tears nothing", "
     for (int t = 0; t < 8; ++t)
       ctx.go([t](fastactor::task_context& task) {
         for (int i = 0; i < 200; ++i)
-          fastactor::concurrent_write(task.output(), "thread " + std::to_string(t) + " line "
-                                                       + std::to_string(i) + "\n");
+          fastactor::concurrent_write(
+            task.output(), "thread " + std::to_string(t) + " line " + std::to_string(i) + "\n");
       });
   });
   test_server srv{std::move(r)};
@@ -116,11 +116,14 @@ SCENARIO("parallel_execute reports every failed task and keeps the successful re
          "[concurrent][errors]") {
   fastactor::router r;
   r.get("/mixed", [](context& ctx) {
-    fastactor::parallel_execute(ctx, {
-      [] { return task_result{"a"}; },
-      [] { return task_result::failure("no luck", fastactor::status::bad_gateway); },
-      []() -> task_result { throw std::runtime_error("kaput"); },
-    }, {fastactor::result_order::task});
+    fastactor::parallel_execute(
+      ctx,
+      {
+        [] { return task_result{"a"}; },
+        [] { return task_result::failure("no luck", fastactor::status::bad_gateway); },
+        []() -> task_result { throw std::runtime_error("kaput"); },
+      },
+      {fastactor::result_order::task});
   });
   test_server srv{std::move(r)};
   auto resp = http_get(srv.port(), "/mixed");
@@ -159,8 +162,9 @@ SCENARIO("blocking tasks run in the pool, never on the actor scheduler", "[concu
       probe->cv.notify_all();
       bool all_done = probe->cv.wait_for(lock, 3s, [&] { return probe->tasks_done == 4; });
       lock.unlock();
-      out.write(self, all_done ? "[tasks done while the scheduler was blocked]"
-                               : "[tasks stuck while the scheduler was blocked]");
+      out.write(self,
+                all_done ? "[tasks done while the scheduler was blocked]"
+                         : "[tasks stuck while the scheduler was blocked]");
     });
     std::vector<fastactor::task> tasks(4, [probe] {
       std::unique_lock<std::mutex> lock{probe->m};
@@ -210,7 +214,7 @@ caf::behavior counting_worker(caf::stateful_actor<counter_state>* self, response
   };
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("a stateful actor can be a worker, with arguments of its own", "[concurrent][workers]") {
   fastactor::router r;

@@ -1,9 +1,9 @@
 // concurrent_response, the WithConcurrentResponse scope, is safe where the Go analogy leads:
 // captured by reference in a task and written from the pool thread, or written after the
 // body returned. What belongs to the body (spawn, go) refuses to run elsewhere.
-#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -39,7 +39,7 @@ fastactor::router scope_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("a concurrent_response captured by reference in tasks is safe", "[concurrent]") {
   test_server srv{scope_routes()};

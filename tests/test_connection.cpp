@@ -1,14 +1,14 @@
 // HTTP/1.1 connection behaviour over real sockets: keep-alive, pipelining, HEAD, standard
 // headers, 404/405, HTTP/1.0, and bad input.
-#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <catch2/catch.hpp>
 #include <future>
-#include <vector>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 using namespace testing;
 using namespace std::chrono_literals;
@@ -25,7 +25,7 @@ fastactor::router test_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("several requests share one keep-alive connection", "[connection]") {
   test_server srv{test_routes()};
@@ -90,7 +90,8 @@ SCENARIO("unknown paths get 404, wrong methods 405 with Allow", "[connection]") 
   http_client c{srv.port()};
   auto missing = c.get("/no/such/thing");
   CHECK(missing.status == 404);
-  CHECK(nlohmann::json::parse(missing.body)["errors"][0]["message"] == "no route for /no/such/thing");
+  CHECK(nlohmann::json::parse(missing.body)["errors"][0]["message"]
+        == "no route for /no/such/thing");
   c.send("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n");
   auto wrong = c.read_response();
   CHECK(wrong.status == 405);
@@ -173,7 +174,7 @@ SCENARIO("several I/O threads serve many connections at once", "[connection]") {
           auto hello = c.get("/hello");
           auto stream = c.get("/stream?n=8&size=100");
           good += hello.status == 200 && hello.body == "ok" && stream.complete
-                  && stream.body.size() == 800;
+            && stream.body.size() == 800;
         }
         return good;
       }));

@@ -62,8 +62,8 @@ SCENARIO("a trailer's error list stops at its size bound and says how many it le
          "[error-report]") {
   std::vector<fastactor::worker_error> errors;
   for (int i = 0; i < 50; ++i)
-    errors.push_back({"worker " + std::to_string(i), std::string(200, 'm'),
-                      status::internal_server_error});
+    errors.push_back(
+      {"worker " + std::to_string(i), std::string(200, 'm'), status::internal_server_error});
   std::size_t left_out = 0;
   auto list = fastactor::error_list_json(errors, 2048, left_out);
   CHECK(list.size() <= 2048);

@@ -1,9 +1,9 @@
 // Faults injected on purpose: clients that vanish, handlers and workers that throw, requests
 // that outlive their deadline, producers that keep writing after their request ended.
-#include <fastactor/concurrent.hpp>
 #include "support/http_client.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/concurrent.hpp>
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
@@ -29,7 +29,7 @@ fastactor::router test_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("a client that disconnects mid-stream stops that request's workers", "[faults]") {
   test_server srv{test_routes()};
@@ -113,9 +113,8 @@ SCENARIO("the request deadline ends requests that take too long", "[faults][dead
   cfg.request_timeout_ms = 300;
   fastactor::router r = test_routes();
   r.get("/never", [](context& ctx) {
-    ctx.spawn([](caf::event_based_actor*, response_handle) -> caf::behavior {
-      return {[](int) {}};
-    });
+    ctx.spawn(
+      [](caf::event_based_actor*, response_handle) -> caf::behavior { return {[](int) {}}; });
   });
   test_server srv{std::move(r), cfg};
   WHEN("nothing was sent before the deadline") {
@@ -161,14 +160,15 @@ SCENARIO("a producer of a finished request never gets a byte into the next respo
     ctx.write("first");
   });
   r.get("/slow", [](context& ctx) {
-    fastactor::parallel_execute(ctx, {[] {
-                                        std::this_thread::sleep_for(100ms);
-                                        return fastactor::task_result{"slow 1 "};
-                                      },
-                                      [] {
-                                        std::this_thread::sleep_for(200ms);
-                                        return fastactor::task_result{"slow 2"};
-                                      }});
+    fastactor::parallel_execute(ctx,
+                                {[] {
+                                   std::this_thread::sleep_for(100ms);
+                                   return fastactor::task_result{"slow 1 "};
+                                 },
+                                 [] {
+                                   std::this_thread::sleep_for(200ms);
+                                   return fastactor::task_result{"slow 2"};
+                                 }});
   });
   test_server srv{std::move(r)};
   http_client c{srv.port()};
@@ -183,8 +183,7 @@ SCENARIO("a producer of a finished request never gets a byte into the next respo
   CHECK(srv.stats().stale_messages_total > 0);
 }
 
-SCENARIO("an actor that watches a writer learns of its end when the client leaves",
-         "[faults]") {
+SCENARIO("an actor that watches a writer learns of its end when the client leaves", "[faults]") {
   // The writer's last turn sends its down and exit messages after the writer let its
   // connection go (CAF's finalize: on_exit, then cleanup through the execution unit); the
   // connection, which owns the unit, must live to the end of that turn. No deadline: its
@@ -258,10 +257,9 @@ fastactor::router fault_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
-SCENARIO("a worker that exits with kill fails its own request, not the connection",
-         "[faults]") {
+SCENARIO("a worker that exits with kill fails its own request, not the connection", "[faults]") {
   test_server srv{fault_routes()};
   http_client c{srv.port()};
   auto r = c.get("/killed");
@@ -273,8 +271,7 @@ SCENARIO("a worker that exits with kill fails its own request, not the connectio
   }
 }
 
-SCENARIO("a worker with its own exit handler is still stopped when its request ends",
-         "[faults]") {
+SCENARIO("a worker with its own exit handler is still stopped when its request ends", "[faults]") {
   auto cfg = test_server::default_config();
   cfg.request_timeout_ms = 300;
   test_server srv{fault_routes(), cfg};

@@ -1,10 +1,10 @@
 // Bounded memory per response: a slow client slows a flow-controlled producer down (the
 // writer holds back its acknowledgements), and a producer without flow control that outruns
 // the client hits the hard cap: the response fails and the connection closes.
-#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
@@ -24,7 +24,7 @@ fastactor::router test_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("a slow reader pauses a fast producer and memory stays bounded", "[flow]") {
   auto cfg = test_server::default_config();
@@ -66,7 +66,7 @@ void flooder(caf::event_based_actor* self, fastactor::response_handle out, int c
     out.write(self, chunk);
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("a producer without flow control hits the hard cap", "[flow]") {
   auto cfg = test_server::default_config();
@@ -133,7 +133,7 @@ fastactor::router paced_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("a buffered response keeps flow control and goes out chunked when it outgrows the "
          "buffer",

@@ -2,10 +2,10 @@
 // the server, a task's `done` carries a token only that task has, and nobody is linked to the
 // writer. A worker holding the writer's handle (every response_handle carries it, to other
 // nodes too) that forges any of them changes nothing, and /metrics counts it.
-#include <fastactor/fastactor.hpp>
 #include "actors/connection.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -58,7 +58,7 @@ fastactor::router forging_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("forged control messages from a worker change nothing and are counted",
          "[forged][writer]") {
@@ -74,8 +74,8 @@ SCENARIO("forged control messages from a worker change nothing and are counted",
       CHECK(r.body.find("sibling done\n") != std::string::npos);
     }
     THEN("every forgery is counted, and the connection serves the next request") {
-      CHECK(srv.server().wait_for([](auto& s) { return s.forged_messages_total == forgeries; },
-                                  5s));
+      CHECK(
+        srv.server().wait_for([](auto& s) { return s.forged_messages_total == forgeries; }, 5s));
       CHECK(c.get("/hello").body == "ok");
       CHECK(srv.stats().live_writers == 1);
     }

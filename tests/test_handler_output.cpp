@@ -2,9 +2,9 @@
 // carry no CR, LF or NUL (a value echoed from a query would otherwise split the response),
 // framing fields belong to the writer, and a status is final (200-599). 204 and 304 end
 // with their head. A refused value fails the response with 500 and says why.
-#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -46,7 +46,7 @@ fastactor::router output_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("header values cannot split the response", "[handler-output]") {
   test_server srv{output_routes()};
@@ -77,8 +77,7 @@ SCENARIO("header values cannot split the response", "[handler-output]") {
   }
 }
 
-SCENARIO("a handler's status is a final status, and 204 and 304 have no body",
-         "[handler-output]") {
+SCENARIO("a handler's status is a final status, and 204 and 304 have no body", "[handler-output]") {
   test_server srv{output_routes()};
   http_client c{srv.port()};
   for (auto code : {"0", "101", "199", "600", "1000"}) {

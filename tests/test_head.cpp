@@ -1,10 +1,10 @@
 // HEAD runs GET's handler and answers with GET's status and head, never with a body: output
 // is counted and dropped (so a HEAD of a 4 GiB stream holds no memory), and a streamed
 // response ends as soon as its head is out, which stops its producers.
-#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -33,7 +33,7 @@ fastactor::router head_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("HEAD answers with what GET would, without a body", "[head]") {
   test_server srv{head_routes()};

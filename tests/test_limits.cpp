@@ -1,9 +1,9 @@
 // Limits that protect the server from slow and greedy clients: header and idle timeouts,
 // the connection limit, Expect: 100-continue, clients that vanish at any moment.
-#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -31,7 +31,7 @@ fastactor::router echo_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("a header that does not arrive in time gets 408 and the connection closes",
          "[limits][slowloris]") {
@@ -151,7 +151,7 @@ SCENARIO("a client that vanishes at any moment leaves nothing behind", "[limits]
     return srv.server().wait_for(
       [](auto& s) {
         return s.live_connections == 0 && s.live_writers == 0 && s.active_streams == 0
-               && s.live_workers == 0;
+          && s.live_workers == 0;
       },
       5s);
   };
@@ -160,14 +160,18 @@ SCENARIO("a client that vanishes at any moment leaves nothing behind", "[limits]
       http_client c{srv.port()};
       c.send("GET /hel");
     }
-    THEN("its session and writer end") { CHECK(all_clear()); }
+    THEN("its session and writer end") {
+      CHECK(all_clear());
+    }
   }
   WHEN("it leaves in the middle of its body") {
     {
       http_client c{srv.port()};
       c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part");
     }
-    THEN("its session and writer end") { CHECK(all_clear()); }
+    THEN("its session and writer end") {
+      CHECK(all_clear());
+    }
   }
   WHEN("it leaves in the middle of a pipeline") {
     {

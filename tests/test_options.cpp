@@ -75,12 +75,12 @@ void check_bounds(const char* name, in_range range) {
     CHECK(r.outcome == parse_outcome::invalid);
     CHECK(r.error
           == std::string{"--"} + name + " must be from " + std::to_string(range.min) + " to "
-               + std::to_string(range.max) + ", got " + std::to_string(value));
+            + std::to_string(range.max) + ", got " + std::to_string(value));
   }
 }
 void check_bounds(const char*, not_a_range) {}
 
-} // namespace
+}  // namespace
 
 SCENARIO("options have the documented defaults", "[options]") {
   system_config cfg;
@@ -95,9 +95,9 @@ SCENARIO("options have the documented defaults", "[options]") {
 
 SCENARIO("options given on the command line are applied", "[options]") {
   system_config cfg;
-  auto r = parse(cfg, {"--host=0.0.0.0", "--port=0", "--actor-threads=3", "--io-threads=2",
-                       "--request-timeout-ms=1500", "--blocking-threads=5",
-                       "--thread-policy=normal"});
+  auto r = parse(cfg,
+                 {"--host=0.0.0.0", "--port=0", "--actor-threads=3", "--io-threads=2",
+                  "--request-timeout-ms=1500", "--blocking-threads=5", "--thread-policy=normal"});
   REQUIRE(r.outcome == parse_outcome::run);
   CHECK(cfg.server.host == "0.0.0.0");
   CHECK(cfg.server.port == 0);
@@ -168,11 +168,11 @@ SCENARIO("every option in the table round-trips through the command line", "[opt
   INFO(r.error);
   REQUIRE(r.outcome == parse_outcome::run);
   server_config defaults;
-#define SAME(type, field, name, default_value, check, help) \
-  {                                                        \
-    INFO(name);                                            \
-    CHECK(cfg.server.field == changed.field);              \
-    CHECK_FALSE(defaults.field == changed.field);          \
+#define SAME(type, field, name, default_value, check, help)                                        \
+  {                                                                                                \
+    INFO(name);                                                                                    \
+    CHECK(cfg.server.field == changed.field);                                                      \
+    CHECK_FALSE(defaults.field == changed.field);                                                  \
   }
   FASTACTOR_SERVER_OPTIONS(SAME)
 #undef SAME

@@ -5,13 +5,13 @@
 // Orphans: a request that ends early (client gone, deadline, a spawn still pending or too
 // slow) leaves no worker alive on the node, even one that ignores exits; the node's own
 // worker counts prove it.
-#include <fastactor/node_pool.hpp>
-#include <fastactor/fastactor.hpp>
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_worker_node.hpp"
+#include <fastactor/fastactor.hpp>
+#include <fastactor/node_pool.hpp>
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
@@ -37,9 +37,9 @@ struct node {
 };
 
 node start_node(std::uint16_t port = 0) {
-  node n{spawn_process(TEST_WORKER_NODE_PATH, {"--port=" + std::to_string(port),
-                                               "--node-heartbeat-ms=100",
-                                               "--node-timeout-ms=1000"})};
+  node n{spawn_process(
+    TEST_WORKER_NODE_PATH,
+    {"--port=" + std::to_string(port), "--node-heartbeat-ms=100", "--node-timeout-ms=1000"})};
   n.port = port_in(read_until(n.proc.out, "\n", 10s));
   REQUIRE(n.port != 0);
   return n;
@@ -93,7 +93,8 @@ struct remote_server {
     std::vector<fastactor::node_address> list;
     for (auto& n : nodes) {
       auto colon = n.rfind(':');
-      list.push_back({n.substr(0, colon), static_cast<std::uint16_t>(std::stoi(n.substr(colon + 1)))});
+      list.push_back(
+        {n.substr(0, colon), static_cast<std::uint16_t>(std::stoi(n.substr(colon + 1)))});
     }
     fastactor::node_pool::timing t;
     t.retry = 200ms;
@@ -139,9 +140,11 @@ struct node_probe {
   std::optional<test_node::worker_counts> counts() {
     std::optional<test_node::worker_counts> result;
     self->request(info, 2s, test_node::live_atom::value)
-      .receive([&](std::uint64_t live,
-                   std::uint64_t spawned) { result = test_node::worker_counts{live, spawned}; },
-               [](caf::error&) {});
+      .receive(
+        [&](std::uint64_t live, std::uint64_t spawned) {
+          result = test_node::worker_counts{live, spawned};
+        },
+        [](caf::error&) {});
     return result;
   }
 
@@ -171,7 +174,7 @@ bool all_chunks_right(const std::string& body, std::size_t n, std::size_t size) 
   return true;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("remote workers stream every byte, spread over the nodes", "[remote][process]") {
   auto a = start_node(), b = start_node();
@@ -281,8 +284,8 @@ SCENARIO("unreachable nodes give a clear error at once and never hang the server
   }
   auto start = clock_type::now();
   {
-    remote_server srv{{"127.0.0.1:" + std::to_string(closed_port),
-                       "127.0.0.1:" + std::to_string(silent_port)}};
+    remote_server srv{
+      {"127.0.0.1:" + std::to_string(closed_port), "127.0.0.1:" + std::to_string(silent_port)}};
     std::this_thread::sleep_for(300ms);
     auto r = http_get(srv.port(), "/distributed/stream?n=1&size=1");
     THEN("requests get 503 saying no node is up, without waiting") {

@@ -36,7 +36,7 @@ std::size_t count_prefix(const std::vector<std::string>& lines, const std::strin
                        [&](const std::string& l) { return l.rfind(prefix, 0) == 0; });
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("a status has a code, a reason phrase and knows whether it has a body", "[status]") {
   GIVEN("named statuses") {
@@ -90,7 +90,12 @@ SCENARIO("the writer's heads are rendered with status, server, date, fields and 
          "[response-head]") {
   name_value_list fields{{"X-Request", "7"}, {"Cache-Control", "no-store"}};
   GIVEN("a complete 200 response to an HTTP/1.1 request") {
-    auto head = render({status::ok, "unit-test", &fields, {}, framing::content_length, 42,
+    auto head = render({status::ok,
+                        "unit-test",
+                        &fields,
+                        {},
+                        framing::content_length,
+                        42,
                         connection_for(11, true)});
     auto lines = lines_of(head);
     THEN("the status line, Server, Date, the fields, the default type and Content-Length") {
@@ -110,8 +115,8 @@ SCENARIO("the writer's heads are rendered with status, server, date, fields and 
     }
   }
   GIVEN("a streamed response") {
-    auto head = render({status::ok, "s", &fields, {}, framing::chunked, 0,
-                        connection_for(11, true)});
+    auto head =
+      render({status::ok, "s", &fields, {}, framing::chunked, 0, connection_for(11, true)});
     THEN("it is chunked and announces the error trailer, without Content-Length") {
       auto lines = lines_of(head);
       CHECK(has_line(lines, "Transfer-Encoding: chunked"));
@@ -123,8 +128,8 @@ SCENARIO("the writer's heads are rendered with status, server, date, fields and 
   GIVEN("the handler set its own Content-Type") {
     name_value_list typed{{"Content-Type", "text/html"}, {"X-A", "1"}};
     WHEN("the response is the handler's") {
-      auto lines = lines_of(render({status::created, "s", &typed, {}, framing::none, 0,
-                                    connection_field::none}));
+      auto lines = lines_of(
+        render({status::created, "s", &typed, {}, framing::none, 0, connection_field::none}));
       THEN("the handler's type is the only one") {
         CHECK(lines[0] == "HTTP/1.1 201 Created");
         CHECK(has_line(lines, "Content-Type: text/html"));
@@ -144,8 +149,8 @@ SCENARIO("the writer's heads are rendered with status, server, date, fields and 
     }
   }
   GIVEN("a persistent HTTP/1.0 connection, and a code without a name") {
-    auto lines = lines_of(render({to_status(299), "s", nullptr, {}, framing::until_close, 0,
-                                  connection_for(10, true)}));
+    auto lines = lines_of(render(
+      {to_status(299), "s", nullptr, {}, framing::until_close, 0, connection_for(10, true)}));
     THEN("Connection says keep-alive, there is no framing field, and the reason is Unknown") {
       CHECK(lines[0] == "HTTP/1.1 299 Unknown");
       CHECK(lines.back() == "Connection: keep-alive");

@@ -2,11 +2,11 @@
 // driven directly: the socket side is a recording connection, so each test can hold a write
 // "in flight" as long as it likes and look at exactly what the writer wrote. The writer runs
 // where the server runs it: on an Asio strand of an I/O thread (server/strand_execution_unit).
-#include <fastactor/context.hpp>
 #include "actors/response_writer.hpp"
-#include <fastactor/options.hpp>
 #include "server/strand_execution_unit.hpp"
 #include "support/eventually.hpp"
+#include <fastactor/context.hpp>
+#include <fastactor/options.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -79,7 +79,9 @@ public:
   }
 
   /// Completes the write in flight (for tests that hold writes).
-  void complete_write(bool ok = true) { caf::anon_send(writer_, write_done_atom::value, test_key, ok); }
+  void complete_write(bool ok = true) {
+    caf::anon_send(writer_, write_done_atom::value, test_key, ok);
+  }
 
   /// Waits until `n` writes were made; returns them.
   std::vector<recorded_write> wait_writes(std::size_t n, std::chrono::milliseconds t = 5s) {
@@ -113,8 +115,8 @@ struct writer_fixture {
   explicit writer_fixture(bool auto_complete = true, response_limits limits = {})
     : sys(cfg), work(ioc.get_executor()), io_thread([this] { ioc.run(); }),
       rt(std::make_shared<runtime>(limits, 2, "fastactor")),
-      conn(std::make_shared<recording_connection>(ioc)),
-      strand(boost::asio::make_strand(ioc)), home(sys, strand) {
+      conn(std::make_shared<recording_connection>(ioc)), strand(boost::asio::make_strand(ioc)),
+      home(sys, strand) {
     writer = spawn_response_writer(sys, conn, rt, &home, test_key);
     conn->attach(writer, auto_complete);
   }
@@ -161,7 +163,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size()
+    && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 /// A worker that stays until the request ends.
@@ -174,10 +177,9 @@ std::function<void(task_context&)> gate(std::shared_future<void> open) {
   return [open](task_context&) { open.wait(); };
 }
 
-} // namespace
+}  // namespace
 
-SCENARIO("a response complete before its first byte goes out with Content-Length",
-         "[writer]") {
+SCENARIO("a response complete before its first byte goes out with Content-Length", "[writer]") {
   writer_fixture f;
   WHEN("a handler writes twice and returns") {
     f.request([](context& ctx) {
@@ -453,8 +455,8 @@ SCENARIO("flow-controlled writes are acknowledged only below the high-water mark
     return acked;
   };
   WHEN("the first write goes out and the queue fills behind it") {
-    CHECK(acked_within(std::string(600, 'a'), 2s));   // taken into the first write at once
-    CHECK(acked_within(std::string(600, 'b'), 2s));   // queued: 600 < 1000
+    CHECK(acked_within(std::string(600, 'a'), 2s));  // taken into the first write at once
+    CHECK(acked_within(std::string(600, 'b'), 2s));  // queued: 600 < 1000
     THEN("a write that takes the queue past the mark waits for the socket") {
       CHECK_FALSE(acked_within(std::string(600, 'c'), 200ms));
       AND_WHEN("the write in flight completes") {

@@ -54,7 +54,10 @@ std::string unescape(const std::string& in) {
         case 't': out += '\t'; break;
         case '0': out += '\0'; break;
         case '\\': out += '\\'; break;
-        case 'x': out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16)); i += 2; break;
+        case 'x':
+          out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+          break;
         default: throw std::runtime_error("bad escape in corpus: " + in);
       }
     }
@@ -78,12 +81,13 @@ std::vector<corpus_case> load_corpus() {
       parts.push_back(trim(line.substr(start, bar - start)));
       start = bar + 3;
     }
-    cases.push_back({parts[0], std::stoi(parts[1]), parts[2] == "keep", unescape(line.substr(start))});
+    cases.push_back(
+      {parts[0], std::stoi(parts[1]), parts[2] == "keep", unescape(line.substr(start))});
   }
   return cases;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("every corpus request gets its status and connection outcome", "[robustness]") {
   auto cases = load_corpus();

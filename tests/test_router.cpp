@@ -1,9 +1,9 @@
 // The router: method + path to handler, path parameters, 404 and 405 with Allow.
 #include <fastactor/router.hpp>
 
-#include <fastactor/context.hpp>
 #include "actors/request_scope.hpp"
 #include "actors/runtime.hpp"
+#include <fastactor/context.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -18,9 +18,9 @@ handler named(int* hit, int value) {
 /// What running a route's handler did: which `named` handler ran, or what an error handler
 /// (404/405) recorded.
 struct handler_call {
-  int hit = 0;                       ///< the value `named` set, 0 if none ran
+  int hit = 0;  ///< the value `named` set, 0 if none ran
   std::vector<worker_error> errors;  ///< errors an error handler recorded
-  name_value_list headers;           ///< headers it set
+  name_value_list headers;  ///< headers it set
 };
 
 /// Runs the handler a route returned, as the writer would. The context needs no actor: the
@@ -37,7 +37,7 @@ handler_call call(const router::match& m, int& hit) {
   return {hit, scope.errors, scope.headers};
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("paths split into segments", "[router]") {
   CHECK(split_path("/") == std::vector<std::string>{});

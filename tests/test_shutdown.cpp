@@ -1,9 +1,9 @@
 // Stopping a server (what SIGTERM does): running responses may finish within the drain
 // timeout, the rest are cut off, idle connections close at once.
-#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -25,7 +25,7 @@ fastactor::router test_routes() {
   return r;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("stopping lets running responses finish, then closes", "[shutdown]") {
   auto cfg = test_server::default_config();

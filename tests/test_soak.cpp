@@ -55,7 +55,7 @@ long run_wrk(const std::string& url, int seconds, const std::string& extra = {})
   return requests;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("the server survives load, vanishing clients and slow readers at once", "[soak]") {
   auto cfg = test_server::default_config();
@@ -102,7 +102,7 @@ SCENARIO("the server survives load, vanishing clients and slow readers at once",
   CHECK(srv.server().wait_for(
     [](auto& s) {
       return s.active_streams == 0 && s.live_workers == 0 && s.running_tasks == 0
-             && s.live_connections == 0 && s.live_writers == 0;
+        && s.live_connections == 0 && s.live_writers == 0;
     },
     10s));
   CHECK(srv.stats().client_disconnects_total >= 300);
@@ -122,8 +122,8 @@ SCENARIO("a finished request holds no memory until its deadline", "[soak]") {
   for (int i = 0; i < 50; ++i)
     http_get(srv.port(), "/concurrent/basic");
   auto rss_start = resident_kib();
-  auto requests = run_wrk("http://127.0.0.1:" + std::to_string(srv.port()) + "/concurrent/basic",
-                          3, "-H 'Connection: close'");
+  auto requests = run_wrk("http://127.0.0.1:" + std::to_string(srv.port()) + "/concurrent/basic", 3,
+                          "-H 'Connection: close'");
   // Enough requests that pinned writers would show in the RSS (not under ASan, which is
   // slower and whose RSS says nothing); live writers show them either way.
   CHECK(requests > (built_with_asan ? 500 : 5000));

@@ -25,7 +25,8 @@ std::vector<parsed_event> parse_stream(const std::string& stream) {
     if (end == std::string::npos)
       break;
     auto line = stream.substr(pos, end - pos);
-    pos = end + ((stream[end] == '\r' && end + 1 < stream.size() && stream[end + 1] == '\n') ? 2 : 1);
+    pos =
+      end + ((stream[end] == '\r' && end + 1 < stream.size() && stream[end + 1] == '\n') ? 2 : 1);
     if (line.empty()) {  // dispatch
       if (data_seen) {
         if (!data.empty() && data.back() == '\n')
@@ -55,7 +56,7 @@ std::vector<parsed_event> parse_stream(const std::string& stream) {
   return out;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("an event encodes its fields and ends with an empty line", "[sse]") {
   CHECK(encode_sse({"tick", "hello", "7", -1}) == "event: tick\nid: 7\ndata: hello\n\n");
@@ -95,7 +96,11 @@ SCENARIO("line breaks cannot break out of the event and id fields", "[sse]") {
 }
 
 SCENARIO("an id holding NUL would be ignored by browsers, so NUL is dropped", "[sse]") {
-  auto events = parse_stream(encode_sse({"", "x", std::string("4\0" "2", 3), -1}));
+  auto events = parse_stream(encode_sse({"", "x",
+                                         std::string("4\0"
+                                                     "2",
+                                                     3),
+                                         -1}));
   REQUIRE(events.size() == 1);
   CHECK(events[0].last_id == "42");
 }

@@ -1,9 +1,9 @@
 // SSE and NDJSON streams over real sockets: headers, numbering, resumption with
 // Last-Event-ID, in-band errors, heartbeats, and the shared /stream/sse and /stream/ndjson.
-#include <fastactor/fastactor.hpp>
 #include "support/http_client.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
@@ -69,7 +69,7 @@ std::vector<json> ndjson_of(const std::string& body) {
   return out;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("GET /stream/sse: three workers, strictly increasing ids, a clean end", "[streams][sse]") {
   test_server srv{test_routes()};
@@ -112,16 +112,16 @@ SCENARIO("the first SSE bytes leave before any event exists", "[streams][sse]") 
   fastactor::router r;
   r.get("/late-sse", [first_event_after](context& ctx) {
     ctx.begin_sse();
-    ctx.spawn([first_event_after](caf::event_based_actor* self,
-                                  response_handle out) -> caf::behavior {
-      self->delayed_send(self, first_event_after, caf::atom("tick"));
-      return {
-        [=](caf::atom_value) {
-          out.send_event(self, sse_event{"tick", "late", {}, -1});
-          self->quit();
-        },
-      };
-    });
+    ctx.spawn(
+      [first_event_after](caf::event_based_actor* self, response_handle out) -> caf::behavior {
+        self->delayed_send(self, first_event_after, caf::atom("tick"));
+        return {
+          [=](caf::atom_value) {
+            out.send_event(self, sse_event{"tick", "late", {}, -1});
+            self->quit();
+          },
+        };
+      });
   });
   test_server srv{std::move(r)};
   http_client c{srv.port()};

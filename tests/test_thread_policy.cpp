@@ -40,7 +40,7 @@ observed apply_on_fresh_thread() {
   return o;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("the thread policy is applied to the calling thread and inherited", "[options]") {
   GIVEN("a thread that applies the batch policy, starts a thread, then applies normal") {

@@ -39,8 +39,8 @@ void primes(context& ctx) {
   if (*to < *from || *to - *from >= max_span)
     return ctx.fail(fastactor::worker_error{
       "request",
-      "need from <= to and to - from < " + std::to_string(max_span) + ", got from=" + std::to_string(*from)
-        + " to=" + std::to_string(*to),
+      "need from <= to and to - from < " + std::to_string(max_span)
+        + ", got from=" + std::to_string(*from) + " to=" + std::to_string(*to),
       fastactor::status::bad_request});
 
   ctx.begin_ndjson();
@@ -76,7 +76,7 @@ void primes_live(context& ctx) {
             std::chrono::milliseconds(*interval));
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   fastactor::router routes;

@@ -78,7 +78,7 @@ void crunch(primes_actor* self, const fastactor::response_handle& out) {
   finish_if_done(self);
 }
 
-} // namespace
+}  // namespace
 
 caf::behavior primes_worker(primes_actor* self, fastactor::response_handle out, int worker,
                             std::uint64_t first, std::uint64_t last, caf::actor summary) {
@@ -99,13 +99,9 @@ caf::behavior primes_worker(primes_actor* self, fastactor::response_handle out, 
 
 // -- summary_actor ----------------------------------------------------------------------------
 
-summary_actor::summary_actor(caf::actor_config& cfg, fastactor::response_handle out,
-                             primes_job job)
-  : caf::event_based_actor(cfg),
-    out_(std::move(out)),
-    job_(job),
-    per_worker_(static_cast<std::size_t>(job.workers), 0),
-    remaining_(job.workers) {
+summary_actor::summary_actor(caf::actor_config& cfg, fastactor::response_handle out, primes_job job)
+  : caf::event_based_actor(cfg), out_(std::move(out)), job_(job),
+    per_worker_(static_cast<std::size_t>(job.workers), 0), remaining_(job.workers) {
   // ctx.adopt() (unlike ctx.spawn()) installs nothing in the actor: this makes an exception
   // an error entry "threw: ..." of the response, as for spawned workers. Without it, CAF's
   // default handler prints the exception to stdout and the response only says
@@ -137,17 +133,18 @@ void summary_actor::finish_one() {
   std::uint64_t total = 0;
   for (auto n : per_worker_)
     total += n;
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-              std::chrono::steady_clock::now() - started_)
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                                  - started_)
               .count();
-  out_.write(this, fastactor::ndjson_line({{"summary",
-                                            {{"from", job_.from},
-                                             {"to", job_.to},
-                                             {"workers", job_.workers},
-                                             {"primes", total},
-                                             {"per_worker", per_worker_},
-                                             {"failed_workers", failed_},
-                                             {"elapsed_ms", ms}}}}));
+  out_.write(this,
+             fastactor::ndjson_line({{"summary",
+                                      {{"from", job_.from},
+                                       {"to", job_.to},
+                                       {"workers", job_.workers},
+                                       {"primes", total},
+                                       {"per_worker", per_worker_},
+                                       {"failed_workers", failed_},
+                                       {"elapsed_ms", ms}}}}));
   quit();  // after the write: an actor's messages arrive in order, its exit included
 }
 
@@ -161,17 +158,18 @@ caf::behavior live_primes(caf::event_based_actor* self, fastactor::response_hand
   // it just gets killed, mid-interval, and whatever it would still send is dropped by the
   // writer (stale stream id). No cleanup code is needed; this functor only makes it visible.
   self->attach_functor([id = self->id()](const caf::error& reason) {
-    std::cerr << "custom_worker: live worker " << id << " stopped: "
-              << fastactor::describe(reason) << '\n';
+    std::cerr << "custom_worker: live worker " << id << " stopped: " << fastactor::describe(reason)
+              << '\n';
   });
   self->send(self, next_atom::value, from);
   return {
     [=](next_atom, std::uint64_t n) {
       auto p = next_prime(n);
-      out.write_acked(self, fastactor::ndjson_line({{"prime", p}}))
-        .then([=](fastactor::ack_atom) { self->delayed_send(self, interval, next_atom::value, p + 1); });
+      out.write_acked(self, fastactor::ndjson_line({{"prime", p}})).then([=](fastactor::ack_atom) {
+        self->delayed_send(self, interval, next_atom::value, p + 1);
+      });
     },
   };
 }
 
-} // namespace custom_worker
+}  // namespace custom_worker

@@ -21,10 +21,10 @@
 
 namespace custom_worker {
 
-using crunch_atom = caf::atom_constant<caf::atom("crunch")>;     // primes_worker: next batch
+using crunch_atom = caf::atom_constant<caf::atom("crunch")>;  // primes_worker: next batch
 using slice_done_atom = caf::atom_constant<caf::atom("slicedone")>;  // worker -> summary
-using watch_atom = caf::atom_constant<caf::atom("watch")>;       // handler -> summary
-using next_atom = caf::atom_constant<caf::atom("next")>;         // live_primes: next prime
+using watch_atom = caf::atom_constant<caf::atom("watch")>;  // handler -> summary
+using next_atom = caf::atom_constant<caf::atom("next")>;  // live_primes: next prime
 
 /// True if `n` is prime (trial division: fine for the bounds the handler enforces).
 bool is_prime(std::uint64_t n);
@@ -35,14 +35,14 @@ std::uint64_t next_prime(std::uint64_t n);
 // -- primes_worker: a stateful actor ----------------------------------------------------------
 
 struct primes_state {
-  int worker = 0;            ///< 1..K, for the output lines
-  std::uint64_t next = 0;    ///< the next candidate to test
-  std::uint64_t last = 0;    ///< the last candidate of this worker's slice
-  std::uint64_t found = 0;   ///< primes found so far
-  int in_flight = 0;         ///< write_acked calls not yet acknowledged
+  int worker = 0;  ///< 1..K, for the output lines
+  std::uint64_t next = 0;  ///< the next candidate to test
+  std::uint64_t last = 0;  ///< the last candidate of this worker's slice
+  std::uint64_t found = 0;  ///< primes found so far
+  int in_flight = 0;  ///< write_acked calls not yet acknowledged
   bool crunch_queued = false;  ///< a crunch_atom is waiting in the mailbox
   bool finished = false;
-  caf::actor summary;        ///< gets (slice_done_atom, worker, found) at the end
+  caf::actor summary;  ///< gets (slice_done_atom, worker, found) at the end
   static inline const char* name = "custom_worker.primes";
 };
 
@@ -95,4 +95,4 @@ private:
 caf::behavior live_primes(caf::event_based_actor* self, fastactor::response_handle out,
                           std::uint64_t from, std::chrono::milliseconds interval);
 
-} // namespace custom_worker
+}  // namespace custom_worker

@@ -7,4 +7,4 @@ namespace demo {
 
 std::string_view page_html();
 
-} // namespace demo
+}  // namespace demo

@@ -1,12 +1,12 @@
 #include "demo_routes.hpp"
 
+#include "demo_page.hpp"
 #include <fastactor/concurrent.hpp>
 #include <fastactor/context.hpp>
-#include "demo_page.hpp"
+#include <fastactor/metrics.hpp>
+#include <fastactor/ndjson.hpp>
 #include <fastactor/node_pool.hpp>
 #include <fastactor/remote.hpp>
-#include <fastactor/ndjson.hpp>
-#include <fastactor/metrics.hpp>
 
 #include <caf/all.hpp>
 
@@ -184,11 +184,12 @@ caf::behavior batch_job(caf::stateful_actor<batch_state>* self, response_handle 
       out.fail(self, "batch worker failed: " + caf::to_string(msg.reason));
     if (--self->state.running > 0)
       return;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - started)
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                                    - started)
                 .count();
-    out.write(self, fastactor::ndjson_line(
-                      {{"summary", {{"items", items}, {"workers", workers}, {"elapsed_ms", ms}}}}));
+    out.write(self,
+              fastactor::ndjson_line(
+                {{"summary", {{"items", items}, {"workers", workers}, {"elapsed_ms", ms}}}}));
     self->quit();
   });
   return {[](int) {}};
@@ -215,18 +216,17 @@ void stream(context& ctx) {
   if (!n || !size || !interval)
     return;
   if (*n * *size > max_total)
-    return ctx.fail(fastactor::worker_error{
-      "request",
-      "n*size must be at most " + std::to_string(max_total) + " bytes, got "
-        + std::to_string(*n * *size),
-      fastactor::status::bad_request});
+    return ctx.fail(fastactor::worker_error{"request",
+                                            "n*size must be at most " + std::to_string(max_total)
+                                              + " bytes, got " + std::to_string(*n * *size),
+                                            fastactor::status::bad_request});
   ctx.set_content_type("application/octet-stream");
   if (*interval > 0)
-    ctx.spawn(chunk_stream_worker, chunk_stream_spec{*n, static_cast<std::size_t>(*size),
-                                                     std::chrono::milliseconds(*interval)});
+    ctx.spawn(
+      chunk_stream_worker,
+      chunk_stream_spec{*n, static_cast<std::size_t>(*size), std::chrono::milliseconds(*interval)});
   else
-    ctx.spawn(chunk_stream_worker,
-              chunk_stream_spec{*n, static_cast<std::size_t>(*size), 0ms});
+    ctx.spawn(chunk_stream_worker, chunk_stream_spec{*n, static_cast<std::size_t>(*size), 0ms});
 }
 
 // Seed: ConcurrentWrite from five goroutines.
@@ -245,16 +245,17 @@ void concurrent_advanced(context& ctx) {
 
 // Seed: ParallelExecute with blocking tasks of 100 and 150 ms, run in the blocking pool.
 void parallel(context& ctx) {
-  fastactor::parallel_execute(ctx, {
-    [] {
-      std::this_thread::sleep_for(100ms);
-      return fastactor::task_result{"Task 1 completed\n"};
-    },
-    [] {
-      std::this_thread::sleep_for(150ms);
-      return fastactor::task_result{"Task 2 completed\n"};
-    },
-  });
+  fastactor::parallel_execute(ctx,
+                              {
+                                [] {
+                                  std::this_thread::sleep_for(100ms);
+                                  return fastactor::task_result{"Task 1 completed\n"};
+                                },
+                                [] {
+                                  std::this_thread::sleep_for(150ms);
+                                  return fastactor::task_result{"Task 2 completed\n"};
+                                },
+                              });
 }
 
 // Error collection: five tasks, two return errors, one throws. Every failure is reported,
@@ -337,10 +338,10 @@ void distributed_stream(fastactor::node_pool* nodes, context& ctx) {
       fastactor::status::service_unavailable});
   ctx.set_content_type("application/octet-stream");
   ctx.set_header("X-Worker-Node", node->name);
-  fastactor::spawn_remote_worker(
-    ctx, *node, "fastactor.demo.chunks",
-    caf::make_message(static_cast<std::uint64_t>(*n), static_cast<std::uint64_t>(*size),
-                      static_cast<std::uint32_t>(*window)));
+  fastactor::spawn_remote_worker(ctx, *node, "fastactor.demo.chunks",
+                                 caf::make_message(static_cast<std::uint64_t>(*n),
+                                                   static_cast<std::uint64_t>(*size),
+                                                   static_cast<std::uint32_t>(*window)));
 }
 
 // GET /distributed/nodes: the worker nodes and whether they are up, as JSON.
@@ -348,13 +349,15 @@ void distributed_nodes(fastactor::node_pool* nodes, context& ctx) {
   auto list = nlohmann::json::array();
   if (nodes)
     for (auto& s : nodes->status())
-      list.push_back({{"node", s.address.name()}, {"up", s.up}, {"connects", s.connects},
+      list.push_back({{"node", s.address.name()},
+                      {"up", s.up},
+                      {"connects", s.connects},
                       {"last_error", s.last_error}});
   ctx.set_content_type("application/json");
   ctx.write(nlohmann::json{{"nodes", list}}.dump());
 }
 
-} // namespace
+}  // namespace
 
 fastactor::router routes(std::shared_ptr<fastactor::node_pool> nodes) {
   fastactor::router r;
@@ -374,4 +377,4 @@ fastactor::router routes(std::shared_ptr<fastactor::node_pool> nodes) {
   return r;
 }
 
-} // namespace demo
+}  // namespace demo

@@ -8,7 +8,7 @@
 
 namespace fastactor {
 class node_pool;
-}
+}  // namespace fastactor
 
 namespace demo {
 
@@ -18,4 +18,4 @@ namespace demo {
 /// nodes those answer 503; the routes keep the pool alive).
 fastactor::router routes(std::shared_ptr<fastactor::node_pool> nodes = nullptr);
 
-} // namespace demo
+}  // namespace demo

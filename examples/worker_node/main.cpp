@@ -4,8 +4,8 @@
 // Prints `listening on tcp://HOST:PORT` first; stops on SIGINT/SIGTERM. The published actor
 // answers `get` (the node's name) and `fa_live` (live and ever-spawned worker counts).
 
-#include <fastactor/remote.hpp>
 #include "node_workers.hpp"
+#include <fastactor/remote.hpp>
 #include <fastactor/signals.hpp>
 
 #include <caf/all.hpp>
@@ -50,7 +50,7 @@ caf::behavior node_info(caf::event_based_actor*, std::string name) {
   };
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   fastactor::block_termination_signals();
@@ -61,20 +61,21 @@ int main(int argc, char** argv) {
   }
   if (cfg.cli_helptext_printed)
     return 0;
-  if (cfg.port < 0 || cfg.port > 65535 || cfg.heartbeat_ms < 1 || cfg.timeout_ms < cfg.heartbeat_ms) {
+  if (cfg.port < 0 || cfg.port > 65535 || cfg.heartbeat_ms < 1
+      || cfg.timeout_ms < cfg.heartbeat_ms) {
     std::cerr << "worker_node: --port must be 0..65535, heartbeat >= 1 ms, timeout >= heartbeat\n";
     return 2;
   }
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("scheduler.max-threads", std::int64_t{2});
   cfg.set("logger.console", caf::atom("none"));
-  fastactor::configure_remote(cfg, {std::chrono::milliseconds(cfg.heartbeat_ms),
-                                    std::chrono::milliseconds(cfg.timeout_ms)});
+  fastactor::configure_remote(
+    cfg, {std::chrono::milliseconds(cfg.heartbeat_ms), std::chrono::milliseconds(cfg.timeout_ms)});
   demo::register_node_workers(cfg, cfg.test_workers == 1);
   caf::actor_system sys{cfg};
   auto info = sys.spawn(node_info, cfg.host);
-  auto port = sys.middleman().publish(info, static_cast<std::uint16_t>(cfg.port), cfg.host.c_str(),
-                                      true);
+  auto port =
+    sys.middleman().publish(info, static_cast<std::uint16_t>(cfg.port), cfg.host.c_str(), true);
   if (!port) {
     std::cerr << "worker_node: cannot listen on " << cfg.host << ":" << cfg.port << ": "
               << sys.render(port.error()) << '\n';

@@ -65,9 +65,8 @@ caf::behavior chunk_producer(caf::stateful_actor<producer_state>* self,
 /// would stop by itself proves nothing).
 caf::behavior tick_until_stopped(caf::event_based_actor* self) {
   self->delayed_send(self, std::chrono::milliseconds(100), tick_atom::value);
-  return {[=](tick_atom) {
-    self->delayed_send(self, std::chrono::milliseconds(100), tick_atom::value);
-  }};
+  return {
+    [=](tick_atom) { self->delayed_send(self, std::chrono::milliseconds(100), tick_atom::value); }};
 }
 
 /// A class, not a function: a class's constructor runs inside the node's spawn, before the
@@ -81,9 +80,7 @@ public:
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   }
 
-  caf::behavior make_behavior() override {
-    return tick_until_stopped(this);
-  }
+  caf::behavior make_behavior() override { return tick_until_stopped(this); }
 };
 
 /// Sends one line, then waits: only an exit that its handler cannot refuse (kill) stops it.
@@ -94,7 +91,7 @@ caf::behavior deaf_worker(caf::event_based_actor* self, fastactor::response_hand
   return tick_until_stopped(self);
 }
 
-} // namespace
+}  // namespace
 
 worker_counts counts() {
   return {live_workers.load(std::memory_order_relaxed),
@@ -110,4 +107,4 @@ void register_node_workers(caf::actor_system_config& cfg, bool test_workers) {
   cfg.add_actor_type(deaf_type, deaf_worker);
 }
 
-} // namespace demo
+}  // namespace demo

@@ -14,8 +14,8 @@ namespace demo {
 inline constexpr const char* chunk_producer_type = "fastactor.demo.chunks";
 
 /// Worker types for tests only (worker_node --test-workers=1):
-/// takes `delay_ms` (std::uint32_t) to be spawned, then works (a timer) until stopped — a remote spawn
-/// still pending when its request ends;
+/// takes `delay_ms` (std::uint32_t) to be spawned, then works (a timer) until stopped — a remote
+/// spawn still pending when its request ends;
 inline constexpr const char* slow_spawn_type = "fastactor.test.slow_spawn";
 /// ignores every exit message it can (its own exit handler) and works (a timer) until killed.
 inline constexpr const char* deaf_type = "fastactor.test.deaf";
@@ -25,7 +25,7 @@ inline constexpr const char* deaf_type = "fastactor.test.deaf";
 using live_atom = caf::atom_constant<caf::atom("fa_live")>;
 
 struct worker_counts {
-  std::uint64_t live = 0;     ///< node workers alive now
+  std::uint64_t live = 0;  ///< node workers alive now
   std::uint64_t spawned = 0;  ///< node workers ever created
 };
 
@@ -36,4 +36,4 @@ worker_counts counts();
 /// for tests above.
 void register_node_workers(caf::actor_system_config& cfg, bool test_workers = false);
 
-} // namespace demo
+}  // namespace demo

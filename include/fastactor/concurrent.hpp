@@ -5,8 +5,8 @@
 //
 //   Go (FastGo)                        fastactor
 //   c.ConcurrentWrite(b)               concurrent_write(out, bytes)
-//   c.WithConcurrentResponse(fn)       with_concurrent_response(ctx, [](concurrent_response& cr) {...})
-//   c.ParallelExecute(handlers...)     parallel_execute(ctx, {task, task, ...})
+//   c.WithConcurrentResponse(fn)       with_concurrent_response(ctx, [](concurrent_response& cr)
+//   {...}) c.ParallelExecute(handlers...)     parallel_execute(ctx, {task, task, ...})
 
 #include <fastactor/context.hpp>
 #include <fastactor/response_handle.hpp>
@@ -15,8 +15,8 @@
 
 #include <functional>
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -156,7 +156,7 @@ using task = std::function<task_result()>;
 /// In which order parallel_execute writes its tasks' results.
 enum class result_order {
   completion,  ///< write each result as soon as its task finishes (the seed's behaviour)
-  task,        ///< write results in the order the tasks were given
+  task,  ///< write results in the order the tasks were given
 };
 
 /// How parallel_execute runs.
@@ -172,4 +172,4 @@ struct parallel_options {
 /// `ctx.buffer_response()` first.
 void parallel_execute(context& ctx, std::vector<task> tasks, parallel_options opts = {});
 
-} // namespace fastactor
+}  // namespace fastactor

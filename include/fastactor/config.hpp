@@ -82,7 +82,7 @@ namespace fastactor {
 /// Everything a server can be told: one field per row of FASTACTOR_SERVER_OPTIONS above (its
 /// default, its check, its help), plus `server_name`. Every duration is in ms.
 struct server_config {
-#define FASTACTOR_DECLARE_FIELD(type, field, name, default_value, check, help) \
+#define FASTACTOR_DECLARE_FIELD(type, field, name, default_value, check, help)                     \
   type field = default_value;
   FASTACTOR_SERVER_OPTIONS(FASTACTOR_DECLARE_FIELD)
 #undef FASTACTOR_DECLARE_FIELD
@@ -91,4 +91,4 @@ struct server_config {
   std::string server_name = "fastactor";
 };
 
-} // namespace fastactor
+}  // namespace fastactor

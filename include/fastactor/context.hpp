@@ -13,10 +13,10 @@
 #include <fastactor/errors.hpp>
 #include <fastactor/handler.hpp>
 #include <fastactor/messages.hpp>
+#include <fastactor/response_handle.hpp>
 #include <fastactor/sse.hpp>
 #include <fastactor/stats.hpp>
 #include <fastactor/status.hpp>
-#include <fastactor/response_handle.hpp>
 #include <fastactor/task_context.hpp>
 
 #include <caf/detail/type_traits.hpp>
@@ -32,7 +32,7 @@
 namespace fastactor {
 
 struct request_scope;  // the writer's state for one response (private)
-struct runtime;        // what a server's writers share (private)
+struct runtime;  // what a server's writers share (private)
 
 namespace detail {
 
@@ -43,7 +43,7 @@ std::string what(const std::exception_ptr& ep);
 /// actor): the report names the worker and carries the exception's text.
 void report_exceptions(caf::scheduled_actor* self, response_handle out);
 
-} // namespace detail
+}  // namespace detail
 
 /// For workers not spawned through context::spawn (a class-based actor spawned by hand, then
 /// adopted): call it in the worker's constructor or make_behavior so that an exception it
@@ -115,7 +115,9 @@ public:
   void fail(worker_error e);
 
   /// The handle producers write through (to the writer, tagged with this request's id).
-  response_handle output() const { return response_handle{caf::actor_cast<caf::actor>(self_), id()}; }
+  response_handle output() const {
+    return response_handle{caf::actor_cast<caf::actor>(self_), id()};
+  }
   /// Set once the request has ended (for code that runs outside the writer and polls).
   cancel_flag cancelled() const;
 
@@ -167,8 +169,9 @@ template <class F, class... Ts>
 caf::actor context::spawn(F fun, Ts... xs) {
   using args = typename caf::detail::get_callable_trait<F>::arg_types;
   using self_ptr = typename caf::detail::tl_head<args>::type;
-  static_assert(std::is_pointer_v<self_ptr>,
-                "a worker is `behavior fun(Self* self, response_handle out, args...)` (or returns void)");
+  static_assert(
+    std::is_pointer_v<self_ptr>,
+    "a worker is `behavior fun(Self* self, response_handle out, args...)` (or returns void)");
   auto body = [fun = std::move(fun), xs...](self_ptr self, response_handle out) mutable {
     detail::report_exceptions(self, out);
     return fun(self, std::move(out), std::move(xs)...);
@@ -178,4 +181,4 @@ caf::actor context::spawn(F fun, Ts... xs) {
   return worker;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

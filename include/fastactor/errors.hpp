@@ -10,9 +10,9 @@
 namespace fastactor {
 
 enum class errc : std::uint8_t {
-  worker_failed = 1,    ///< a worker threw; the exception was already reported as an error
-  request_finished,     ///< the request ended; its workers are stopped with this reason
-  connection_closed,    ///< the writer's connection is gone
+  worker_failed = 1,  ///< a worker threw; the exception was already reported as an error
+  request_finished,  ///< the request ended; its workers are stopped with this reason
+  connection_closed,  ///< the writer's connection is gone
 };
 
 constexpr caf::atom_value error_category = caf::atom("fastactor");
@@ -31,4 +31,4 @@ std::string to_string(errc x);
 /// Renders any exit reason readably, fastactor's own included.
 std::string describe(const caf::error& e);
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -18,11 +18,11 @@ using handler = std::function<void(context&)>;
 
 /// A parsed request together with the handler the router chose for it.
 struct routed_request {
-  request req;                        ///< what the client asked
+  request req;  ///< what the client asked
   std::shared_ptr<const handler> fn;  ///< the route's handler (or the server's 4xx answer)
 };
 
-} // namespace fastactor
+}  // namespace fastactor
 
 // Travels only between a session and its writer, in one process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const fastactor::routed_request>)

@@ -48,7 +48,7 @@ using done_atom = caf::atom_constant<caf::atom("fa_done")>;
 
 /// One error of a response, as workers report it and as the JSON report lists it.
 struct worker_error {
-  std::string source;   ///< who failed: "handler", "task 3", "worker 42", ...
+  std::string source;  ///< who failed: "handler", "task 3", "worker 42", ...
   std::string message;  ///< what went wrong, for humans
   /// HTTP status to answer with if this is the first error
   fastactor::status status = fastactor::status::internal_server_error;
@@ -65,4 +65,4 @@ inline bool operator==(const worker_error& a, const worker_error& b) {
   return a.source == b.source && a.message == b.message && a.status == b.status;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -27,4 +27,4 @@ std::string_view to_string(method m);
 /// The method `token` names (case-sensitive, as RFC 9110 9.1 says), or `method::other`.
 method parse_method(std::string_view token);
 
-} // namespace fastactor
+}  // namespace fastactor

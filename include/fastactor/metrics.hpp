@@ -16,4 +16,4 @@ std::string prometheus_text(const server_stats& stats);
 /// A handler serving prometheus_text() of its own server.
 handler metrics_handler();
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -16,4 +16,4 @@ std::string ndjson_line(const nlohmann::json& value);
 /// `{"error":{"message":…,"source":…,"status":…}}`.
 std::string ndjson_error_line(const worker_error& e);
 
-} // namespace fastactor
+}  // namespace fastactor

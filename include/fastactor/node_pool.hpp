@@ -26,7 +26,7 @@ namespace fastactor {
 
 /// Where a worker node listens (`worker_node --host --port`).
 struct node_address {
-  std::string host;        ///< name or address
+  std::string host;  ///< name or address
   std::uint16_t port = 0;  ///< the node's middleman port
   /// "host:port", as logs and /distributed/nodes show it.
   std::string name() const { return host + ":" + std::to_string(port); }
@@ -37,10 +37,10 @@ std::vector<node_address> parse_node_list(const std::string& text, std::string& 
 
 /// One node as the pool sees it now.
 struct node_status {
-  node_address address;          ///< where it is
-  bool up = false;               ///< connected and answering heartbeats
-  std::uint64_t connects = 0;    ///< successful connections so far
-  std::string last_error;        ///< why it is down, if it is
+  node_address address;  ///< where it is
+  bool up = false;  ///< connected and answering heartbeats
+  std::uint64_t connects = 0;  ///< successful connections so far
+  std::string last_error;  ///< why it is down, if it is
 };
 
 /// The worker nodes of a server: keeps each connected and picks one that is up per request.
@@ -50,7 +50,7 @@ public:
   /// How patient the connectors are.
   struct timing {
     std::chrono::milliseconds probe_timeout{1000};  ///< for the TCP reachability probe
-    std::chrono::milliseconds retry{1000};          ///< between attempts on a down node
+    std::chrono::milliseconds retry{1000};  ///< between attempts on a down node
     std::chrono::milliseconds connect_timeout{3000};  ///< for the middleman's handshake
   };
 
@@ -94,4 +94,4 @@ private:
   std::vector<caf::actor> connectors_;
 };
 
-} // namespace fastactor
+}  // namespace fastactor

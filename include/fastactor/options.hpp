@@ -16,19 +16,19 @@ namespace fastactor {
 
 namespace detail {
 struct raw_options;
-} // namespace detail
+}  // namespace detail
 
 /// Outcome of parse_options().
 enum class parse_outcome {
-  run,        ///< options are valid: start
-  help_shown, ///< --help was given and printed: exit 0
-  invalid,    ///< `error` says what was wrong: exit non-zero
+  run,  ///< options are valid: start
+  help_shown,  ///< --help was given and printed: exit 0
+  invalid,  ///< `error` says what was wrong: exit non-zero
 };
 
 /// What parse_options() found.
 struct parse_result {
   parse_outcome outcome = parse_outcome::run;  ///< go on, exit 0, or exit non-zero
-  std::string error;                           ///< with `invalid`: what was wrong
+  std::string error;  ///< with `invalid`: what was wrong
 };
 
 /// CAF's actor-system config with fastactor's options added: parse the command line into it
@@ -64,4 +64,4 @@ parse_result parse_options(system_config& cfg, int argc, char** argv);
 /// parse_options() turns it back into `cfg` (server_name, not an option, aside).
 std::vector<std::string> to_arguments(const server_config& cfg);
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -42,7 +42,7 @@ void configure_remote(caf::actor_system_config& cfg, remote_settings settings);
 /// A node to spawn a worker on, as node_pool::next() picks it.
 struct node_ref {
   std::string name;  ///< "host:port"
-  caf::node_id id;   ///< CAF's id of the connected node
+  caf::node_id id;  ///< CAF's id of the connected node
 };
 
 /// Spawns the actor type `type` (registered on the node) with arguments (output(), args...)
@@ -58,4 +58,4 @@ caf::actor spawn_remote_worker(context& ctx, const node_ref& node, std::string t
                                caf::message args,
                                std::chrono::milliseconds spawn_timeout = std::chrono::seconds(5));
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -115,4 +115,4 @@ private:
   stream_id id_ = 0;
 };
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -45,9 +45,9 @@ public:
   /// What route() found.
   struct match {
     std::shared_ptr<const handler> fn;  ///< the route's handler, or one answering 404/405
-    name_value_list params;             ///< captured path parameters
+    name_value_list params;  ///< captured path parameters
     fastactor::status status = fastactor::status::ok;  ///< ok for a route, else 404 or 405
-    std::string allow;                  ///< with 405: the methods the path has
+    std::string allow;  ///< with 405: the methods the path has
   };
 
   /// The handler for `req_method` on the (decoded) path `segments`. Never empty: without a
@@ -78,4 +78,4 @@ private:
 /// Splits "/a/b/" into {"a", "b", ""}; "/" into {}.
 std::vector<std::string> split_path(std::string_view path);
 
-} // namespace fastactor
+}  // namespace fastactor

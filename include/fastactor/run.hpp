@@ -55,4 +55,4 @@ std::optional<int> parse_or_exit(system_config& cfg, int argc, char** argv,
 /// block_termination_signals() first thing in main().
 int serve_until_signal(server& srv, const std::string& program);
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -69,4 +69,4 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -10,4 +10,4 @@ void block_termination_signals();
 /// Waits until SIGINT or SIGTERM arrives; returns its number.
 int wait_for_termination_signal();
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -21,10 +21,10 @@ namespace fastactor {
 /// renders it as the WHATWG parser reads it.
 struct sse_event {
   std::string event;  ///< type; empty = "message"
-  std::string data;   ///< payload; CR, LF and CRLF split it into data lines. Empty: no data
-                      ///< field, so the browser dispatches no event (e.g. a `retry`-only one)
-  std::string id;     ///< empty: the writer numbers an event with data (strictly increasing
-                      ///< per stream, from the client's Last-Event-ID + 1)
+  std::string data;  ///< payload; CR, LF and CRLF split it into data lines. Empty: no data
+                     ///< field, so the browser dispatches no event (e.g. a `retry`-only one)
+  std::string id;  ///< empty: the writer numbers an event with data (strictly increasing
+                   ///< per stream, from the client's Last-Event-ID + 1)
   std::int64_t retry_ms = -1;  ///< < 0: no retry field
 };
 
@@ -45,4 +45,4 @@ std::string sse_comment(std::string_view text);
 /// The numeric value of a Last-Event-ID header, if it is one.
 std::optional<std::uint64_t> parse_event_id(std::string_view text);
 
-} // namespace fastactor
+}  // namespace fastactor

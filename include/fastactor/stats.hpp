@@ -12,11 +12,11 @@ namespace fastactor {
 /// Request durations, as a Prometheus histogram (cumulative buckets are made when rendered).
 struct duration_histogram {
   /// Upper bounds of the buckets, in ms.
-  static constexpr std::array<double, 12> bounds_ms{1, 5, 10, 25, 50, 100, 250, 500,
-                                                    1000, 2500, 5000, 10000};
+  static constexpr std::array<double, 12> bounds_ms{1,   5,   10,   25,   50,   100,
+                                                    250, 500, 1000, 2500, 5000, 10000};
   std::array<std::atomic<std::uint64_t>, bounds_ms.size() + 1> buckets{};  ///< last: +Inf
   std::atomic<std::uint64_t> sum_us{0};  ///< of every recorded duration, in µs
-  std::atomic<std::uint64_t> count{0};   ///< of recorded durations
+  std::atomic<std::uint64_t> count{0};  ///< of recorded durations
 
   /// Counts one request that took `d`.
   void record(std::chrono::steady_clock::duration d) {
@@ -34,10 +34,10 @@ struct duration_histogram {
 /// `std::int64_t`, counters (`_total`) only grow.
 struct server_stats {
   std::atomic<std::int64_t> live_connections{0};  ///< sessions with an open socket
-  std::atomic<std::int64_t> live_writers{0};      ///< response-writer actors alive
-  std::atomic<std::int64_t> active_streams{0};    ///< request scopes being answered
-  std::atomic<std::int64_t> live_workers{0};      ///< worker actors alive (all requests)
-  std::atomic<std::int64_t> running_tasks{0};     ///< blocking tasks queued or running
+  std::atomic<std::int64_t> live_writers{0};  ///< response-writer actors alive
+  std::atomic<std::int64_t> active_streams{0};  ///< request scopes being answered
+  std::atomic<std::int64_t> live_workers{0};  ///< worker actors alive (all requests)
+  std::atomic<std::int64_t> running_tasks{0};  ///< blocking tasks queued or running
 
   std::atomic<std::uint64_t> requests_total{0};  ///< requests read and routed
   /// Answered requests by status code (index = code); 499: the client left before the end.
@@ -45,16 +45,16 @@ struct server_stats {
   std::atomic<std::uint64_t> client_disconnects_total{0};  ///< clients gone mid-response
   std::atomic<std::uint64_t> worker_errors_total{0};  ///< errors recorded, all responses
   std::atomic<std::uint64_t> stale_messages_total{0};  ///< late messages of ended requests
-  std::atomic<std::uint64_t> stream_bytes_total{0};    ///< body bytes written
-  std::atomic<std::uint64_t> deadlines_total{0};       ///< requests ended by their deadline
+  std::atomic<std::uint64_t> stream_bytes_total{0};  ///< body bytes written
+  std::atomic<std::uint64_t> deadlines_total{0};  ///< requests ended by their deadline
   std::atomic<std::uint64_t> backpressure_waits_total{0};  ///< acks held back: a producer paused
   std::atomic<std::uint64_t> connections_rejected_total{0};  ///< over max-connections
   /// Control messages the writer refused: from a sender that does not own them (a worker
   /// forging the session's messages, a `done` from no registered task).
   std::atomic<std::uint64_t> forged_messages_total{0};
-  std::atomic<std::uint64_t> send_timeouts_total{0};   ///< connections ended by --send-timeout-ms
+  std::atomic<std::uint64_t> send_timeouts_total{0};  ///< connections ended by --send-timeout-ms
   std::atomic<std::int64_t> queued_response_bytes{0};  ///< response bytes held, all responses
   duration_histogram request_duration;  ///< from request read to response end
 };
 
-} // namespace fastactor
+}  // namespace fastactor

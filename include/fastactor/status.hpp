@@ -56,8 +56,8 @@ enum class status : std::uint16_t {
   misdirected_request = 421,
   unprocessable_content = 422,
   upgrade_required = 426,
-  precondition_required = 428,            ///< RFC 6585
-  too_many_requests = 429,                ///< RFC 6585
+  precondition_required = 428,  ///< RFC 6585
+  too_many_requests = 429,  ///< RFC 6585
   request_header_fields_too_large = 431,  ///< RFC 6585
   /// nginx's "client closed request": never sent, only counted and logged for a response the
   /// client left before its end.
@@ -102,4 +102,4 @@ constexpr bool is_error(status s) {
   return code(s) >= 400 && code(s) <= 599;
 }
 
-} // namespace fastactor
+}  // namespace fastactor

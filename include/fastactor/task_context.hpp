@@ -46,4 +46,4 @@ private:
   std::unique_ptr<caf::scoped_actor> self_;  ///< made by the first write_acked
 };
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -17,7 +17,7 @@
 namespace fastactor {
 
 enum class thread_policy {
-  batch,   ///< SCHED_BATCH: throughput first (the default)
+  batch,  ///< SCHED_BATCH: throughput first (the default)
   normal,  ///< SCHED_OTHER: the system's default
 };
 
@@ -28,4 +28,4 @@ std::optional<thread_policy> parse_thread_policy(const std::string& name);
 /// before the actor system and the server start theirs). Returns an error message, or empty.
 std::string apply_thread_policy(thread_policy policy);
 
-} // namespace fastactor
+}  // namespace fastactor

@@ -36,7 +36,7 @@ double arrival_of(const http_response& r, const std::string& text, clock_type::t
   return -1;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("GET /hello answers ok with a Content-Length", "[demo]") {
   test_server srv{demo::routes()};
@@ -109,9 +109,9 @@ SCENARIO("GET /concurrent/basic: five workers each write their line", "[demo][co
   CHECK(r.status == 200);
   auto lines = lines_of(r.body);
   std::sort(lines.begin(), lines.end());
-  CHECK(lines == std::vector<std::string>{"Worker 0 response", "Worker 1 response",
-                                          "Worker 2 response", "Worker 3 response",
-                                          "Worker 4 response"});
+  CHECK(lines
+        == std::vector<std::string>{"Worker 0 response", "Worker 1 response", "Worker 2 response",
+                                    "Worker 3 response", "Worker 4 response"});
   CHECK(srv.idle());
 }
 
@@ -171,12 +171,14 @@ SCENARIO("GET /stream/concurrent flushes each worker's line as it is produced",
   auto lines = lines_of(r.body);
   CHECK(lines.size() == 15);
   for (int w = 1; w <= 3; ++w)
-    CHECK(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
-            return l.rfind("[worker " + std::to_string(w) + "]", 0) == 0;
-          }) == 5);
+    CHECK(std::count_if(lines.begin(), lines.end(),
+                        [&](const std::string& l) {
+                          return l.rfind("[worker " + std::to_string(w) + "]", 0) == 0;
+                        })
+          == 5);
   auto first = arrival_of(r, "event 1/5", start);
-  CHECK(first < 500);      // the first line did not wait for the rest
-  CHECK(took >= 800);      // the stream lasts about a second
+  CHECK(first < 500);  // the first line did not wait for the rest
+  CHECK(took >= 800);  // the stream lasts about a second
   CHECK(took - first >= 600);
   CHECK(r.arrivals.size() >= 5);  // many separate flushes, not one
 }

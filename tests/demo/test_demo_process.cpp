@@ -67,7 +67,7 @@ SCENARIO("--help lists the options and exits 0 and a bad option exits non-zero",
   GIVEN("--help") {
     auto c = spawn_process(DEMO_SERVER_PATH, {"--help"});
     auto text = read_until(c.out, "--request-timeout-ms", 10s)
-                + read_until(c.err, "--request-timeout-ms", 1s);
+      + read_until(c.err, "--request-timeout-ms", 1s);
     CHECK(text.find("--port") != std::string::npos);
     CHECK(text.find("--request-timeout-ms") != std::string::npos);
     CHECK(c.wait_exit(10s) == 0);

@@ -21,8 +21,8 @@ struct node {
 };
 
 node start_node() {
-  node n{spawn_process(WORKER_NODE_PATH, {"--port=0", "--node-heartbeat-ms=100",
-                                          "--node-timeout-ms=1000"})};
+  node n{spawn_process(WORKER_NODE_PATH,
+                       {"--port=0", "--node-heartbeat-ms=100", "--node-timeout-ms=1000"})};
   n.port = port_in(read_until(n.proc.out, "\n", 10s));
   REQUIRE(n.port != 0);
   return n;
@@ -37,14 +37,14 @@ bool all_chunks_right(const std::string& body, std::size_t n, std::size_t size) 
   return true;
 }
 
-} // namespace
+}  // namespace
 
 SCENARIO("demo_server and two worker_node processes, as a user runs them", "[remote][process]") {
   auto a = start_node(), b = start_node();
-  auto server = spawn_process(DEMO_SERVER_PATH, {"--port=0", "--access-log=0",
-                                                 "--worker-nodes=" + a.name() + "," + b.name(),
-                                                 "--node-heartbeat-ms=100",
-                                                 "--node-timeout-ms=1000"});
+  auto server =
+    spawn_process(DEMO_SERVER_PATH,
+                  {"--port=0", "--access-log=0", "--worker-nodes=" + a.name() + "," + b.name(),
+                   "--node-heartbeat-ms=100", "--node-timeout-ms=1000"});
   auto port = port_in(read_until(server.out, "\n", 10s));
   REQUIRE(port != 0);
   // The nodes connect in the background: wait until /distributed/nodes says both are up.

@@ -13,4 +13,4 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seco
   return fastactor::detail::poll_until(std::move(pred), timeout);
 }
 
-} // namespace testing
+}  // namespace testing

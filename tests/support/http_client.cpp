@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 namespace testing {
@@ -35,7 +35,7 @@ void parse_field(const std::string& line, std::map<std::string, std::string>& in
   into[lower(line.substr(0, colon))] = trim(line.substr(colon + 1));
 }
 
-} // namespace
+}  // namespace
 
 std::string http_response::header(const std::string& name) const {
   auto i = headers.find(lower(name));
@@ -66,8 +66,7 @@ int connect_loopback(std::uint16_t port, int receive_buffer) {
   return fd;
 }
 
-http_client::http_client(std::uint16_t port, std::chrono::milliseconds timeout,
-                         int receive_buffer)
+http_client::http_client(std::uint16_t port, std::chrono::milliseconds timeout, int receive_buffer)
   : timeout_(timeout) {
   fd_ = connect_loopback(port, receive_buffer);
 }
@@ -246,4 +245,4 @@ http_response http_get(std::uint16_t port, const std::string& target) {
   return c.get(target);
 }
 
-} // namespace testing
+}  // namespace testing

@@ -17,7 +17,7 @@ using clock_type = std::chrono::steady_clock;
 struct http_response {
   int status = 0;
   std::string reason;
-  std::map<std::string, std::string> headers;   ///< names lower-cased
+  std::map<std::string, std::string> headers;  ///< names lower-cased
   std::map<std::string, std::string> trailers;  ///< names lower-cased
   std::string body;
   bool chunked = false;
@@ -86,4 +86,4 @@ inline double ms_between(clock_type::time_point a, clock_type::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-} // namespace testing
+}  // namespace testing

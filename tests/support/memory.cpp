@@ -35,4 +35,4 @@ double peak_rss_probe::growth_mib() const {
   return static_cast<double>(proc_status_kib("VmHWM") - start_kib_) / 1024.0;
 }
 
-} // namespace testing
+}  // namespace testing

@@ -41,4 +41,4 @@ private:
   long start_kib_ = 0;
 };
 
-} // namespace testing
+}  // namespace testing

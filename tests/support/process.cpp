@@ -98,4 +98,4 @@ std::uint16_t port_in(const std::string& first_line) {
   return static_cast<std::uint16_t>(std::stoi(m[1]));
 }
 
-} // namespace testing
+}  // namespace testing

@@ -41,4 +41,4 @@ std::string read_until(int fd, const std::string& stop, std::chrono::millisecond
 /// The port in a first line such as "listening on http://127.0.0.1:8080"; 0 if none.
 std::uint16_t port_in(const std::string& first_line);
 
-} // namespace testing
+}  // namespace testing

@@ -169,11 +169,12 @@ caf::behavior batch_job(caf::stateful_actor<batch_state>* self, response_handle 
       out.fail(self, "batch worker failed: " + caf::to_string(msg.reason));
     if (--self->state.running > 0)
       return;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - started)
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                                    - started)
                 .count();
-    out.write(self, fastactor::ndjson_line(
-                      {{"summary", {{"items", items}, {"workers", workers}, {"elapsed_ms", ms}}}}));
+    out.write(self,
+              fastactor::ndjson_line(
+                {{"summary", {{"items", items}, {"workers", workers}, {"elapsed_ms", ms}}}}));
     self->quit();
   });
   return {[](int) {}};
@@ -190,7 +191,8 @@ void distributed_stream_on(fastactor::node_pool& nodes, context& ctx) {
   if (!n || !size || !window)
     return;
   if (*n * *size > max_total)
-    return ctx.fail(fastactor::worker_error{"request", "n*size must be at most 4 GiB", fastactor::status::bad_request});
+    return ctx.fail(fastactor::worker_error{"request", "n*size must be at most 4 GiB",
+                                            fastactor::status::bad_request});
   // The window is what a client that stops reading makes the server hold: bound it in bytes.
   constexpr long long max_window_bytes = 8ll << 20;
   if (*window * *size > max_window_bytes)
@@ -199,16 +201,17 @@ void distributed_stream_on(fastactor::node_pool& nodes, context& ctx) {
       fastactor::status::bad_request});
   auto node = nodes.next();
   if (!node)
-    return ctx.fail(fastactor::worker_error{"server", "no worker node is up", fastactor::status::service_unavailable});
+    return ctx.fail(fastactor::worker_error{"server", "no worker node is up",
+                                            fastactor::status::service_unavailable});
   ctx.set_content_type("application/octet-stream");
   ctx.set_header("X-Worker-Node", node->name);
-  fastactor::spawn_remote_worker(
-    ctx, *node, remote_chunks_type,
-    caf::make_message(static_cast<std::uint64_t>(*n), static_cast<std::uint64_t>(*size),
-                      static_cast<std::uint32_t>(*window)));
+  fastactor::spawn_remote_worker(ctx, *node, remote_chunks_type,
+                                 caf::make_message(static_cast<std::uint64_t>(*n),
+                                                   static_cast<std::uint64_t>(*size),
+                                                   static_cast<std::uint32_t>(*window)));
 }
 
-} // namespace
+}  // namespace
 
 // -- handlers ---------------------------------------------------------------------------------
 
@@ -225,18 +228,17 @@ void stream(context& ctx) {
   if (!n || !size || !interval)
     return;
   if (*n * *size > max_total)
-    return ctx.fail(fastactor::worker_error{
-      "request",
-      "n*size must be at most " + std::to_string(max_total) + " bytes, got "
-        + std::to_string(*n * *size),
-      fastactor::status::bad_request});
+    return ctx.fail(fastactor::worker_error{"request",
+                                            "n*size must be at most " + std::to_string(max_total)
+                                              + " bytes, got " + std::to_string(*n * *size),
+                                            fastactor::status::bad_request});
   ctx.set_content_type("application/octet-stream");
   if (*interval > 0)
-    ctx.spawn(chunk_stream_worker, chunk_stream_spec{*n, static_cast<std::size_t>(*size),
-                                                     std::chrono::milliseconds(*interval)});
+    ctx.spawn(
+      chunk_stream_worker,
+      chunk_stream_spec{*n, static_cast<std::size_t>(*size), std::chrono::milliseconds(*interval)});
   else
-    ctx.spawn(chunk_stream_worker,
-              chunk_stream_spec{*n, static_cast<std::size_t>(*size), 0ms});
+    ctx.spawn(chunk_stream_worker, chunk_stream_spec{*n, static_cast<std::size_t>(*size), 0ms});
 }
 
 // concurrent_write from five workers.
@@ -247,16 +249,17 @@ void concurrent_basic(context& ctx) {
 
 // parallel_execute: blocking tasks of 100 and 150 ms, run in the blocking pool.
 void parallel_execute(context& ctx) {
-  fastactor::parallel_execute(ctx, {
-    [] {
-      std::this_thread::sleep_for(100ms);
-      return fastactor::task_result{"Task 1 completed\n"};
-    },
-    [] {
-      std::this_thread::sleep_for(150ms);
-      return fastactor::task_result{"Task 2 completed\n"};
-    },
-  });
+  fastactor::parallel_execute(ctx,
+                              {
+                                [] {
+                                  std::this_thread::sleep_for(100ms);
+                                  return fastactor::task_result{"Task 1 completed\n"};
+                                },
+                                [] {
+                                  std::this_thread::sleep_for(150ms);
+                                  return fastactor::task_result{"Task 2 completed\n"};
+                                },
+                              });
 }
 
 // Streaming: three workers, five events each, 200 ms apart, each flushed as produced.
@@ -296,4 +299,4 @@ fastactor::handler distributed_stream(fastactor::node_pool& nodes) {
   return [nodes = &nodes](context& ctx) { distributed_stream_on(*nodes, ctx); };
 }
 
-} // namespace testing::shared_routes
+}  // namespace testing::shared_routes

@@ -24,7 +24,7 @@
 
 namespace fastactor {
 class node_pool;
-}
+}  // namespace fastactor
 
 namespace testing::shared_routes {
 
@@ -43,4 +43,4 @@ inline constexpr const char* remote_chunks_type = "fastactor.test.chunks";
 /// /distributed/stream over the worker nodes of `nodes`.
 fastactor::handler distributed_stream(fastactor::node_pool& nodes);
 
-} // namespace testing::shared_routes
+}  // namespace testing::shared_routes

@@ -14,8 +14,7 @@ namespace testing {
 class test_server {
 public:
   explicit test_server(fastactor::router routes, fastactor::server_config cfg = default_config())
-    : config_(make_config(cfg)),
-      sys_(std::make_unique<caf::actor_system>(*config_)),
+    : config_(make_config(cfg)), sys_(std::make_unique<caf::actor_system>(*config_)),
       srv_(std::make_unique<fastactor::server>(*sys_, cfg, std::move(routes))) {
     srv_->start();
   }
@@ -48,7 +47,8 @@ public:
   }
 
 private:
-  static std::unique_ptr<fastactor::system_config> make_config(const fastactor::server_config& cfg) {
+  static std::unique_ptr<fastactor::system_config>
+  make_config(const fastactor::server_config& cfg) {
     auto config = std::make_unique<fastactor::system_config>();
     config->set("scheduler.max-threads", static_cast<std::int64_t>(cfg.actor_threads));
     return config;
@@ -59,4 +59,4 @@ private:
   std::unique_ptr<fastactor::server> srv_;
 };
 
-} // namespace testing
+}  // namespace testing

@@ -77,9 +77,8 @@ caf::behavior chunk_producer(caf::stateful_actor<producer_state>* self,
 /// would stop by itself proves nothing).
 caf::behavior tick_until_stopped(caf::event_based_actor* self) {
   self->delayed_send(self, std::chrono::milliseconds(100), tick_atom::value);
-  return {[=](tick_atom) {
-    self->delayed_send(self, std::chrono::milliseconds(100), tick_atom::value);
-  }};
+  return {
+    [=](tick_atom) { self->delayed_send(self, std::chrono::milliseconds(100), tick_atom::value); }};
 }
 
 /// A class, not a function: a class's constructor runs inside the node's spawn, before the
@@ -93,9 +92,7 @@ public:
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   }
 
-  caf::behavior make_behavior() override {
-    return tick_until_stopped(this);
-  }
+  caf::behavior make_behavior() override { return tick_until_stopped(this); }
 };
 
 /// Sends one line, then waits: only an exit that its handler cannot refuse (kill) stops it.
@@ -147,7 +144,7 @@ caf::behavior node_info(caf::event_based_actor*, std::string name) {
   };
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   fastactor::block_termination_signals();
@@ -167,13 +164,13 @@ int main(int argc, char** argv) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("scheduler.max-threads", std::int64_t{2});
   cfg.set("logger.console", caf::atom("none"));
-  fastactor::configure_remote(cfg, {std::chrono::milliseconds(cfg.heartbeat_ms),
-                                    std::chrono::milliseconds(cfg.timeout_ms)});
+  fastactor::configure_remote(
+    cfg, {std::chrono::milliseconds(cfg.heartbeat_ms), std::chrono::milliseconds(cfg.timeout_ms)});
   register_node_workers(cfg);
   caf::actor_system sys{cfg};
   auto info = sys.spawn(node_info, cfg.host);
-  auto port = sys.middleman().publish(info, static_cast<std::uint16_t>(cfg.port), cfg.host.c_str(),
-                                      true);
+  auto port =
+    sys.middleman().publish(info, static_cast<std::uint16_t>(cfg.port), cfg.host.c_str(), true);
   if (!port) {
     std::cerr << "test_worker_node: cannot listen on " << cfg.host << ":" << cfg.port << ": "
               << sys.render(port.error()) << '\n';

@@ -25,8 +25,8 @@ inline constexpr const char* deaf_type = "fastactor.test.deaf";
 using live_atom = caf::atom_constant<caf::atom("fa_live")>;
 
 struct worker_counts {
-  std::uint64_t live = 0;     ///< node workers alive now
+  std::uint64_t live = 0;  ///< node workers alive now
   std::uint64_t spawned = 0;  ///< node workers ever created
 };
 
-} // namespace testing::test_node
+}  // namespace testing::test_node

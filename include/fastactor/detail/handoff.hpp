@@ -42,4 +42,4 @@ inline void handoff_acquire([[maybe_unused]] caf::abstract_actor* self) {
 #endif
 }
 
-} // namespace fastactor::detail
+}  // namespace fastactor::detail

@@ -19,4 +19,4 @@ bool poll_until(Pred pred, std::chrono::milliseconds timeout) {
   return true;
 }
 
-} // namespace fastactor::detail
+}  // namespace fastactor::detail
