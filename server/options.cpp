@@ -132,8 +132,8 @@ std::string default_note(const std::string& text) {
 }  // namespace
 
 system_config::system_config() : raw_(std::make_unique<detail::raw_options>(to_raw(server))) {
-  // The measured choice (see docs): `sharing` has no polling sleeps between an Asio
-  // completion and the actor it wakes; `stealing` added ~130 µs to every hop.
+  // `sharing` has no polling sleeps between an Asio completion and the actor it wakes
+  // (docs/design-notes.md, "The scheduler: sharing").
   set("scheduler.policy", caf::atom("sharing"));
   set("scheduler.max-threads", static_cast<std::int64_t>(server.actor_threads));
   set("logger.console", caf::atom("none"));

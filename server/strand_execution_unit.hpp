@@ -3,9 +3,10 @@
 // strand — an I/O thread — instead of on the CAF scheduler.
 //
 // Why: a writer on the scheduler costs two thread hops per request (the I/O thread hands the
-// request to a scheduler thread, whose write goes back to the I/O thread), which on /hello was
-// half of the server's CPU time. On the strand, a message to the writer becomes a post to the
-// thread that owns its socket, and the writer's writes start without leaving that thread.
+// request to a scheduler thread, whose write goes back to the I/O thread); on the strand, a
+// message to the writer becomes a post to the thread that owns its socket, and the writer's
+// writes start without leaving that thread (docs/design-notes.md, "The writer runs on its
+// connection's I/O thread", has the numbers).
 // This is how CAF's own I/O module runs its brokers (caf/io/abstract_broker.hpp).
 //
 // The contract (caf/execution_unit.hpp, caf/scheduler/worker.hpp): whoever calls

@@ -3,13 +3,10 @@
 //
 // Why it matters: a message from a producer on a CAF scheduler thread to a writer on an I/O
 // thread wakes the writer's thread. Under the normal policy the woken thread preempts the
-// sender at once, handles the one message, sleeps, and hands the CPU back — a pair of context
-// switches per chunk when both share a core (measured: 1.4 switches per 16 KiB chunk, 0.68x
-// raw Beast on a 1 GiB stream). Under SCHED_BATCH a woken thread does not preempt a running
-// one: the sender finishes what it has, and the receiver then takes every message waiting at
-// once (8,200 switches for 65,536 chunks; docs/benchmarks.md). The price is latency under
-// CPU contention — a woken thread may wait up to one scheduler slice — which an idle or
-// lightly loaded server does not see (chunk latency p99 stays below 1 ms).
+// sender at once and handles one message at a time; under SCHED_BATCH it does not preempt a
+// running one, so the sender finishes what it has and the receiver then takes every waiting
+// message at once. The price is latency under CPU contention (a woken thread may wait up to
+// one scheduler slice). The measurements are in docs/design-notes.md ("Thread policy").
 
 #include <optional>
 #include <string>
