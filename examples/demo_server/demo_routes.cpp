@@ -229,13 +229,13 @@ void stream(context& ctx) {
     ctx.spawn(chunk_stream_worker, chunk_stream_spec{*n, static_cast<std::size_t>(*size), 0ms});
 }
 
-// Seed: ConcurrentWrite from five goroutines.
+// FastGo: ConcurrentWrite from five goroutines.
 void concurrent_basic(context& ctx) {
   for (int i = 0; i < 5; ++i)
     ctx.spawn(line_worker, "Worker " + std::to_string(i) + " response\n");
 }
 
-// Seed: WithConcurrentResponse with a 50 ms "database" and an 80 ms "API" task.
+// FastGo: WithConcurrentResponse with a 50 ms "database" and an 80 ms "API" task.
 void concurrent_advanced(context& ctx) {
   fastactor::with_concurrent_response(ctx, [](fastactor::concurrent_response& cr) {
     cr.spawn(delayed_line_worker, 50ms, std::string{"Database result loaded\n"});
@@ -243,7 +243,7 @@ void concurrent_advanced(context& ctx) {
   });
 }
 
-// Seed: ParallelExecute with blocking tasks of 100 and 150 ms, run in the blocking pool.
+// FastGo: ParallelExecute with blocking tasks of 100 and 150 ms, run in the blocking pool.
 void parallel(context& ctx) {
   fastactor::parallel_execute(ctx,
                               {

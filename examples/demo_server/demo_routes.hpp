@@ -1,5 +1,5 @@
 #pragma once
-// The demo server's routes: every endpoint of the seed guide, built from fastactor's three
+// The demo server's routes: every endpoint of the FastGo guide, built from fastactor's three
 // operations and a few small worker actors.
 
 #include <fastactor/router.hpp>

@@ -1,4 +1,4 @@
-// The demo server: every endpoint of the seed guide, on http://127.0.0.1:8080 by default.
+// The demo server: every endpoint of the FastGo guide, on http://127.0.0.1:8080 by default.
 //   build/bin/demo_server [--host=127.0.0.1] [--port=8080] [--worker-nodes=H:P,...] [--help]
 
 #include "demo_routes.hpp"

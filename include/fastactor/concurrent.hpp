@@ -1,5 +1,5 @@
 #pragma once
-// The seed guide's three operations (FastGo's ConcurrentWrite, WithConcurrentResponse and
+// FastGo's three operations (ConcurrentWrite, WithConcurrentResponse and
 // ParallelExecute), the actor way: no mutex guards the response; every write is a message to
 // the request's writer actor, whose mailbox serializes them.
 //
@@ -94,7 +94,7 @@ private:
 };
 
 /// Runs `body(cr)` now, inside the handler. An exception it throws becomes an error entry
-/// (the seed's panic recovery); errors of its workers and tasks are collected the same way.
+/// (FastGo's panic recovery); errors of its workers and tasks are collected the same way.
 template <class F>
 void with_concurrent_response(context& ctx, F&& body) {
   auto cr = std::make_shared<concurrent_response>(ctx);
@@ -108,7 +108,7 @@ void with_concurrent_response(context& ctx, F&& body) {
 
 // -- ParallelExecute --------------------------------------------------------------------------
 
-/// What a parallel task returns: its output, or an error (the seed's `([]byte, error)`).
+/// What a parallel task returns: its output, or an error (FastGo's `([]byte, error)`).
 class task_result {
 public:
   /// An empty output.
@@ -118,7 +118,7 @@ public:
   /// Output `value`.
   task_result(const char* value) : value_(value) {}
 
-  /// An error with `message` and `code` (the seed's non-nil `error`).
+  /// An error with `message` and `code` (FastGo's non-nil `error`).
   // `fastactor::status`: inside the class, `status` names the accessor below.
   static task_result failure(std::string message,
                              fastactor::status code = fastactor::status::internal_server_error) {
@@ -155,7 +155,7 @@ using task = std::function<task_result()>;
 
 /// In which order parallel_execute writes its tasks' results.
 enum class result_order {
-  completion,  ///< write each result as soon as its task finishes (the seed's behaviour)
+  completion,  ///< write each result as soon as its task finishes (FastGo's behaviour)
   task,  ///< write results in the order the tasks were given
 };
 
