@@ -1,8 +1,8 @@
 // A worker node: a CAF process that servers spawn workers on, through CAF's middleman.
 //   build/bin/worker_node [--host=127.0.0.1] [--port=0] [--node-heartbeat-ms=200]
-//                         [--node-timeout-ms=2000] [--test-workers=1]
+//                         [--node-timeout-ms=2000]
 // Prints `listening on tcp://HOST:PORT` first; stops on SIGINT/SIGTERM. The published actor
-// answers `get` (the node's name) and `fa_live` (live and ever-spawned worker counts).
+// answers `get` (the node's name).
 
 #include "node_workers.hpp"
 #include <fastactor/remote.hpp>
@@ -21,8 +21,6 @@ struct node_config : caf::actor_system_config {
   std::int64_t port = 9000;
   std::int64_t heartbeat_ms = 200;
   std::int64_t timeout_ms = 2000;
-  // Not a bool: CAF 0.17 bool options crash clang builds when parsed (docs/robustness.md).
-  std::int64_t test_workers = 0;
 
   node_config() {
     opt_group{custom_options_, "global"}
@@ -31,22 +29,14 @@ struct node_config : caf::actor_system_config {
       .add(heartbeat_ms, "node-heartbeat-ms",
            "heartbeat interval; must match the server's (default 200)")
       .add(timeout_ms, "node-timeout-ms",
-           "a peer silent this long is dropped; must match the server's (default 2000)")
-      .add(test_workers, "test-workers",
-           "1: also offer the worker types the tests use (a slow spawn, one that ignores "
-           "exits); 0: not (default 0)");
+           "a peer silent this long is dropped; must match the server's (default 2000)");
   }
 };
 
-/// What a server's connector connects to and monitors: the node's liveness. Its worker counts
-/// let a test prove that ended requests leave no worker behind.
+/// What a server's connector connects to and monitors: the node's liveness.
 caf::behavior node_info(caf::event_based_actor*, std::string name) {
   return {
     [=](caf::get_atom) { return name; },
-    [](demo::live_atom) {
-      auto c = demo::counts();
-      return caf::make_message(c.live, c.spawned);
-    },
   };
 }
 
@@ -71,7 +61,7 @@ int main(int argc, char** argv) {
   cfg.set("logger.console", caf::atom("none"));
   fastactor::configure_remote(
     cfg, {std::chrono::milliseconds(cfg.heartbeat_ms), std::chrono::milliseconds(cfg.timeout_ms)});
-  demo::register_node_workers(cfg, cfg.test_workers == 1);
+  demo::register_node_workers(cfg);
   caf::actor_system sys{cfg};
   auto info = sys.spawn(node_info, cfg.host);
   auto port =
