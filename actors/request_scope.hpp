@@ -178,11 +178,17 @@ struct request_scope {
       errors_dropped += errors_dropped < UINT32_MAX;
       return;
     }
+    bound(e);
+    errors.push_back(std::move(e));
+  }
+
+  /// Cuts long texts and makes a status that is not an error status 500: what a producer
+  /// (on another node, too) sends is never trusted to be either.
+  static void bound(worker_error& e) {
     truncate(e.message, report_limits::message_max);
     truncate(e.source, report_limits::source_max);
     if (!is_error(e.status))
       e.status = status::internal_server_error;
-    errors.push_back(std::move(e));
   }
 
   std::size_t error_count() const { return errors.size() + errors_dropped; }

@@ -454,6 +454,7 @@ void fail_fatally(writer_actor* self, worker_error err) {
 /// Records a producer's error; event streams also carry it in-band.
 void record_error(writer_actor* self, request_scope& sc, worker_error err) {
   self->state.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
+  request_scope::bound(err);  // the in-band copy says what the report will say
   if (sc.format == stream_format::sse)
     sc.append_event(sse_event{"error", error_object_json(err), {}, -1});
   else if (sc.format == stream_format::ndjson)

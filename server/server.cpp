@@ -1,6 +1,7 @@
 #include <fastactor/server.hpp>
 
 #include "actors/runtime.hpp"
+#include "protocol/response_fields.hpp"
 #include "server/listener.hpp"
 #include "server/session.hpp"
 #include "server/session_registry.hpp"
@@ -12,6 +13,7 @@
 
 #include <cstdio>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -20,13 +22,21 @@ namespace fastactor {
 class server::impl {
 public:
   impl(caf::actor_system& sys, server_config cfg, router routes)
-    : sys_(sys), cfg_(std::move(cfg)), routes_(std::move(routes)),
+    : sys_(sys), cfg_(checked(std::move(cfg))), routes_(std::move(routes)),
       rt_(
         std::make_shared<runtime>(response_limits{cfg_}, cfg_.blocking_threads, cfg_.server_name)),
       shared_{sys_, cfg_, routes_, rt_, registry_} {}
 
   void start();
   void stop();
+
+  /// `cfg`, if the program's own fields are sound (the options were checked when parsed).
+  static server_config checked(server_config cfg) {
+    // Every response head and canned answer carries the name: a CR or LF would split them.
+    if (auto problem = response_field_problem("Server", cfg.server_name))
+      throw std::invalid_argument("server_name: " + *problem);
+    return cfg;
+  }
 
   template <class Pred>
   bool wait_for(Pred pred, std::chrono::milliseconds timeout) const {

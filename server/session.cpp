@@ -395,7 +395,8 @@ void session::arm_response_timer() {
 
 // A late or stale wake-up does no harm: both deadlines are checked against the clock.
 void session::on_response_timer(beast::error_code ec) {
-  if (ec || phase_ != phase::responding)
+  // In client_gone the writer closes anyway; the send deadline still holds until it does.
+  if (ec || (phase_ != phase::responding && phase_ != phase::client_gone))
     return;
   auto now = std::chrono::steady_clock::now();
   auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
@@ -405,7 +406,7 @@ void session::on_response_timer(beast::error_code ec) {
     shared_.rt->stats.send_timeouts_total.fetch_add(1, std::memory_order_relaxed);
     return do_close();
   }
-  if (now >= writer_due_) {
+  if (phase_ == phase::responding && now >= writer_due_) {
     writer_due_ = std::chrono::steady_clock::time_point::max();
     tell_writer(timer_atom::value);
   }
@@ -453,8 +454,13 @@ void session::linger() {
 }
 
 void session::drain() {
+  // Scratch of its own, not the read buffer: every drained read reuses it until the close, and
+  // the read buffer's memory moves whenever anything prepares or shrinks it.
   buffer_.clear();
-  lingering_close::drain(socket_, buffer_.prepare(read_size),
+  buffer_.shrink_to_fit();
+  if (!linger_scratch_)
+    linger_scratch_ = std::make_unique<char[]>(linger_scratch_size);
+  lingering_close::drain(socket_, asio::buffer(linger_scratch_.get(), linger_scratch_size),
                          beast::bind_front_handler(&session::do_close, shared_from_this()));
 }
 

@@ -136,6 +136,9 @@ private:
   boost::asio::ip::tcp::socket socket_;
   session_shared& shared_;
   boost::beast::flat_buffer buffer_;  ///< bounded: read_buffer_max()
+  /// Where a lingering close drains to (made only then).
+  std::unique_ptr<char[]> linger_scratch_;
+  static constexpr std::size_t linger_scratch_size = 1024;
   std::unique_ptr<incoming_request> reading_;  ///< only while a request is read
   caf::actor writer_;
   connection_key key_;  ///< shared with the writer alone

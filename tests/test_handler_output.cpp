@@ -118,3 +118,15 @@ SCENARIO("a handler's status is a final status, and 204 and 304 have no body", "
     }
   }
 }
+
+SCENARIO("a server name that would split a response head is refused at construction",
+         "[handler-output]") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  fastactor::server_config scfg;
+  scfg.port = 0;
+  scfg.server_name = "fastactor\r\nSet-Cookie: x=1";
+  CHECK_THROWS_AS(fastactor::server(sys, scfg, fastactor::router{}), std::invalid_argument);
+  scfg.server_name = "my-server/1.0";
+  CHECK_NOTHROW(fastactor::server(sys, scfg, fastactor::router{}));
+}

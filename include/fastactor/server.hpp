@@ -31,7 +31,8 @@ namespace fastactor {
 class server {
 public:
   /// Keeps `sys` (which must outlive the server), the options and the routes; listens only
-  /// once started.
+  /// once started. Throws std::invalid_argument if `cfg.server_name` is not a valid header
+  /// field value.
   server(caf::actor_system& sys, server_config cfg, router routes);
   ~server();
 
