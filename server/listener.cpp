@@ -2,12 +2,12 @@
 
 #include "protocol/access_log.hpp"
 #include "protocol/response_head.hpp"
+#include "server/bind_self.hpp"
 #include "server/lingering_close.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/bind_handler.hpp>
 
 #include <array>
 #include <cstdio>
@@ -17,7 +17,7 @@
 namespace fastactor {
 
 namespace asio = boost::asio;
-using boost::beast::bind_front_handler;
+
 using tcp = asio::ip::tcp;
 
 listener::listener(asio::io_context& ioc, const tcp::endpoint& at, session_shared& shared)
@@ -31,8 +31,7 @@ listener::listener(asio::io_context& ioc, const tcp::endpoint& at, session_share
 }
 
 void listener::run() {
-  asio::post(acceptor_.get_executor(),
-             bind_front_handler(&listener::do_accept, shared_from_this()));
+  asio::post(acceptor_.get_executor(), bind_self(&listener::do_accept, shared_from_this()));
 }
 
 void listener::stop() {
@@ -49,7 +48,7 @@ void listener::do_accept() {
   // gets a strand of its own — which costs ~100 bytes and a lock per handler, so only then.
   auto executor = shared_.cfg.io_threads > 1 ? asio::any_io_executor{asio::make_strand(ioc_)}
                                              : asio::any_io_executor{ioc_.get_executor()};
-  acceptor_.async_accept(executor, bind_front_handler(&listener::on_accept, shared_from_this()));
+  acceptor_.async_accept(executor, bind_self(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
@@ -59,7 +58,7 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     // E.g. out of file descriptors: back off briefly instead of spinning.
     std::cerr << "accept failed: " << ec.message() << '\n';
     retry_timer_.expires_after(std::chrono::milliseconds(50));
-    retry_timer_.async_wait(bind_front_handler(&listener::on_retry, shared_from_this()));
+    retry_timer_.async_wait(bind_self(&listener::on_retry, shared_from_this()));
     return;
   }
   if (shared_.rt->stats.live_connections.load()
@@ -101,9 +100,9 @@ struct rejected_connection : std::enable_shared_from_this<rejected_connection> {
   // The 503 must not be lost to a reset.
   void linger() {
     lingering_close::start(socket, timer, rejection_linger_patience,
-                           bind_front_handler(&rejected_connection::close, shared_from_this()));
+                           bind_self(&rejected_connection::close, shared_from_this()));
     lingering_close::drain(socket, asio::buffer(scratch),
-                           bind_front_handler(&rejected_connection::close, shared_from_this()));
+                           bind_self(&rejected_connection::close, shared_from_this()));
   }
 
   void close() {

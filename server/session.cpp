@@ -2,6 +2,7 @@
 
 #include "actors/response_writer.hpp"
 #include "protocol/response_head.hpp"
+#include "server/bind_self.hpp"
 #include "server/lingering_close.hpp"
 #include "server/session_registry.hpp"
 #include <fastactor/detail/handoff.hpp>
@@ -9,7 +10,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/bind_handler.hpp>
+
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/url/parse.hpp>
@@ -74,8 +75,7 @@ void session::start() {
   writer_home_.set_owner(weak_from_this());
   writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, &writer_home_, key_);
   shared_.registry.add(shared_from_this());
-  asio::dispatch(socket_.get_executor(),
-                 beast::bind_front_handler(&session::await_request, shared_from_this()));
+  asio::dispatch(socket_.get_executor(), bind_self(&session::await_request, shared_from_this()));
 }
 
 void session::stop(bool hard) {
@@ -117,7 +117,7 @@ void session::read_header() {
   arm_read_deadline();  // slowloris: a header must arrive in time
   read_pending_ = true;
   http::async_read_header(socket_, buffer_, reading_->parser(),
-                          beast::bind_front_handler(&session::on_header, shared_from_this()));
+                          bind_self(&session::on_header, shared_from_this()));
 }
 
 void session::on_header(beast::error_code ec, std::size_t) {
@@ -164,7 +164,7 @@ void session::do_continue() {
 void session::do_read_body() {
   read_pending_ = true;
   http::async_read(socket_, buffer_, reading_->parser(),
-                   beast::bind_front_handler(&session::on_read, shared_from_this()));
+                   bind_self(&session::on_read, shared_from_this()));
 }
 
 void session::on_read(beast::error_code ec, std::size_t) {
@@ -226,7 +226,7 @@ void session::do_watch() {
     return;
   read_pending_ = true;
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     beast::bind_front_handler(&session::on_watch, shared_from_this()));
+                     bind_self(&session::on_watch, shared_from_this()));
 }
 
 // What the wait saw means what the phase it ends in says: a response may have ended since
@@ -268,9 +268,8 @@ void session::read_available(beast::error_code& ec) {
 
 // The writer calls in from the executor it runs on, so `dispatch` starts the write at once.
 void session::write(std::vector<std::string> parts, write_kind kind) {
-  asio::dispatch(
-    socket_.get_executor(),
-    beast::bind_front_handler(&session::do_write, shared_from_this(), std::move(parts), kind));
+  asio::dispatch(socket_.get_executor(),
+                 bind_self(&session::do_write, shared_from_this(), std::move(parts), kind));
 }
 
 void session::do_write(std::vector<std::string> parts, write_kind kind) {
@@ -287,7 +286,7 @@ void session::do_write(std::vector<std::string> parts, write_kind kind) {
     consume(out_buffers_, socket_.write_some(out_buffers_, ec));
   if (out_buffers_.empty() || ec != asio::error::would_block)
     return asio::post(socket_.get_executor(),
-                      beast::bind_front_handler(&session::on_write, shared_from_this(), ec, kind));
+                      bind_self(&session::on_write, shared_from_this(), ec, kind));
   do_write_rest(kind);
 }
 
@@ -307,7 +306,7 @@ void session::do_write_rest(write_kind kind) {
     return ec ? 0 : partial_write_max;
   };
   asio::async_write(socket_, out_buffers_, std::move(progress),
-                    beast::bind_front_handler(&session::on_write_rest, shared_from_this(), kind));
+                    bind_self(&session::on_write_rest, shared_from_this(), kind));
 }
 
 void session::on_write_rest(write_kind kind, beast::error_code ec, std::size_t) {
@@ -343,8 +342,7 @@ void session::arm_read_deadline() {
   if (ms <= 0)
     return;
   timer_.expires_after(std::chrono::milliseconds(ms));
-  timer_.async_wait(
-    beast::bind_front_handler(&session::on_read_deadline, shared_from_this(), phase_));
+  timer_.async_wait(bind_self(&session::on_read_deadline, shared_from_this(), phase_));
 }
 
 void session::on_read_deadline(phase armed_in, beast::error_code ec) {
@@ -364,7 +362,7 @@ void session::disarm_read_deadline() {
 // armed for whichever is due first. Out of that phase the writer's times do not matter.
 void session::set_timer(std::chrono::steady_clock::time_point due) {
   asio::dispatch(socket_.get_executor(),
-                 beast::bind_front_handler(&session::do_set_timer, shared_from_this(), due));
+                 bind_self(&session::do_set_timer, shared_from_this(), due));
 }
 
 void session::do_set_timer(std::chrono::steady_clock::time_point due) {
@@ -374,8 +372,7 @@ void session::do_set_timer(std::chrono::steady_clock::time_point due) {
 }
 
 void session::cancel_timer() {
-  asio::dispatch(socket_.get_executor(),
-                 beast::bind_front_handler(&session::do_cancel_timer, shared_from_this()));
+  asio::dispatch(socket_.get_executor(), bind_self(&session::do_cancel_timer, shared_from_this()));
 }
 
 void session::do_cancel_timer() {
@@ -390,7 +387,7 @@ void session::arm_response_timer() {
   if (due == std::chrono::steady_clock::time_point::max())
     return static_cast<void>(timer_.cancel());
   timer_.expires_at(due);
-  timer_.async_wait(beast::bind_front_handler(&session::on_response_timer, shared_from_this()));
+  timer_.async_wait(bind_self(&session::on_response_timer, shared_from_this()));
 }
 
 // A late or stale wake-up does no harm: both deadlines are checked against the clock.
@@ -416,9 +413,8 @@ void session::on_response_timer(beast::error_code ec) {
 // -- closing ----------------------------------------------------------------------------------
 
 void session::close() {
-  asio::dispatch(
-    socket_.get_executor(),
-    beast::bind_front_handler(&session::do_close_unless_lingering, shared_from_this()));
+  asio::dispatch(socket_.get_executor(),
+                 bind_self(&session::do_close_unless_lingering, shared_from_this()));
 }
 
 // A lingering close ends itself (the client's EOF or the patience).
@@ -448,7 +444,7 @@ void session::do_close() {
 void session::linger() {
   phase_ = phase::lingering;
   lingering_close::start(socket_, timer_, linger_patience,
-                         beast::bind_front_handler(&session::do_close, shared_from_this()));
+                         bind_self(&session::do_close, shared_from_this()));
   if (!read_pending_)
     drain();
 }
@@ -461,7 +457,7 @@ void session::drain() {
   if (!linger_scratch_)
     linger_scratch_ = std::make_unique<char[]>(linger_scratch_size);
   lingering_close::drain(socket_, asio::buffer(linger_scratch_.get(), linger_scratch_size),
-                         beast::bind_front_handler(&session::do_close, shared_from_this()));
+                         bind_self(&session::do_close, shared_from_this()));
 }
 
 }  // namespace fastactor
