@@ -23,8 +23,8 @@ namespace fastactor {
 /// moved into the call (the handler runs once).
 template <class T, class Fn, class... Bound>
 auto bind_self(Fn T::*fn, std::shared_ptr<T> self, Bound... bound) {
-  return [fn, self = std::move(self), bound = std::make_tuple(std::move(bound)...)](
-           auto&&... args) mutable {
+  return [fn, self = std::move(self),
+          bound = std::make_tuple(std::move(bound)...)](auto&&... args) mutable {
     std::apply(
       [&](auto&... b) { ((*self).*fn)(std::move(b)..., std::forward<decltype(args)>(args)...); },
       bound);
