@@ -1,10 +1,12 @@
 #include "actors/blocking_pool.hpp"
 
 #include <system_error>
+#include <thread>
 
 namespace fastactor {
 
-blocking_pool::blocking_pool(std::size_t max_threads) : max_threads_(max_threads) {}
+blocking_pool::blocking_pool(std::size_t max_threads, std::chrono::milliseconds idle_timeout)
+  : max_threads_(max_threads), idle_timeout_(idle_timeout) {}
 
 blocking_pool::~blocking_pool() {
   stop();
@@ -17,13 +19,15 @@ bool blocking_pool::post(std::function<void()> task) {
       return false;
     queue_.push_back(std::move(task));
     // More tasks waiting than threads waiting for them: this one would queue.
-    if (queue_.size() > idle_ && threads_.size() < max_threads_) {
+    if (queue_.size() > idle_ && threads_ < max_threads_) {
       try {
-        threads_.emplace_back([this] { run(); });
+        // Detached: a thread that retires cannot join itself. stop() waits for the count.
+        std::thread{[this] { run(); }}.detach();
+        ++threads_;
       } catch (const std::system_error&) {
         // No thread to be had (a pid or memory limit): with none at all, nobody would ever
         // run the task. Otherwise the running ones will.
-        if (threads_.empty()) {
+        if (threads_ == 0) {
           queue_.pop_back();
           return false;
         }
@@ -36,39 +40,48 @@ bool blocking_pool::post(std::function<void()> task) {
 
 void blocking_pool::stop() {
   std::deque<std::function<void()>> dropped;
-  std::vector<std::thread> threads;
   {
-    std::lock_guard<std::mutex> guard{mtx_};
+    std::unique_lock<std::mutex> guard{mtx_};
     stopping_ = true;
     dropped.swap(queue_);
-    threads.swap(threads_);  // no thread starts any more: post() refuses
+    cv_.notify_all();
+    all_ended_.wait(guard, [this] { return threads_ == 0; });
   }
-  cv_.notify_all();
-  for (auto& t : threads)
-    t.join();
   // `dropped` dies here, outside the lock: a task's captures may do real work when destroyed.
 }
 
 std::size_t blocking_pool::size() const {
   std::lock_guard<std::mutex> guard{mtx_};
-  return threads_.size();
+  return threads_;
+}
+
+bool blocking_pool::next_task(std::unique_lock<std::mutex>& guard, std::function<void()>& task) {
+  auto ready = [this] { return stopping_ || !queue_.empty(); };
+  ++idle_;
+  if (idle_timeout_.count() > 0)
+    cv_.wait_for(guard, idle_timeout_, ready);
+  else
+    cv_.wait(guard, ready);
+  --idle_;
+  if (queue_.empty())
+    return false;  // stopping, or idle for idle_timeout_
+  task = std::move(queue_.front());
+  queue_.pop_front();
+  return true;
 }
 
 void blocking_pool::run() {
-  for (;;) {
-    std::function<void()> task;
-    {
-      std::unique_lock<std::mutex> guard{mtx_};
-      ++idle_;
-      cv_.wait(guard, [this] { return stopping_ || !queue_.empty(); });
-      --idle_;
-      if (queue_.empty())
-        return;
-      task = std::move(queue_.front());
-      queue_.pop_front();
-    }
+  std::unique_lock<std::mutex> guard{mtx_};
+  for (std::function<void()> task; next_task(guard, task);) {
+    guard.unlock();
     task();
+    task = nullptr;  // its captures die outside the lock, as the task ran
+    guard.lock();
   }
+  // Still under the lock, so stop() cannot return (and the pool die) before this thread
+  // is done with it; after the unlock it touches nothing of the pool.
+  if (--threads_ == 0)
+    all_ended_.notify_all();
 }
 
 }  // namespace fastactor

@@ -41,8 +41,9 @@ struct response_limits {
 };
 
 struct runtime {
-  runtime(response_limits lim, std::size_t blocking_threads, std::string server_header)
-    : limits(lim), pool(blocking_threads), server_name(std::move(server_header)),
+  runtime(response_limits lim, std::size_t blocking_threads, std::string server_header,
+          std::chrono::milliseconds blocking_idle = std::chrono::seconds(10))
+    : limits(lim), pool(blocking_threads, blocking_idle), server_name(std::move(server_header)),
       secret_seed_(random_seed()) {}
 
   response_limits limits;

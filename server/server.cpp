@@ -23,8 +23,8 @@ class server::impl {
 public:
   impl(caf::actor_system& sys, server_config cfg, router routes)
     : sys_(sys), cfg_(checked(std::move(cfg))), routes_(std::move(routes)),
-      rt_(
-        std::make_shared<runtime>(response_limits{cfg_}, cfg_.blocking_threads, cfg_.server_name)),
+      rt_(std::make_shared<runtime>(response_limits{cfg_}, cfg_.blocking_threads, cfg_.server_name,
+                                    std::chrono::milliseconds(cfg_.blocking_idle_ms))),
       shared_{sys_, cfg_, routes_, rt_, registry_} {}
 
   void start();

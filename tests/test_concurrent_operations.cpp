@@ -1,5 +1,6 @@
 // The concurrent operations — concurrent_write, with_concurrent_response, parallel_execute —
 // and worker actors, through a real server.
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 #include <fastactor/concurrent.hpp>
@@ -10,6 +11,8 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <filesystem>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -224,4 +227,49 @@ SCENARIO("a stateful actor can be a worker, with arguments of its own", "[concur
   test_server srv{std::move(r)};
   CHECK(http_get(srv.port(), "/count/5").body == "12345");
   CHECK(srv.idle());
+}
+
+namespace {
+
+/// Threads of this process now (the test runs the server in-process).
+std::size_t process_threads() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] auto& entry : std::filesystem::directory_iterator("/proc/self/task"))
+    ++n;
+  return n;
+}
+
+}  // namespace
+
+SCENARIO("a burst of parallel tasks does not leave its threads behind", "[concurrent]") {
+  GIVEN("a server whose pool threads end after 200 ms idle") {
+    auto cfg = test_server::default_config();
+    cfg.blocking_idle_ms = 200;
+    fastactor::router r;
+    r.get("/burst", [](context& ctx) {
+      std::vector<fastactor::task> tasks;
+      for (int i = 0; i < 20; ++i)
+        tasks.push_back([] {
+          std::this_thread::sleep_for(300ms);
+          return task_result{"."};
+        });
+      fastactor::parallel_execute(ctx, std::move(tasks));
+    });
+    test_server srv{std::move(r), cfg};
+    CHECK(http_get(srv.port(), "/hello").status == 404);  // the server's threads are up
+    auto before = process_threads();
+    WHEN("five requests run 100 blocking tasks at once") {
+      std::vector<std::future<http_response>> answers;
+      for (int i = 0; i < 5; ++i)
+        answers.push_back(
+          std::async(std::launch::async, [&] { return http_get(srv.port(), "/burst"); }));
+      for (auto& a : answers)
+        CHECK(a.get().body == std::string(20, '.'));
+      THEN("the pool's threads end once idle: the process is back to its threads before") {
+        CHECK(eventually([&] { return process_threads() <= before; }, 10s));
+        INFO("threads before " << before << ", now " << process_threads());
+        CHECK(srv.stats().running_tasks == 0);
+      }
+    }
+  }
 }
