@@ -10,6 +10,7 @@ packages=(
   libboost-url1.81-dev     # Boost.URL (compiled library)
   nlohmann-json3-dev       # JSON error reports
   catch2                   # Catch2 v2 tests
+  libssl-dev openssl       # TLS (HTTPS, node links) and the development certificates
 )
 packages+=("$@")           # callers may ask for more (e.g. clang for sanitizer builds)
 
