@@ -114,4 +114,13 @@ std::string overload_response(std::string_view server_name) {
   return response;
 }
 
+std::string plain_http_on_tls_response(std::string_view server_name) {
+  static const std::string body = "400 Bad Request: this port speaks HTTPS; use https:// in the "
+                                  "URL (the request was sent as plain HTTP).\n";
+  auto response = render({status::bad_request, server_name, nullptr, "text/plain; charset=utf-8",
+                          framing::content_length, body.size(), connection_field::close});
+  response += body;
+  return response;
+}
+
 }  // namespace fastactor

@@ -60,4 +60,10 @@ std::string_view continue_response();
 /// error response has one; the connection then closes.
 std::string overload_response(std::string_view server_name);
 
+/// A complete plaintext response for a plain HTTP request sent to the HTTPS port (before any
+/// handshake, so the client can read it): 400 saying to use https://, then the connection
+/// closes. Plain text, not an error report: whoever reads it is looking at a terminal or a
+/// browser that was given the wrong scheme.
+std::string plain_http_on_tls_response(std::string_view server_name);
+
 }  // namespace fastactor

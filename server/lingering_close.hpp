@@ -21,6 +21,18 @@
 
 namespace fastactor::lingering_close {
 
+/// The patience alone, for a transport that has to say goodbye before it half-closes (TLS
+/// sends its close_notify first).
+template <class Close>
+void arm_patience(boost::asio::steady_timer& timer, std::chrono::steady_clock::duration patience,
+                  Close close) {
+  timer.expires_after(patience);
+  timer.async_wait([close = std::move(close)](boost::system::error_code ec) mutable {
+    if (!ec)
+      close();
+  });
+}
+
 /// Half-closes `socket` and calls `close()` once `patience` is over (unless `timer` is
 /// cancelled, as closing does). The socket still has to be drained: see `drain`.
 template <class Close>
@@ -28,11 +40,7 @@ void start(boost::asio::ip::tcp::socket& socket, boost::asio::steady_timer& time
            std::chrono::steady_clock::duration patience, Close close) {
   boost::system::error_code ignored;
   socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-  timer.expires_after(patience);
-  timer.async_wait([close = std::move(close)](boost::system::error_code ec) mutable {
-    if (!ec)
-      close();
-  });
+  arm_patience(timer, patience, std::move(close));
 }
 
 /// Reads and discards into `scratch` until the client's EOF or an error (closing the socket

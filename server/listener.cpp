@@ -4,6 +4,8 @@
 #include "protocol/response_head.hpp"
 #include "server/bind_self.hpp"
 #include "server/lingering_close.hpp"
+#include "server/tls_context.hpp"
+#include "server/tls_session.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -65,8 +67,14 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
       >= static_cast<std::int64_t>(shared_.cfg.max_connections))
     reject(std::move(socket));
   else
-    std::make_shared<session>(std::move(socket), shared_)->start();
+    make_session(std::move(socket))->start();
   do_accept();
+}
+
+std::shared_ptr<session> listener::make_session(tcp::socket socket) {
+  if (shared_.tls)
+    return std::make_shared<tls_session>(std::move(socket), shared_, shared_.tls->current());
+  return std::make_shared<session>(std::move(socket), shared_);
 }
 
 void listener::on_retry(boost::system::error_code ec) {
@@ -133,6 +141,10 @@ void listener::reject(tcp::socket socket) {
     entry.note = note;
     write_access_log(entry);
   }
+  // A TLS client could read the 503 only after a handshake, which is the work a server this
+  // full must not take on: it is closed at once.
+  if (shared_.tls)
+    return;
   std::make_shared<rejected_connection>(std::move(socket), shared_.cfg.server_name)->run();
 }
 

@@ -27,6 +27,8 @@ private:
   void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
   void on_retry(boost::system::error_code ec);
   void reject(boost::asio::ip::tcp::socket socket);
+  /// A plain or a TLS session, as the server speaks.
+  std::shared_ptr<session> make_session(boost::asio::ip::tcp::socket socket);
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -36,6 +36,22 @@ void metric(std::string& out, const char* name, const char* type, const char* he
   sample(out, name, value);
 }
 
+// Failed handshakes as one family with a reason label, so that a dashboard can sum them.
+void tls_metrics(std::string& out, const server_stats::tls_counters& t) {
+  metric(out, "fastactor_tls_handshakes_total", "counter", "TLS handshakes completed.",
+         t.handshakes_total);
+  const char* failures = "fastactor_tls_handshake_failures_total";
+  family(out, failures, "counter", "Connections that ended before their TLS handshake did.");
+  sample(out, failures, t.timeouts_total, "{reason=\"timeout\"}");
+  sample(out, failures, t.plain_http_total, "{reason=\"plain_http\"}");
+  sample(out, failures, t.errors_total, "{reason=\"protocol\"}");
+  sample(out, failures, t.client_gone_total, "{reason=\"client_gone\"}");
+  metric(out, "fastactor_tls_reloads_total", "counter", "Certificate reloads that took effect.",
+         t.reloads_total);
+  metric(out, "fastactor_tls_reload_failures_total", "counter",
+         "Certificate reloads refused (the old pair stays).", t.reload_failures_total);
+}
+
 void histogram(std::string& out, const duration_histogram& h) {
   const char* name = "fastactor_request_duration_seconds";
   family(out, name, "histogram", "Time from a request's arrival to its last byte.");
@@ -107,6 +123,7 @@ std::string prometheus_text(const server_stats& s) {
   metric(out, "fastactor_send_timeouts_total", "counter",
          "Connections ended because a write made no progress for send-timeout-ms.",
          s.send_timeouts_total);
+  tls_metrics(out, s.tls);
   metric(out, "fastactor_queued_response_bytes", "gauge",
          "Response bytes held by the server (queued or being written), all responses.",
          s.queued_response_bytes);

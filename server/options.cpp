@@ -2,6 +2,8 @@
 // (include/fastactor/config.hpp): adding an option there is all an option takes.
 #include <fastactor/options.hpp>
 
+#include "server/tls_context.hpp"
+
 #include <fastactor/node_pool.hpp>
 
 #include <caf/atom.hpp>
@@ -89,6 +91,9 @@ constexpr any_text_check any_text{};
 struct thread_policy_check {};
 constexpr thread_policy_check a_thread_policy{};
 
+struct tls_version_check {};
+constexpr tls_version_check a_tls_version{};
+
 /// Each store() puts a command-line value into its field, or returns why it cannot.
 template <class T>
 std::string store(T& field, std::int64_t value, const char* name, in_range range) {
@@ -110,6 +115,14 @@ std::string store(thread_policy& field, const std::string& value, const char* na
   if (!policy)
     return std::string{"--"} + name + " must be batch or normal, got '" + value + "'";
   field = *policy;
+  return {};
+}
+
+std::string store(std::string& field, const std::string& value, const char* name,
+                  tls_version_check) {
+  if (value != "1.2" && value != "1.3")
+    return std::string{"--"} + name + " must be 1.2 or 1.3, got '" + value + "'";
+  field = value;
   return {};
 }
 
@@ -156,6 +169,8 @@ parse_result parse_options(system_config& cfg, int argc, char** argv) {
     return {parse_outcome::invalid, "unexpected argument '" + cfg.remainder.front() + "'"};
   auto& s = cfg.server;
   auto error = check_into(s, *cfg.raw_);
+  if (error.empty())
+    error = tls_options_problem(s);
   if (error.empty() && !s.worker_nodes.empty()) {
     parse_node_list(s.worker_nodes, error);
     if (error.empty())

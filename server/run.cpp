@@ -4,7 +4,10 @@
 
 #include <caf/actor_system.hpp>
 
+#include <csignal>
 #include <cstdio>
+#include <optional>
+#include <stdexcept>
 #include <iostream>
 
 namespace fastactor {
@@ -16,6 +19,20 @@ std::string program_name(int argc, char** argv) {
   std::string path = argc > 0 && argv[0] ? argv[0] : "fastactor";
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// What nginx's `reload` is to its users (ACME renewals): the new pair for new handshakes,
+// no connection dropped; a broken file changes nothing.
+void reload_on_hangup(server& srv, const std::string& program) {
+  if (!serves_https(srv.config()))
+    return static_cast<void>(std::cerr << program << ": SIGHUP: no TLS, nothing to reload\n");
+  auto error = srv.reload_tls();
+  if (error.empty())
+    std::cerr << program << ": SIGHUP: reloaded " << srv.config().tls_cert << " and "
+              << srv.config().tls_key << '\n';
+  else
+    std::cerr << program << ": SIGHUP: reload refused, the old certificate stays: " << error
+              << '\n';
 }
 
 }  // namespace
@@ -34,8 +51,14 @@ int run(int argc, char** argv, route_factory make_routes) {
   if (auto code = parse_or_exit(cfg, argc, argv, program))
     return *code;
   caf::actor_system sys{cfg};
-  server srv{sys, cfg.server, make_routes(sys, cfg.server)};
-  return serve_until_signal(srv, program);
+  std::optional<server> srv;
+  try {
+    srv.emplace(sys, cfg.server, make_routes(sys, cfg.server));
+  } catch (const std::invalid_argument& e) {  // e.g. a certificate that cannot be loaded
+    std::cerr << program << ": " << e.what() << '\n';
+    return 1;
+  }
+  return serve_until_signal(*srv, program);
 }
 
 std::optional<int> parse_or_exit(system_config& cfg, int argc, char** argv,
@@ -64,8 +87,10 @@ int serve_until_signal(server& srv, const std::string& program) {
     return 1;
   }
   auto host = cfg.host.find(':') == std::string::npos ? cfg.host : "[" + cfg.host + "]";
-  std::cout << "listening on http://" << host << ":" << srv.port() << std::endl;
-  int sig = wait_for_termination_signal();
+  std::cout << "listening on " << srv.scheme() << "://" << host << ":" << srv.port() << std::endl;
+  int sig = 0;
+  while ((sig = wait_for_control_signal()) == SIGHUP)
+    reload_on_hangup(srv, program);
   std::cerr << program << ": signal " << sig << ", stopping\n";
   srv.stop();
   return 0;

@@ -5,6 +5,7 @@
 #include "server/listener.hpp"
 #include "server/session.hpp"
 #include "server/session_registry.hpp"
+#include "server/tls_context.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -25,7 +26,12 @@ public:
     : sys_(sys), cfg_(checked(std::move(cfg))), routes_(std::move(routes)),
       rt_(std::make_shared<runtime>(response_limits{cfg_}, cfg_.blocking_threads, cfg_.server_name,
                                     std::chrono::milliseconds(cfg_.blocking_idle_ms))),
-      shared_{sys_, cfg_, routes_, rt_, registry_} {}
+      shared_{sys_, cfg_, routes_, rt_, registry_} {
+    if (serves_https(cfg_)) {
+      tls_.emplace(tls_settings_of(cfg_));  // throws, naming the file, if it cannot load it
+      shared_.tls = &*tls_;
+    }
+  }
 
   void start();
   void stop();
@@ -35,6 +41,8 @@ public:
     // Every response head and canned answer carries the name: a CR or LF would split them.
     if (auto problem = response_field_problem("Server", cfg.server_name))
       throw std::invalid_argument("server_name: " + *problem);
+    if (auto problem = tls_options_problem(cfg); !problem.empty())
+      throw std::invalid_argument(problem);
     return cfg;
   }
 
@@ -53,6 +61,7 @@ public:
   router routes_;
   std::shared_ptr<runtime> rt_;
   session_registry registry_;
+  std::optional<tls_context_source> tls_;  ///< with --tls-cert
   session_shared shared_;
   // Declared after everything sessions refer to, so that handlers still queued in the
   // io_context are destroyed first.
@@ -81,6 +90,20 @@ void server::stop() {
 
 std::uint16_t server::port() const {
   return impl_->port_;
+}
+
+const char* server::scheme() const {
+  return impl_->tls_ ? "https" : "http";
+}
+
+std::string server::reload_tls() {
+  if (!impl_->tls_)
+    return "this server does not serve TLS (no --tls-cert)";
+  auto error = impl_->tls_->reload();
+  auto& tls = impl_->rt_->stats.tls;
+  (error.empty() ? tls.reloads_total : tls.reload_failures_total)
+    .fetch_add(1, std::memory_order_relaxed);
+  return error;
 }
 
 const server_config& server::config() const {

@@ -28,11 +28,6 @@ namespace http = beast::http;
 
 namespace {
 
-/// How long a connection that sent its last response waits for the client's EOF (see
-/// lingering_close). Longer than the listener's for its 503: a whole response, however large,
-/// may still be on its way to a slow client, and the client closes only once it has read it.
-constexpr auto linger_patience = std::chrono::seconds(2);
-
 /// The most one partial write offers the socket, for a write that waits for the client.
 constexpr std::size_t partial_write_max = 64 * 1024;
 
@@ -75,7 +70,11 @@ void session::start() {
   writer_home_.set_owner(weak_from_this());
   writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, &writer_home_, key_);
   shared_.registry.add(shared_from_this());
-  asio::dispatch(socket_.get_executor(), bind_self(&session::await_request, shared_from_this()));
+  asio::dispatch(socket_.get_executor(), bind_self(&session::begin, shared_from_this()));
+}
+
+void session::begin() {
+  await_request();
 }
 
 void session::stop(bool hard) {
@@ -116,6 +115,10 @@ void session::read_header() {
   reading_ = std::make_unique<incoming_request>(shared_.cfg);
   arm_read_deadline();  // slowloris: a header must arrive in time
   read_pending_ = true;
+  start_header_read();
+}
+
+void session::start_header_read() {
   http::async_read_header(socket_, buffer_, reading_->parser(),
                           bind_self(&session::on_header, shared_from_this()));
 }
@@ -153,6 +156,10 @@ void session::read_body() {
 // The client waits for a go-ahead before sending the body. An interim response, written by
 // the session because no response (and so no writer write) is under way yet.
 void session::do_continue() {
+  start_continue_write();
+}
+
+void session::start_continue_write() {
   asio::async_write(socket_, asio::buffer(continue_response()),
                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
                       if (ec)
@@ -163,6 +170,10 @@ void session::do_continue() {
 
 void session::do_read_body() {
   read_pending_ = true;
+  start_body_read();
+}
+
+void session::start_body_read() {
   http::async_read(socket_, buffer_, reading_->parser(),
                    bind_self(&session::on_read, shared_from_this()));
 }
@@ -210,12 +221,6 @@ void session::peer_gone() {
   tell_writer(closed_atom::value);
 }
 
-template <class Atom, class... Ts>
-void session::tell_writer(Atom atom, Ts&&... xs) {
-  detail::handoff_release(writer_);
-  caf::anon_send(writer_, atom, key_, std::forward<Ts>(xs)...);
-}
-
 // A wait kept pending while the response is produced: it sees the client leave (EOF or
 // reset) at once, and buffers what a pipelining client sends ahead. Between requests it
 // waits for the next request, whose header is then read. It waits for readability without a
@@ -225,6 +230,10 @@ void session::do_watch() {
   if (read_pending_ || buffer_.size() >= pipeline_limit)
     return;
   read_pending_ = true;
+  start_watch();
+}
+
+void session::start_watch() {
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
                      bind_self(&session::on_watch, shared_from_this()));
 }
@@ -232,9 +241,14 @@ void session::do_watch() {
 // What the wait saw means what the phase it ends in says: a response may have ended since
 // it began.
 void session::on_watch(beast::error_code ec) {
-  read_pending_ = false;
   if (!ec)
     read_available(ec);
+  on_watched(ec);
+}
+
+// What the client sent is in buffer_; `ec` says whether it is still there.
+void session::on_watched(beast::error_code ec) {
+  read_pending_ = false;
   bool still_there = !ec || ec == asio::error::would_block;  // bytes, or woken for nothing
   switch (phase_) {
     case phase::waiting:
@@ -251,6 +265,7 @@ void session::on_watch(beast::error_code ec) {
       return still_there ? do_watch() : peer_gone();  // the client left mid-response
     case phase::lingering: return still_there ? drain() : do_close();
     case phase::closed: return;
+    case phase::handshaking:  // the watch begins after the handshake
     case phase::reading_header:  // the watch is never pending while a request is read,
     case phase::reading_body:  // nor once the client left
     case phase::client_gone: return;
@@ -279,6 +294,10 @@ void session::do_write(std::vector<std::string> parts, write_kind kind) {
   out_buffers_.reserve(out_.size());
   for (const auto& part : out_)
     out_buffers_.emplace_back(asio::buffer(part));
+  start_write(kind);
+}
+
+void session::start_write(write_kind kind) {
   // Most writes fit into the socket's buffer: write at once (the socket never blocks), and
   // only a write that has to wait for the client gets a send deadline.
   beast::error_code ec;
@@ -296,17 +315,17 @@ void session::do_write_rest(write_kind kind) {
   write_waiting_ = true;
   write_progress_ = std::chrono::steady_clock::now();
   arm_response_timer();
-  // Called with the bytes written so far before each partial write: any new byte is progress.
-  auto progress = [self = shared_from_this(), seen = std::size_t{0}](
-                    beast::error_code ec, std::size_t n) mutable -> std::size_t {
-    if (n != seen) {
-      seen = n;
-      self->write_progress_ = std::chrono::steady_clock::now();
-    }
-    return ec ? 0 : partial_write_max;
-  };
-  asio::async_write(socket_, out_buffers_, std::move(progress),
+  asio::async_write(socket_, out_buffers_, write_progress{shared_from_this()},
                     bind_self(&session::on_write_rest, shared_from_this(), kind));
+}
+
+// Called with the bytes written so far before each partial write: any new byte is progress.
+std::size_t session::write_progress::operator()(beast::error_code ec, std::size_t n) {
+  if (n != seen) {
+    seen = n;
+    self->write_progress_ = std::chrono::steady_clock::now();
+  }
+  return ec ? 0 : partial_write_max;
 }
 
 void session::on_write_rest(write_kind kind, beast::error_code ec, std::size_t) {
@@ -335,9 +354,10 @@ void session::on_write(beast::error_code ec, write_kind kind) {
 // `deadline_passed_`. A wake-up from a phase that has ended (the timer fired as the read
 // completed) is stale and ignored.
 void session::arm_read_deadline() {
-  auto ms = phase_ == phase::waiting  ? shared_.cfg.idle_timeout_ms
-    : phase_ == phase::reading_header ? shared_.cfg.header_timeout_ms
-                                      : shared_.cfg.body_timeout_ms;
+  auto ms = phase_ == phase::handshaking ? shared_.cfg.tls_handshake_timeout_ms
+    : phase_ == phase::waiting           ? shared_.cfg.idle_timeout_ms
+    : phase_ == phase::reading_header    ? shared_.cfg.header_timeout_ms
+                                         : shared_.cfg.body_timeout_ms;
   deadline_passed_ = false;
   if (ms <= 0)
     return;
@@ -443,10 +463,14 @@ void session::do_close() {
 // is free for the patience. A watch still pending drains once it completes (on_watch).
 void session::linger() {
   phase_ = phase::lingering;
-  lingering_close::start(socket_, timer_, linger_patience,
-                         bind_self(&session::do_close, shared_from_this()));
+  start_linger();
   if (!read_pending_)
     drain();
+}
+
+void session::start_linger() {
+  lingering_close::start(socket_, timer_, linger_patience,
+                         bind_self(&session::do_close, shared_from_this()));
 }
 
 void session::drain() {

@@ -27,6 +27,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+#include <fastactor/detail/handoff.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -36,6 +38,7 @@
 namespace fastactor {
 
 class session_registry;
+class tls_context_source;
 
 /// What all sessions of a server share (owned by the server, outlives every session).
 struct session_shared {
@@ -44,8 +47,12 @@ struct session_shared {
   const router& routes;
   std::shared_ptr<runtime> rt;
   session_registry& registry;
+  tls_context_source* tls = nullptr;  ///< the HTTPS server's credentials; null: plain HTTP
 };
 
+/// A plain TCP connection. Its transport steps (reading, writing, the lingering close) are
+/// virtual so that a TLS connection (tls_session) can do them through OpenSSL; everything
+/// else, the phases and deadlines and the talk with the writer, is the same for both.
 class session : public connection, public std::enable_shared_from_this<session> {
 public:
   session(boost::asio::ip::tcp::socket socket, session_shared& shared);
@@ -71,11 +78,12 @@ public:
   void set_timer(std::chrono::steady_clock::time_point due) override;
   void cancel_timer() override;
 
-private:
+protected:
   /// Where the connection is. The phase alone says what the one timer is for and what the
   /// completion of a pending read means. Each phase is entered by one function, named in
   /// brackets; do_x starts an operation, on_x is its completion.
   enum class phase : std::uint8_t {
+    handshaking,  ///< TLS only: the handshake; handshake timeout [tls_session::begin]
     waiting,  ///< for the next request's first byte; idle timeout [await_request]
     reading_header,  ///< a request's header; header timeout [read_header]
     reading_body,  ///< its body, after a `100 Continue` if the client asked; body
@@ -89,6 +97,25 @@ private:
                 ///< before closing [linger]
     closed,  ///< [do_close]
   };
+
+  // -- the transport's steps: a plain socket's here, OpenSSL's in tls_session -------------
+  /// After start(): reads the first request (TLS: after the handshake).
+  virtual void begin();
+  /// Reads the request's header into reading_ (on_header completes it).
+  virtual void start_header_read();
+  /// Reads its body (on_read completes it).
+  virtual void start_body_read();
+  /// Writes `continue_response()` (then reads the body, or the client is gone).
+  virtual void start_continue_write();
+  /// Waits for what the client sends while a response is produced (on_watched completes it,
+  /// with the bytes in buffer_).
+  virtual void start_watch();
+  /// Writes out_buffers_ (on_write or on_write_rest completes it).
+  virtual void start_write(write_kind kind);
+  /// The last response is out: half-close and arm the patience (see lingering_close).
+  virtual void start_linger();
+  /// Reads and discards until the client's EOF (see lingering_close), then closes.
+  virtual void drain();
 
   // Reading a request: wait for its first byte, read its header, check it, maybe answer
   // `100 Continue`, read its body, hand it to the writer.
@@ -105,10 +132,17 @@ private:
 
   void do_watch();
   void on_watch(boost::beast::error_code ec);
+  void on_watched(boost::beast::error_code ec);
   void read_available(boost::beast::error_code& ec);
 
   void do_write(std::vector<std::string> parts, write_kind kind);
   void do_write_rest(write_kind kind);
+  /// A write's completion condition that notes progress (for the send deadline).
+  struct write_progress {
+    std::shared_ptr<session> self;
+    std::size_t seen = 0;
+    std::size_t operator()(boost::beast::error_code ec, std::size_t n);
+  };
   void on_write_rest(write_kind kind, boost::beast::error_code ec, std::size_t);
   void on_write(boost::beast::error_code ec, write_kind kind);
 
@@ -124,7 +158,6 @@ private:
   void on_response_timer(boost::beast::error_code ec);
 
   void linger();
-  void drain();
   void do_close_unless_lingering();
   void do_close();
 
@@ -132,6 +165,11 @@ private:
   /// way the session talks to it).
   template <class Atom, class... Ts>
   void tell_writer(Atom atom, Ts&&... xs);
+
+  /// How long a connection that sent its last response waits for the client's EOF (see
+  /// lingering_close). Longer than the listener's for its 503: a whole response, however
+  /// large, may still be on its way to a slow client, which closes only once it has read it.
+  static constexpr auto linger_patience = std::chrono::seconds(2);
 
   boost::asio::ip::tcp::socket socket_;
   session_shared& shared_;
@@ -166,5 +204,11 @@ private:
   std::atomic<int> native_fd_{-1};  ///< for force_shutdown; -1 once closed
   strand_execution_unit writer_home_;  ///< runs the writer on this session's executor
 };
+
+template <class Atom, class... Ts>
+void session::tell_writer(Atom atom, Ts&&... xs) {
+  detail::handoff_release(writer_);
+  caf::anon_send(writer_, atom, key_, std::forward<Ts>(xs)...);
+}
 
 }  // namespace fastactor

@@ -12,6 +12,7 @@
 //                       crash clang builds), so they are in_range(0, 1) too. A bound may be an
 //                       earlier row's value, written `cfg.field`.
 //   a_thread_policy     "batch" or "normal"
+//   a_tls_version       "1.2" or "1.3"
 //   any_text            strings checked where they are used (worker-nodes by parse_options)
 
 #include <fastactor/thread_policy.hpp>
@@ -70,6 +71,16 @@
     "on SIGTERM, running responses may finish for this many ms")                                \
   X(bool, access_log, "access-log", true, in_range(0, 1),                                       \
     "1: one line per request on stdout; 0: none")                                               \
+  X(std::string, tls_cert, "tls-cert", "", any_text,                                           \
+    "PEM certificate, optionally followed by its intermediates: serve HTTPS (with --tls-key)")  \
+  X(std::string, tls_key, "tls-key", "", any_text,                                             \
+    "PEM private key of --tls-cert")                                                            \
+  X(std::string, tls_chain, "tls-chain", "", any_text,                                         \
+    "PEM intermediates sent after the certificate (optional)")                                  \
+  X(std::string, tls_min_version, "tls-min-version", "1.2", a_tls_version,                     \
+    "the oldest TLS version accepted: 1.2 or 1.3")                                              \
+  X(std::int64_t, tls_handshake_timeout_ms, "tls-handshake-timeout-ms", 10'000,                \
+    in_range(1, 86'400'000), "a TLS handshake must complete within this many ms")               \
   X(std::string, worker_nodes, "worker-nodes", "", any_text,                                    \
     "remote worker nodes, HOST:PORT[,HOST:PORT...] (loads CAF's middleman)")                    \
   X(std::int64_t, node_heartbeat_ms, "node-heartbeat-ms", 200, in_range(1, 60'000),             \
@@ -92,5 +103,10 @@ struct server_config {
   /// The `Server` header. Not a command-line option: programs set it.
   std::string server_name = "fastactor";
 };
+
+/// True if a server with `cfg` speaks HTTPS (it has a certificate and key).
+inline bool serves_https(const server_config& cfg) {
+  return !cfg.tls_cert.empty();
+}
 
 }  // namespace fastactor

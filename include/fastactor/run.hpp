@@ -49,8 +49,10 @@ int run(int argc, char** argv, route_factory make_routes);
 std::optional<int> parse_or_exit(system_config& cfg, int argc, char** argv,
                                  const std::string& program);
 
-/// Starts `srv`, prints `listening on http://HOST:PORT` with the real port as the first line
-/// on stdout (flushed: scripts wait for it), waits for SIGINT or SIGTERM, stops the server.
+/// Starts `srv`, prints `listening on http://HOST:PORT` (`https://` with TLS) with the real
+/// port as the first line on stdout (flushed: scripts wait for it), reloads the TLS
+/// certificate on each SIGHUP (server::reload_tls, the outcome on stderr), waits for SIGINT
+/// or SIGTERM, stops the server.
 /// Returns the exit code: 0, or 1 if the address cannot be bound. Call
 /// block_termination_signals() first thing in main().
 int serve_until_signal(server& srv, const std::string& program);

@@ -32,7 +32,8 @@ class server {
 public:
   /// Keeps `sys` (which must outlive the server), the options and the routes; listens only
   /// once started. Throws std::invalid_argument if `cfg.server_name` is not a valid header
-  /// field value.
+  /// field value, or if the TLS options (`cfg.tls_cert`, `cfg.tls_key`, ...) do not go
+  /// together or name a file that cannot be loaded (the message names the file).
   server(caf::actor_system& sys, server_config cfg, router routes);
   ~server();
 
@@ -52,6 +53,13 @@ public:
 
   /// The port it listens on (the real one when configured with port 0).
   std::uint16_t port() const;
+  /// "https" if it serves TLS (`cfg.tls_cert`), else "http": for the URL it listens on.
+  const char* scheme() const;
+  /// Reads the TLS certificate and key files again (what SIGHUP does in run()): new
+  /// connections use the new pair, open ones keep theirs, none is dropped. Returns an empty
+  /// string on success; otherwise what is wrong with the files, and the old pair stays.
+  /// Thread-safe. Without TLS, says so.
+  std::string reload_tls();
   /// The options it was made with.
   const server_config& config() const;
   /// The live counters (what /metrics shows).

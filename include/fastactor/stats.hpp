@@ -53,6 +53,21 @@ struct server_stats {
   /// forging the session's messages, a `done` from no registered task).
   std::atomic<std::uint64_t> forged_messages_total{0};
   std::atomic<std::uint64_t> send_timeouts_total{0};  ///< connections ended by --send-timeout-ms
+  /// TLS (an HTTPS server only): handshakes completed, and connections that ended before
+  /// theirs did, by reason.
+  struct tls_counters {
+    std::atomic<std::uint64_t> handshakes_total{0};  ///< completed handshakes
+    std::atomic<std::uint64_t> timeouts_total{0};  ///< not done in --tls-handshake-timeout-ms
+    /// Plain HTTP on the HTTPS port, answered with a plaintext 400.
+    std::atomic<std::uint64_t> plain_http_total{0};
+    /// Refused by OpenSSL: not TLS, an old version, no common cipher or protocol, a
+    /// malformed or truncated record.
+    std::atomic<std::uint64_t> errors_total{0};
+    std::atomic<std::uint64_t> client_gone_total{0};  ///< the client closed mid-handshake
+    std::atomic<std::uint64_t> reloads_total{0};  ///< certificate reloads that took effect
+    std::atomic<std::uint64_t> reload_failures_total{0};  ///< reloads refused (old pair kept)
+  };
+  tls_counters tls;  ///< all zero without TLS
   std::atomic<std::int64_t> queued_response_bytes{0};  ///< response bytes held, all responses
   duration_histogram request_duration;  ///< from request read to response end
 };
