@@ -63,7 +63,7 @@ struct in_range {
   std::int64_t min, max;
 };
 struct not_a_range {};
-constexpr not_a_range any_text{}, a_thread_policy{};
+constexpr not_a_range any_text{}, a_thread_policy{}, a_tls_version{};
 
 /// `--name` must refuse values just outside [min, max], naming itself and its range.
 void check_bounds(const char* name, in_range range) {
@@ -132,6 +132,20 @@ SCENARIO("bad options are refused with a message that names them", "[options]") 
     auto r = parse(cfg, {"--request-timeout-ms=soon"});
     CHECK(r.outcome == parse_outcome::invalid);
   }
+  GIVEN("a TLS certificate without its key, or a key without its certificate") {
+    auto r = parse(cfg, {"--tls-cert=cert.pem"});
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error == "--tls-cert needs --tls-key (its private key)");
+    system_config other;
+    r = parse(other, {"--tls-key=key.pem"});
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error == "--tls-key needs --tls-cert (the certificate it belongs to)");
+  }
+  GIVEN("a TLS version the server does not offer") {
+    auto r = parse(cfg, {"--tls-min-version=1.1"});
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error == "--tls-min-version must be 1.2 or 1.3, got '1.1'");
+  }
   GIVEN("zero I/O threads") {
     auto r = parse(cfg, {"--io-threads=0"});
     CHECK(r.outcome == parse_outcome::invalid);
@@ -163,6 +177,7 @@ SCENARIO("every option in the table round-trips through the command line", "[opt
 #define CHANGE(type, field, name, default_value, check, help) change(changed.field);
   FASTACTOR_SERVER_OPTIONS(CHANGE)
 #undef CHANGE
+  changed.tls_min_version = "1.3";  // the other value it may have
   system_config cfg;
   auto r = parse(cfg, to_arguments(changed));
   INFO(r.error);
