@@ -134,7 +134,8 @@ void listener::reject(tcp::socket socket) {
     auto peer = socket.remote_endpoint(ec);
     auto who =
       ec ? std::string{"-"} : peer.address().to_string() + ":" + std::to_string(peer.port());
-    auto note = "over --max-connections=" + std::to_string(shared_.cfg.max_connections);
+    auto note = "over --max-connections=" + std::to_string(shared_.cfg.max_connections)
+      + (shared_.tls ? ", closed before the TLS handshake (no 503 sent)" : "");
     access_log_entry entry;
     entry.peer = who;
     entry.sent = status::service_unavailable;

@@ -28,6 +28,9 @@ namespace http = beast::http;
 
 namespace {
 
+/// How long a read may go on after its deadline cancelled it (see on_read_deadline).
+constexpr auto read_deadline_grace = std::chrono::seconds(1);
+
 /// The most one partial write offers the socket, for a write that waits for the client.
 constexpr std::size_t partial_write_max = 64 * 1024;
 
@@ -365,12 +368,24 @@ void session::arm_read_deadline() {
   timer_.async_wait(bind_self(&session::on_read_deadline, shared_from_this(), phase_));
 }
 
+// The cancel ends the operation pending on the socket at this instant. A composed read (a
+// header read, a TLS handshake or record) whose step just completed has none pending: it
+// starts its next step after the cancel and would run without a deadline. So the deadline
+// gets a backstop: if the read has not ended a grace later, the socket is shut down, which
+// ends any read (nothing is read after a read deadline anyway: what follows is a 408 or the
+// close).
 void session::on_read_deadline(phase armed_in, beast::error_code ec) {
   if (ec || phase_ != armed_in)
     return;
-  deadline_passed_ = true;
   beast::error_code ignored;
+  if (deadline_passed_) {  // the backstop: the cancel missed
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    return;
+  }
+  deadline_passed_ = true;
   socket_.cancel(ignored);
+  timer_.expires_after(read_deadline_grace);
+  timer_.async_wait(bind_self(&session::on_read_deadline, shared_from_this(), phase_));
 }
 
 void session::disarm_read_deadline() {

@@ -1,13 +1,22 @@
 #include "server/tls_context.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 namespace fastactor {
 
@@ -27,7 +36,7 @@ constexpr const char* groups = "X25519:prime256v1:secp384r1";
 /// The protocols the server speaks, in ALPN's wire format (length-prefixed names).
 constexpr unsigned char alpn_protocols[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
 
-/// OpenSSL's oldest queued error, as text (and the queue emptied).
+/// OpenSSL's newest queued error, as text (and the queue emptied).
 std::string openssl_error() {
   unsigned long code = ERR_peek_last_error();
   std::string text = code ? ERR_reason_error_string(code) ? ERR_reason_error_string(code)
@@ -58,6 +67,99 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const un
   return SSL_TLSEXT_ERR_OK;
 }
 
+// -- session tickets ----------------------------------------------------------------------------
+// OpenSSL's own ticket key lives as long as its context (until the next reload), and a key that
+// never changes lets whoever steals it decrypt every recorded TLS 1.2 session resumed with it
+// (the reason Mozilla's guideline turns nginx's tickets off). So the server keeps its own keys,
+// made at random and rotated every ticket_key_lifetime; a ticket of the previous key is still
+// accepted, and renewed, for one more lifetime, so none is accepted past two. The keys are
+// process-wide: a reload does not cost every client its resumption.
+
+constexpr auto ticket_key_lifetime = std::chrono::hours(1);
+
+struct ticket_key {
+  std::array<unsigned char, 16> name{};
+  std::array<unsigned char, 32> aes{};  ///< AES-256-CBC, the ticket encryption RFC 5077 suggests
+  std::array<unsigned char, 32> hmac{};  ///< HMAC-SHA256 over it
+  std::chrono::steady_clock::time_point made;
+};
+
+class ticket_keys {
+public:
+  /// The key new tickets are made with.
+  std::optional<ticket_key> current() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    rotate_if_due();
+    return current_;
+  }
+
+  /// The key named `name` and whether it is the current one; nothing if unknown or expired.
+  std::optional<std::pair<ticket_key, bool>> find(const unsigned char* name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    rotate_if_due();
+    if (current_ && std::memcmp(name, current_->name.data(), 16) == 0)
+      return std::make_pair(*current_, true);
+    if (previous_ && std::memcmp(name, previous_->name.data(), 16) == 0)
+      return std::make_pair(*previous_, false);
+    return std::nullopt;
+  }
+
+private:
+  void rotate_if_due() {
+    auto now = std::chrono::steady_clock::now();
+    if (current_ && now - current_->made < ticket_key_lifetime)
+      return;
+    ticket_key fresh;
+    if (RAND_bytes(fresh.name.data(), 16) != 1 || RAND_bytes(fresh.aes.data(), 32) != 1
+        || RAND_bytes(fresh.hmac.data(), 32) != 1)
+      return;  // no randomness: keep what there is (or make no tickets)
+    fresh.made = now;
+    previous_ = std::exchange(current_, fresh);
+    if (previous_ && now - previous_->made >= 2 * ticket_key_lifetime)
+      previous_.reset();  // idle for so long that its tickets are all too old
+  }
+
+  std::mutex mutex_;
+  std::optional<ticket_key> current_, previous_;
+};
+
+ticket_keys& process_ticket_keys() {
+  static ticket_keys keys;
+  return keys;
+}
+
+bool set_mac_key(EVP_MAC_CTX* mac, ticket_key& key) {
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {
+    OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, key.hmac.data(), key.hmac.size()),
+    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+  return EVP_MAC_CTX_set_params(mac, params) == 1;
+}
+
+// OpenSSL's contract: 1 = use this key, 2 = valid but renew the ticket, 0 = unknown (a full
+// handshake), -1 = error.
+int ticket_key_callback(SSL*, unsigned char* key_name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
+                        EVP_MAC_CTX* mac, int encrypt) {
+  auto& keys = process_ticket_keys();
+  if (encrypt) {
+    auto key = keys.current();
+    if (!key || RAND_bytes(iv, 16) != 1)
+      return -1;
+    std::memcpy(key_name, key->name.data(), 16);
+    if (!set_mac_key(mac, *key)
+        || EVP_EncryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key->aes.data(), iv) != 1)
+      return -1;
+    return 1;
+  }
+  auto found = keys.find(key_name);
+  if (!found)
+    return 0;
+  if (!set_mac_key(mac, found->first)
+      || EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, found->first.aes.data(), iv) != 1)
+    return -1;
+  return found->second ? 1 : 2;
+}
+
 std::string apply_defaults(SSL_CTX* ctx, const tls_settings& settings) {
   int min_version = settings.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION;
   if (!SSL_CTX_set_min_proto_version(ctx, min_version)
@@ -67,26 +169,49 @@ std::string apply_defaults(SSL_CTX* ctx, const tls_settings& settings) {
   // picks (one without AES hardware prefers ChaCha20), as Mozilla's guideline says.
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_dh_auto(ctx, 1);  // for the DHE suites
-  // Idle connections give their record buffers back (a streaming server holds many).
-  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-  // Resumption: tickets (OpenSSL's default, keys made per context) and a server-side cache
-  // for clients without ticket support.
+  // Resumption: tickets with rotated keys (above), and OpenSSL's server-side cache (its
+  // default) for clients without ticket support.
   static constexpr unsigned char session_context[] = "fastactor";
   SSL_CTX_set_session_id_context(ctx, session_context, sizeof session_context - 1);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+  SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_key_callback);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // no client certificates asked for
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
   return {};
 }
 
+// An encrypted key would make OpenSSL ask for its passphrase on the terminal: at start the
+// server would wait for input, on SIGHUP the thread that handles signals would. Refused
+// instead, with a message that says so.
+int refuse_passphrase(char*, int, int, void* asked) {
+  if (asked)
+    *static_cast<bool*>(asked) = true;
+  return 0;
+}
+
+// The key before the certificate: OpenSSL then keeps a certificate that does not match the
+// key without the key, and the check below names the mismatch (loaded the other way round,
+// the key's load fails with a message that blames the key file's format).
 std::string load_credentials(SSL_CTX* ctx, const tls_settings& s) {
-  for (auto [option, path] : {std::pair<std::string_view, const std::string*>{"tls-cert", &s.cert},
-                              {"tls-key", &s.key}})
+  for (auto [option, path] :
+       {std::pair<std::string_view, const std::string*>{"tls-cert", &s.cert}, {"tls-key", &s.key}})
     if (auto why = unreadable(option, *path); !why.empty())
       return why;
   if (!s.chain.empty())
     if (auto why = unreadable("tls-chain", s.chain); !why.empty())
       return why;
+  bool passphrase_asked = false;
+  SSL_CTX_set_default_passwd_cb(ctx, refuse_passphrase);
+  SSL_CTX_set_default_passwd_cb_userdata(ctx, &passphrase_asked);
+  bool key_loaded = SSL_CTX_use_PrivateKey_file(ctx, s.key.c_str(), SSL_FILETYPE_PEM) == 1;
+  SSL_CTX_set_default_passwd_cb_userdata(ctx, nullptr);
+  if (passphrase_asked) {
+    ERR_clear_error();
+    return "--tls-key=" + s.key
+      + " is encrypted: give the server an unencrypted key (openssl pkey -in KEY -out NEW), "
+        "readable by it alone";
+  }
+  if (!key_loaded)
+    return "--tls-key=" + s.key + " is not a PEM private key (" + openssl_error() + ")";
   if (SSL_CTX_use_certificate_chain_file(ctx, s.cert.c_str()) != 1)
     return "--tls-cert=" + s.cert + " is not a PEM certificate (" + openssl_error() + ")";
   if (!s.chain.empty()) {
@@ -105,10 +230,10 @@ std::string load_credentials(SSL_CTX* ctx, const tls_settings& s) {
     if (added == 0)
       return "--tls-chain=" + s.chain + " holds no PEM certificate";
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, s.key.c_str(), SSL_FILETYPE_PEM) != 1)
-    return "--tls-key=" + s.key + " is not a PEM private key (" + openssl_error() + ")";
-  if (SSL_CTX_check_private_key(ctx) != 1)
+  if (SSL_CTX_check_private_key(ctx) != 1) {
+    ERR_clear_error();
     return "--tls-key=" + s.key + " does not belong to the certificate in --tls-cert=" + s.cert;
+  }
   return {};
 }
 
