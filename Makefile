@@ -3,7 +3,13 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 HOST ?= 127.0.0.1
+# `make demo TLS=1` serves HTTPS with a development certificate, on 8443 unless PORT is given.
+TLS ?=
+ifeq ($(TLS)$(origin PORT),1undefined)
+PORT := 8443
+endif
 PORT ?= 8080
+DEV_CERTS = $(BUILD_DIR)/dev-certs
 
 .PHONY: all deps build demo test test-asan test-tsan fuzz bench docs format format-check clean
 
@@ -18,8 +24,17 @@ $(BUILD_DIR)/CMakeCache.txt: | deps
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# TLS=1: a local CA and a certificate for 127.0.0.1, ::1 and localhost in $(DEV_CERTS)
+# (made once, kept while valid; scripts/make-dev-certs.sh).
 demo: build
+ifeq ($(TLS),1)
+	@scripts/make-dev-certs.sh $(DEV_CERTS) >/dev/null
+	@echo "dev CA: $(DEV_CERTS)/ca.pem - trust it with curl --cacert $(DEV_CERTS)/ca.pem https://$(HOST):$(PORT)/hello, or import it as an authority in your browser (README: HTTPS)"
+	$(BUILD_DIR)/bin/demo_server --host=$(HOST) --port=$(PORT) \
+	  --tls-cert=$(DEV_CERTS)/server.pem --tls-key=$(DEV_CERTS)/server.key
+else
 	$(BUILD_DIR)/bin/demo_server --host=$(HOST) --port=$(PORT)
+endif
 
 # Every test: the format and the API reference first (both fail on drift), the Catch2 suite
 # and the browser suite, then all of it again under ASan+UBSan.

@@ -1,102 +1,182 @@
 // The demo page in a real browser: Debian's Chromium, headless, driven by playwright-core,
-// against a demo_server started here on 127.0.0.1 and a free port.
+// against a demo_server started here on 127.0.0.1 and a free port, once per transport:
+//  - http:  plain HTTP;
+//  - https: demo_server with a development certificate (scripts/make-dev-certs.sh, into
+//    DEMO_CERT_DIR or a temporary directory), which Chromium accepts because it is told the
+//    hash of the certificate's public key (--ignore-certificate-errors-spki-list), and for no
+//    other certificate: a browser without the pin refuses it.
 //   DEMO_SERVER=build/bin/demo_server node --test tests/browser/demo_page.test.mjs
-// SCREENSHOT=path.png also saves a picture of the page once everything has run.
-import { test, before, after } from "node:test";
+// TRANSPORTS=http or TRANSPORTS=https runs one (CTest registers browser_demo_page and
+// browser_demo_page_https); every test name starts with its transport.
+// SCREENSHOT=path.png also saves a picture of the first transport's page once everything has run.
+import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { once } from "node:events";
+import { createHash, X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const serverPath = process.env.DEMO_SERVER ?? new URL("../../build/bin/demo_server", import.meta.url).pathname;
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const makeDevCerts = new URL("../../scripts/make-dev-certs.sh", import.meta.url).pathname;
+const transports = (process.env.TRANSPORTS ?? "http,https").split(",").map((t) => t.trim());
+for (const t of transports) assert.ok(["http", "https"].includes(t), `unknown transport '${t}' in TRANSPORTS`);
 
-let server, browser, page, baseUrl;
+const chromiumArgs = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"];
 
-async function startServer() {
-  const child = spawn(serverPath, ["--port=0"], { stdio: ["ignore", "pipe", "inherit"] });
+// A server certificate from the dev CA, and the base64 SHA-256 of its SubjectPublicKeyInfo:
+// what `openssl x509 -pubkey -noout -in server.pem | openssl pkey -pubin -outform der |
+// openssl dgst -sha256 -binary | base64` prints.
+function devCertificate() {
+  let dir = process.env.DEMO_CERT_DIR, temporary = false;
+  if (!dir) {
+    dir = mkdtempSync(join(tmpdir(), "fastactor-browser-certs-"));
+    temporary = true;
+  }
+  execFileSync(makeDevCerts, [dir, "server"], { stdio: ["ignore", "ignore", "inherit"] });
+  const cert = join(dir, "server.pem"), key = join(dir, "server.key");
+  const spki = new X509Certificate(readFileSync(cert)).publicKey.export({ type: "spki", format: "der" });
+  const pin = createHash("sha256").update(spki).digest("base64");
+  return { cert, key, pin, cleanup: () => temporary && rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function startServer(transport, certs) {
+  const args = ["--port=0"];
+  if (transport === "https") args.push(`--tls-cert=${certs.cert}`, `--tls-key=${certs.key}`);
+  const child = spawn(serverPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   let text = "";
   child.stdout.setEncoding("utf8");
   while (!text.includes("\n")) {
     const [chunk] = await Promise.race([
       once(child.stdout, "data"),
-      once(child, "exit").then(() => { throw new Error("demo_server exited before listening"); }),
+      once(child, "exit").then(() => { throw new Error(`demo_server (${transport}) exited before listening`); }),
     ]);
     text += chunk;
   }
-  const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(text);
+  const match = new RegExp(`^listening on (${transport}://127\\.0\\.0\\.1:\\d+)\\n`).exec(text);
   assert.ok(match, `unexpected first line: ${text}`);
   return { child, url: match[1] };
 }
 
-before(async () => {
-  ({ child: server, url: baseUrl } = await startServer());
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+for (const [index, transport] of transports.entries()) {
+  describe(`demo page over ${transport}`, () => {
+    let server, browser, page, baseUrl, certs, navigation, securityStates = [];
+
+    before(async () => {
+      const args = [...chromiumArgs];
+      if (transport === "https") {
+        certs = devCertificate();
+        args.push(`--ignore-certificate-errors-spki-list=${certs.pin}`);
+      }
+      ({ child: server, url: baseUrl } = await startServer(transport, certs));
+      browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args });
+      page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      // What the address bar would show: the page's security state, certificate errors included.
+      const cdp = await page.context().newCDPSession(page);
+      cdp.on("Security.visibleSecurityStateChanged", (e) => securityStates.push(e.visibleSecurityState));
+      await cdp.send("Security.enable");
+      navigation = await page.goto(baseUrl + "/");
+    });
+
+    after(async () => {
+      if (page && process.env.SCREENSHOT && index === 0) {
+        await page.waitForFunction(() => window.demo.ndjson?.done && window.demo.sse?.done, null, { timeout: 20000 });
+        await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
+      }
+      await browser?.close();
+      if (server) {
+        server.kill("SIGTERM");
+        const [code] = await once(server, "exit");
+        assert.equal(code, 0, `demo_server (${transport}) exits 0 on SIGTERM`);
+      }
+      certs?.cleanup();
+    });
+
+    if (transport === "https") {
+      test("https: the page is served over TLS with a certificate Chromium accepts", async () => {
+        assert.equal(navigation.status(), 200);
+        assert.equal(await page.evaluate(() => location.protocol), "https:");
+        const details = await navigation.securityDetails();
+        assert.ok(details, "the response has security details");
+        assert.match(details.protocol, /^TLS 1\.[23]$/);
+        assert.equal(details.subjectName, "server");
+        assert.match(details.issuer, /fastactor dev CA/);
+        // ALPN: the server offers http/1.1 only.
+        assert.equal(await page.evaluate(() => performance.getEntriesByType("navigation")[0].nextHopProtocol), "http/1.1");
+        await page.waitForFunction(() => window.demo.ndjson?.done && window.demo.sse?.done, null, { timeout: 30000 });
+        const urls = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
+        assert.ok(urls.length >= 5, `the page's fetches: ${urls}`);
+        for (const url of urls) assert.ok(url.startsWith(baseUrl + "/"), `fetched over https: ${url}`);
+        const state = securityStates.at(-1);
+        assert.ok(state, "Chromium reported the page's security state");
+        assert.equal(state.securityState, "secure", `security state: ${JSON.stringify(state)}`);
+        assert.deepEqual(state.securityStateIssueIds, []);
+        const cert = state.certificateSecurityState;
+        assert.ok(cert, "the state describes the certificate");
+        assert.equal(cert.certificateNetworkError ?? null, null, "no certificate error");
+        assert.equal(cert.certificateHasWeakSignature, false);
+      });
+
+      test("https: without the pin Chromium refuses the dev certificate", async () => {
+        const strict = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+        try {
+          const p = await strict.newPage();
+          await assert.rejects(p.goto(baseUrl + "/"), /ERR_CERT_AUTHORITY_INVALID/);
+        } finally {
+          await strict.close();
+        }
+      });
+    }
+
+    test(`${transport}: text chunks are rendered while the server is still producing them`, async () => {
+      await page.waitForFunction(() => window.demo.text["/stream/concurrent"]?.done, null, { timeout: 15000 });
+      const s = await page.evaluate(() => window.demo.text["/stream/concurrent"]);
+      // The stream lasts about a second; the page saw its first chunk long before its last.
+      assert.ok(s.chunks >= 5, `chunks seen separately: ${s.chunks}`);
+      assert.ok(s.lastChunkAt - s.firstChunkAt >= 600, `first→last chunk: ${s.lastChunkAt - s.firstChunkAt} ms`);
+      assert.equal(s.body.trim().split("\n").length, 15);
+      const rendered = await page.locator('section[data-endpoint="/stream/concurrent"] pre div').count();
+      assert.equal(rendered, s.chunks, "every chunk was rendered as it arrived");
+      for (const endpoint of ["/concurrent/basic", "/concurrent/advanced", "/parallel/execute"]) {
+        await page.waitForFunction((e) => window.demo.text[e]?.done, endpoint, { timeout: 15000 });
+      }
+      const advanced = await page.evaluate(() => window.demo.text["/concurrent/advanced"]);
+      assert.equal(advanced.body, "Database result loaded\nAPI service responded\n");
+    });
+
+    test(`${transport}: EventSource gets events from three workers and resumes after a reconnect`, async () => {
+      await page.waitForFunction(() => window.demo.sse?.done, null, { timeout: 30000 });
+      const s = await page.evaluate(() => ({ ids: window.demo.sse.ids, workers: window.demo.sse.workers, opens: window.demo.sse.opens }));
+      assert.ok(s.workers.length >= 3, `workers: ${s.workers}`);
+      assert.ok(s.opens >= 2, `the stream ended and the browser reconnected (opens: ${s.opens})`);
+      for (let i = 1; i < s.ids.length; i++)
+        assert.ok(s.ids[i] > s.ids[i - 1], `ids strictly increase across the reconnect: ${s.ids}`);
+      assert.equal(new Set(s.ids).size, s.ids.length, "no duplicate ids");
+    });
+
+    test(`${transport}: the NDJSON progress bars all reach 100 %`, async () => {
+      await page.waitForFunction(() => window.demo.ndjson?.done, null, { timeout: 15000 });
+      const s = await page.evaluate(() => window.demo.ndjson);
+      const workers = Object.keys(s.progress);
+      assert.equal(workers.length, 4);
+      for (const w of workers) assert.equal(s.progress[w], 100, `worker ${w}`);
+      assert.equal(s.summary.items, 40);
+      const fills = await page.locator("#ndjson .fill.full").count();
+      assert.equal(fills, 4, "four full bars on the page");
+    });
+
+    test(`${transport}: the page shows the errors of /concurrent/error`, async () => {
+      await page.waitForFunction(() => window.demo.errors, null, { timeout: 15000 });
+      const s = await page.evaluate(() => window.demo.errors);
+      assert.equal(s.status, 500);
+      assert.equal(s.shown, 3);
+      const text = await page.locator("#errors ul.errors").innerText();
+      assert.match(text, /database connection refused/);
+      assert.match(text, /threw: payment service crashed/);
+      assert.match(text, /cache lookup timed out/);
+    });
   });
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  await page.goto(baseUrl + "/");
-});
-
-after(async () => {
-  if (page && process.env.SCREENSHOT) {
-    await page.waitForFunction(() => window.demo.ndjson?.done && window.demo.sse?.done, null, { timeout: 20000 });
-    await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
-  }
-  await browser?.close();
-  if (server) {
-    server.kill("SIGTERM");
-    const [code] = await once(server, "exit");
-    assert.equal(code, 0, "demo_server exits 0 on SIGTERM");
-  }
-});
-
-test("text chunks are rendered while the server is still producing them", async () => {
-  await page.waitForFunction(() => window.demo.text["/stream/concurrent"]?.done, null, { timeout: 15000 });
-  const s = await page.evaluate(() => window.demo.text["/stream/concurrent"]);
-  // The stream lasts about a second; the page saw its first chunk long before its last.
-  assert.ok(s.chunks >= 5, `chunks seen separately: ${s.chunks}`);
-  assert.ok(s.lastChunkAt - s.firstChunkAt >= 600, `first→last chunk: ${s.lastChunkAt - s.firstChunkAt} ms`);
-  assert.equal(s.body.trim().split("\n").length, 15);
-  const rendered = await page.locator('section[data-endpoint="/stream/concurrent"] pre div').count();
-  assert.equal(rendered, s.chunks, "every chunk was rendered as it arrived");
-  for (const endpoint of ["/concurrent/basic", "/concurrent/advanced", "/parallel/execute"]) {
-    await page.waitForFunction((e) => window.demo.text[e]?.done, endpoint, { timeout: 15000 });
-  }
-  const advanced = await page.evaluate(() => window.demo.text["/concurrent/advanced"]);
-  assert.equal(advanced.body, "Database result loaded\nAPI service responded\n");
-});
-
-test("EventSource gets events from three workers and resumes after a reconnect", async () => {
-  await page.waitForFunction(() => window.demo.sse?.done, null, { timeout: 30000 });
-  const s = await page.evaluate(() => ({ ids: window.demo.sse.ids, workers: window.demo.sse.workers, opens: window.demo.sse.opens }));
-  assert.ok(s.workers.length >= 3, `workers: ${s.workers}`);
-  assert.ok(s.opens >= 2, `the stream ended and the browser reconnected (opens: ${s.opens})`);
-  for (let i = 1; i < s.ids.length; i++)
-    assert.ok(s.ids[i] > s.ids[i - 1], `ids strictly increase across the reconnect: ${s.ids}`);
-  assert.equal(new Set(s.ids).size, s.ids.length, "no duplicate ids");
-});
-
-test("the NDJSON progress bars all reach 100 %", async () => {
-  await page.waitForFunction(() => window.demo.ndjson?.done, null, { timeout: 15000 });
-  const s = await page.evaluate(() => window.demo.ndjson);
-  const workers = Object.keys(s.progress);
-  assert.equal(workers.length, 4);
-  for (const w of workers) assert.equal(s.progress[w], 100, `worker ${w}`);
-  assert.equal(s.summary.items, 40);
-  const fills = await page.locator("#ndjson .fill.full").count();
-  assert.equal(fills, 4, "four full bars on the page");
-});
-
-test("the page shows the errors of /concurrent/error", async () => {
-  await page.waitForFunction(() => window.demo.errors, null, { timeout: 15000 });
-  const s = await page.evaluate(() => window.demo.errors);
-  assert.equal(s.status, 500);
-  assert.equal(s.shown, 3);
-  const text = await page.locator("#errors ul.errors").innerText();
-  assert.match(text, /database connection refused/);
-  assert.match(text, /threw: payment service crashed/);
-  assert.match(text, /cache lookup timed out/);
-});
+}
