@@ -115,7 +115,7 @@ std::string check_node_tls(const node_tls& tls) {
 }
 
 void detail::configure_tls(caf::actor_system_config& cfg, const node_tls& tls) {
-  if (!tls.enabled())
+  if (!tls.enabled() || !openssl_error_queue_fix_linked())
     return;
   cfg.load<caf::openssl::manager>();
   // All three set: CAF then requires and verifies the peer's certificate on both sides

@@ -17,6 +17,10 @@ namespace fastactor::detail {
 /// not enabled. `tls` has passed check_node_tls().
 void configure_tls(caf::actor_system_config& cfg, const node_tls& tls);
 
+/// Pulls actors/openssl_error_queue.cpp (OpenSSL's I/O calls, interposed to clear the error
+/// queue first: CAF 0.17.6 does not) into every program that can configure node TLS.
+bool openssl_error_queue_fix_linked();
+
 /// The node TLS files `sys` was configured with (empty if none).
 node_tls node_tls_of(caf::actor_system& sys);
 
