@@ -1,10 +1,12 @@
 #include <fastactor/node_pool.hpp>
 
 #include "actors/internal_messages.hpp"
+#include "actors/node_tls.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -51,8 +53,11 @@ std::vector<node_address> parse_node_list(const std::string& text, std::string& 
 
 namespace {
 
-/// Can a TCP connection to host:port be opened within `timeout`? Never blocks longer.
-std::string probe(const node_address& at, std::chrono::milliseconds timeout) {
+/// Can a TCP connection to host:port be opened within `timeout` — and, with node TLS, does
+/// the node pass a TLS handshake with this side's files, and let this side pass, within
+/// `handshake_timeout` more? Empty if so, else why not. Never blocks longer.
+std::string probe(const node_address& at, std::chrono::milliseconds timeout,
+                  std::chrono::milliseconds handshake_timeout, const node_tls& tls) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -76,6 +81,9 @@ std::string probe(const node_address& at, std::chrono::milliseconds timeout) {
       result = "no answer within " + std::to_string(timeout.count()) + " ms";
     else if (ready < 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
       result = std::string{"connect failed: "} + std::strerror(err ? err : errno);
+    else if (tls.enabled())
+      result =
+        detail::tls_handshake_probe(fd, tls, std::chrono::steady_clock::now() + handshake_timeout);
   }
   ::close(fd);
   return result;
@@ -86,9 +94,13 @@ std::string probe(const node_address& at, std::chrono::milliseconds timeout) {
 void connector(caf::blocking_actor* self, node_pool* pool, std::size_t index, node_address at,
                node_pool::timing t) {
   bool running = true;
-  auto mm = self->system().middleman().actor_handle();
+  // With node TLS, only through CAF's OpenSSL module: never a plain connection to a node.
+  auto tls = detail::node_tls_of(self->system());
+  auto mm = tls.enabled() ? self->system().openssl_manager().actor_handle()
+                          : self->system().middleman().actor_handle();
   while (running) {
-    auto failure = probe(at, t.probe_timeout);
+    // The handshake gets as long as CAF's own connect would: it is the same work.
+    auto failure = probe(at, t.probe_timeout, t.connect_timeout, tls);
     if (failure.empty()) {
       caf::strong_actor_ptr info;
       self->request(mm, t.connect_timeout, caf::connect_atom::value, at.host, at.port)
@@ -101,7 +113,13 @@ void connector(caf::blocking_actor* self, node_pool* pool, std::size_t index, no
             else
               pool->mark_up(index, nid);
           },
-          [&](caf::error& err) { failure = "connect failed: " + self->system().render(err); });
+          [&](caf::error& err) {
+            failure = "connect failed: " + self->system().render(err);
+            // What a node with node TLS does to a plain server: it never answers in BASP.
+            if (!tls.enabled() && err == caf::sec::disconnect_during_handshake)
+              failure += " (does the node want node TLS? then give this server --node-tls-cert, "
+                         "--node-tls-key and --node-tls-ca too)";
+          });
       if (info) {
         // Up: wait until the node goes away (monitor) or we are told to stop.
         self->monitor(info);

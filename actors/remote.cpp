@@ -1,15 +1,22 @@
 #include <fastactor/remote.hpp>
 
 #include "actors/internal_messages.hpp"
+#include "actors/node_tls.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
 
+#include <stdexcept>
+
 namespace fastactor {
 
 void configure_remote(caf::actor_system_config& cfg, remote_settings settings) {
+  // Never half-configured: an unusable TLS setting must not leave a plain link behind.
+  if (auto error = check_node_tls(settings.tls); !error.empty())
+    throw std::invalid_argument(error);
   cfg.load<caf::io::middleman>();
+  detail::configure_tls(cfg, settings.tls);  // after the middleman: the module needs it
   cfg.set("middleman.heartbeat-interval", caf::timespan{settings.heartbeat});
   cfg.set("middleman.connection-timeout", caf::timespan{settings.timeout});
   cfg.add_message_type<response_handle>("fastactor::response_handle");

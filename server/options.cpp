@@ -171,12 +171,16 @@ parse_result parse_options(system_config& cfg, int argc, char** argv) {
   auto error = check_into(s, *cfg.raw_);
   if (error.empty())
     error = tls_options_problem(s);
+  // Checked with or without worker nodes: a TLS setting is never silently ignored as broken.
+  node_tls tls{s.node_tls_cert, s.node_tls_key, s.node_tls_ca};
+  if (error.empty())
+    error = check_node_tls(tls);
   if (error.empty() && !s.worker_nodes.empty()) {
     parse_node_list(s.worker_nodes, error);
     if (error.empty())
       configure_remote(cfg,
                        {std::chrono::milliseconds(s.node_heartbeat_ms),
-                        std::chrono::milliseconds(s.node_timeout_ms)});
+                        std::chrono::milliseconds(s.node_timeout_ms), std::move(tls)});
   }
   if (!error.empty())
     return {parse_outcome::invalid, error};

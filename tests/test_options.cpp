@@ -42,19 +42,27 @@ std::string line_of(const std::string& text, const std::string& name) {
   return {};
 }
 
-// A valid value other than `x`, for every type an option has.
-void change(bool& x) {
+// A valid value other than `x`, for every type an option has (`name`: the option's).
+void change(bool& x, const std::string&) {
   x = !x;
 }
-void change(thread_policy& x) {
+void change(thread_policy& x, const std::string&) {
   x = x == thread_policy::batch ? thread_policy::normal : thread_policy::batch;
 }
 template <class Int>
-void change(Int& x) {
+void change(Int& x, const std::string&) {
   ++x;  // every default lies below its maximum, and raising a bound keeps it below the next
 }
-void change(std::string& x) {
-  x = x.empty() ? "127.0.0.1:4242" : "::1";  // worker-nodes wants HOST:PORT
+void change(std::string& x, const std::string& name) {
+  // node-tls-* want readable PEM files, all three together
+  if (name == "node-tls-cert")
+    x = TEST_CERTS_DIR "/ca/server.pem";
+  else if (name == "node-tls-key")
+    x = TEST_CERTS_DIR "/ca/server.key";
+  else if (name == "node-tls-ca")
+    x = TEST_CERTS_DIR "/ca/ca.pem";
+  else
+    x = x.empty() ? "127.0.0.1:4242" : "::1";  // worker-nodes wants HOST:PORT
 }
 
 // The table's checks, read here to test each option's bounds and messages.
@@ -174,7 +182,7 @@ SCENARIO("--help prints every option with its default, taken from server_config"
 
 SCENARIO("every option in the table round-trips through the command line", "[options]") {
   server_config changed;
-#define CHANGE(type, field, name, default_value, check, help) change(changed.field);
+#define CHANGE(type, field, name, default_value, check, help) change(changed.field, name);
   FASTACTOR_SERVER_OPTIONS(CHANGE)
 #undef CHANGE
   changed.tls_min_version = "1.3";  // the other value it may have
@@ -223,4 +231,55 @@ SCENARIO("the writer's limits are the config's values, with no defaults of their
   CHECK(lim.stream_buffer == 4096);
   CHECK(lim.request_timeout.count() == 5);
   CHECK_FALSE(lim.access_log);
+}
+
+SCENARIO("node TLS takes all three files or none, each readable, named when at fault",
+         "[options][tls]") {
+  const std::string cert = TEST_CERTS_DIR "/ca/server.pem", key = TEST_CERTS_DIR "/ca/server.key",
+                    ca = TEST_CERTS_DIR "/ca/ca.pem";
+  system_config cfg;
+  GIVEN("only a certificate") {
+    auto r = parse(cfg, {"--node-tls-cert=" + cert});
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error
+          == "node TLS needs --node-tls-cert, --node-tls-key and --node-tls-ca together: "
+             "--node-tls-key and --node-tls-ca are missing");
+  }
+  GIVEN("a certificate and a key but no CA") {
+    auto r = parse(cfg, {"--node-tls-cert=" + cert, "--node-tls-key=" + key});
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error.find(": --node-tls-ca is missing") != std::string::npos);
+  }
+  GIVEN("a key file that does not exist") {
+    auto r = parse(
+      cfg, {"--node-tls-cert=" + cert, "--node-tls-key=/no/such/node.key", "--node-tls-ca=" + ca});
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error
+          == "cannot read --node-tls-key file '/no/such/node.key': No such file or directory");
+  }
+  GIVEN("a CA file that is not a certificate") {
+    auto r =
+      parse(cfg, {"--node-tls-cert=" + cert, "--node-tls-key=" + key, "--node-tls-ca=" + key});
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error.find("--node-tls-ca file '" + key + "' holds no PEM CA certificate") == 0);
+  }
+  GIVEN("a key of another certificate") {
+    auto r = parse(cfg,
+                   {"--node-tls-cert=" + cert,
+                    "--node-tls-key=" TEST_CERTS_DIR "/other-ca/node.key", "--node-tls-ca=" + ca});
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error.find("does not match --node-tls-cert file '" + cert + "'") != std::string::npos);
+  }
+  GIVEN("all three, readable") {
+    auto r = parse(cfg,
+                   {"--node-tls-cert=" + cert, "--node-tls-key=" + key, "--node-tls-ca=" + ca,
+                    "--worker-nodes=127.0.0.1:4242"});
+    INFO(r.error);
+    CHECK(r.outcome == parse_outcome::run);
+    THEN("CAF's OpenSSL module is configured with them") {
+      CHECK(cfg.openssl_certificate == cert);
+      CHECK(cfg.openssl_key == key);
+      CHECK(cfg.openssl_cafile == ca);
+    }
+  }
 }

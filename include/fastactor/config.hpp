@@ -13,7 +13,8 @@
 //                       earlier row's value, written `cfg.field`.
 //   a_thread_policy     "batch" or "normal"
 //   a_tls_version       "1.2" or "1.3"
-//   any_text            strings checked where they are used (worker-nodes by parse_options)
+//   any_text            strings checked where they are used (worker-nodes and node-tls-* by
+//                       parse_options)
 
 #include <fastactor/thread_policy.hpp>
 
@@ -87,7 +88,14 @@
     "heartbeat interval to worker nodes; must match theirs")                                    \
   X(std::int64_t, node_timeout_ms, "node-timeout-ms", 2000,                                     \
     in_range(cfg.node_heartbeat_ms, 600'000),                                                   \
-    "a worker node silent this long is down; must match theirs")
+    "a worker node silent this long is down; must match theirs")                                \
+  X(std::string, node_tls_cert, "node-tls-cert", "", any_text,                                  \
+    "mutual TLS with the worker nodes: this server's certificate (PEM); needs --node-tls-key "  \
+    "and --node-tls-ca too. Without all three the node link is plain TCP")                      \
+  X(std::string, node_tls_key, "node-tls-key", "", any_text,                                    \
+    "the private key of --node-tls-cert (PEM, not encrypted)")                                  \
+  X(std::string, node_tls_ca, "node-tls-ca", "", any_text,                                      \
+    "the CA (PEM) that must have signed every worker node's certificate")
 // clang-format on
 
 namespace fastactor {

@@ -8,6 +8,12 @@
 // the middleman to connect, monitors the node, and on loss (the node died, or stopped
 // answering heartbeats) marks it down and reconnects once it is back. A request picks among
 // the nodes known to be up (round robin) and never waits on one known to be down.
+//
+// With node TLS (configure_remote with `tls`) the connectors connect through CAF's OpenSSL
+// module only, and first shake hands with the node themselves with the same files: CAF does
+// not say why a handshake failed, this handshake does, into node_status::last_error ("the
+// node's certificate is not signed by this server's --node-tls-ca", "the node refused this
+// server's certificate", "the node does not speak TLS").
 
 #include <fastactor/remote.hpp>
 
@@ -54,7 +60,8 @@ public:
     std::chrono::milliseconds connect_timeout{3000};  ///< for the middleman's handshake
   };
 
-  /// Starts a connector per node. `sys` must have the middleman (configure_remote).
+  /// Starts a connector per node. `sys` must have the middleman (configure_remote); with node
+  /// TLS configured there, every node is connected with mutual TLS, never plain.
   node_pool(caf::actor_system& sys, std::vector<node_address> nodes, timing t);
   /// With the default timing.
   node_pool(caf::actor_system& sys, std::vector<node_address> nodes)

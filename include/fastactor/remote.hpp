@@ -10,7 +10,7 @@
 //   // on the node:   (see examples/worker_node)
 //   fastactor::configure_remote(cfg, {});
 //   cfg.add_actor_type("my.worker", my_worker);   // my_worker(self, response_handle, args...)
-//   ... sys.middleman().publish(node_info, port)
+//   ... fastactor::publish_node(node_info, port, host)
 //
 //   // in a handler on the server:
 //   fastactor::spawn_remote_worker(ctx, *pool.next(), "my.worker", caf::make_message(args...));
@@ -19,25 +19,60 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/expected.hpp>
 #include <caf/message.hpp>
 #include <caf/node_id.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace fastactor {
 
-/// How quickly a dead or hung node is noticed. The same values must be set on both sides:
-/// heartbeats only on one side make the other side drop healthy idle connections.
+/// Mutual TLS for the link between a server and its nodes (CAF's OpenSSL module): each side
+/// shows `certificate` and requires from its peer a certificate signed by `ca`. All three
+/// files or none: without them the link is plain, unauthenticated TCP (trusted networks only,
+/// docs/remote.md). Command line: `--node-tls-cert=`, `--node-tls-key=`, `--node-tls-ca=`.
+struct node_tls {
+  std::string certificate;  ///< this side's certificate (chain), PEM
+  std::string key;  ///< its private key, PEM, not encrypted
+  std::string ca;  ///< the CA certificate(s), PEM, that must have signed the peer's certificate
+  /// True if any of the three is set (check_node_tls() then wants all three).
+  bool enabled() const { return !certificate.empty() || !key.empty() || !ca.empty(); }
+};
+
+/// Why `tls` cannot be used, naming the option or file at fault; empty if it can (all three
+/// files readable, in PEM, the key matching the certificate — or none given). Checked here,
+/// at start, because CAF reads these files only at each connection, and a failure there ends
+/// the process from inside its network thread.
+std::string check_node_tls(const node_tls& tls);
+
+/// How quickly a dead or hung node is noticed (the same values must be set on both sides:
+/// heartbeats only on one side make the other side drop healthy idle connections), and
+/// whether the link is mutually authenticated TLS.
 struct remote_settings {
   std::chrono::milliseconds heartbeat{200};  ///< between heartbeats on an idle link
   std::chrono::milliseconds timeout{2000};  ///< no heartbeat for this long: the node is down
+  node_tls tls;  ///< the same on both sides: all three files, or none for a plain link
 };
 
-/// Loads CAF's middleman, sets its heartbeats, and registers the message types that travel
-/// between a server and its nodes (response_handle, worker_error, sse_event). Call it on the
-/// config of both sides before the actor system is created.
+/// Loads CAF's middleman (and, with `settings.tls`, CAF's OpenSSL module with the three files),
+/// sets its heartbeats, and registers the message types that travel between a server and its
+/// nodes (response_handle, worker_error, sse_event). Call it on the config of both sides
+/// before the actor system is created. Throws std::invalid_argument with check_node_tls()'s
+/// message if `settings.tls` is set but unusable: a node link never falls back to plain.
 void configure_remote(caf::actor_system_config& cfg, remote_settings settings);
+
+/// True if `sys` was configured with node TLS (configure_remote with `tls` set): node_pool then
+/// connects, and publish_node() listens, with mutual TLS only.
+bool uses_node_tls(caf::actor_system& sys);
+
+/// Opens a node's port for servers to connect to: `whom` is what they connect to and monitor.
+/// With node TLS (uses_node_tls) only TLS peers whose certificate the CA signed get past the
+/// handshake; without it, the port is plain BASP. `host` empty: every interface. Returns the
+/// port (the real one if `port` was 0) or why it cannot listen.
+caf::expected<std::uint16_t> publish_node(const caf::actor& whom, std::uint16_t port,
+                                          const std::string& host);
 
 /// A node to spawn a worker on, as node_pool::next() picks it.
 struct node_ref {
