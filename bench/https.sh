@@ -241,13 +241,17 @@ https_trial() {
     {
       echo "== $kind: curl -si --cacert ca.pem $(https_url /hello)"
       curl -si --cacert "$TLS_DIR/ca.pem" "$(https_url /hello)"; echo
-      echo "== $kind: openssl s_client -brief"
-      openssl s_client -connect "127.0.0.1:$SRV_PORT" -alpn http/1.1 -brief </dev/null 2>&1 | grep -v -e '^CONNECTION' -e DONE
+      local v
+      for v in "" -tls1_2; do
+        echo "== $kind: openssl s_client -brief -alpn http/1.1 $v"
+        openssl s_client -connect "127.0.0.1:$SRV_PORT" -CAfile "$TLS_DIR/ca.pem" -alpn http/1.1 $v -brief </dev/null 2>&1 |
+          grep -v -e '^CONNECTION' -e DONE -e SSL_get_servername
+      done
       echo
     } >>"$out"
     local proto
-    proto=$(openssl s_client -connect "127.0.0.1:$SRV_PORT" -alpn http/1.1 -brief </dev/null 2>&1 |
-              awk -F': ' '/Protocol version|Ciphersuite|Server Temp Key|ALPN/ { printf "%s%s", s, $2; s = ", " }')
+    proto=$(openssl s_client -connect "127.0.0.1:$SRV_PORT" -CAfile "$TLS_DIR/ca.pem" -alpn http/1.1 -brief </dev/null 2>&1 |
+              awk -F': ' '/Protocol version|Ciphersuite|Server Temp Key/ { printf "%s%s", s, $2; s = ", " }')
     HTTPS_NEGOTIATED+="$kind: $proto; "
     stop_server "the HTTPS trial start"
   done
