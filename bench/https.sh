@@ -258,8 +258,10 @@ https_trial() {
 }
 HTTPS_NEGOTIATED=""
 
+HTTPS_RUN=""
 https_run() {
   https_wanted || return 0
+  HTTPS_RUN=1
   https_prepare
   https_trial
   if want https_hello; then
