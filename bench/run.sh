@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/run.sh BUILD_DIR — fastactor against a raw Boost.Beast server, side by side.
+# bench/run.sh BUILD_DIR — fastactor against a raw Boost.Beast server, side by side, and over
+# HTTPS against Debian's nginx (bench/https.sh).
 #
 # Builds nothing (`make bench` builds first). Runs every benchmark for the baseline
 # (BUILD_DIR/bin/raw_beast_server) and for fastactor (BUILD_DIR/bin/fastactor_bench_server)
@@ -18,7 +19,9 @@
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION (wrk, 5s), BENCH_STREAMS (10000),
 # BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_DISTURB_MAX (10), BENCH_ATTEMPTS (3),
 # BENCH_BUDGET (720), BENCH_OUT (BUILD_DIR/bench-logs: logs and results.md), BENCH_ONLY
-# (a space-separated subset of: hello stream parallel paced latency fanout).
+# (a space-separated subset of: hello stream parallel paced latency fanout https_hello
+# https_stream https_handshakes https_idle); the HTTPS ones have knobs of their own
+# (bench/https.sh).
 set -uo pipefail
 
 BUILD=${1:?usage: bench/run.sh BUILD_DIR}
@@ -32,7 +35,7 @@ CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 DISTURB_MAX=${BENCH_DISTURB_MAX:-10}
 ATTEMPTS=${BENCH_ATTEMPTS:-3}
 OUT=${BENCH_OUT:-$BUILD/bench-logs}
-ONLY=${BENCH_ONLY:-hello stream parallel paced latency fanout}
+ONLY=${BENCH_ONLY:-hello stream parallel paced latency fanout https_hello https_stream https_handshakes https_idle}
 STARTED=$(date +%s)
 DEADLINE=$((STARTED + ${BENCH_BUDGET:-720}))
 late() { [ "$(date +%s)" -ge "$DEADLINE" ]; }
@@ -65,6 +68,10 @@ REPEATS=0
 note() { NOTES+=("$*"); echo "  NOTE: $*" >&2; }
 log() { echo "$*" >&2; }
 want() { [[ " $ONLY " == *" $1 "* ]]; }
+PLAIN_NAMES="hello stream parallel paced latency fanout"
+plain_wanted() { local n; for n in $PLAIN_NAMES; do want "$n" && return 0; done; return 1; }
+# shellcheck source=bench/https.sh
+source "$(dirname "${BASH_SOURCE[0]}")/https.sh"
 
 for tool in wrk curl taskset awk; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing (make bench installs it)" >&2; exit 1; }
@@ -133,24 +140,32 @@ to_ms() {  # wrk latency "651.00us" / "1.23ms" / "2.00s" -> milliseconds
 
 # -- servers ------------------------------------------------------------------------------------
 
-SRV_PID="" SRV_PORT="" SRV_LOG="" SRV_KIND="" srv_seq=0
+SRV_PID="" SRV_CHILD="" SRV_PORT="" SRV_LOG="" SRV_KIND="" SRV_SCHEME=http srv_seq=0
 
-# start_server raw|fa [extra options]: starts it pinned to the server core with --port=0 and
-# reads the port from its first line.
+# start_server KIND [extra fastactor options]: starts it pinned to the server core with
+# --port=0 and reads the port from its first line. KIND: raw (raw Beast), fa (fastactor),
+# fas (fastactor over HTTPS), nginx (HTTPS), nginxplain (HTTP; the last three: bench/https.sh).
 start_server() {
   local kind=$1; shift
   local bin=$RAW_BIN args=()
   if [ "$kind" = fa ]; then bin=$FA_BIN; args=("${FA_ARGS[@]}" "$@"); fi
+  if [ "$kind" = fas ]; then bin=$FA_BIN; args=("${FA_ARGS[@]}" "${FAS_ARGS[@]}" "$@"); fi
   srv_seq=$((srv_seq + 1))
   SRV_KIND=$kind
   SRV_LOG=$OUT/server-$srv_seq-$kind
+  SRV_SCHEME=http SRV_CHILD=""
+  [[ $kind == fas || $kind == nginx ]] && SRV_SCHEME=https
+  case $kind in
+    nginx) start_nginx ssl; return ;;
+    nginxplain) start_nginx plain; return ;;
+  esac
   taskset -c "$SERVER_CPU" "$bin" --host=127.0.0.1 --port=0 "${args[@]}" >"$SRV_LOG.out" 2>"$SRV_LOG.err" &
   SRV_PID=$!
   SRV_PORT=""
   local line
   for _ in $(seq 1 200); do
     line=$(head -n1 "$SRV_LOG.out" 2>/dev/null)
-    if [[ $line =~ ^listening\ on\ http://127\.0\.0\.1:([0-9]+)$ ]]; then
+    if [[ $line =~ ^listening\ on\ $SRV_SCHEME://127\.0\.0\.1:([0-9]+)$ ]]; then
       SRV_PORT=${BASH_REMATCH[1]}
       echo "$kind ${args[*]}" >"$SRV_LOG.cmd"
       return 0
@@ -172,14 +187,15 @@ stop_server() {
   if ! kill -0 "$SRV_PID" 2>/dev/null; then
     wait "$SRV_PID"; rc=$?
     note "$SRV_KIND server died during $what (exit $rc; log $(basename "$SRV_LOG").err: $(tail -n3 "$SRV_LOG.err" | tr '\n' ' '))"
-    SRV_PID=""; return 0
+    kill -KILL $SRV_CHILD 2>/dev/null
+    SRV_PID="" SRV_CHILD=""; return 0
   fi
   kill -TERM "$SRV_PID"
   local waited=0
   while kill -0 "$SRV_PID" 2>/dev/null && [ $waited -lt 150 ]; do sleep 0.1; waited=$((waited + 1)); done
   if kill -0 "$SRV_PID" 2>/dev/null; then
     note "$SRV_KIND server still running 15 s after SIGTERM, after $what: killed (log $(basename "$SRV_LOG"))"
-    kill -KILL "$SRV_PID"
+    kill -KILL "$SRV_PID" $SRV_CHILD
   fi
   wait "$SRV_PID"; rc=$?
   if [ $rc -ne 0 ] && [ $rc -ne 137 ]; then
@@ -188,10 +204,13 @@ stop_server() {
   local unexpected
   unexpected=$(grep -v -e 'signal 15, stopping' -e '^$' "$SRV_LOG.err" | head -n3 | tr '\n' ' ')
   [ -n "$unexpected" ] && note "$SRV_KIND server stderr during $what: $unexpected"
-  SRV_PID=""
+  SRV_PID="" SRV_CHILD=""
 }
 
-cleanup() { [ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" 2>/dev/null; }
+cleanup() {
+  [ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" $SRV_CHILD 2>/dev/null
+  https_cleanup
+}
 trap cleanup EXIT
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -215,7 +234,7 @@ ME=$BASHPID
 # Busy jiffies of all CPUs (steal included), and the jiffies of this script, its reaped
 # children (load generators) and the running server.
 busy_all() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-our_jiffies() { cat "/proc/$ME/stat" ${SRV_PID:+"/proc/$SRV_PID/stat"} 2>/dev/null | awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }'; }
+our_jiffies() { cat "/proc/$ME/stat" ${SRV_PID:+"/proc/$SRV_PID/stat"} ${SRV_CHILD:+"/proc/$SRV_CHILD/stat"} 2>/dev/null | awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }'; }
 D_PCT=0
 dist_begin() { D_BUSY=$(busy_all); D_OURS=$(our_jiffies); D_T=$(date +%s%N); }
 # Sets D_PCT: CPU time other processes used since dist_begin, in % of one core.
@@ -242,13 +261,16 @@ wait_quiet() {
 
 # -- load generators ----------------------------------------------------------------------------
 
-# run_wrk CONNS PATH KEY: wrk -t1, pinned; sets W_RPS, W_P50, W_P99 (ms).
+# run_wrk CONNS PATH KEY [wrk options]: wrk -t1, pinned, for WRK_DURATION (else DURATION),
+# over the started server's scheme; sets W_RPS, W_REQS, W_P50, W_P99 (ms).
 run_wrk() {
-  local conns=$1 path=$2 key=$3 out
-  out=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$conns" -d"$DURATION" --latency "http://127.0.0.1:$SRV_PORT$path" 2>&1)
+  local conns=$1 path=$2 key=$3 out; shift 3
+  out=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$conns" -d"${WRK_DURATION:-$DURATION}" --latency "$@" \
+          "$SRV_SCHEME://127.0.0.1:$SRV_PORT$path" 2>&1)
   printf '### %s (%s)\n%s\n\n' "$key" "$(basename "$SRV_LOG")" "$out" >>"$OUT/wrk.log"
   local non2xx sockerr p50 p99
   W_RPS=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  W_REQS=$(awk '/ requests in / {print $1}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
@@ -369,7 +391,8 @@ measure_fanout() {
 # more than DISTURB_MAX % of a core during any measurement, the round is discarded and run
 # again (at most ATTEMPTS times; if all were disturbed, only CPU_INSENSITIVE metrics of the
 # last attempt are kept, and a note lists the values left out). Values go to
-# KEY.KIND.METRIC; with two kinds, the per-round ratio of MAIN goes to KEY.ratio.
+# KEY.KIND.METRIC; with two kinds, the per-round ratio of MAIN (second / first) goes to
+# KEY.ratio.
 run_round() {
   local key=$1 fn=$2 kinds=$3 main=$4 attempts=$5; shift 5
   local attempt kind m
@@ -388,7 +411,8 @@ run_round() {
     done
     if [ -z "$disturbed" ]; then
       for m in "${!vals[@]}"; do add "$key.$m" "${vals[$m]}"; done
-      [[ $kinds == "raw fa" ]] && round_ratio "$key.ratio" "${vals[raw.$main]:-}" "${vals[fa.$main]:-}"
+      local pair=($kinds)
+      [ ${#pair[@]} -eq 2 ] && round_ratio "$key.ratio" "${vals[${pair[0]}.$main]:-}" "${vals[${pair[1]}.$main]:-}"
       return 0
     fi
     if [ "$attempt" -eq "$attempts" ] || late; then
@@ -412,14 +436,16 @@ run_round() {
 # Metrics that CPU contention does not change: kept even from a disturbed round.
 CPU_INSENSITIVE="kib rss_mib completed"
 
-# round_ratio KEY RAW FA: the per-round ratio fa/raw
+verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (v == "-" || v == "") print "no data"; else if ((op == ">=" && v >= t) || (op == "<=" && v <= t)) print "met"; else print "**missed**" }'; }
+
+# round_ratio KEY BASE FA: the per-round ratio fa/base
 round_ratio() { [ -n "$2" ] && [ -n "$3" ] && add "$1" "$(div "$3" "$2")"; }
 
 machine() {
   echo "- machine: $(nproc --all) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
   echo "- load average before the run: $LOAD_BEFORE"
   echo "- tools: $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2), $(curl --version | head -n1 | cut -d' ' -f1-2); servers on CPU $SERVER_CPU, load generators on CPU $CLIENT_CPU (taskset); open-file limit $FD_LIMIT"
-  echo "- fastactor: $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo unknown), options ${FA_ARGS[*]:-(defaults)}; rounds: $ROUNDS (streaming and chunk latency $CHEAP_ROUNDS), wrk -t1 -d$DURATION; a measurement is repeated when other processes used more than $DISTURB_MAX% of a core"
+  echo "- fastactor: $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo unknown), options ${FA_ARGS[*]:-(defaults)}; rounds: $ROUNDS (streaming and chunk latency $CHEAP_ROUNDS), wrk -t1 -d$DURATION; a measurement is repeated when other processes used more than $DISTURB_MAX% of a core${HTTPS_RUN:+; HTTPS: wrk and s_time $HTTPS_DURATION, idle connections $IDLE_ROUNDS rounds}"
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -459,6 +485,8 @@ if want fanout; then
   done
 fi
 
+https_run
+
 elapsed=$(( $(date +%s) - STARTED ))
 
 # -- the table ----------------------------------------------------------------------------------
@@ -468,11 +496,13 @@ elapsed=$(( $(date +%s) - STARTED ))
   echo
   machine
   echo
+  if plain_wanted; then
   echo "Medians over the rounds, (min–max) across rounds; ratio = fastactor median / raw median"
   echo "(in brackets: the range of the per-round ratios, each round's pair run back to back)."
   echo
   echo "| # | benchmark | metric | raw Beast | fastactor | fastactor/raw |"
   echo "|---|---|---|---|---|---|"
+  fi
   if want hello; then
     echo "| 1 | /hello, wrk -c64 | req/s | $(cell hello.raw.rps 0) | $(cell hello.fa.rps 0) | $(ratio_cell hello.raw.rps hello.fa.rps hello.ratio) |"
     echo "| 1 | /hello, wrk -c64 | p50 ms | $(cell hello.raw.p50 3) | $(cell hello.fa.p50 3) | $(div "$(median hello.fa.p50)" "$(median hello.raw.p50)") |"
@@ -504,12 +534,12 @@ elapsed=$(( $(date +%s) - STARTED ))
       echo "| 6 | /fanout/$route, c64 | req/s · p50 ms · p99 ms · peak RSS MiB | n/a | $(cell $k.rps 0) · $(cell $k.p50 1) · $(cell $k.p99 1) · $(cell $k.rss 1) | — |"
     done
   fi
+  https_table
   echo
   echo "### Targets"
   echo
   echo "| target | measured (median) | |"
   echo "|---|---|---|"
-  verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (v == "-" || v == "") print "no data"; else if ((op == ">=" && v >= t) || (op == "<=" && v <= t)) print "met"; else print "**missed**" }'; }
   if want hello; then
     v=$(div "$(median hello.fa.rps)" "$(median hello.raw.rps)")
     echo "| /hello ≥ 0.85× raw Beast req/s | $v× | $(verdict "$v" 0.85 '>=') |"
@@ -532,6 +562,7 @@ elapsed=$(( $(date +%s) - STARTED ))
     v=$(median latency.fa.p99)
     echo "| chunk latency p99 ≤ 1 ms, idle | $v ms | $(verdict "$v" 1 '<=') |"
   fi
+  https_targets
   echo
   echo "Rounds run again because other processes took the CPU: $REPEATS; time spent waiting for them to go quiet: $QUIET_WAITED s."
   echo
