@@ -33,8 +33,10 @@ constexpr const char* tls12_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-A
                                       "DHE-RSA-CHACHA20-POLY1305";
 constexpr const char* groups = "X25519:prime256v1:secp384r1";
 
-/// The protocols the server speaks, in ALPN's wire format (length-prefixed names).
-constexpr unsigned char alpn_protocols[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+/// The protocols the server speaks, in ALPN's wire format (length-prefixed names), preferred
+/// first. HTTP/1.0 is served too (`curl --http1.0` offers only it).
+constexpr unsigned char alpn_protocols[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1',
+                                            8, 'h', 't', 't', 'p', '/', '1', '.', '0'};
 
 /// OpenSSL's newest queued error, as text (and the queue emptied).
 std::string openssl_error() {
@@ -54,9 +56,9 @@ std::string unreadable(std::string_view option, const std::string& path) {
   return "cannot read --" + std::string{option} + "=" + path + ": " + std::strerror(errno);
 }
 
-// Picks http/1.1 if the client offers it. A client that offers only protocols the server does
-// not speak is refused with an alert (RFC 7301 3.2) rather than answered in a protocol it did
-// not ask for.
+// Picks http/1.1 (or http/1.0) if the client offers it. A client that offers only protocols
+// the server does not speak is refused with an alert (RFC 7301 3.2) rather than answered in a
+// protocol it did not ask for.
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                 unsigned int inlen, void*) {
   unsigned char* chosen = nullptr;
