@@ -6,9 +6,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <iostream>
 #include <optional>
 #include <stdexcept>
-#include <iostream>
 
 namespace fastactor {
 

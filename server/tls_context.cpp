@@ -80,8 +80,8 @@ std::string apply_defaults(SSL_CTX* ctx, const tls_settings& settings) {
 }
 
 std::string load_credentials(SSL_CTX* ctx, const tls_settings& s) {
-  for (auto [option, path] : {std::pair<std::string_view, const std::string*>{"tls-cert", &s.cert},
-                              {"tls-key", &s.key}})
+  for (auto [option, path] :
+       {std::pair<std::string_view, const std::string*>{"tls-cert", &s.cert}, {"tls-key", &s.key}})
     if (auto why = unreadable(option, *path); !why.empty())
       return why;
   if (!s.chain.empty())

@@ -40,8 +40,7 @@ bool client_closed(const beast::error_code& ec) {
 
 tls_session::tls_session(asio::ip::tcp::socket socket, session_shared& shared,
                          std::shared_ptr<ssl::context> context)
-  : session(std::move(socket), shared), context_(std::move(context)),
-    stream_(socket_, *context_) {}
+  : session(std::move(socket), shared), context_(std::move(context)), stream_(socket_, *context_) {}
 
 std::shared_ptr<tls_session> tls_session::self() {
   return std::static_pointer_cast<tls_session>(shared_from_this());
@@ -82,8 +81,7 @@ void tls_session::on_first_bytes(beast::error_code ec) {
     return answer_plain_http();
   // Anything else is OpenSSL's to judge (garbage fails the handshake with an alert).
   read_pending_ = true;
-  stream_.async_handshake(ssl::stream_base::server,
-                          bind_self(&tls_session::on_handshake, self()));
+  stream_.async_handshake(ssl::stream_base::server, bind_self(&tls_session::on_handshake, self()));
 }
 
 void tls_session::on_handshake(beast::error_code ec) {
@@ -94,7 +92,7 @@ void tls_session::on_handshake(beast::error_code ec) {
     return;
   auto& tls = shared_.rt->stats.tls;
   if (ec)
-    return handshake_failed(timed_out       ? tls.timeouts_total
+    return handshake_failed(timed_out             ? tls.timeouts_total
                               : client_closed(ec) ? tls.client_gone_total
                                                   : tls.errors_total);
   tls.handshakes_total.fetch_add(1, std::memory_order_relaxed);
