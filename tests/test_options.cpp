@@ -64,6 +64,8 @@ struct in_range {
 };
 struct not_a_range {};
 constexpr not_a_range any_text{}, a_thread_policy{};
+struct tls_version {};
+constexpr tls_version a_tls_version{};
 
 /// `--name` must refuse values just outside [min, max], naming itself and its range.
 void check_bounds(const char* name, in_range range) {
@@ -79,6 +81,17 @@ void check_bounds(const char* name, in_range range) {
   }
 }
 void check_bounds(const char*, not_a_range) {}
+/// `--name` must refuse a TLS version other than 1.2 and 1.3, naming itself and the value.
+void check_bounds(const char* name, tls_version) {
+  for (const char* value : {"1.1", "1.0", "1.4", "tls1.3"}) {
+    system_config cfg;
+    auto arg = std::string{"--"} + name + "=" + value;
+    auto r = parse(cfg, {arg});
+    INFO(arg);
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error == std::string{"--"} + name + " must be 1.2 or 1.3, got '" + value + "'");
+  }
+}
 
 }  // namespace
 
@@ -163,6 +176,7 @@ SCENARIO("every option in the table round-trips through the command line", "[opt
 #define CHANGE(type, field, name, default_value, check, help) change(changed.field);
   FASTACTOR_SERVER_OPTIONS(CHANGE)
 #undef CHANGE
+  changed.tls_min_version = "1.3";  // the one string with a fixed set of values
   system_config cfg;
   auto r = parse(cfg, to_arguments(changed));
   INFO(r.error);
