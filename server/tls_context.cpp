@@ -1,6 +1,7 @@
 #include "server/tls_context.hpp"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include <cerrno>
@@ -105,10 +106,22 @@ std::string load_credentials(SSL_CTX* ctx, const tls_settings& s) {
     if (added == 0)
       return "--tls-chain=" + s.chain + " holds no PEM certificate";
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, s.key.c_str(), SSL_FILETYPE_PEM) != 1)
+  // Read first, then used: SSL_CTX_use_PrivateKey_file refuses a key that does not match the
+  // certificate as if it were no key at all ("key values mismatch").
+  EVP_PKEY* key = nullptr;
+  if (BIO* in = BIO_new_file(s.key.c_str(), "r")) {
+    key = PEM_read_bio_PrivateKey(in, nullptr, SSL_CTX_get_default_passwd_cb(ctx),
+                                  SSL_CTX_get_default_passwd_cb_userdata(ctx));
+    BIO_free(in);
+  }
+  if (!key)
     return "--tls-key=" + s.key + " is not a PEM private key (" + openssl_error() + ")";
-  if (SSL_CTX_check_private_key(ctx) != 1)
+  bool used = SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+  EVP_PKEY_free(key);
+  if (!used) {
+    ERR_clear_error();
     return "--tls-key=" + s.key + " does not belong to the certificate in --tls-cert=" + s.cert;
+  }
   return {};
 }
 
