@@ -1,5 +1,6 @@
 // Every endpoint of the demo server, over real sockets, with the timings the demo promises
-// checked against generous bounds (the machine is shared and noisy).
+// checked against generous bounds (the machine is shared and noisy). They run twice: over
+// plain HTTP, and over HTTPS with FASTACTOR_TEST_TLS=1 (support/transport.hpp).
 #include "demo_routes.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
@@ -45,6 +46,8 @@ SCENARIO("GET /hello answers ok with a Content-Length", "[demo]") {
   CHECK(r.body == "ok");
   CHECK(r.header("content-length") == "2");
   CHECK_FALSE(r.chunked);
+  // Over HTTPS in the TLS run of these tests (tests/demo/CMakeLists.txt).
+  CHECK(srv.stats().tls.handshakes_total == (tls_from_environment() ? 1u : 0u));
 }
 
 SCENARIO("GET /stream sends N chunks of S bytes", "[demo][stream]") {
