@@ -326,15 +326,17 @@ SCENARIO("plain HTTP on the HTTPS port gets a readable 400 and a closed connecti
 }
 
 SCENARIO("bytes that are no ClientHello fail the handshake and are counted as errors", "[tls]") {
-  test_server srv{tls_routes(), short_handshake_config()};
+  auto cfg = test_server::tls_config();
+  cfg.tls_handshake_timeout_ms = 5000;  // far from how soon a refusal comes
+  test_server srv{tls_routes(), cfg};
   auto check_refused = [&](const std::string& bytes) {
     auto errors = value(srv.stats().tls.errors_total);
     http_client c{srv.port(), transport::plain(), 5s};
     c.send(bytes);
     auto start = clock_type::now();
-    CHECK(c.closed_by_peer(3s));
+    CHECK(c.closed_by_peer(4s));
     // Refused on sight, not left to the handshake deadline.
-    CHECK(ms_between(start, clock_type::now()) < 500);
+    CHECK(ms_between(start, clock_type::now()) < 2000);
     CHECK(eventually([&] { return srv.stats().tls.errors_total == errors + 1; }));
     CHECK(srv.stats().tls.timeouts_total == 0);
     CHECK(bystander_served(srv.port()));
@@ -434,6 +436,7 @@ SCENARIO("a client that brings a certificate is served as any other", "[tls]") {
   with_cert.cert = test_certs::node_cert();
   with_cert.key = test_certs::node_key();
   http_client c{srv.port(), https(with_cert)};
+  CHECK_FALSE(c.tls()->certificate_requested());  // the server does not ask for it
   CHECK(c.get("/hello").body == "ok");
   CHECK(srv.stats().tls.errors_total == 0);
 }

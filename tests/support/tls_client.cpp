@@ -99,6 +99,14 @@ tls_stream::tls_stream(int fd, const tls_options& o) : fd_(fd) {
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), "127.0.0.1");
   if (o.resume)
     SSL_set_session(ssl_, o.resume.get());
+  // A client's certificate callback runs when the server sends a CertificateRequest, only.
+  SSL_set_cert_cb(
+    ssl_,
+    [](SSL*, void* self) {
+      static_cast<tls_stream*>(self)->certificate_requested_ = true;
+      return 1;
+    },
+    this);
 }
 
 tls_stream::~tls_stream() {

@@ -75,6 +75,8 @@ public:
   bool resumed() const;
   std::shared_ptr<SSL_SESSION> session() const;
   std::string peer_subject() const;
+  /// The server asked for a client certificate (a CertificateRequest came).
+  bool certificate_requested() const { return certificate_requested_; }
 
   SSL* native() const { return ssl_; }
 
@@ -92,6 +94,7 @@ private:
   bool eof_ = false;  ///< the socket read EOF (or a reset)
   bool broken_ = false;
   bool closed_ = false;  ///< the server's close_notify arrived
+  bool certificate_requested_ = false;
   std::string error_;
 };
 
