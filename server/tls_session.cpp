@@ -42,6 +42,16 @@ tls_session::tls_session(asio::ip::tcp::socket socket, session_shared& shared,
                          std::shared_ptr<ssl::context> context)
   : session(std::move(socket), shared), context_(std::move(context)), stream_(socket_, *context_) {}
 
+// OpenSSL drops the session of a connection freed without a close_notify sent (SSL_free's
+// ssl_clear_bad_session: a TLS 1.0 rule, lifted by TLS 1.1, RFC 4346 7.2.1) from the server's
+// cache, so that a client without tickets could never resume after this server closed its
+// connection (the server closes without a goodbye whenever the client went first). nginx
+// marks every connection shut down before it frees it, and so does this: a session that ended
+// in a fatal alert is dropped by OpenSSL anyway, when the alert is sent or received.
+tls_session::~tls_session() {
+  SSL_set_shutdown(stream_.native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+}
+
 std::shared_ptr<tls_session> tls_session::self() {
   return std::static_pointer_cast<tls_session>(shared_from_this());
 }

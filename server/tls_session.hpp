@@ -20,6 +20,7 @@
 //   response streams; a plain connection does not.
 // - A lingering close says goodbye first (close_notify), so the client can tell the end of the
 //   response from a cut-off, then drains as a plain one does.
+// - However the connection ended, its TLS session stays resumable (see the destructor).
 
 #include "server/session.hpp"
 
@@ -36,6 +37,7 @@ public:
   /// replace the server's).
   tls_session(boost::asio::ip::tcp::socket socket, session_shared& shared,
               std::shared_ptr<boost::asio::ssl::context> context);
+  ~tls_session() override;
 
 private:
   void begin() override;

@@ -71,7 +71,9 @@ struct in_range {
   std::int64_t min, max;
 };
 struct not_a_range {};
-constexpr not_a_range any_text{}, a_thread_policy{}, a_tls_version{};
+constexpr not_a_range any_text{}, a_thread_policy{};
+struct tls_version {};
+constexpr tls_version a_tls_version{};
 
 /// `--name` must refuse values just outside [min, max], naming itself and its range.
 void check_bounds(const char* name, in_range range) {
@@ -87,6 +89,17 @@ void check_bounds(const char* name, in_range range) {
   }
 }
 void check_bounds(const char*, not_a_range) {}
+/// `--name` must refuse a TLS version other than 1.2 and 1.3, naming itself and the value.
+void check_bounds(const char* name, tls_version) {
+  for (const char* value : {"1.1", "1.0", "1.4", "tls1.3"}) {
+    system_config cfg;
+    auto arg = std::string{"--"} + name + "=" + value;
+    auto r = parse(cfg, {arg});
+    INFO(arg);
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error == std::string{"--"} + name + " must be 1.2 or 1.3, got '" + value + "'");
+  }
+}
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 // Every endpoint of the demo server, over real sockets, with the timings the demo promises
-// checked against generous bounds (the machine is shared and noisy).
+// checked against generous bounds (the machine is shared and noisy). They run twice: over
+// plain HTTP, and over HTTPS with FASTACTOR_TEST_TLS=1 (support/transport.hpp).
 #include "demo_routes.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
@@ -45,6 +46,8 @@ SCENARIO("GET /hello answers ok with a Content-Length", "[demo]") {
   CHECK(r.body == "ok");
   CHECK(r.header("content-length") == "2");
   CHECK_FALSE(r.chunked);
+  // Over HTTPS in the TLS run of these tests (tests/demo/CMakeLists.txt).
+  CHECK(srv.stats().tls.handshakes_total == (tls_from_environment() ? 1u : 0u));
 }
 
 SCENARIO("GET /stream sends N chunks of S bytes", "[demo][stream]") {
@@ -118,8 +121,9 @@ SCENARIO("GET /concurrent/basic: five workers each write their line", "[demo][co
 SCENARIO("GET /concurrent/advanced: each line is on the wire as soon as it exists",
          "[demo][concurrent][timing]") {
   test_server srv{demo::routes()};
+  http_client c{srv.port()};  // connected (and over TLS, shaken hands) before the clock starts
   auto start = clock_type::now();
-  auto r = http_get(srv.port(), "/concurrent/advanced");
+  auto r = c.get("/concurrent/advanced");
   auto end = clock_type::now();
   CHECK(r.status == 200);
   CHECK(r.body == "Database result loaded\nAPI service responded\n");
@@ -133,8 +137,9 @@ SCENARIO("GET /concurrent/advanced: each line is on the wire as soon as it exist
 
 SCENARIO("GET /parallel/execute runs its tasks in parallel", "[demo][concurrent][timing]") {
   test_server srv{demo::routes()};
+  http_client c{srv.port()};  // connected (and over TLS, shaken hands) before the clock starts
   auto start = clock_type::now();
-  auto r = http_get(srv.port(), "/parallel/execute");
+  auto r = c.get("/parallel/execute");
   auto took = ms_between(start, clock_type::now());
   CHECK(r.status == 200);
   CHECK(r.body == "Task 1 completed\nTask 2 completed\n");

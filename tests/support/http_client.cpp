@@ -67,8 +67,22 @@ int connect_loopback(std::uint16_t port, int receive_buffer) {
 }
 
 http_client::http_client(std::uint16_t port, std::chrono::milliseconds timeout, int receive_buffer)
+  : http_client(port, transport::from_environment(), timeout, receive_buffer) {}
+
+http_client::http_client(std::uint16_t port, const transport& how,
+                         std::chrono::milliseconds timeout, int receive_buffer)
   : timeout_(timeout) {
   fd_ = connect_loopback(port, receive_buffer);
+  if (!how.tls)
+    return;
+  try {
+    tls_ = std::make_unique<tls_stream>(fd_, *how.tls);
+    if (!tls_->handshake(timeout))
+      throw std::runtime_error("TLS " + tls_->error());
+  } catch (...) {
+    close();
+    throw;
+  }
 }
 
 http_client::~http_client() {
@@ -76,17 +90,25 @@ http_client::~http_client() {
 }
 
 void http_client::close() {
+  tls_.reset();
   if (fd_ >= 0)
     ::close(fd_);
   fd_ = -1;
 }
 
 void http_client::shutdown_send() {
+  if (tls_)
+    tls_->close_notify();
   if (fd_ >= 0)
     ::shutdown(fd_, SHUT_WR);
 }
 
 void http_client::send(const std::string& bytes) {
+  if (tls_) {
+    if (tls_->write(bytes.data(), bytes.size(), timeout_) != bytes.size())
+      throw std::runtime_error("TLS send failed: " + tls_->error());
+    return;
+  }
   std::size_t done = 0;
   while (done < bytes.size()) {
     auto n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
@@ -106,6 +128,8 @@ http_response http_client::get(const std::string& target, const std::string& ext
 }
 
 int http_client::recv_some(int wait_ms) {
+  if (tls_)
+    return tls_->read(buffer_, std::chrono::milliseconds(wait_ms));
   pollfd p{fd_, POLLIN, 0};
   if (::poll(&p, 1, wait_ms) <= 0)
     return 0;
@@ -223,6 +247,10 @@ std::string http_client::read_available(std::chrono::milliseconds wait) {
 }
 
 int http_client::read_some(std::size_t n, std::chrono::milliseconds wait) {
+  if (tls_) {
+    std::string discarded;
+    return tls_->read(discarded, wait, n);
+  }
   pollfd p{fd_, POLLIN, 0};
   if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0)
     return 0;
@@ -241,7 +269,11 @@ long resident_kib() {
 }
 
 http_response http_get(std::uint16_t port, const std::string& target) {
-  http_client c{port};
+  return http_get(port, transport::from_environment(), target);
+}
+
+http_response http_get(std::uint16_t port, const transport& how, const std::string& target) {
+  http_client c{port, how};
   return c.get(target);
 }
 

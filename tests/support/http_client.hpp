@@ -2,10 +2,14 @@
 // A small blocking HTTP/1.1 client over a real TCP socket, for tests. It sends raw bytes
 // and parses responses itself (Content-Length, chunked with trailers, or until close), and
 // records when each piece of body arrived, so tests can see streaming as a client does.
+// It speaks plain HTTP or HTTPS (support/transport.hpp): the same calls either way.
+
+#include "support/transport.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,10 +35,15 @@ struct http_response {
 class http_client {
 public:
   /// Connects to 127.0.0.1:port; every read gives up after `timeout`. A `receive_buffer`
-  /// (bytes, 0 = the system's) makes a slow reader's kernel buffer small.
+  /// (bytes, 0 = the system's) makes a slow reader's kernel buffer small. Plain or TLS as the
+  /// environment says (transport::from_environment).
   explicit http_client(std::uint16_t port,
                        std::chrono::milliseconds timeout = std::chrono::seconds(10),
                        int receive_buffer = 0);
+  /// The same over `how`. With TLS the handshake is done here, within `timeout`; a failed
+  /// one throws std::runtime_error with OpenSSL's reason.
+  http_client(std::uint16_t port, const transport& how,
+              std::chrono::milliseconds timeout = std::chrono::seconds(10), int receive_buffer = 0);
   ~http_client();
 
   http_client(const http_client&) = delete;
@@ -50,14 +59,18 @@ public:
 
   /// True if the server closed the connection (reads EOF within `wait`).
   bool closed_by_peer(std::chrono::milliseconds wait = std::chrono::seconds(5));
-  /// Closes the socket at once (a client that vanishes).
+  /// Closes the socket at once (a client that vanishes; over TLS, without a goodbye).
   void close();
-  /// Half-closes: the server reads EOF, the client can still read.
+  /// Half-closes: the server reads EOF (over TLS, a close_notify first), the client can
+  /// still read.
   void shutdown_send();
   /// Reads whatever arrives within `wait` (for tests that expect nothing).
   std::string read_available(std::chrono::milliseconds wait);
   /// Reads at most `n` bytes, waiting up to `wait`; returns how many (-1: connection gone).
   int read_some(std::size_t n, std::chrono::milliseconds wait);
+
+  /// The TLS connection (its version, ALPN, session, certificate); null for plain HTTP.
+  const tls_stream* tls() const { return tls_.get(); }
 
 private:
   bool fill();  ///< reads more into buffer_; false on EOF/error/timeout
@@ -67,6 +80,7 @@ private:
   bool read_exact(std::size_t n, std::string& out, http_response& r);
 
   int fd_ = -1;
+  std::unique_ptr<tls_stream> tls_;  ///< null: plain TCP
   std::string buffer_;
   std::chrono::milliseconds timeout_;
 };
@@ -75,8 +89,10 @@ private:
 /// `receive_buffer` > 0); throws if the connection fails.
 int connect_loopback(std::uint16_t port, int receive_buffer = 0);
 
-/// One GET on a fresh connection.
+/// One GET on a fresh connection (plain or TLS as the environment says).
 http_response http_get(std::uint16_t port, const std::string& target);
+/// One GET on a fresh connection over `how`.
+http_response http_get(std::uint16_t port, const transport& how, const std::string& target);
 
 /// This process's resident memory (VmRSS) in KiB.
 long resident_kib();

@@ -1,7 +1,11 @@
 #pragma once
 // A real fastactor server on 127.0.0.1 and an ephemeral port, in the test process, so tests
 // can read its counters (live workers, active streams, ...) while talking HTTP to it.
+// With FASTACTOR_TEST_TLS=1 (support/transport.hpp) its default configuration serves HTTPS
+// with the test certificate.
 
+#include "support/test_certs.hpp"
+#include "support/transport.hpp"
 #include <fastactor/options.hpp>
 #include <fastactor/server.hpp>
 
@@ -29,6 +33,21 @@ public:
     cfg.blocking_threads = 8;
     cfg.access_log = false;
     cfg.drain_timeout_ms = 1000;
+    if (tls_from_environment())
+      with_test_certificate(cfg);
+    return cfg;
+  }
+
+  /// The default configuration, serving HTTPS with the test certificate in any run.
+  static fastactor::server_config tls_config() {
+    auto cfg = default_config();
+    return with_test_certificate(cfg);
+  }
+
+  /// `cfg` serving HTTPS with the test CA's server certificate.
+  static fastactor::server_config& with_test_certificate(fastactor::server_config& cfg) {
+    cfg.tls_cert = test_certs::server_cert();
+    cfg.tls_key = test_certs::server_key();
     return cfg;
   }
 
