@@ -35,7 +35,7 @@ node start_node(const std::vector<std::string>& tls = {}) {
 }
 
 /// The --node-tls-* options for `name`'s certificate from the tests' CA.
-std::vector<std::string> tls_options(const std::string& name) {
+std::vector<std::string> node_tls_arguments(const std::string& name) {
   std::string dir = TEST_CERTS_DIR "/ca/";
   return {"--node-tls-cert=" + dir + name + ".pem", "--node-tls-key=" + dir + name + ".key",
           "--node-tls-ca=" + dir + "ca.pem"};
@@ -83,11 +83,11 @@ SCENARIO("demo_server and two worker_node processes, as a user runs them", "[rem
 
 SCENARIO("demo_server and worker_node with mutual TLS: the TLS node serves, a plain one is refused",
          "[remote][process][tls]") {
-  auto secure = start_node(tls_options("node")), plain = start_node();
+  auto secure = start_node(node_tls_arguments("node")), plain = start_node();
   std::vector<std::string> args{"--port=0", "--access-log=0",
                                 "--worker-nodes=" + secure.name() + "," + plain.name(),
                                 "--node-heartbeat-ms=100", "--node-timeout-ms=1000"};
-  for (auto& o : tls_options("server"))
+  for (auto& o : node_tls_arguments("server"))
     args.push_back(o);
   auto server = spawn_process(DEMO_SERVER_PATH, args);
   auto port = port_in(read_until(server.out, "\n", 10s));
@@ -130,7 +130,7 @@ SCENARIO("demo_server refuses incomplete or unreadable node TLS options at start
     }
   }
   GIVEN("a certificate file that cannot be read") {
-    auto opts = tls_options("server");
+    auto opts = node_tls_arguments("server");
     opts[0] = "--node-tls-cert=/no/such/server.pem";
     opts.push_back("--port=0");
     auto server = spawn_process(DEMO_SERVER_PATH, opts);
