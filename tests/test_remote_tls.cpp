@@ -237,36 +237,7 @@ SCENARIO("a failed handshake does not cut an authenticated link", "[remote][proc
 
 SCENARIO("a TLS node killed mid-stream fails that response, and the other node serves on",
          "[remote][process][faults][tls]") {
-  auto a = start_node(0, from_ca("node")), b = start_node(0, from_ca("node"));
-  remote_server srv{{a.name(), b.name()}, 60'000, from_ca("server")};
-  REQUIRE(srv.pool->wait_until_up(2, 10s));
-  // A slow client keeps the stream running: the producer waits for flow-control acks.
-  http_client c{srv.port(), 10s, 4096};
-  c.send_get("/distributed/stream?n=100000&size=16384&window=4");
-  auto head = c.read_available(500ms);
-  REQUIRE(head.find("X-Worker-Node: ") != std::string::npos);
-  auto victim = head.find(a.name()) != std::string::npos ? &a : &b;
-  auto survivor = victim == &a ? &b : &a;
-  victim->proc.signal(SIGKILL);
-  THEN("the response ends with the node's failure in its error trailer") {
-    std::string rest;
-    auto until = clock_type::now() + 10s;
-    while (rest.find("Fastactor-Errors: [{") == std::string::npos && clock_type::now() < until) {
-      auto more = c.read_available(200ms);
-      rest += more.size() > 4096 ? more.substr(more.size() - 4096) : more;
-    }
-    CHECK(rest.find("Fastactor-Errors: [{") != std::string::npos);
-    CHECK(rest.find("node " + victim->name()) != std::string::npos);
-  }
-  AND_THEN("requests go to the surviving node") {
-    REQUIRE(srv.srv->wait_for([](auto& s) { return s.live_workers == 0; }, 10s));
-    for (int i = 0; i < 3; ++i) {
-      auto r = http_get(srv.port(), "/distributed/stream?n=10&size=100");
-      CHECK(r.status == 200);
-      CHECK(r.header("x-worker-node") == survivor->name());
-      CHECK(all_chunks_right(r.body, 10, 100));
-    }
-  }
+  check_node_killed_mid_stream(from_ca("node"), from_ca("server"));
 }
 
 SCENARIO("a worker node refuses incomplete or unreadable node TLS options at start",

@@ -5,6 +5,7 @@
 // a certificate), and certificate reloads, also under load.
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_certs.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
@@ -93,21 +94,6 @@ double sample_of(const std::string& text, const std::string& name) {
   return at == std::string::npos ? -1 : std::atof(text.c_str() + at + name.size() + 2);
 }
 
-/// A directory of its own under the system's temp dir, removed with everything in it.
-struct temp_dir {
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "fastactor-tls-XXXXXX").string();
-    if (!::mkdtemp(pattern.data()))
-      throw std::runtime_error("mkdtemp failed");
-    path = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  fs::path path;
-};
-
 /// Puts `from`'s content at `to` in one step (a reload never reads half a file).
 void install(const std::string& from, const fs::path& to) {
   auto staged = to.string() + ".new";
@@ -141,7 +127,7 @@ struct reloadable_server {
     install(k, key);
   }
 
-  temp_dir dir;
+  temp_dir dir{"fastactor-tls"};
   fs::path cert, key;
   test_server srv;
 };

@@ -4,6 +4,7 @@
 // more with FASTACTOR_TEST_TLS=1.)
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_certs.hpp"
 
 #include <catch2/catch.hpp>
@@ -49,21 +50,6 @@ std::string hangup_line(const child_process& c) {
   return said;
 }
 
-/// A directory of its own under the system's temp dir, removed with everything in it.
-struct temp_dir {
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "fastactor-demo-tls-XXXXXX").string();
-    if (!::mkdtemp(pattern.data()))
-      throw std::runtime_error("mkdtemp failed");
-    path = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  fs::path path;
-};
-
 }  // namespace
 
 SCENARIO("demo_server with --tls-cert serves every endpoint over HTTPS", "[process][tls]") {
@@ -105,7 +91,7 @@ SCENARIO("demo_server with --tls-cert serves every endpoint over HTTPS", "[proce
 }
 
 SCENARIO("SIGHUP makes demo_server reload its certificate", "[process][tls]") {
-  temp_dir dir;
+  temp_dir dir{"fastactor-demo-tls"};
   auto cert = dir.path / "cert.pem", key = dir.path / "key.pem";
   fs::copy_file(test_certs::server_cert(), cert);
   fs::copy_file(test_certs::server_key(), key);
