@@ -376,6 +376,74 @@ SCENARIO("a client that stalls in the handshake is cut at the handshake deadline
   }
 }
 
+SCENARIO("bytes timed to arrive just as the handshake deadline fires do not outlive it",
+         "[tls][attack]") {
+  // The deadline cancels the read pending at that instant; a byte that arrives just then
+  // completes the read instead, and the handshake's next read would run without a deadline.
+  // Many clients at once with a very short deadline, so that deadlines and arrivals meet in
+  // the same turns of the I/O threads: without the backstop (session::on_read_deadline) about
+  // one round in three left connections open for good.
+  auto cfg = short_handshake_config();
+  cfg.tls_handshake_timeout_ms = 20;
+  cfg.io_threads = 2;
+  test_server srv{tls_routes(), cfg};
+  constexpr int clients = 500;
+  for (int round = 1; round <= 3; ++round) {
+    std::vector<std::unique_ptr<http_client>> stalled;
+    std::vector<clock_type::time_point> connected;
+    for (int i = 0; i < clients; ++i) {
+      stalled.push_back(std::make_unique<http_client>(srv.port(), transport::plain(), 5s));
+      connected.push_back(clock_type::now());
+    }
+    // One handshake-record byte each, when its deadline is due.
+    for (int i = 0; i < clients; ++i) {
+      std::this_thread::sleep_until(connected[i] + ms(cfg.tls_handshake_timeout_ms));
+      stalled[i]->send("\x16");
+    }
+    int open = 0;
+    auto until = clock_type::now() + 3s;
+    for (auto& c : stalled) {
+      auto left = std::chrono::duration_cast<ms>(until - clock_type::now());
+      open += c->closed_by_peer(std::max(left, ms(1))) ? 0 : 1;
+    }
+    INFO("round " << round);
+    CHECK(open == 0);  // each closed within its deadline and the backstop (1 s)
+    CHECK(eventually([&] { return srv.stats().live_connections == 0; }));
+    CHECK(bystander_served(srv.port()));
+  }
+  CHECK(srv.stats().tls.timeouts_total == 3 * clients);
+}
+
+SCENARIO("a client that leaves mid-handshake is counted as gone", "[tls]") {
+  test_server srv{tls_routes(), short_handshake_config()};
+  http_client c{srv.port(), transport::plain(), 5s};
+  auto hello = client_hello_bytes();
+  c.send(hello.substr(0, hello.size() / 2));
+  c.close();
+  CHECK(eventually([&] { return srv.stats().tls.client_gone_total == 1; }));
+  CHECK(srv.stats().tls.errors_total == 0);
+  CHECK(srv.stats().tls.timeouts_total == 0);
+  CHECK(eventually([&] { return srv.stats().live_connections == 0; }));
+  CHECK(bystander_served(srv.port()));
+}
+
+SCENARIO("over --max-connections a TLS connection is closed before any handshake", "[tls]") {
+  auto cfg = test_server::tls_config();
+  cfg.max_connections = 1;
+  test_server srv{tls_routes(), cfg};
+  http_client first{srv.port(), https(), 5s};
+  REQUIRE(first.get("/hello").body == "ok");
+  WHEN("a second client connects while the first holds the only place") {
+    auto error = handshake_error(srv.port(), {});
+    THEN("its handshake fails, it is counted, and the first is still served") {
+      CHECK_FALSE(error.empty());
+      CHECK(srv.stats().connections_rejected_total == 1);
+      CHECK(srv.stats().tls.handshakes_total == 1);
+      CHECK(first.get("/hello").body == "ok");
+    }
+  }
+}
+
 // -- what is negotiated ---------------------------------------------------------------------
 
 SCENARIO("TLS 1.0 and 1.1 are refused", "[tls]") {
