@@ -6,7 +6,7 @@
 // runs on the connection's executor, so the session dispatches each call there: the work
 // starts inline, without a queue hop (a call from any other thread would be posted). Every
 // call returns at once; completions come back to the writer as messages (see "Messages from
-// the connection" below).
+// the connection" below), except a write's that completed at once (see `write`).
 
 #include "actors/internal_messages.hpp"
 #include <fastactor/messages.hpp>
@@ -30,9 +30,12 @@ class connection {
 public:
   virtual ~connection() = default;
 
-  /// Writes `parts` in one gathered write. The writer keeps exactly one write in flight;
-  /// the completion arrives as `(write_done_atom, bool ok)`.
-  virtual void write(std::vector<std::string> parts, write_kind kind) = 0;
+  /// Writes `parts` in one gathered write. The writer keeps exactly one write in flight.
+  /// Returns true if the write is complete already (the socket took every byte at once, as
+  /// it does for most responses): then no completion message follows, and the writer
+  /// handles the completion itself once its current message is done. Otherwise the
+  /// completion arrives as `(write_done_atom, bool ok)`.
+  virtual bool write(std::vector<std::string> parts, write_kind kind) = 0;
 
   /// Closes the socket at once (a cut-off response, a dead client, shutdown).
   virtual void close() = 0;

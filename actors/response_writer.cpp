@@ -27,6 +27,9 @@ struct writer_state {
   connection_key key = 0;  ///< what the connection's messages carry
   std::optional<request_scope> scope;
   bool write_in_flight = false;
+  /// The write in flight completed at once (connection::write said so): handled as its
+  /// completion message would be, once the message being handled is done (settle_writes).
+  bool write_completed = false;
   write_kind last_kind = write_kind::more;  ///< of the write in flight
   std::size_t in_flight_bytes = 0;  ///< body bytes of the write in flight, still held
   bool draining = false;  ///< the server is stopping: finish this response, then close
@@ -126,7 +129,7 @@ void start_write(writer_actor* self, std::vector<std::string> parts, write_kind 
   st.rt->stats.stream_bytes_total.fetch_add(body_bytes, std::memory_order_relaxed);
   if (st.scope)
     st.scope->body_bytes += body_bytes;
-  st.conn->write(std::move(parts), kind);
+  st.write_completed = st.conn->write(std::move(parts), kind);
 }
 
 /// Output that is dropped rather than sent — a response without a body, results past an
@@ -520,6 +523,14 @@ void on_write_done(writer_actor* self, bool ok) {
   progress(self);
 }
 
+/// A write that completed at once is completed here, after the message that started it — not
+/// inside it: the code that started the write may still use the request scope. Its
+/// completion may start (and complete) the next write.
+void settle_writes(writer_actor* self) {
+  while (std::exchange(self->state.write_completed, false))
+    on_write_done(self, true);
+}
+
 /// How a producer sent its output: with flow control (it waits for acks) or without.
 enum class paced { yes, no };
 
@@ -691,24 +702,31 @@ bool from_connection(writer_actor* self, connection_key key) {
   return false;
 }
 
-// The handlers capture only `self`: CAF keeps a copy of each per writer.
+// The handlers capture only `self`: CAF keeps a copy of each per writer. Each ends by
+// settling a write that completed at once while it ran.
 caf::behavior response_writer(writer_actor* self) {
   // Workers are monitored, not linked: a worker's end, `kill` included, is an error of its
   // request only. Their stop is explicit (stop_producers, ~writer_state).
-  self->set_down_handler([self](caf::down_msg& msg) { on_worker_down(self, msg); });
+  self->set_down_handler([self](caf::down_msg& msg) {
+    on_worker_down(self, msg);
+    settle_writes(self);
+  });
   self->set_exit_handler([self](caf::exit_msg& msg) { on_exit_message(self, msg); });
   return {
     [=](request_atom, connection_key key, std::shared_ptr<const routed_request>& in) {
       if (from_connection(self, key))
         on_request(self, in);
+      settle_writes(self);
     },
     [=](write_done_atom, connection_key key, bool ok) {
       if (from_connection(self, key))
         on_write_done(self, ok);
+      settle_writes(self);
     },
     [=](timer_atom, connection_key key) {
       if (from_connection(self, key))
         on_timer(self);
+      settle_writes(self);
     },
     [=](closed_atom, connection_key key) {
       if (!from_connection(self, key))
@@ -729,22 +747,29 @@ caf::behavior response_writer(writer_actor* self) {
     [=](chunk_atom, stream_id id, std::string& bytes) {
       received(self);
       on_chunk(self, id, bytes);
+      settle_writes(self);
     },
     [=](write_atom, stream_id id, std::string& bytes) {
       received(self);
-      return on_acked_write(self, id, bytes);
+      auto result = on_acked_write(self, id, bytes);
+      settle_writes(self);
+      return result;
     },
     [=](event_atom, stream_id id, sse_event& ev) {
       received(self);
-      return on_event(self, id, ev);
+      auto result = on_event(self, id, ev);
+      settle_writes(self);
+      return result;
     },
     [=](fail_atom, stream_id id, worker_error& err) {
       received(self);
       on_fail(self, id, err);
+      settle_writes(self);
     },
     [=](done_atom, stream_id id, std::uint64_t token) {
       received(self);
       on_task_done(self, id, token);
+      settle_writes(self);
     },
     [=](flush_atom) {
       if (self->current_sender() != self->ctrl()) {  // only the writer's own

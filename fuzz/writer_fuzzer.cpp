@@ -349,7 +349,7 @@ public:
   explicit recording_connection(environment& e)
     : io_id_(e.io_thread.get_id()), strand(boost::asio::make_strand(e.ioc)), home(e.sys, strand) {}
 
-  void write(std::vector<std::string> parts, write_kind kind) override {
+  bool write(std::vector<std::string> parts, write_kind kind) override {
     on_io_thread("write");
     std::string joined;
     for (auto& p : parts)
@@ -372,6 +372,14 @@ public:
       last_kind = kind;
       validate_response(response, kind, check);
     }
+    if (!at_once)
+      return false;
+    // As a socket that takes every byte at once: the writer completes the write itself.
+    trace("  conn: write completed at once");
+    outstanding = false;
+    if (last_seen)
+      req_active = false;
+    return true;
   }
 
   void close() override {
@@ -425,6 +433,7 @@ public:
   // Guarded by mtx.
   std::mutex mtx;
   bool outstanding = false;
+  bool at_once = false;  ///< writes of the current request complete at once
   bool closed = false;
   int current_req = 0;  ///< the request being answered (last one sent)
   bool req_active = false;  ///< sent, and its last write not yet completed
@@ -893,6 +902,7 @@ private:
       if (conn_->req_active || conn_->outstanding || conn_->closed || requests_ >= 8)
         return;
       req_no = ++requests_;
+      conn_->at_once = in.ConsumeBool();
     }
     std::vector<action> plan;
     in_req_plan_trace_.clear();

@@ -80,8 +80,10 @@ void session::begin() {
   await_request();
 }
 
+// From the server's thread: a plain message, posted to the writer's strand.
 void session::stop(bool hard) {
-  tell_writer(shutdown_atom::value, hard);
+  detail::handoff_release(writer_);
+  caf::anon_send(writer_, shutdown_atom::value, key_, hard);
 }
 
 // The descriptor is claimed for the moment of the call: do_close waits for the claim to end
@@ -116,9 +118,25 @@ void session::await_request() {
 void session::read_header() {
   phase_ = phase::reading_header;
   reading_ = std::make_unique<incoming_request>(shared_.cfg);
+  if (parse_buffered_header())
+    return;
   arm_read_deadline();  // slowloris: a header must arrive in time
   read_pending_ = true;
   start_header_read();
+}
+
+// A request usually arrives whole in one segment, and a pipelined one waits in the buffer:
+// a header complete in the buffer is parsed here, at once — a composed read would parse the
+// same bytes, but only after a post. True if the header is done (or refused): on_header ran.
+bool session::parse_buffered_header() {
+  auto& parser = reading_->parser();
+  beast::error_code ec;
+  while (buffer_.size() > 0 && !parser.is_header_done() && !ec)
+    buffer_.consume(parser.put(buffer_.data(), ec));
+  if (ec == http::error::need_more || (!ec && !parser.is_header_done()))
+    return false;  // the rest comes by the read, which parses on from here
+  on_header(ec, 0);
+  return true;
 }
 
 void session::start_header_read() {
@@ -284,32 +302,48 @@ void session::read_available(beast::error_code& ec) {
 
 // -- writing (the writer actor's side) -------------------------------------------------------
 
-// The writer calls in from the executor it runs on, so `dispatch` starts the write at once.
-void session::write(std::vector<std::string> parts, write_kind kind) {
+// The writer calls in from its turn on this session's strand: the write starts at once, and
+// one the socket takes whole is complete when this returns (no completion message, no post).
+// A call from anywhere else is dispatched, and its completion is a message.
+bool session::write(std::vector<std::string> parts, write_kind kind) {
+  if (writer_home_.in_turn())
+    return do_write(std::move(parts), kind, true);
   asio::dispatch(socket_.get_executor(),
-                 bind_self(&session::do_write, shared_from_this(), std::move(parts), kind));
+                 [self = shared_from_this(), parts = std::move(parts), kind]() mutable {
+                   self->do_write(std::move(parts), kind, false);
+                 });
+  return false;
 }
 
-void session::do_write(std::vector<std::string> parts, write_kind kind) {
-  if (phase_ == phase::closed)
-    return tell_writer(write_done_atom::value, false);
+bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_once_ok) {
+  if (phase_ == phase::closed) {
+    tell_writer(write_done_atom::value, false);
+    return false;
+  }
   out_ = std::move(parts);
   out_buffers_.reserve(out_.size());
   for (const auto& part : out_)
     out_buffers_.emplace_back(asio::buffer(part));
-  start_write(kind);
+  return start_write(kind, at_once_ok);
 }
 
-void session::start_write(write_kind kind) {
+bool session::start_write(write_kind kind, bool at_once_ok) {
   // Most writes fit into the socket's buffer: write at once (the socket never blocks), and
   // only a write that has to wait for the client gets a send deadline.
   beast::error_code ec;
   while (!out_buffers_.empty() && !ec)
     consume(out_buffers_, socket_.write_some(out_buffers_, ec));
-  if (out_buffers_.empty() || ec != asio::error::would_block)
-    return asio::post(socket_.get_executor(),
-                      bind_self(&session::on_write, shared_from_this(), ec, kind));
+  if (out_buffers_.empty() && at_once_ok) {
+    release_write();
+    after_write(kind);
+    return true;
+  }
+  if (out_buffers_.empty() || ec != asio::error::would_block) {
+    asio::post(socket_.get_executor(), bind_self(&session::on_write, shared_from_this(), ec, kind));
+    return false;
+  }
   do_write_rest(kind);
+  return false;
 }
 
 // The client reads slower than the response is written: the rest goes out as the socket
@@ -336,14 +370,25 @@ void session::on_write_rest(write_kind kind, beast::error_code ec, std::size_t) 
   on_write(ec, kind);
 }
 
+// The writer hears first (it runs at once, and may already write again: then after_write
+// finds the write it started under way, or done and followed up), then the session moves on —
+// in that order, so that a pipelined request read in after_write finds the writer done.
 void session::on_write(beast::error_code ec, write_kind kind) {
-  // Released, not kept for the next write: a slow stream would hold them between chunks.
-  out_ = {};
-  out_buffers_ = {};
+  release_write();
   tell_writer(write_done_atom::value, !ec);
   if (ec)
     return do_close();
-  // Only a response under way moves on; a client that left is closed by the writer.
+  after_write(kind);
+}
+
+// Released, not kept for the next write: a slow stream would hold them between chunks.
+void session::release_write() {
+  out_ = {};
+  out_buffers_ = {};
+}
+
+// Only a response under way moves on; a client that left is closed by the writer.
+void session::after_write(write_kind kind) {
   if (kind == write_kind::more || phase_ != phase::responding)
     return;
   if (kind == write_kind::last_keep_alive)
@@ -354,18 +399,38 @@ void session::on_write(beast::error_code ec, write_kind kind) {
 // -- the timer --------------------------------------------------------------------------------
 
 // When a read deadline fires it cancels the pending read, whose handler then sees
-// `deadline_passed_`. A wake-up from a phase that has ended (the timer fired as the read
-// completed) is stale and ignored.
+// `deadline_passed_`.
+//
+// Read deadlines are lazy. A keep-alive connection sets and clears one or two per request (the
+// idle timeout, the header timeout), and setting an Asio timer costs a heap update under a
+// lock and cancelling it a completion; so a deadline is just `read_due_`, and the timer, once
+// waiting, is left alone when a later deadline replaces its own. When it fires early it waits
+// again for the current one; a cleared deadline costs nothing until then. (nginx does the
+// same with its timers.)
 void session::arm_read_deadline() {
   auto ms = phase_ == phase::handshaking ? shared_.cfg.tls_handshake_timeout_ms
     : phase_ == phase::waiting           ? shared_.cfg.idle_timeout_ms
     : phase_ == phase::reading_header    ? shared_.cfg.header_timeout_ms
                                          : shared_.cfg.body_timeout_ms;
   deadline_passed_ = false;
-  if (ms <= 0)
+  if (ms <= 0) {
+    read_due_ = no_due;
     return;
-  timer_.expires_after(std::chrono::milliseconds(ms));
-  timer_.async_wait(bind_self(&session::on_read_deadline, shared_from_this(), phase_));
+  }
+  read_due_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  if (read_wait_until_ > read_due_)  // else the timer wakes first, and waits on
+    wait_for_read_due();
+}
+
+void session::wait_for_read_due() {
+  read_wait_until_ = read_due_;
+  timer_.expires_at(read_due_);
+  timer_.async_wait(bind_self(&session::on_read_deadline, shared_from_this()));
+}
+
+// Whatever else uses the timer replaces the read deadline's wait (cancelling it).
+void session::timer_taken() {
+  read_wait_until_ = no_due;
 }
 
 // The cancel ends the operation pending on the socket at this instant. A composed read (a
@@ -374,9 +439,14 @@ void session::arm_read_deadline() {
 // gets a backstop: if the read has not ended a grace later, the socket is shut down, which
 // ends any read (nothing is read after a read deadline anyway: what follows is a 408 or the
 // close).
-void session::on_read_deadline(phase armed_in, beast::error_code ec) {
-  if (ec || phase_ != armed_in)
+void session::on_read_deadline(beast::error_code ec) {
+  if (ec)  // replaced: by a nearer read deadline, or by another use of the timer
     return;
+  read_wait_until_ = no_due;
+  if (!reading() || read_due_ == no_due)
+    return;
+  if (std::chrono::steady_clock::now() < read_due_)
+    return wait_for_read_due();  // the deadline moved on since this wait began
   beast::error_code ignored;
   if (deadline_passed_) {  // the backstop: the cancel missed
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
@@ -384,12 +454,17 @@ void session::on_read_deadline(phase armed_in, beast::error_code ec) {
   }
   deadline_passed_ = true;
   socket_.cancel(ignored);
-  timer_.expires_after(read_deadline_grace);
-  timer_.async_wait(bind_self(&session::on_read_deadline, shared_from_this(), phase_));
+  read_due_ = std::chrono::steady_clock::now() + read_deadline_grace;
+  wait_for_read_due();
 }
 
 void session::disarm_read_deadline() {
-  timer_.cancel();
+  read_due_ = no_due;
+}
+
+bool session::reading() const {
+  return phase_ == phase::handshaking || phase_ == phase::waiting || phase_ == phase::reading_header
+    || phase_ == phase::reading_body;
 }
 
 // While a response is produced no read deadline runs: the timer serves the writer (its
@@ -419,6 +494,7 @@ void session::arm_response_timer() {
   auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
   if (write_waiting_ && send_timeout.count() > 0)
     due = std::min(due, write_progress_ + send_timeout);
+  timer_taken();
   if (due == std::chrono::steady_clock::time_point::max())
     return static_cast<void>(timer_.cancel());
   timer_.expires_at(due);
@@ -438,11 +514,12 @@ void session::on_response_timer(beast::error_code ec) {
     shared_.rt->stats.send_timeouts_total.fetch_add(1, std::memory_order_relaxed);
     return do_close();
   }
-  if (phase_ == phase::responding && now >= writer_due_) {
+  bool writer_due = phase_ == phase::responding && now >= writer_due_;
+  if (writer_due)
     writer_due_ = std::chrono::steady_clock::time_point::max();
+  arm_response_timer();  // the send deadline; the writer re-arms its own time when told
+  if (writer_due)
     tell_writer(timer_atom::value);
-  }
-  arm_response_timer();
 }
 
 // -- closing ----------------------------------------------------------------------------------
@@ -469,6 +546,7 @@ void session::do_close() {
       break;
   }
   beast::error_code ignored;
+  timer_taken();
   timer_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -484,6 +562,7 @@ void session::linger() {
 }
 
 void session::start_linger() {
+  timer_taken();
   lingering_close::start(socket_, timer_, linger_patience,
                          bind_self(&session::do_close, shared_from_this()));
 }

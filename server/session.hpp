@@ -73,7 +73,7 @@ public:
   const std::string& peer() const { return peer_; }
 
   // -- connection (called by the writer actor, which runs on this session's executor) -----
-  void write(std::vector<std::string> parts, write_kind kind) override;
+  bool write(std::vector<std::string> parts, write_kind kind) override;
   void close() override;
   void set_timer(std::chrono::steady_clock::time_point due) override;
   void cancel_timer() override;
@@ -110,8 +110,10 @@ protected:
   /// Waits for what the client sends while a response is produced (on_watched completes it,
   /// with the bytes in buffer_).
   virtual void start_watch();
-  /// Writes out_buffers_ (on_write or on_write_rest completes it).
-  virtual void start_write(write_kind kind);
+  /// Writes out_buffers_ (on_write or on_write_rest completes it). `at_once_ok`: the writer
+  /// called and waits for the answer; a write that completes at once then returns true,
+  /// after what follows the write (after_write) has been done, and sends no message.
+  virtual bool start_write(write_kind kind, bool at_once_ok);
   /// The last response is out: half-close and arm the patience (see lingering_close).
   virtual void start_linger();
   /// Reads and discards until the client's EOF (see lingering_close), then closes.
@@ -121,6 +123,7 @@ protected:
   // `100 Continue`, read its body, hand it to the writer.
   void await_request();
   void read_header();
+  bool parse_buffered_header();
   void on_header(boost::beast::error_code ec, std::size_t);
   void read_body();
   void do_continue();
@@ -135,7 +138,7 @@ protected:
   void on_watched(boost::beast::error_code ec);
   void read_available(boost::beast::error_code& ec);
 
-  void do_write(std::vector<std::string> parts, write_kind kind);
+  bool do_write(std::vector<std::string> parts, write_kind kind, bool at_once_ok);
   void do_write_rest(write_kind kind);
   /// A write's completion condition that notes progress (for the send deadline).
   struct write_progress {
@@ -145,13 +148,18 @@ protected:
   };
   void on_write_rest(write_kind kind, boost::beast::error_code ec, std::size_t);
   void on_write(boost::beast::error_code ec, write_kind kind);
+  void release_write();
+  void after_write(write_kind kind);
 
   // The one timer. In the reading phases (waiting, reading_header, reading_body) it is that
   // phase's read deadline; while responding, the writer's timer and the send deadline of a
   // write that waits for the client; while lingering, the patience for the client's EOF.
   void arm_read_deadline();
-  void on_read_deadline(phase armed_in, boost::beast::error_code ec);
+  void wait_for_read_due();
+  void on_read_deadline(boost::beast::error_code ec);
   void disarm_read_deadline();
+  void timer_taken();
+  bool reading() const;
   void do_set_timer(std::chrono::steady_clock::time_point due);
   void do_cancel_timer();
   void arm_response_timer();
@@ -162,7 +170,7 @@ protected:
   void do_close();
 
   /// A message to the writer, with the key that proves it is the connection's (the only
-  /// way the session talks to it).
+  /// way the session talks to it). Only from the session's strand.
   template <class Atom, class... Ts>
   void tell_writer(Atom atom, Ts&&... xs);
 
@@ -184,6 +192,11 @@ protected:
   std::vector<std::string> out_;  ///< the parts of the write in flight
   std::vector<boost::asio::const_buffer> out_buffers_;  ///< what is left of it
   boost::asio::steady_timer timer_;  ///< what it is for: see phase
+  static constexpr auto no_due = std::chrono::steady_clock::time_point::max();
+  /// The read deadline of a reading phase (no_due: none), and until when the timer waits for
+  /// it (no_due: it does not; see arm_read_deadline).
+  std::chrono::steady_clock::time_point read_due_ = no_due;
+  std::chrono::steady_clock::time_point read_wait_until_ = no_due;
   std::chrono::steady_clock::time_point writer_due_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point write_progress_;  ///< last byte taken by the socket
   phase phase_ = phase::waiting;
@@ -205,9 +218,12 @@ protected:
   strand_execution_unit writer_home_;  ///< runs the writer on this session's executor
 };
 
+// Sent from the session's strand: the writer runs at once (see connection_turn), so anything
+// the session does after a tell_writer must not assume the writer has not acted yet.
 template <class Atom, class... Ts>
 void session::tell_writer(Atom atom, Ts&&... xs) {
   detail::handoff_release(writer_);
+  strand_execution_unit::connection_turn turn{writer_home_};
   caf::anon_send(writer_, atom, key_, std::forward<Ts>(xs)...);
 }
 

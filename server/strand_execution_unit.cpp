@@ -11,6 +11,22 @@ namespace {
 /// Messages a writer handles before it yields the I/O thread to the other connections on it.
 constexpr std::size_t max_messages_per_turn = 64;
 
+/// Per thread, so that a message from another thread never sees this thread's state.
+thread_local strand_execution_unit* running = nullptr;  ///< whose writer runs here now
+thread_local strand_execution_unit* telling = nullptr;  ///< whose connection sends now
+
+/// Marks the writer of `unit` as running on this thread for the scope's life.
+class turn_mark {
+public:
+  explicit turn_mark(strand_execution_unit* unit) : previous_(running) { running = unit; }
+  ~turn_mark() { running = previous_; }
+  turn_mark(const turn_mark&) = delete;
+  turn_mark& operator=(const turn_mark&) = delete;
+
+private:
+  strand_execution_unit* previous_;
+};
+
 }  // namespace
 
 strand_execution_unit::strand_execution_unit(caf::actor_system& sys,
@@ -22,7 +38,17 @@ void strand_execution_unit::exec_later(caf::resumable* ptr) {
   // sent a message to) belongs on the scheduler.
   if (!runs_at_home(*ptr))
     return system().scheduler().enqueue(ptr);
-  post(caf::intrusive_ptr<caf::resumable>{ptr, false});
+  caf::intrusive_ptr<caf::resumable> job{ptr, false};
+  // CAF calls exec_later last in its enqueue, so resuming here is resuming after the send.
+  if (telling == this && running == nullptr) {
+    auto keep = owner_.lock();  // as post's handler does: the writer may let its owner go
+    return resume(std::move(job));
+  }
+  post(std::move(job));
+}
+
+bool strand_execution_unit::in_turn() const {
+  return running == this;
 }
 
 void strand_execution_unit::post(caf::intrusive_ptr<caf::resumable> job) {
@@ -37,10 +63,24 @@ void strand_execution_unit::post(caf::intrusive_ptr<caf::resumable> job) {
 }
 
 void strand_execution_unit::resume(caf::intrusive_ptr<caf::resumable> job) {
-  if (job->resume(this, max_messages_per_turn) == caf::resumable::resume_later)
+  caf::resumable::resume_result result;
+  {
+    turn_mark mark{this};
+    result = job->resume(this, max_messages_per_turn);
+  }
+  if (result == caf::resumable::resume_later)
     return post(std::move(job));
-  // done or awaiting_message: `job` releases the writer here; the handler that called us
-  // still holds the owner, so this unit lives until the handler returns.
+  // done or awaiting_message: `job` releases the writer here; whoever called us still holds
+  // the owner, so this unit lives until it returns.
+}
+
+strand_execution_unit::connection_turn::connection_turn(strand_execution_unit& unit)
+  : previous_(telling) {
+  telling = &unit;
+}
+
+strand_execution_unit::connection_turn::~connection_turn() {
+  telling = previous_;
 }
 
 }  // namespace fastactor

@@ -14,6 +14,12 @@
 // strand until it waits for messages or is done (the reference is released), or posted again
 // when it yields after a batch (`resume_later`). Anything else handed to this unit — a worker
 // the writer spawned or sent a message to — goes to the CAF scheduler, where it belongs.
+//
+// A message the connection itself sends from its strand (a request, a write's completion)
+// need not be posted at all: inside a `connection_turn` the writer is resumed at once, on the
+// connection's stack — one post and one scheduler round trip less per request. Only one turn
+// runs at a time: a message sent while the writer runs (from inside its own turn) simply
+// waits in its mailbox for the turn's next round.
 
 #include "actors/writer_home.hpp"
 
@@ -39,6 +45,23 @@ public:
 
   /// Thread-safe: CAF calls it from whichever thread sent the writer a message.
   void exec_later(caf::resumable* ptr) override;
+
+  /// True while the writer runs here, on the calling thread: what it asks of its connection
+  /// may then be done at once.
+  bool in_turn() const;
+
+  /// While one lives, a message this thread sends the writer resumes it at once (unless it
+  /// runs already). Only for code running on the strand.
+  class connection_turn {
+  public:
+    explicit connection_turn(strand_execution_unit& unit);
+    ~connection_turn();
+    connection_turn(const connection_turn&) = delete;
+    connection_turn& operator=(const connection_turn&) = delete;
+
+  private:
+    strand_execution_unit* previous_;
+  };
 
 private:
   void post(caf::intrusive_ptr<caf::resumable> job);

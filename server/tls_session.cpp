@@ -184,8 +184,8 @@ void tls_session::on_watch_read(beast::error_code ec, std::size_t n) {
 // its data and its CRLF are three parts): parts are coalesced into one buffer, which OpenSSL
 // then cuts into records of at most 16 KiB. Every write waits for its completion (OpenSSL
 // cannot finish a record later if the socket takes it only in part), so each gets the send
-// deadline.
-void tls_session::start_write(write_kind kind) {
+// deadline (and so never completes at once).
+bool tls_session::start_write(write_kind kind, bool /*at_once_ok*/) {
   if (out_.size() > 1) {
     std::size_t total = 0;
     for (const auto& part : out_)
@@ -202,11 +202,13 @@ void tls_session::start_write(write_kind kind) {
   arm_response_timer();
   asio::async_write(stream_, out_buffers_, write_progress{shared_from_this()},
                     bind_self(&tls_session::on_write_rest, shared_from_this(), kind));
+  return false;
 }
 
 // OpenSSL cannot say goodbye while a read is pending on the stream: the watch is cancelled
 // and its completion starts the drain (on_watched), which says it.
 void tls_session::start_linger() {
+  timer_taken();
   lingering_close::arm_patience(timer_, linger_patience,
                                 bind_self(&tls_session::do_close, shared_from_this()));
   if (read_pending_) {

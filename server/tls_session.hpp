@@ -45,7 +45,7 @@ private:
   void start_body_read() override;
   void start_continue_write() override;
   void start_watch() override;
-  void start_write(write_kind kind) override;
+  bool start_write(write_kind kind, bool at_once_ok) override;
   void start_linger() override;
   void drain() override;
 
