@@ -144,6 +144,7 @@ struct request_scope {
   /// Moves the queue out for a write; the bytes stay counted as held until the writer
   /// releases them (release_written) once the write is done.
   std::size_t take_queue(std::vector<std::string>& into) {
+    into.reserve(into.size() + queue.size() + 1);  // + 1: a chunk's closing CRLF
     for (auto& part : queue)
       into.push_back(std::move(part));
     queue.clear();

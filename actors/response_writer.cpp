@@ -174,6 +174,7 @@ std::size_t take_queue(request_scope& sc, std::vector<std::string>& parts, bool 
   auto bytes = sc.queued_bytes;
   if (bytes == 0)
     return 0;
+  parts.reserve(parts.size() + sc.queue.size() + 2);  // + the size line and the CRLF
   if (chunk)
     parts.push_back(chunked::size_line(bytes));
   sc.take_queue(parts);
@@ -201,6 +202,7 @@ void send_whole(writer_actor* self) {
   auto& sc = *st.scope;
   auto keep = keep_alive(self);
   std::vector<std::string> parts;
+  parts.reserve(sc.queue.size() + 1);
   std::size_t body_bytes = 0;
   std::size_t held = 0;
   sc.sent_status = sc.errors.empty() ? sc.status : error_status(sc.errors);

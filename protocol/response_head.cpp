@@ -4,6 +4,7 @@
 #include "protocol/http_date.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <utility>
 
 namespace fastactor {
@@ -38,34 +39,53 @@ std::size_t size_bound(const response_head& head) {
   return size;
 }
 
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out += name;
-  out += ": ";
-  out += value;
-  out += crlf;
-}
+/// Writes a head into memory reserved for it by size_bound: one copy per piece, without the
+/// bookkeeping of a string append per piece (a head is rendered per response).
+class head_text {
+public:
+  explicit head_text(std::size_t bound) { out_.resize(bound); }
+
+  head_text& operator<<(std::string_view piece) {
+    if (size_ + piece.size() > out_.size())  // never, if size_bound is right; but cheap
+      out_.resize(2 * (size_ + piece.size()));
+    std::memcpy(out_.data() + size_, piece.data(), piece.size());
+    size_ += piece.size();
+    return *this;
+  }
+
+  void field(std::string_view name, std::string_view value) {
+    *this << name << ": " << value << crlf;
+  }
+
+  std::string take() {
+    out_.resize(size_);
+    return std::move(out_);
+  }
+
+private:
+  std::string out_;
+  std::size_t size_ = 0;
+};
 
 /// The handler's fields. Only one Content-Type goes out: the head's own if it has one (an
 /// error report is JSON whatever the handler said), else the handler's first.
-bool append_fields(std::string& out, const response_head& head) {
+bool append_fields(head_text& out, const response_head& head) {
   bool has_type = !head.content_type.empty();
   if (head.fields)
     for (const auto& [name, value] : *head.fields) {
       if (iequals(name, "Content-Type") && std::exchange(has_type, true))
         continue;
-      append_field(out, name, value);
+      out.field(name, value);
     }
   return has_type;
 }
 
-void append_framing(std::string& out, const response_head& head) {
+void append_framing(head_text& out, const response_head& head) {
   switch (head.body) {
     case framing::content_length:
-      out += "Content-Length: ";
-      out += decimal{head.content_length}.text();
-      out += crlf;
+      out << "Content-Length: " << decimal{head.content_length}.text() << crlf;
       break;
-    case framing::chunked: out += chunked_fields; break;
+    case framing::chunked: out << chunked_fields; break;
     case framing::until_close:
     case framing::none: break;
   }
@@ -73,31 +93,21 @@ void append_framing(std::string& out, const response_head& head) {
 
 }  // namespace
 
-// Literal pieces are joined ("\r\nServer: "): each append costs, and a head is rendered per
-// response.
 std::string render(const response_head& head) {
-  std::string out;
-  out.reserve(size_bound(head));
-  out += "HTTP/1.1 ";
-  out += decimal{code(head.code)}.text();
-  out += ' ';
-  out += reason(head.code);
-  out += "\r\nServer: ";
-  out += head.server_name;
-  out += "\r\nDate: ";
-  out += http_date_now();
-  out += crlf;
+  head_text out{size_bound(head)};
+  out << "HTTP/1.1 " << decimal{code(head.code)}.text() << " " << reason(head.code)
+      << "\r\nServer: " << head.server_name << "\r\nDate: " << http_date_now() << crlf;
   if (!head.content_type.empty())
-    append_field(out, "Content-Type", head.content_type);
+    out.field("Content-Type", head.content_type);
   if (!append_fields(out, head))
-    out += "Content-Type: text/plain; charset=utf-8\r\n";
+    out << "Content-Type: text/plain; charset=utf-8\r\n";
   append_framing(out, head);
   if (head.connection == connection_field::close)
-    out += "Connection: close\r\n";
+    out << "Connection: close\r\n";
   else if (head.connection == connection_field::keep_alive)
-    out += "Connection: keep-alive\r\n";
-  out += crlf;
-  return out;
+    out << "Connection: keep-alive\r\n";
+  out << crlf;
+  return out.take();
 }
 
 std::string_view continue_response() {

@@ -30,6 +30,32 @@ boost::system::result<boost::urls::url_view> parse_target(std::string_view targe
   return boost::urls::parse_absolute_uri(target);
 }
 
+}  // namespace
+
+// Boost.URL parses what it parses the same (no query, nothing to decode, so path and
+// segments are the text itself: tests/test_request_target.cpp compares the two), but a
+// request pays ~1,000 instructions for its generality.
+bool is_plain_path(std::string_view target) {
+  if (target.empty() || target.front() != '/')
+    return false;
+  bool plain_chars = std::all_of(target.begin(), target.end(), [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/'
+      || c == '-' || c == '.' || c == '_' || c == '~';
+  });
+  // Dot segments ("/./", "/..") are Boost.URL's to interpret (it reads a leading "/." as a
+  // prefix, not a segment).
+  auto dot_segment = [&](std::string_view dots) {
+    std::string inner = "/" + std::string{dots} + "/";
+    auto tail = inner.substr(0, inner.size() - 1);
+    return target.find(inner) != std::string_view::npos
+      || (target.size() >= tail.size() && target.substr(target.size() - tail.size()) == tail);
+  };
+  return plain_chars
+    && (target.find("/.") == std::string_view::npos || (!dot_segment(".") && !dot_segment("..")));
+}
+
+namespace {
+
 std::size_t field_count(const beast_request& msg) {
   return static_cast<std::size_t>(std::distance(msg.begin(), msg.end()));
 }
@@ -99,30 +125,41 @@ std::pair<std::shared_ptr<routed_request>, bool> incoming_request::finish(const 
   return {route_request(parser_.get(), routes, header_), false};
 }
 
+// One pass over the fields (a lookup by name walks Beast's field set, per name).
 std::optional<request_refusal> check_header(const beast_request& header) {
+  std::size_t hosts = 0;
+  std::optional<std::string_view> expect, te;
   for (const auto& field : header.base()) {
     // Obsolete line folding and bare CR/LF inside a value are smuggling vectors: refuse them.
     if (field.value().find_first_of("\r\n") != std::string_view::npos)
       return request_refusal{status::bad_request,
                              "header field '" + std::string{field.name_string()}
                                + "' uses obsolete line folding"};
+    switch (field.name()) {
+      case http::field::host: ++hosts; break;
+      case http::field::expect:
+        if (!expect)  // the first, as a lookup by name finds it
+          expect = field.value();
+        break;
+      case http::field::transfer_encoding:
+        if (!te)
+          te = field.value();
+        break;
+      default: break;
+    }
   }
   // HTTP/1.1 requires exactly one Host (RFC 9112 3.2).
-  if (header.version() == 11 && header.base().count(http::field::host) != 1)
+  if (header.version() == 11 && hosts != 1)
     return request_refusal{status::bad_request,
-                           header.base().count(http::field::host) == 0
-                             ? "missing Host header"
-                             : "more than one Host header"};
-  auto expect = header.base().find(http::field::expect);
-  if (expect != header.base().end() && lower_trimmed(expect->value()) != "100-continue")
+                           hosts == 0 ? "missing Host header" : "more than one Host header"};
+  if (expect && lower_trimmed(*expect) != "100-continue")
     return request_refusal{status::expectation_failed,
-                           "unsupported expectation '" + std::string{expect->value()} + "'"};
-  auto te = header.base().find(http::field::transfer_encoding);
-  if (te == header.base().end())
+                           "unsupported expectation '" + std::string{*expect} + "'"};
+  if (!te)
     return std::nullopt;
   // Transfer-Encoding is a comma-separated list; only "chunked" is supported, and a request's
   // last coding must be chunked (RFC 9112 6.3), else its length is unknowable.
-  std::string_view list = te->value();
+  std::string_view list = *te;
   std::vector<std::string> codings;
   while (!list.empty()) {
     auto comma = list.find(',');
@@ -241,21 +278,26 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
     (header.contains(&field) ? req.headers : req.trailers)
       .emplace_back(std::string{field.name_string()}, std::string{field.value()});
   req.body = std::move(msg.body());
-  auto url = parse_target(msg.target());
-  if (!url) {
-    in->fn =
-      router::error_handler(status::bad_request, "malformed request target '" + req.target + "'");
-    return in;
-  }
-  req.path = url->path();
-  if (req.path.empty())
-    req.path = "/";
-  req.query.reserve(url->params().size());
-  for (auto param : url->params())
-    req.query.emplace_back(param.key, param.value);
   std::vector<std::string> segments;
-  for (auto segment : url->segments())
-    segments.push_back(std::move(segment));
+  if (is_plain_path(msg.target())) {
+    req.path = req.target;
+    segments = split_path(req.path);
+  } else {
+    auto url = parse_target(msg.target());
+    if (!url) {
+      in->fn =
+        router::error_handler(status::bad_request, "malformed request target '" + req.target + "'");
+      return in;
+    }
+    req.path = url->path();
+    if (req.path.empty())
+      req.path = "/";
+    req.query.reserve(url->params().size());
+    for (auto param : url->params())
+      req.query.emplace_back(param.key, param.value);
+    for (auto segment : url->segments())
+      segments.push_back(std::move(segment));
+  }
   auto match = routes.route(req.method, segments, req.method_name());
   in->fn = std::move(match.fn);
   req.params = std::move(match.params);

@@ -137,6 +137,11 @@ std::optional<request_refusal> check_trailers(const beast_request& msg,
 std::shared_ptr<routed_request> route_request(beast_request& msg, const router& routes,
                                               const header_fields& header = {});
 
+/// True for an origin-form target that is a path of unreserved characters and slashes only
+/// (no query, no percent-encoding: "/stream/sse"): it is its own decoded path, and is routed
+/// without a URL parser.
+bool is_plain_path(std::string_view target);
+
 /// A request answered with an error report only, after which the connection closes.
 std::shared_ptr<routed_request> refused_request(const request_refusal& why);
 
