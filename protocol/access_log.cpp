@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <mutex>
+#include <string>
 
 namespace fastactor {
 
@@ -11,6 +13,26 @@ constexpr int field_max = 300;  ///< bytes of a method or target in a line
 
 int clip(std::string_view s) {
   return static_cast<int>(std::min<std::size_t>(s.size(), field_max));
+}
+
+/// The lines not yet written, shared by every thread that logs.
+struct log_buffer {
+  std::mutex mutex;
+  std::string pending;
+
+  /// With `mutex` held.
+  void write_out() {
+    if (pending.empty())
+      return;
+    std::fwrite(pending.data(), 1, pending.size(), stdout);
+    std::fflush(stdout);
+    pending.clear();
+  }
+};
+
+log_buffer& buffer() {
+  static log_buffer instance;  // never destroyed before the last logger: see flush_access_log
+  return instance;
 }
 
 }  // namespace
@@ -42,7 +64,17 @@ void write_access_log(const access_log_entry& e) {
     }
   }
   line[len++] = '\n';
-  std::fwrite(line, 1, len, stdout);
+  auto& log = buffer();
+  std::lock_guard<std::mutex> guard{log.mutex};
+  log.pending.append(line, len);
+  if (log.pending.size() >= access_log_buffer_bytes)
+    log.write_out();
+}
+
+void flush_access_log() {
+  auto& log = buffer();
+  std::lock_guard<std::mutex> guard{log.mutex};
+  log.write_out();
 }
 
 }  // namespace fastactor

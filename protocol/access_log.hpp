@@ -10,6 +10,7 @@
 #include <fastactor/status.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -26,8 +27,17 @@ struct access_log_entry {
   std::string_view note;  ///< appended after the duration, if any
 };
 
-/// Writes the entry's line to stdout in one fwrite (lines of concurrent writers never mix).
-/// Long methods and targets are cut so that a line stays under 1 KiB.
+/// Adds the entry's line to the log's buffer (lines of concurrent writers never mix), which
+/// goes to stdout once it holds access_log_buffer_bytes, or when flush_access_log is called —
+/// the server calls it every access_log_flush_interval, as nginx's `access_log ... buffer=
+/// flush=` does: a write per line would cost a system call per request. Long methods and
+/// targets are cut so that a line stays under 1 KiB.
 void write_access_log(const access_log_entry& e);
+
+/// Writes out (and flushes) what the buffer holds. Thread-safe.
+void flush_access_log();
+
+inline constexpr std::size_t access_log_buffer_bytes = 64 * 1024;
+inline constexpr std::chrono::milliseconds access_log_flush_interval{100};
 
 }  // namespace fastactor

@@ -1,7 +1,9 @@
 #include <fastactor/server.hpp>
 
 #include "actors/runtime.hpp"
+#include "protocol/access_log.hpp"
 #include "protocol/response_fields.hpp"
+#include "server/access_log_flusher.hpp"
 #include "server/listener.hpp"
 #include "server/session.hpp"
 #include "server/session_registry.hpp"
@@ -68,6 +70,7 @@ public:
   boost::asio::io_context ioc_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::shared_ptr<listener> listener_;
+  std::shared_ptr<access_log_flusher> log_flusher_;  ///< with --access-log=1
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;
   bool running_ = false;
@@ -124,6 +127,10 @@ void server::impl::start() {
     std::make_shared<listener>(ioc_, boost::asio::ip::tcp::endpoint{address, cfg_.port}, shared_);
   port_ = listener_->port();
   work_.emplace(ioc_.get_executor());
+  if (cfg_.access_log) {
+    log_flusher_ = std::make_shared<access_log_flusher>(ioc_);
+    log_flusher_->start();
+  }
   listener_->run();
   for (std::size_t i = 0; i < std::max<std::size_t>(1, cfg_.io_threads); ++i)
     threads_.emplace_back([this] { ioc_.run(); });
@@ -144,12 +151,15 @@ void server::impl::stop() {
   if (!wait_for(no_writers, std::chrono::milliseconds(0)))
     force_close_blocked_sessions();
   rt_->pool.stop();
+  if (log_flusher_)
+    log_flusher_->stop();
   work_.reset();
   wait_for([](const server_stats& s) { return s.live_connections == 0; }, std::chrono::seconds(5));
   ioc_.stop();
   for (auto& t : threads_)
     t.join();
   threads_.clear();
+  flush_access_log();  // the lines of the last connections
 }
 
 // A writer that did not end on a hard stop cannot run: a handler blocks its I/O thread.

@@ -18,7 +18,7 @@ std::string line_of(const fastactor::access_log_entry& e) {
   int saved = ::dup(STDOUT_FILENO);
   ::dup2(fds[1], STDOUT_FILENO);
   fastactor::write_access_log(e);
-  std::fflush(stdout);
+  fastactor::flush_access_log();
   ::dup2(saved, STDOUT_FILENO);
   ::close(saved);
   ::close(fds[1]);
