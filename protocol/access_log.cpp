@@ -1,6 +1,8 @@
 #include "protocol/access_log.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -10,10 +12,6 @@ namespace fastactor {
 namespace {
 
 constexpr int field_max = 300;  ///< bytes of a method or target in a line
-
-int clip(std::string_view s) {
-  return static_cast<int>(std::min<std::size_t>(s.size(), field_max));
-}
 
 /// The lines not yet written, shared by every thread that logs.
 struct log_buffer {
@@ -35,38 +33,59 @@ log_buffer& buffer() {
   return instance;
 }
 
+/// A line being written, cut (never overrun) at its capacity, with room kept for the '\n'.
+class line_text {
+public:
+  line_text& operator<<(std::string_view piece) {
+    auto n = std::min(piece.size(), capacity - size_);
+    std::copy_n(piece.data(), n, text_ + size_);
+    size_ += n;
+    return *this;
+  }
+
+  line_text& operator<<(std::uint64_t n) {
+    char digits[20];
+    auto end = std::to_chars(digits, digits + sizeof(digits), n).ptr;
+    return *this << std::string_view{digits, static_cast<std::size_t>(end - digits)};
+  }
+
+  std::string_view finish() {
+    text_[size_++] = '\n';
+    return {text_, size_};
+  }
+
+private:
+  static constexpr std::size_t capacity = 1022;
+  char text_[capacity + 2];
+  std::size_t size_ = 0;
+};
+
+std::string_view clipped(std::string_view s) {
+  return s.substr(0, field_max);
+}
+
 }  // namespace
 
+// Formatted by hand: snprintf took a third of a /hello request's instructions.
 void write_access_log(const access_log_entry& e) {
-  char line[1024];
-  auto us = e.duration.count();
-  auto peer = e.peer.empty() ? std::string_view{"-"} : e.peer;
-  int n;
+  line_text line;
+  line << clipped(e.peer.empty() ? std::string_view{"-"} : e.peer);
   if (e.method.empty())
-    n =
-      std::snprintf(line, sizeof(line), "%.*s \"-\" %u %llu %lld.%03lldms", clip(peer), peer.data(),
-                    unsigned{code(e.sent)}, static_cast<unsigned long long>(e.body_bytes),
-                    static_cast<long long>(us / 1000), static_cast<long long>(us % 1000));
+    line << " \"-\" ";
   else
-    n = std::snprintf(line, sizeof(line), "%.*s \"%.*s %.*s HTTP/1.%u\" %u %llu %lld.%03lldms",
-                      clip(peer), peer.data(), clip(e.method), e.method.data(), clip(e.target),
-                      e.target.data(), e.version % 10, unsigned{code(e.sent)},
-                      static_cast<unsigned long long>(e.body_bytes),
-                      static_cast<long long>(us / 1000), static_cast<long long>(us % 1000));
-  auto len = std::min<std::size_t>(static_cast<std::size_t>(std::max(n, 0)), sizeof(line) - 2);
-  if (!e.note.empty()) {
-    auto room = sizeof(line) - 2 - len;
-    auto note = std::min<std::size_t>(e.note.size() + 1, room);
-    if (note > 0) {
-      line[len] = ' ';
-      std::copy_n(e.note.data(), note - 1, line + len + 1);
-      len += note;
-    }
-  }
-  line[len++] = '\n';
+    line << " \"" << clipped(e.method) << " " << clipped(e.target) << " HTTP/1."
+         << std::uint64_t{e.version % 10} << "\" ";
+  auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(e.duration.count(), 0));
+  char millis[4] = {'.', static_cast<char>('0' + us / 100 % 10),
+                    static_cast<char>('0' + us / 10 % 10), static_cast<char>('0' + us % 10)};
+  line << std::uint64_t{code(e.sent)} << " " << e.body_bytes << " " << us / 1000
+       << std::string_view{millis, 4} << "ms";
+  if (!e.note.empty())
+    line << " " << e.note;
+  auto text = line.finish();
   auto& log = buffer();
   std::lock_guard<std::mutex> guard{log.mutex};
-  log.pending.append(line, len);
+  log.pending.append(text);
   if (log.pending.size() >= access_log_buffer_bytes)
     log.write_out();
 }
