@@ -278,11 +278,15 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
     (header.contains(&field) ? req.headers : req.trailers)
       .emplace_back(std::string{field.name_string()}, std::string{field.value()});
   req.body = std::move(msg.body());
-  std::vector<std::string> segments;
   if (is_plain_path(msg.target())) {
     req.path = req.target;
-    segments = split_path(req.path);
-  } else {
+    auto match = routes.route_path(req.method, req.path, req.method_name());
+    in->fn = std::move(match.fn);
+    req.params = std::move(match.params);
+    return in;
+  }
+  std::vector<std::string> segments;
+  {
     auto url = parse_target(msg.target());
     if (!url) {
       in->fn =

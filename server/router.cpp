@@ -26,9 +26,31 @@ router& router::add(method m, std::string pattern, handler fn) {
   if (m == method::other)
     throw std::invalid_argument("router::add: method::other never matches a request");
   auto segments = split_path(pattern);
+  bool has_params = std::any_of(segments.begin(), segments.end(), [](const std::string& s) {
+    return !s.empty() && s.front() == ':';
+  });
+  bool shadowed = std::any_of(routes_.begin(), routes_.end(), [&](const route_entry& earlier) {
+    return earlier.method == m && matches(earlier, segments, nullptr);
+  });
+  if (!has_params && !shadowed) {
+    std::string path = "/";
+    for (std::size_t i = 0; i < segments.size(); ++i)
+      path += (i ? "/" : "") + segments[i];
+    by_path_[path].push_back(routes_.size());
+  }
   routes_.push_back(
     {m, std::move(pattern), std::move(segments), std::make_shared<const handler>(std::move(fn))});
   return *this;
+}
+
+router::match router::route_path(method req_method, std::string_view path,
+                                 std::string_view name) const {
+  auto lookup = req_method == method::head ? method::get : req_method;
+  if (auto found = by_path_.find(std::string{path}); found != by_path_.end())
+    for (auto index : found->second)
+      if (routes_[index].method == lookup)
+        return {routes_[index].fn, {}, status::ok, {}};
+  return route(req_method, split_path(path), name);  // parameters, 404 or 405
 }
 
 bool router::matches(const route_entry& r, const std::vector<std::string>& segments,

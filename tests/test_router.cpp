@@ -167,3 +167,36 @@ SCENARIO("a method the server does not know has no route", "[router]") {
     }
   }
 }
+
+SCENARIO("a path found by lookup finds what the full search finds", "[router]") {
+  int hit = 0;
+  GIVEN("routes in an order where a parameter route comes first, and repeated paths") {
+    router r;
+    r.get("/users/:id", named(&hit, 1));  // matches /users/me before the route below
+    r.get("/users/me", named(&hit, 2));
+    r.post("/users/me", named(&hit, 3));  // another method: its own entry
+    r.get("/hello", named(&hit, 4));
+    r.get("/hello", named(&hit, 5));  // never reached: the first one wins
+    r.get("/", named(&hit, 6));
+    r.put("/a/b/", named(&hit, 7));
+    THEN("every method and path routes alike, 404 and 405 included") {
+      const std::vector<std::string> paths{"/users/me", "/users/7", "/hello",   "/",
+                                           "/a/b/",     "/a/b",     "/nothing", "//hello"};
+      for (auto m : {method::get, method::head, method::post, method::put, method::delete_})
+        for (const auto& path : paths) {
+          INFO(to_string(m) << " " << path);
+          auto slow = r.route(m, split_path(path));
+          auto fast = r.route_path(m, path);
+          CHECK(fast.status == slow.status);
+          CHECK(fast.allow == slow.allow);
+          CHECK(fast.params == slow.params);
+          CHECK(call(fast, hit).hit == call(slow, hit).hit);
+        }
+    }
+    THEN("the parameter route keeps /users/me for GET, the static one serves POST") {
+      CHECK(call(r.route_path(method::get, "/users/me"), hit).hit == 1);
+      CHECK(call(r.route_path(method::post, "/users/me"), hit).hit == 3);
+      CHECK(call(r.route_path(method::head, "/hello"), hit).hit == 4);
+    }
+  }
+}

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace fastactor {
@@ -56,6 +57,10 @@ public:
   match route(method req_method, const std::vector<std::string>& segments,
               std::string_view name = {}) const;
 
+  /// The same for a path that needs no decoding ("/stream/sse"): a route without parameters
+  /// is found by one lookup, anything else as route() finds it.
+  match route_path(method req_method, std::string_view path, std::string_view name = {}) const;
+
   /// A handler that fails the request with `status` and `message` (for the server's own
   /// answers to bad requests).
   static std::shared_ptr<const handler> error_handler(status code, std::string message,
@@ -73,6 +78,10 @@ private:
                       name_value_list* params);
 
   std::vector<route_entry> routes_;
+  /// Routes without parameters by path ("/" + segments joined), in the order added, each
+  /// unless an earlier route of its method with parameters matches its path (which route()
+  /// would find first).
+  std::unordered_map<std::string, std::vector<std::size_t>> by_path_;
 };
 
 /// Splits "/a/b/" into {"a", "b", ""}; "/" into {}.
