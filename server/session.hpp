@@ -15,6 +15,7 @@
 
 #include "actors/connection.hpp"
 #include "actors/runtime.hpp"
+#include "server/read_buffer_allocator.hpp"
 #include "server/request_reader.hpp"
 #include "server/strand_execution_unit.hpp"
 #include <fastactor/config.hpp>
@@ -181,7 +182,8 @@ protected:
 
   boost::asio::ip::tcp::socket socket_;
   session_shared& shared_;
-  boost::beast::flat_buffer buffer_;  ///< bounded: read_buffer_max()
+  /// bounded: read_buffer_max(); its memory recycled per thread (read_buffer_allocator)
+  boost::beast::basic_flat_buffer<read_buffer_allocator<char>> buffer_;
   /// Where a lingering close drains to (made only then).
   std::unique_ptr<char[]> linger_scratch_;
   static constexpr std::size_t linger_scratch_size = 1024;
