@@ -10,6 +10,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -35,7 +36,8 @@ constexpr auto read_deadline_grace = std::chrono::seconds(1);
 constexpr std::size_t partial_write_max = 64 * 1024;
 
 /// Drops the first `n` bytes of a gathered write.
-void consume(std::vector<asio::const_buffer>& buffers, std::size_t n) {
+template <class Buffers>
+void consume(Buffers& buffers, std::size_t n) {
   auto done = buffers.begin();
   while (done != buffers.end() && n >= done->size()) {
     n -= done->size();
@@ -321,27 +323,29 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
     return false;
   }
   out_ = std::move(parts);
-  out_buffers_.reserve(out_.size());
-  for (const auto& part : out_)
-    out_buffers_.emplace_back(asio::buffer(part));
   return start_write(kind, at_once_ok);
 }
 
 bool session::start_write(write_kind kind, bool at_once_ok) {
   // Most writes fit into the socket's buffer: write at once (the socket never blocks), and
   // only a write that has to wait for the client gets a send deadline.
+  // (The buffers live on the stack until the socket refuses some.)
+  boost::container::small_vector<asio::const_buffer, 8> left;
+  for (const auto& part : out_)
+    left.emplace_back(asio::buffer(part));
   beast::error_code ec;
-  while (!out_buffers_.empty() && !ec)
-    consume(out_buffers_, socket_.write_some(out_buffers_, ec));
-  if (out_buffers_.empty() && at_once_ok) {
+  while (!left.empty() && !ec)
+    consume(left, socket_.write_some(left, ec));
+  if (left.empty() && at_once_ok) {
     release_write();
     after_write(kind);
     return true;
   }
-  if (out_buffers_.empty() || ec != asio::error::would_block) {
+  if (left.empty() || ec != asio::error::would_block) {
     asio::post(socket_.get_executor(), bind_self(&session::on_write, shared_from_this(), ec, kind));
     return false;
   }
+  out_buffers_.assign(left.begin(), left.end());
   do_write_rest(kind);
   return false;
 }

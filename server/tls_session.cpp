@@ -195,8 +195,10 @@ bool tls_session::start_write(write_kind kind, bool /*at_once_ok*/) {
     for (const auto& part : out_)
       flat += part;
     out_.assign(1, std::move(flat));
-    out_buffers_.assign(1, asio::buffer(out_.front()));
   }
+  out_buffers_.clear();
+  if (!out_.empty())
+    out_buffers_.emplace_back(asio::buffer(out_.front()));
   write_waiting_ = true;
   write_progress_ = std::chrono::steady_clock::now();
   arm_response_timer();
