@@ -74,7 +74,7 @@ nginx_conf() {
 worker_processes 1;
 pid $TLS_DIR/nginx-$port.pid;
 error_log stderr error;
-events { worker_connections 16384; }
+events { worker_connections ${NGINX_WORKER_CONNECTIONS:-16384}; }   # bench/scale.sh raises it
 http {
   access_log off;
   server_tokens off;
