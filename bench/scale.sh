@@ -328,16 +328,17 @@ scale_charts() {
   local beast="Beast ($SCALE_BEAST_NAME)"
   if want scale_hello; then
     {
-      echo "# connections beast_rps fastactor_rps nginx_rps beast_p99_ms fastactor_p99_ms nginx_p99_ms"
+      echo "# connections beast_rps fastactor_rps nginx_rps beast_p99_ms fastactor_p99_ms nginx_p99_ms beast_cpu_us fastactor_cpu_us nginx_cpu_us"
       for c in $SCALE_CONNS; do
-        echo "$c $(median scale_hello.c$c.raw.rps) $(median scale_hello.c$c.fa.rps) $(median scale_hello.c$c.nginxplain.rps) $(median scale_hello.c$c.raw.p99) $(median scale_hello.c$c.fa.p99) $(median scale_hello.c$c.nginxplain.p99)"
+        local k=scale_hello.c$c
+        echo "$c $(median $k.raw.rps) $(median $k.fa.rps) $(median $k.nginxplain.rps) $(median $k.raw.p99) $(median $k.fa.p99) $(median $k.nginxplain.p99) $(median $k.raw.cpu_us) $(median $k.fa.cpu_us) $(median $k.nginxplain.cpu_us)"
       done
     } >"$hello"
     cat >"$OUT/scale-hello.gp" <<EOF
-set terminal svg size 1100,460 dynamic noenhanced font "sans,13" background "white"
+set terminal svg size 1300,460 dynamic noenhanced font "sans,13" background "white"
 set output "$SCALE_CHARTS/bench-hello-connections.svg"
 set datafile missing "-"
-set multiplot layout 1,2 title "/hello over keep-alive connections, wrk -t1 (server on one core; $(date -u +%Y-%m-%d))"
+set multiplot layout 1,3 title "/hello over keep-alive connections, wrk -t1 (server on one core; $(date -u +%Y-%m-%d))"
 set logscale x
 set xlabel "connections"
 set grid
@@ -357,6 +358,12 @@ set format y "%g"
 plot "$hello" using 1:5 with linespoints lw 2 pt 7 title "$beast", \
      "" using 1:6 with linespoints lw 2 pt 5 title "fastactor", \
      "" using 1:7 with linespoints lw 2 pt 9 title "nginx, 1 worker"
+set title "server CPU per request, µs"
+unset logscale y
+set yrange [0:*]
+plot "$hello" using 1:8 with linespoints lw 2 pt 7 title "$beast", \
+     "" using 1:9 with linespoints lw 2 pt 5 title "fastactor", \
+     "" using 1:10 with linespoints lw 2 pt 9 title "nginx, 1 worker"
 unset multiplot
 EOF
     gnuplot "$OUT/scale-hello.gp" 2>>"$OUT/gnuplot.err" || note "gnuplot failed on $OUT/scale-hello.gp (gnuplot.err)"
