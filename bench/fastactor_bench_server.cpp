@@ -9,6 +9,10 @@
 //   GET /fanout/parallel_execute         parallel_execute with 8 tasks
 //   GET /latency?n=N&interval_ms=I       a worker actor writes N chunks, one every I ms, each
 //                                        the steady_clock time (ns) at which it was written
+//   GET /sse?n=N&interval_ms=I&size=S    a lean SSE stream (bench/scale.sh): N events of S
+//                                        bytes of data, the first with the head, then ONE
+//                                        worker actor writes one every I ms (a timer message,
+//                                        no flow control, no JSON)
 //
 // Same options as the demo server (build/bin/fastactor_bench_server --help). The first line on
 // stdout is `listening on http://HOST:PORT`; SIGINT/SIGTERM stop it.
@@ -107,6 +111,43 @@ void latency(context& ctx) {
   ctx.spawn(latency_worker, static_cast<std::int64_t>(*n), std::chrono::milliseconds(*interval));
 }
 
+// -- many slow SSE streams (bench/scale.sh) -------------------------------------------------------
+
+using sse_tick_atom = caf::atom_constant<caf::atom("bn_ssetk")>;
+
+/// Event `i`'s data: `size` bytes of 'a' + i % 26 (the Beast baseline's /stream chunk bytes).
+std::string sse_data(std::int64_t i, std::size_t size) {
+  return std::string(size, static_cast<char>('a' + i % 26));
+}
+
+/// Writes events 2..n, one every `interval` (event 1 went out with the head). One timer
+/// message per event; the writer numbers the events.
+caf::behavior sse_ticker(caf::event_based_actor* self, response_handle out, std::int64_t n,
+                         std::chrono::milliseconds interval, std::size_t size) {
+  self->delayed_send(self, interval, sse_tick_atom::value, std::int64_t{2});
+  return {
+    [=](sse_tick_atom, std::int64_t i) {
+      out.send_event(self, fastactor::sse_event{{}, sse_data(i - 1, size), {}, -1});
+      if (i == n)
+        return self->quit();
+      self->delayed_send(self, interval, sse_tick_atom::value, i + 1);
+    },
+  };
+}
+
+void sse(context& ctx) {
+  auto n = ctx.int_param("n", 10, 1, 10'000'000);
+  auto interval = ctx.int_param("interval_ms", 10'000, 1, 3'600'000);
+  auto size = ctx.int_param("size", 16, 1, 1 << 16);
+  if (!n || !interval || !size)
+    return;
+  ctx.begin_sse();
+  ctx.write_event(fastactor::sse_event{{}, sse_data(0, static_cast<std::size_t>(*size)), {}, -1});
+  if (*n > 1)
+    ctx.spawn(sse_ticker, static_cast<std::int64_t>(*n), std::chrono::milliseconds(*interval),
+              static_cast<std::size_t>(*size));
+}
+
 fastactor::router bench_routes() {
   auto r = demo::routes();
   r.get("/fanout/serial", fanout_serial);
@@ -114,6 +155,7 @@ fastactor::router bench_routes() {
   r.get("/fanout/with_concurrent_response", fanout_with_concurrent_response);
   r.get("/fanout/parallel_execute", fanout_parallel_execute);
   r.get("/latency", latency);
+  r.get("/sse", sse);
   return r;
 }
 

@@ -30,7 +30,7 @@ STIME_PROCS=${BENCH_STIME_PROCS:-2}
 IDLE_CONNS=${BENCH_IDLE_CONNECTIONS:-1000}
 IDLE_ROUNDS=${BENCH_IDLE_ROUNDS:-2}
 NGINX_FILE=${BENCH_NGINX_FILE:-/dev/shm/fastactor-bench-1GiB}
-TLS_DIR=$OUT/tls
+TLS_DIR=$(cd "$OUT" && pwd)/tls   # absolute: nginx reads relative paths from its own prefix
 HTTPS_NAMES="https_hello https_stream https_handshakes https_idle"
 SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -74,7 +74,7 @@ nginx_conf() {
 worker_processes 1;
 pid $TLS_DIR/nginx-$port.pid;
 error_log stderr error;
-events { worker_connections 16384; }
+events { worker_connections ${NGINX_WORKER_CONNECTIONS:-16384}; }   # bench/scale.sh raises it
 http {
   access_log off;
   server_tokens off;
@@ -121,7 +121,8 @@ start_nginx() {
   local mode=$1 port
   port=$(free_port) || { note "no free port for nginx"; return 1; }
   nginx_conf "$port" "$mode" >"$SRV_LOG.conf"
-  taskset -c "$SERVER_CPU" nginx -e stderr -c "$SRV_LOG.conf" -g 'daemon off;' >"$SRV_LOG.out" 2>"$SRV_LOG.err" &
+  taskset -c "$SERVER_CPU" nginx -e stderr -c "$(cd "$(dirname "$SRV_LOG")" && pwd)/$(basename "$SRV_LOG").conf" \
+    -g 'daemon off;' >"$SRV_LOG.out" 2>"$SRV_LOG.err" &
   SRV_PID=$!
   SRV_CHILD="" SRV_PORT=""
   for _ in $(seq 1 200); do

@@ -11,15 +11,30 @@
 //   build/bin/paced_clients --port=PORT [--host=127.0.0.1] [--connections=10000]
 //       [--path=/stream?n=20&size=16&interval_ms=1000] [--chunks=20] [--parallel=256]
 //       [--pid=PID] [--settle-ms=2000] [--timeout-s=120]
+//       [--source=127.0.0.2[,127.0.0.3...]] [--events] [--marks]
 //
 // --parallel bounds the connections that are connecting or waiting for their first chunk
 // (a ramp that does not overflow the server's listen backlog); connections that are
 // streaming do not count. Prints one line of key=value pairs; exits 1 unless every stream
 // completed.
+//
+// --source binds each connection to one of these local addresses, round-robin, before it
+// connects (IP_BIND_ADDRESS_NO_PORT: the port is picked at connect time, per 4-tuple). Each
+// source address has its own ~28 K ephemeral ports towards one server port, so several
+// loopback addresses (all of 127/8 is local on Linux) hold more connections than one.
+// --events counts Server-Sent Events (a block of lines with a `data` field, dispatched by an
+// empty line; comments such as `: ping` are not events) instead of chunks: --chunks is then
+// the expected number of events, and "first chunk" means the first event.
+// --marks prints `ready first_chunk=N all_first_ms=MS` once every connection got its first
+// chunk (event), and `mark live=L received=R elapsed_ms=MS` on each SIGUSR1 (R: chunks or
+// events received so far by all connections), so that a script can take a window over
+// several client processes.
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -35,6 +50,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <csignal>
+#include <netinet/in.h>
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#  define IP_BIND_ADDRESS_NO_PORT 24  // Linux 4.2
+#endif
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -54,6 +77,54 @@ struct options {
   long pid = 0;
   long settle_ms = 2000;
   long timeout_s = 120;
+  std::vector<net::ip::address> sources;  ///< bind to these, round-robin; empty: do not bind
+  bool events = false;  ///< count SSE events, not chunks
+  bool marks = false;  ///< print `ready` and, on SIGUSR1, `mark` lines
+};
+
+/// Counts Server-Sent Events in a body that arrives in pieces: an event is a block of lines
+/// with at least one `data` field, dispatched by an empty line (CR, LF and CRLF end lines).
+class sse_counter {
+public:
+  /// Feeds body bytes; returns the number of events they completed.
+  long feed(beast::string_view bytes) {
+    long done = 0;
+    for (char c : bytes) {
+      if (c == '\n' && after_cr_) {  // the LF of a CRLF: the line already ended
+        after_cr_ = false;
+        continue;
+      }
+      after_cr_ = c == '\r';
+      if (c == '\r' || c == '\n') {
+        if (line_len_ == 0) {
+          if (has_data_)
+            ++done;
+          has_data_ = false;
+        } else if (is_data_line()) {
+          has_data_ = true;
+        }
+        line_len_ = 0;
+        continue;
+      }
+      if (line_len_ < sizeof(head_))
+        head_[line_len_] = c;
+      ++line_len_;
+    }
+    return done;
+  }
+
+private:
+  /// The field name is `data`: "data" alone, or "data:..."
+  bool is_data_line() const {
+    if (line_len_ < 4 || std::string_view(head_, 4) != "data")
+      return false;
+    return line_len_ == 4 || head_[4] == ':';
+  }
+
+  char head_[5] = {};
+  std::size_t line_len_ = 0;
+  bool has_data_ = false;
+  bool after_cr_ = false;
 };
 
 /// VmRSS of `pid` in KiB, 0 if unknown.
@@ -80,24 +151,27 @@ public:
   client(net::io_context& ioc, runner& r) : sock_(ioc), run_(r) {
     parser_.body_limit(boost::none);
     on_header_ = [this](std::uint64_t size, beast::string_view, beast::error_code&) {
-      if (size > 0)
-        ++chunks_;
+      if (size > 0 && !counting_events())
+        received(1);
     };
     on_body_ = [this](std::uint64_t, beast::string_view body, beast::error_code&) {
       bytes_ += body.size();
-      if (!got_first_) {
-        got_first_ = true;
+      if (counting_events())
+        received(events_.feed(body));
+      else if (!got_first_)
         first_chunk();
-      }
       return body.size();
     };
     parser_.on_chunk_header(on_header_);
     parser_.on_chunk_body(on_body_);
   }
 
-  void start(const tcp::endpoint& at);
+  void start(const tcp::endpoint& at, const net::ip::address* source);
 
 private:
+  bool counting_events() const;
+  /// `n` chunks or events arrived.
+  void received(long n);
   void first_chunk();
   void done(const char* error);
 
@@ -107,7 +181,8 @@ private:
   http::response_parser<http::empty_body> parser_;
   std::function<void(std::uint64_t, beast::string_view, beast::error_code&)> on_header_;
   std::function<std::size_t(std::uint64_t, beast::string_view, beast::error_code&)> on_body_;
-  long chunks_ = 0;
+  long chunks_ = 0;  ///< chunks, or events with --events
+  sse_counter events_;
   std::uint64_t bytes_ = 0;
   bool got_first_ = false;
   bool finished_ = false;
@@ -116,7 +191,7 @@ private:
 class runner {
 public:
   runner(net::io_context& ioc, options opt)
-    : ioc_(ioc), opt_(std::move(opt)), sampler_(ioc), settle_(ioc), deadline_(ioc) {
+    : ioc_(ioc), opt_(std::move(opt)), sampler_(ioc), settle_(ioc), deadline_(ioc), signals_(ioc) {
     request_ = "GET " + opt_.path + " HTTP/1.1\r\nHost: " + opt_.host + "\r\n\r\n";
     endpoint_ = *tcp::resolver{ioc}.resolve(opt_.host, opt_.port).begin();
   }
@@ -133,6 +208,10 @@ public:
         ioc_.stop();
       }
     });
+    if (opt_.marks) {
+      signals_.add(SIGUSR1);
+      wait_mark();
+    }
     for (long i = 0; i < opt_.parallel; ++i)
       launch();
   }
@@ -146,11 +225,17 @@ public:
 
   void connected() { ++connected_; }
 
+  void received(long n) { received_ += n; }
+
   void first_chunk() {
     ++first_chunk_;
     ++live_;
     peak_live_ = std::max(peak_live_, live_);
     last_first_ms_ = ms_since_start();
+    if (first_chunk_ == opt_.connections && opt_.marks) {
+      std::printf("ready first_chunk=%ld all_first_ms=%ld\n", first_chunk_, last_first_ms_);
+      std::fflush(stdout);
+    }
     if (first_chunk_ == opt_.connections) {
       settle_.expires_after(std::chrono::milliseconds(opt_.settle_ms));
       settle_.async_wait([this](beast::error_code ec) {
@@ -197,8 +282,22 @@ private:
   void launch() {
     if (launched_ >= opt_.connections)
       return;
+    const net::ip::address* source = nullptr;
+    if (!opt_.sources.empty())
+      source = &opt_.sources[static_cast<std::size_t>(launched_) % opt_.sources.size()];
     ++launched_;
-    std::make_shared<client>(ioc_, *this)->start(endpoint_);
+    std::make_shared<client>(ioc_, *this)->start(endpoint_, source);
+  }
+
+  void wait_mark() {
+    signals_.async_wait([this](beast::error_code ec, int) {
+      if (ec)
+        return;
+      std::printf("mark live=%ld received=%ld elapsed_ms=%ld\n", live_, received_,
+                  ms_since_start());
+      std::fflush(stdout);
+      wait_mark();
+    });
   }
 
   void sample() {
@@ -218,6 +317,8 @@ private:
     sampler_.cancel();
     deadline_.cancel();
     settle_.cancel();  // if the streams ended before it, rss_live_kb stays 0
+    beast::error_code ignored;
+    signals_.cancel(ignored);
     ioc_.stop();
   }
 
@@ -231,15 +332,31 @@ private:
   std::string request_;
   tcp::endpoint endpoint_;
   net::steady_timer sampler_, settle_, deadline_;
+  net::signal_set signals_;
   clock_type::time_point t0_;
   long launched_ = 0, connected_ = 0, first_chunk_ = 0, completed_ = 0, finished_ = 0;
-  long live_ = 0, peak_live_ = 0, live_at_sample_ = 0, last_first_ms_ = 0;
+  long live_ = 0, peak_live_ = 0, live_at_sample_ = 0, last_first_ms_ = 0, received_ = 0;
   long rss_idle_ = 0, rss_live_ = 0, rss_peak_ = 0;
   bool timed_out_ = false;
   std::map<std::string, long> errors_;
 };
 
-void client::start(const tcp::endpoint& at) {
+void client::start(const tcp::endpoint& at, const net::ip::address* source) {
+  if (source) {
+    beast::error_code ec;
+    sock_.open(at.protocol(), ec);
+    if (!ec) {
+      // The port is chosen at connect time, unique per 4-tuple, not reserved at bind.
+      sock_.set_option(
+        net::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>(true), ec);
+      sock_.bind(tcp::endpoint{*source, 0}, ec);
+    }
+    if (ec) {
+      auto self = shared_from_this();
+      return net::post(sock_.get_executor(),
+                       [self, ec] { self->done(("bind: " + ec.message()).c_str()); });
+    }
+  }
   sock_.async_connect(at, [self = shared_from_this()](beast::error_code ec) {
     if (ec)
       return self->done(("connect: " + ec.message()).c_str());
@@ -260,7 +377,21 @@ void client::start(const tcp::endpoint& at) {
   });
 }
 
+bool client::counting_events() const {
+  return run_.opts().events;
+}
+
+void client::received(long n) {
+  if (n <= 0)
+    return;
+  chunks_ += n;
+  run_.received(n);
+  if (counting_events() && !got_first_)
+    first_chunk();  // chunks: on the first body bytes (on_body_)
+}
+
 void client::first_chunk() {
+  got_first_ = true;
   run_.first_chunk();
   run_.slot_free();
 }
@@ -275,8 +406,8 @@ void client::done(const char* error) {
     if (status != 200)
       why = "status " + std::to_string(status);
     else if (run_.opts().chunks > 0 && chunks_ != run_.opts().chunks)
-      why = "got " + std::to_string(chunks_) + " chunks, expected "
-        + std::to_string(run_.opts().chunks);
+      why = "got " + std::to_string(chunks_) + (run_.opts().events ? " events" : " chunks")
+        + ", expected " + std::to_string(run_.opts().chunks);
   } else {
     why = error;
   }
@@ -318,6 +449,25 @@ int main(int argc, char** argv) {
         opt.settle_ms = std::stol(value("--settle-ms="));
       else if (starts_with(arg, "--timeout-s="))
         opt.timeout_s = std::stol(value("--timeout-s="));
+      else if (starts_with(arg, "--source=")) {
+        std::string list = value("--source=");
+        std::size_t from = 0;
+        while (from <= list.size()) {
+          auto comma = list.find(',', from);
+          auto item =
+            list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+          if (!item.empty())
+            opt.sources.push_back(net::ip::make_address(item));
+          if (comma == std::string::npos)
+            break;
+          from = comma + 1;
+        }
+        if (opt.sources.empty())
+          throw std::invalid_argument("--source needs at least one address");
+      } else if (arg == "--events")
+        opt.events = true;
+      else if (arg == "--marks")
+        opt.marks = true;
       else
         throw std::invalid_argument("unexpected argument '" + std::string{arg} + "'");
     }

@@ -20,8 +20,8 @@
 # BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_DISTURB_MAX (10), BENCH_ATTEMPTS (3),
 # BENCH_BUDGET (720), BENCH_OUT (BUILD_DIR/bench-logs: logs and results.md), BENCH_ONLY
 # (a space-separated subset of: hello stream parallel paced latency fanout https_hello
-# https_stream https_handshakes https_idle); the HTTPS ones have knobs of their own
-# (bench/https.sh).
+# https_stream https_handshakes https_idle scale_hello scale_streams); the HTTPS ones and the
+# scale ones have knobs of their own (bench/https.sh, bench/scale.sh).
 set -uo pipefail
 
 BUILD=${1:?usage: bench/run.sh BUILD_DIR}
@@ -35,7 +35,7 @@ CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 DISTURB_MAX=${BENCH_DISTURB_MAX:-10}
 ATTEMPTS=${BENCH_ATTEMPTS:-3}
 OUT=${BENCH_OUT:-$BUILD/bench-logs}
-ONLY=${BENCH_ONLY:-hello stream parallel paced latency fanout https_hello https_stream https_handshakes https_idle}
+ONLY=${BENCH_ONLY:-hello stream parallel paced latency fanout https_hello https_stream https_handshakes https_idle scale_hello scale_streams}
 STARTED=$(date +%s)
 DEADLINE=$((STARTED + ${BENCH_BUDGET:-720}))
 late() { [ "$(date +%s)" -ge "$DEADLINE" ]; }
@@ -72,6 +72,8 @@ PLAIN_NAMES="hello stream parallel paced latency fanout"
 plain_wanted() { local n; for n in $PLAIN_NAMES; do want "$n" && return 0; done; return 1; }
 # shellcheck source=bench/https.sh
 source "$(dirname "${BASH_SOURCE[0]}")/https.sh"
+# shellcheck source=bench/scale.sh
+source "$(dirname "${BASH_SOURCE[0]}")/scale.sh"
 
 for tool in wrk curl taskset awk; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing (make bench installs it)" >&2; exit 1; }
@@ -486,6 +488,7 @@ if want fanout; then
 fi
 
 https_run
+scale_run
 
 elapsed=$(( $(date +%s) - STARTED ))
 
@@ -535,6 +538,7 @@ elapsed=$(( $(date +%s) - STARTED ))
     done
   fi
   https_table
+  scale_table
   echo
   echo "### Targets"
   echo
@@ -563,6 +567,7 @@ elapsed=$(( $(date +%s) - STARTED ))
     echo "| chunk latency p99 ≤ 1 ms, idle | $v ms | $(verdict "$v" 1 '<=') |"
   fi
   https_targets
+  scale_targets
   echo
   echo "Rounds run again because other processes took the CPU: $REPEATS; time spent waiting for them to go quiet: $QUIET_WAITED s."
   echo
