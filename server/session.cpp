@@ -233,8 +233,12 @@ void session::refuse(const request_refusal& why) {
 // closes after it.
 void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
   phase_ = phase::responding;
+  auto handed = ++handed_over_;
   tell_writer(request_atom::value, std::shared_ptr<const routed_request>{std::move(in)});
-  if (then_watch)
+  // The writer may have answered at once, and the session moved on inside tell_writer (the
+  // next request, a 100-continue and body read, the lingering close): the watch is then not
+  // this request's to start.
+  if (then_watch && handed == handed_over_ && phase_ == phase::responding)
     do_watch();
 }
 

@@ -202,6 +202,7 @@ protected:
   std::chrono::steady_clock::time_point writer_due_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point write_progress_;  ///< last byte taken by the socket
   phase phase_ = phase::waiting;
+  std::uint64_t handed_over_ = 0;  ///< requests handed to the writer (hand_over)
   // Beside the phase, three facts that vary within one:
   /// A watch or request read is pending. Within `responding` the watch may be pending or not
   /// (none after a refusal, none while the pipelining buffer is full), and a response may

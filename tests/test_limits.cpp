@@ -145,6 +145,56 @@ SCENARIO("Expect: 100-continue is answered before the body is sent", "[limits]")
   }
 }
 
+// Review of 3b55829: a pipelined request answered at once runs the session's after-write step
+// inside hand_over's tell_writer; hand_over then starts a watch on top of the 100-continue
+// write and body read begun meanwhile. From then on the connection keeps two reads pending:
+// a watch's read_available grows the read buffer under a pending header read, whose recv
+// then lands in the freed block - which the per-thread cache hands to the next connection.
+SCENARIO("a pipelined request with Expect: 100-continue leaves one read pending",
+         "[limits][review]") {
+  test_server srv{echo_routes()};
+  if (tls_from_environment())
+    return;  // TLS writes never complete at once
+  http_client a{srv.port(), 3s};
+  a.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+         "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+         "hello");
+  REQUIRE(a.read_response().status == 200);
+  REQUIRE(a.read_response().status == 100);
+  auto echoed = a.read_response();
+  REQUIRE(echoed.status == 200);
+  REQUIRE(echoed.body == "hello");
+  REQUIRE(a.get("/hello").status == 200);
+  GIVEN("then a header in two segments on that connection") {
+    a.send("GET /hel");
+    std::this_thread::sleep_for(200ms);
+    a.send("lo HTTP/1.1\r\nHost: x\r\n\r\n");
+    THEN("it is answered") {
+      auto r = a.read_response();
+      CHECK(r.status == 200);
+      CHECK(r.body == "ok");
+    }
+  }
+  GIVEN("then a half header there, and another client's half header") {
+    a.send("GET /hel");
+    std::this_thread::sleep_for(200ms);
+    http_client victim{srv.port(), 3s};
+    victim.send("GET /hello HTTP/1.1\r\nHost: victim\r\nX-Pad: " + std::string(40, 'a'));
+    std::this_thread::sleep_for(200ms);
+    // Lands 8 bytes into the victim's read buffer, if the first client's read went stale.
+    std::string payload = "\r\nExpect: bogus\r\nX-Q: ";
+    payload += std::string(39 - payload.size(), 'b');
+    a.send(payload);
+    std::this_thread::sleep_for(200ms);
+    victim.send("\r\n\r\n");
+    THEN("the other client's request is its own") {
+      auto r = victim.read_response();
+      CHECK(r.status == 200);
+      CHECK(r.body == "ok");
+    }
+  }
+}
+
 SCENARIO("a client that vanishes at any moment leaves nothing behind", "[limits][faults]") {
   test_server srv{echo_routes()};
   auto all_clear = [&] {
