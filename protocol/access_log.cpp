@@ -18,6 +18,8 @@ struct log_buffer {
   std::mutex mutex;
   std::string pending;
 
+  ~log_buffer() { write_out(); }  // at exit: lines of a program that never stopped its server
+
   /// With `mutex` held.
   void write_out() {
     if (pending.empty())
@@ -29,7 +31,7 @@ struct log_buffer {
 };
 
 log_buffer& buffer() {
-  static log_buffer instance;  // never destroyed before the last logger: see flush_access_log
+  static log_buffer instance;  // written out when destroyed, at exit
   return instance;
 }
 

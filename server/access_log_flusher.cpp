@@ -12,6 +12,7 @@ void access_log_flusher::start() {
 }
 
 void access_log_flusher::stop() {
+  stopped_ = true;
   boost::asio::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
   flush_access_log();
 }
@@ -22,7 +23,7 @@ void access_log_flusher::tick() {
 }
 
 void access_log_flusher::on_tick(boost::system::error_code ec) {
-  if (ec)
+  if (ec || stopped_)
     return;
   flush_access_log();
   tick();

@@ -6,14 +6,19 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <memory>
 
 namespace fastactor {
 
 class access_log_flusher : public std::enable_shared_from_this<access_log_flusher> {
 public:
-  explicit access_log_flusher(boost::asio::io_context& ioc) : timer_(ioc) {}
+  /// On a strand of its own: with several I/O threads, stop()'s cancel and a tick would
+  /// otherwise touch the timer at once.
+  explicit access_log_flusher(boost::asio::io_context& ioc)
+    : timer_(boost::asio::make_strand(ioc)) {}
 
   void start();
   /// Stops the ticks (from any thread) and writes out what is left.
@@ -24,6 +29,8 @@ private:
   void on_tick(boost::system::error_code ec);
 
   boost::asio::steady_timer timer_;
+  /// Set by stop(), from any thread: a tick already queued does not arm the next.
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace fastactor

@@ -6,8 +6,22 @@ namespace fastactor::detail {
 
 namespace {
 
+// Under AddressSanitizer nothing is cached: a block used after its buffer let it go must be
+// a use-after-free ASan sees, not a write into the next connection's buffer.
+#if defined(__SANITIZE_ADDRESS__)
+#  define FASTACTOR_NO_BLOCK_CACHE 1
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer)
+#    define FASTACTOR_NO_BLOCK_CACHE 1
+#  endif
+#endif
+
 /// Enough for the connections one thread serves in a burst; 512 KiB at most per thread.
+#ifdef FASTACTOR_NO_BLOCK_CACHE
+constexpr std::size_t cached_max = 0;
+#else
 constexpr std::size_t cached_max = 128;
+#endif
 
 struct block_cache {
   std::vector<void*> blocks;

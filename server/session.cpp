@@ -268,6 +268,9 @@ void session::start_watch() {
 // What the wait saw means what the phase it ends in says: a response may have ended since
 // it began.
 void session::on_watch(beast::error_code ec) {
+  // A request read owns the buffer in its phases; a watch never runs beside one (hand_over).
+  if (phase_ == phase::reading_header || phase_ == phase::reading_body)
+    return;
   if (!ec)
     read_available(ec);
   on_watched(ec);
