@@ -63,8 +63,8 @@ format-check:
 	@scripts/install-deps.sh clang-format
 	@clang-format --dry-run --Werror $(CXX_SOURCES) && echo "format: $(words $(CXX_SOURCES)) files as .clang-format wants them"
 
-# Benchmarks against a raw Beast server, and over HTTPS against nginx, side by side (see
-# docs/benchmarks.md).
+# Benchmarks against the leanest Beast server and nginx (and a typical Beast app), and over
+# HTTPS against nginx, side by side (see docs/benchmarks.md).
 bench: build
 	@scripts/install-deps.sh wrk util-linux nginx-light python3 iproute2 procps
 	bench/run.sh $(BUILD_DIR)
