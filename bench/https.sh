@@ -24,13 +24,13 @@
 #
 # Knobs: BENCH_HTTPS_DURATION (wrk and s_time, 3s), BENCH_STIME_PROCS (2),
 # BENCH_IDLE_CONNECTIONS (1000), BENCH_IDLE_ROUNDS (2), BENCH_NGINX_FILE
-# (/dev/shm/fastactor-bench-1GiB, removed at the end).
+# (/dev/shm/fastactor-bench-1GiB-PID, one per run, removed at the end).
 
 HTTPS_DURATION=${BENCH_HTTPS_DURATION:-3s}
 STIME_PROCS=${BENCH_STIME_PROCS:-2}
 IDLE_CONNS=${BENCH_IDLE_CONNECTIONS:-1000}
 IDLE_ROUNDS=${BENCH_IDLE_ROUNDS:-2}
-NGINX_FILE=${BENCH_NGINX_FILE:-/dev/shm/fastactor-bench-1GiB}
+NGINX_FILE=${BENCH_NGINX_FILE:-/dev/shm/fastactor-bench-1GiB-$$}  # per run: runs at once must not share it
 TLS_DIR=$OUT/tls
 HTTPS_NAMES="https_hello https_stream https_handshakes https_idle"
 SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

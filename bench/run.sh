@@ -62,6 +62,7 @@ FANOUT_THREADS=512                                 # 64 connections x 8 sub-task
 PARALLEL_THREADS=(256 16)        # the default (threads start on demand), and a small pool
 
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)  # absolute: nginx reads its -c path relative to its own prefix
 rm -f "$OUT"/server-* "$OUT"/rss-* "$OUT"/paced-*.err "$OUT"/wrk.log "$OUT"/paced.log "$OUT"/latency.log
 for b in lean_beast_server raw_beast_server fastactor_bench_server paced_clients chunk_latency; do
   [ -x "$BIN/$b" ] || { echo "bench/run.sh: $BIN/$b is missing: build first (make bench)" >&2; exit 1; }
@@ -311,10 +312,12 @@ declare -A MV
 # /hello with HELLO_CONNS connections (HELLO_DEPTH requests per write when > 1, through
 # bench/pipeline.lua), after a 1 s warm-up with as many connections. With pipelining, p50 and
 # p99 are those of a batch (from its write to its last response), as pipeline.lua reads them
-# back from wrk; wrk's own percentiles are wrong there (bench/pipeline.lua says why).
+# back from wrk; wrk's own percentiles are wrong there (bench/pipeline.lua says why). Also the
+# server's CPU time per request (utime + stime from /proc; nginx: master and worker), which a
+# busy machine changes less than requests/s.
 HELLO_CONNS=64 HELLO_DEPTH=1 HELLO_KEY=hello
 measure_hello() {
-  local script=() ok
+  local script=() ok j0
   WRK_ARGS_AFTER=()
   if [ "$HELLO_DEPTH" -gt 1 ]; then
     script=(-s "$SRC_DIR/bench/pipeline.lua")
@@ -322,11 +325,13 @@ measure_hello() {
   fi
   taskset -c "$CLIENT_CPU" wrk -t1 -c"$HELLO_CONNS" -d1s "${script[@]}" "http://127.0.0.1:$SRV_PORT/hello" \
     "${WRK_ARGS_AFTER[@]}" >/dev/null 2>&1  # warm-up
+  j0=$(srv_jiffies)
   dist_begin
   run_wrk "$HELLO_CONNS" /hello "$HELLO_KEY.$SRV_KIND" "${script[@]}"; ok=$?
   WRK_ARGS_AFTER=()
   dist_end
   [ $ok -eq 0 ] || return 1
+  MV[cpu_us]=$(us_per $(( $(srv_jiffies) - j0 )) "$W_REQS")
   if [ "$HELLO_DEPTH" -gt 1 ]; then
     local line pair; line=$(grep '^pipeline:' <<<"$W_OUT")
     local -A kv=()
@@ -343,7 +348,7 @@ measure_hello() {
   fi
   MV[rps]=$W_RPS
   [ -n "$W_P99" ] && MV[p50]=$W_P50 MV[p99]=$W_P99
-  log "    $HELLO_KEY.$SRV_KIND: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms (others: $D_PCT% of a core)"
+  log "    $HELLO_KEY.$SRV_KIND: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms, ${MV[cpu_us]} us server CPU per request (others: $D_PCT% of a core)"
 }
 
 measure_stream() {
@@ -657,16 +662,19 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
     row 1 "/hello, wrk -c64" "req/s" hello rps 0 1 "$BASE_KINDS"
     row 1 "/hello, wrk -c64" "p50 ms" hello p50 3 0 "$BASE_KINDS"
     row 1 "/hello, wrk -c64" "p99 ms" hello p99 3 0 "$BASE_KINDS"
+    row 1 "/hello, wrk -c64" "server CPU µs per request" hello cpu_us 2 0 "$BASE_KINDS"
   fi
   if want hello_pipelined; then
     row 1p "/hello, pipelined ×$PIPELINE_DEPTH, wrk -c64" "req/s" hello_pipelined rps 0 1 "$BASE_KINDS"
     row 1p "/hello, pipelined ×$PIPELINE_DEPTH, wrk -c64" "p50 ms per batch" hello_pipelined p50 3 0 "$BASE_KINDS"
     row 1p "/hello, pipelined ×$PIPELINE_DEPTH, wrk -c64" "p99 ms per batch" hello_pipelined p99 3 0 "$BASE_KINDS"
+    row 1p "/hello, pipelined ×$PIPELINE_DEPTH, wrk -c64" "server CPU µs per request" hello_pipelined cpu_us 2 0 "$BASE_KINDS"
   fi
   if want hello_c1000; then
     row 1c "/hello, wrk -c$MANY_CONNS" "req/s" hello_c1000 rps 0 1 "$BASE_KINDS"
     row 1c "/hello, wrk -c$MANY_CONNS" "p50 ms" hello_c1000 p50 3 0 "$BASE_KINDS"
     row 1c "/hello, wrk -c$MANY_CONNS" "p99 ms" hello_c1000 p99 3 0 "$BASE_KINDS"
+    row 1c "/hello, wrk -c$MANY_CONNS" "server CPU µs per request" hello_c1000 cpu_us 2 0 "$BASE_KINDS"
   fi
   if want stream; then
     row 2 "1 GiB stream, 16 KiB chunks (nginx: a file)" "MB/s" stream mbps 0 1 "$BASE_KINDS"
