@@ -63,8 +63,9 @@ format-check:
 	@scripts/install-deps.sh clang-format
 	@clang-format --dry-run --Werror $(CXX_SOURCES) && echo "format: $(words $(CXX_SOURCES)) files as .clang-format wants them"
 
-# Benchmarks against a raw Beast server, and over HTTPS against nginx, side by side, and how
-# cost grows with connections and streams, charted with gnuplot (see docs/benchmarks.md).
+# Benchmarks against the leanest Beast server and nginx (and a typical Beast app), over HTTPS
+# against nginx, side by side, and how cost grows with connections and streams, charted with
+# gnuplot (see docs/benchmarks.md).
 bench: build
 	@scripts/install-deps.sh wrk util-linux nginx-light python3 iproute2 procps gnuplot-nox
 	bench/run.sh $(BUILD_DIR)

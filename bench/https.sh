@@ -1,4 +1,5 @@
-# bench/https.sh — sourced by bench/run.sh: HTTPS, fastactor against Debian's nginx.
+# bench/https.sh — sourced by bench/run.sh: HTTPS, fastactor against Debian's nginx; also the
+# nginx of the plain-HTTP benchmarks (kind "nginxplain": nginx_prepare_plain, nginx_conf).
 #
 # Every benchmark here runs fastactor_bench_server with --tls-cert/--tls-key ("fas") and
 # Debian's nginx (nginx-light) with one worker process ("nginx"), interleaved, pinned and
@@ -23,13 +24,13 @@
 #
 # Knobs: BENCH_HTTPS_DURATION (wrk and s_time, 3s), BENCH_STIME_PROCS (2),
 # BENCH_IDLE_CONNECTIONS (1000), BENCH_IDLE_ROUNDS (2), BENCH_NGINX_FILE
-# (/dev/shm/fastactor-bench-1GiB, removed at the end).
+# (/dev/shm/fastactor-bench-1GiB-PID, one per run, removed at the end).
 
 HTTPS_DURATION=${BENCH_HTTPS_DURATION:-3s}
 STIME_PROCS=${BENCH_STIME_PROCS:-2}
 IDLE_CONNS=${BENCH_IDLE_CONNECTIONS:-1000}
 IDLE_ROUNDS=${BENCH_IDLE_ROUNDS:-2}
-NGINX_FILE=${BENCH_NGINX_FILE:-/dev/shm/fastactor-bench-1GiB}
+NGINX_FILE=${BENCH_NGINX_FILE:-/dev/shm/fastactor-bench-1GiB-$$}  # per run: runs at once must not share it
 TLS_DIR=$(cd "$OUT" && pwd)/tls   # absolute: nginx reads relative paths from its own prefix
 HTTPS_NAMES="https_hello https_stream https_handshakes https_idle"
 SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -57,20 +58,35 @@ https_prepare() {
   "$SRC_DIR/scripts/make-dev-certs.sh" "$TLS_DIR" server >/dev/null || { echo "bench/run.sh: make-dev-certs.sh failed" >&2; exit 1; }
   FAS_ARGS=(--tls-cert="$TLS_DIR/server.pem" --tls-key="$TLS_DIR/server.key")
   mkdir -p "$TLS_DIR/nginx-tmp"
-  if want https_stream && [ "$(stat -c %s "$NGINX_FILE" 2>/dev/null)" != "$STREAM_BYTES" ]; then
+  want https_stream && nginx_file
+}
+
+# The 1 GiB file nginx sends for /stream (plain HTTP: sendfile; TLS: read + SSL_write).
+nginx_file() {
+  if [ "$(stat -c %s "$NGINX_FILE" 2>/dev/null)" != "$STREAM_BYTES" ]; then
     # Real pages (not a sparse file, whose holes would all read the same zero page).
     head -c "$STREAM_BYTES" /dev/zero | tr '\0' 'a' >"$NGINX_FILE" || { echo "bench/run.sh: cannot write $NGINX_FILE" >&2; exit 1; }
   fi
 }
 
+# What the plain-HTTP nginx ("nginxplain") needs: the program, its directories, and with
+# argument 1 the file for /stream.
+nginx_prepare_plain() {
+  command -v nginx >/dev/null || { echo "bench/run.sh: nginx is missing (make bench installs nginx-light)" >&2; exit 1; }
+  mkdir -p "$TLS_DIR/nginx-tmp"
+  [ "$1" = 1 ] && nginx_file
+  return 0
+}
+
 https_cleanup() { [[ $NGINX_FILE == /dev/shm/fastactor-bench-* ]] && rm -f "$NGINX_FILE"; }
 
-# nginx_conf PORT ssl|plain: the configuration of one nginx run.
+# nginx_conf PORT ssl|plain: the configuration of one nginx run. Plain HTTP: no ssl_*
+# directives, and sendfile on (what nginx does with a file when TLS is not in the way).
 nginx_conf() {
   local port=$1 mode=$2 listen_ssl=" ssl"
   [ "$mode" = plain ] && listen_ssl=""
   cat <<EOF
-# Written by bench/https.sh for one nginx run (see docs/benchmarks.md, "HTTPS").
+# Written by bench/https.sh for one nginx run (see docs/benchmarks.md).
 worker_processes 1;
 pid $TLS_DIR/nginx-$port.pid;
 error_log stderr error;
@@ -79,13 +95,21 @@ http {
   access_log off;
   server_tokens off;
   keepalive_timeout 60s;            # fastactor: --idle-timeout-ms=60000
-  keepalive_requests 1000000000;    # fastactor has no per-connection request limit
-  sendfile off;                     # never used through TLS without kTLS: read() + SSL_write
+  keepalive_requests 1000000000;    # fastactor has no per-connection request limit (nginx: 1000)
+EOF
+  if [ "$mode" = plain ]; then
+    echo "  sendfile on;                      # plain HTTP: the 1 GiB file goes out with sendfile()"
+  else
+    echo "  sendfile off;                     # never used through TLS without kTLS: read() + SSL_write"
+  fi
+  cat <<EOF
   client_body_temp_path $TLS_DIR/nginx-tmp/body;
   proxy_temp_path $TLS_DIR/nginx-tmp/proxy;
   fastcgi_temp_path $TLS_DIR/nginx-tmp/fastcgi;
   uwsgi_temp_path $TLS_DIR/nginx-tmp/uwsgi;
   scgi_temp_path $TLS_DIR/nginx-tmp/scgi;
+EOF
+  [ "$mode" = plain ] || cat <<EOF
 
   ssl_certificate $TLS_DIR/server.pem;
   ssl_certificate_key $TLS_DIR/server.key;
@@ -95,9 +119,12 @@ http {
   ssl_prefer_server_ciphers off;
   ssl_session_tickets on;
   ssl_session_cache builtin;        # fastactor: SSL_SESS_CACHE_SERVER, OpenSSL's own cache
+EOF
+  cat <<EOF
 
   server {
-    listen 127.0.0.1:$port$listen_ssl;
+    # backlog: the kernel's limit (somaxconn), as Asio's listen() asks; nginx's default is 511
+    listen 127.0.0.1:$port$listen_ssl backlog=4096;
     location = /hello { default_type "text/plain; charset=utf-8"; return 200 "ok"; }
     location = /stream { alias $NGINX_FILE; default_type application/octet-stream; }
   }
@@ -301,20 +328,20 @@ https_table() {
   echo "| # | benchmark | metric | nginx | fastactor | fastactor/nginx |"
   echo "|---|---|---|---|---|---|"
   if want https_hello; then
-    echo "| 7 | HTTPS /hello, keep-alive, wrk -c64 | req/s | $(cell https_hello.nginx.rps 0) | $(cell https_hello.fas.rps 0) | $(ratio_cell https_hello.nginx.rps https_hello.fas.rps https_hello.ratio) |"
+    echo "| 7 | HTTPS /hello, keep-alive, wrk -c64 | req/s | $(cell https_hello.nginx.rps 0) | $(cell https_hello.fas.rps 0) | $(ratio_cell https_hello.nginx.rps https_hello.fas.rps https_hello.ratio.nginx) |"
     echo "| 7 | HTTPS /hello, keep-alive, wrk -c64 | p50 ms | $(cell https_hello.nginx.p50 3) | $(cell https_hello.fas.p50 3) | $(div "$(median https_hello.fas.p50)" "$(median https_hello.nginx.p50)") |"
     echo "| 7 | HTTPS /hello, keep-alive, wrk -c64 | p99 ms | $(cell https_hello.nginx.p99 3) | $(cell https_hello.fas.p99 3) | $(div "$(median https_hello.fas.p99)" "$(median https_hello.nginx.p99)") |"
     echo "| 7 | HTTPS /hello, keep-alive, wrk -c64 | server CPU µs per request | $(cell https_hello.nginx.cpu_us 1) | $(cell https_hello.fas.cpu_us 1) | $(div "$(median https_hello.fas.cpu_us)" "$(median https_hello.nginx.cpu_us)") |"
   fi
   if want https_stream; then
-    echo "| 8 | HTTPS 1 GiB, one connection (curl) | MB/s | $(cell https_stream.nginx.mbps 0) | $(cell https_stream.fas.mbps 0) | $(ratio_cell https_stream.nginx.mbps https_stream.fas.mbps https_stream.ratio) |"
+    echo "| 8 | HTTPS 1 GiB, one connection (curl) | MB/s | $(cell https_stream.nginx.mbps 0) | $(cell https_stream.fas.mbps 0) | $(ratio_cell https_stream.nginx.mbps https_stream.fas.mbps https_stream.ratio.nginx) |"
     echo "| 8 | HTTPS 1 GiB, one connection (curl) | server CPU s per GiB | $(cell https_stream.nginx.cpu_s 2) | $(cell https_stream.fas.cpu_s 2) | $(div "$(median https_stream.fas.cpu_s)" "$(median https_stream.nginx.cpu_s)") |"
   fi
   if want https_handshakes; then
-    echo "| 9a | Connection: close, wrk -c64 (resumed handshakes) | req/s | $(cell https_close.nginx.rps 0) | $(cell https_close.fas.rps 0) | $(ratio_cell https_close.nginx.rps https_close.fas.rps https_close.ratio) |"
+    echo "| 9a | Connection: close, wrk -c64 (resumed handshakes) | req/s | $(cell https_close.nginx.rps 0) | $(cell https_close.fas.rps 0) | $(ratio_cell https_close.nginx.rps https_close.fas.rps https_close.ratio.nginx) |"
     echo "| 9a | Connection: close, wrk -c64 (resumed handshakes) | p99 ms | $(cell https_close.nginx.p99 2) | $(cell https_close.fas.p99 2) | $(div "$(median https_close.fas.p99)" "$(median https_close.nginx.p99)") |"
     echo "| 9a | Connection: close, wrk -c64 (resumed handshakes) | server CPU µs per request | $(cell https_close.nginx.cpu_us 1) | $(cell https_close.fas.cpu_us 1) | $(div "$(median https_close.fas.cpu_us)" "$(median https_close.nginx.cpu_us)") |"
-    echo "| 9b | full handshakes, openssl s_time -new ×$STIME_PROCS | connections/s | $(cell https_new.nginx.rate 0) | $(cell https_new.fas.rate 0) | $(ratio_cell https_new.nginx.rate https_new.fas.rate https_new.ratio) |"
+    echo "| 9b | full handshakes, openssl s_time -new ×$STIME_PROCS | connections/s | $(cell https_new.nginx.rate 0) | $(cell https_new.fas.rate 0) | $(ratio_cell https_new.nginx.rate https_new.fas.rate https_new.ratio.nginx) |"
     echo "| 9b | full handshakes, openssl s_time -new ×$STIME_PROCS | server CPU µs per connection | $(cell https_new.nginx.cpu_us 1) | $(cell https_new.fas.cpu_us 1) | $(div "$(median https_new.fas.cpu_us)" "$(median https_new.nginx.cpu_us)") |"
   fi
   if want https_idle; then

@@ -10,8 +10,14 @@
 //
 //   build/bin/paced_clients --port=PORT [--host=127.0.0.1] [--connections=10000]
 //       [--path=/stream?n=20&size=16&interval_ms=1000] [--chunks=20] [--parallel=256]
-//       [--pid=PID] [--settle-ms=2000] [--timeout-s=120]
+//       [--bytes=B] [--pid=PID] [--settle-ms=2000] [--timeout-s=120]
 //       [--source=127.0.0.2[,127.0.0.3...]] [--events] [--marks]
+//
+// --chunks checks the number of non-empty chunks each stream had, --bytes the size of its
+// body (a server may merge chunks that are ready together into one: fastactor's writer
+// does, so an unpaced stream is checked by its bytes). Besides the counts it reports the
+// body bytes of all completed streams (body_bytes) and the time from the start until the
+// last stream ended (elapsed_ms).
 //
 // --parallel bounds the connections that are connecting or waiting for their first chunk
 // (a ramp that does not overflow the server's listen backlog); connections that are
@@ -73,6 +79,7 @@ struct options {
   std::string path = "/stream?n=20&size=16&interval_ms=1000";
   long connections = 10000;
   long chunks = 0;  ///< expected chunks per stream; 0: do not check
+  long long bytes = -1;  ///< expected body bytes per stream; -1: do not check
   long parallel = 256;
   long pid = 0;
   long settle_ms = 2000;
@@ -247,13 +254,15 @@ public:
     }
   }
 
-  void finished(bool had_first, const char* error) {
+  void finished(bool had_first, const char* error, std::uint64_t bytes) {
     if (had_first)
       --live_;
-    if (error)
+    if (error) {
       ++errors_[error];
-    else
+    } else {
       ++completed_;
+      body_bytes_ += bytes;
+    }
     if (++finished_ == opt_.connections)
       stop();
   }
@@ -265,11 +274,11 @@ public:
     long unfinished = opt_.connections - finished_;
     std::printf("connections=%ld connected=%ld first_chunk=%ld all_first_ms=%ld completed=%ld "
                 "failed=%ld unfinished=%ld peak_live=%ld live_at_sample=%ld rss_idle_kb=%ld "
-                "rss_live_kb=%ld rss_peak_kb=%ld elapsed_ms=%ld timed_out=%d\n",
+                "rss_live_kb=%ld rss_peak_kb=%ld elapsed_ms=%ld timed_out=%d body_bytes=%llu\n",
                 opt_.connections, connected_, first_chunk_,
                 first_chunk_ == opt_.connections ? last_first_ms_ : -1, completed_, failed,
                 unfinished, peak_live_, live_at_sample_, rss_idle_, rss_live_, rss_peak_,
-                ms_since_start(), timed_out_ ? 1 : 0);
+                ms_since_start(), timed_out_ ? 1 : 0, static_cast<unsigned long long>(body_bytes_));
     for (auto& [what, count] : errors_)
       std::fprintf(stderr, "paced_clients: %ld connections: %s\n", count, what.c_str());
     std::fflush(stdout);
@@ -337,6 +346,7 @@ private:
   long launched_ = 0, connected_ = 0, first_chunk_ = 0, completed_ = 0, finished_ = 0;
   long live_ = 0, peak_live_ = 0, live_at_sample_ = 0, last_first_ms_ = 0, received_ = 0;
   long rss_idle_ = 0, rss_live_ = 0, rss_peak_ = 0;
+  std::uint64_t body_bytes_ = 0;
   bool timed_out_ = false;
   std::map<std::string, long> errors_;
 };
@@ -408,6 +418,9 @@ void client::done(const char* error) {
     else if (run_.opts().chunks > 0 && chunks_ != run_.opts().chunks)
       why = "got " + std::to_string(chunks_) + (run_.opts().events ? " events" : " chunks")
         + ", expected " + std::to_string(run_.opts().chunks);
+    else if (run_.opts().bytes >= 0 && bytes_ != static_cast<std::uint64_t>(run_.opts().bytes))
+      why = "got " + std::to_string(bytes_) + " body bytes, expected "
+        + std::to_string(run_.opts().bytes);
   } else {
     why = error;
   }
@@ -416,7 +429,7 @@ void client::done(const char* error) {
   bool had_first = got_first_;
   if (!had_first)
     run_.slot_free();  // it never got a first chunk: its ramp slot is free now
-  run_.finished(had_first, why.empty() ? nullptr : why.c_str());
+  run_.finished(had_first, why.empty() ? nullptr : why.c_str(), bytes_);
 }
 
 bool starts_with(std::string_view s, std::string_view prefix) {
@@ -441,6 +454,8 @@ int main(int argc, char** argv) {
         opt.connections = std::stol(value("--connections="));
       else if (starts_with(arg, "--chunks="))
         opt.chunks = std::stol(value("--chunks="));
+      else if (starts_with(arg, "--bytes="))
+        opt.bytes = std::stoll(value("--bytes="));
       else if (starts_with(arg, "--parallel="))
         opt.parallel = std::stol(value("--parallel="));
       else if (starts_with(arg, "--pid="))

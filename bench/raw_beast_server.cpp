@@ -1,7 +1,11 @@
-// raw_beast_server: the baseline fastactor is measured against. A plain Boost.Beast async
-// server in the shape of Beast's example/http/server/async (listener + session with
-// do_read / on_read / do_write / on_write), no actors, ONE I/O thread. It serves what the
-// benchmarks ask of fastactor's demo server, written the way a Beast user would write it:
+// raw_beast_server: a typical Beast app, measured beside fastactor as "typical Beast app"
+// (the baseline is lean_beast_server.cpp, the leanest Beast server, and nginx). A plain
+// Boost.Beast async server in the shape of Beast's example/http/server/async (listener +
+// session with do_read / on_read / do_write / on_write), no actors, ONE I/O thread, written
+// the way Beast's example writes it: a beast::tcp_stream whose expiry timer is armed for
+// every read (30 s), a strand per connection, http::request<string_body> and a response
+// message serialized per request. It serves what the benchmarks ask of fastactor's demo
+// server:
 //
 //   GET /hello                               200 "ok" (Content-Length, keep-alive)
 //   GET /stream?n=N&size=S&interval_ms=I     chunked: N chunks of S bytes, chunk i filled with
