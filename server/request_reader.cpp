@@ -38,20 +38,24 @@ boost::system::result<boost::urls::url_view> parse_target(std::string_view targe
 bool is_plain_path(std::string_view target) {
   if (target.empty() || target.front() != '/')
     return false;
-  bool plain_chars = std::all_of(target.begin(), target.end(), [](unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/'
-      || c == '-' || c == '.' || c == '_' || c == '~';
-  });
+  auto unreserved = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+      || c == '.' || c == '_' || c == '~';
+  };
   // Dot segments ("/./", "/..") are Boost.URL's to interpret (it reads a leading "/." as a
   // prefix, not a segment).
-  auto dot_segment = [&](std::string_view dots) {
-    std::string inner = "/" + std::string{dots} + "/";
-    auto tail = inner.substr(0, inner.size() - 1);
-    return target.find(inner) != std::string_view::npos
-      || (target.size() >= tail.size() && target.substr(target.size() - tail.size()) == tail);
-  };
-  return plain_chars
-    && (target.find("/.") == std::string_view::npos || (!dot_segment(".") && !dot_segment("..")));
+  std::size_t segment_start = 1;
+  for (std::size_t i = 1; i <= target.size(); ++i) {
+    if (i == target.size() || target[i] == '/') {
+      auto segment = target.substr(segment_start, i - segment_start);
+      if (segment == "." || segment == "..")
+        return false;
+      segment_start = i + 1;
+    } else if (!unreserved(target[i])) {
+      return false;
+    }
+  }
+  return true;
 }
 
 namespace {
