@@ -44,6 +44,10 @@ void context::buffer_response() {
   scope_.mode = response_mode::buffer;
 }
 
+void context::set_compression(compression choice) {
+  scope_.compress = choice;
+}
+
 void context::write(std::string bytes) {
   scope_.append(std::move(bytes));
 }

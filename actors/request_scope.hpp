@@ -3,6 +3,8 @@
 // writer actor. The writer outlives it (one writer serves a connection's keep-alive requests
 // in turn); the scope's stream id is what keeps requests apart.
 
+#include "protocol/content_encoder.hpp"
+#include <fastactor/compression.hpp>
 #include <fastactor/handler.hpp>
 #include <fastactor/messages.hpp>
 #include <fastactor/request.hpp>
@@ -87,6 +89,11 @@ struct request_scope {
   /// dropped (and counted) instead of queued.
   bool capping_results = false;
   std::uint32_t errors_dropped = 0;  ///< errors past report_limits::errors_max, only counted
+  /// The handler's choice (context::set_compression), and what came of it.
+  compression compress = compression::automatic;
+  /// Another Accept-Encoding could have changed the coding: the head says `Vary`.
+  bool varies_by_encoding = false;
+  content_coding coding = content_coding::identity;  ///< with `encoder`
   name_value_list headers;
   std::uint64_t last_event_id = 0;  ///< SSE: the id of the last numbered event
 
@@ -112,6 +119,9 @@ struct request_scope {
   std::chrono::steady_clock::time_point last_output = started;  ///< of the last write
 
   std::uint64_t body_bytes = 0;  ///< sent, for the metrics and the access log
+  /// The body's compressor, made with the head if the response is coded (its memory is
+  /// counted in held_total while it lives).
+  std::unique_ptr<content_encoder> encoder;
 
   const cancel_flag& cancel_flag_for_tasks() {
     if (!cancelled)
@@ -147,6 +157,13 @@ struct request_scope {
     into.reserve(into.size() + queue.size() + 1);  // + 1: a chunk's closing CRLF
     for (auto& part : queue)
       into.push_back(std::move(part));
+    queue.clear();
+    return std::exchange(queued_bytes, 0);
+  }
+
+  /// Empties the queue whose bytes were copied elsewhere (compressed); they stay counted as
+  /// held, as take_queue's do. Returns how many there were.
+  std::size_t hand_off_queue() {
     queue.clear();
     return std::exchange(queued_bytes, 0);
   }

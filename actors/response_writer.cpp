@@ -1,6 +1,7 @@
 #include "actors/response_writer.hpp"
 
 #include "actors/request_scope.hpp"
+#include "actors/response_compression.hpp"
 #include "protocol/access_log.hpp"
 #include "protocol/chunked.hpp"
 #include "protocol/error_report.hpp"
@@ -15,6 +16,7 @@
 #include <caf/all.hpp>
 
 #include <cstdio>
+#include <iterator>
 #include <optional>
 
 namespace fastactor {
@@ -183,6 +185,39 @@ std::size_t take_queue(request_scope& sc, std::vector<std::string>& parts, bool 
   return bytes;
 }
 
+/// What one write carries of the body: bytes on the wire (coded, framed), and how many of
+/// the queue's bytes it took (still counted as held until the write is done).
+struct body_out {
+  std::size_t wire = 0;
+  std::size_t held = 0;
+};
+
+/// Moves the queue into `parts`, as one HTTP chunk if `chunk` is set; through the
+/// compressor if the response is coded: flushed, or ended if `finish`. False if the
+/// compressor failed (the queue is left as it was, the encoder is gone).
+bool take_body(writer_actor* self, request_scope& sc, std::vector<std::string>& parts, bool chunk,
+               bool finish, body_out& out) {
+  if (!sc.encoder) {
+    out.wire = out.held = take_queue(sc, parts, chunk);
+    return true;
+  }
+  out.held = sc.queued_bytes;
+  if (out.held == 0 && !finish)
+    return true;
+  std::string coded;
+  if (!compress_queue(sc, *self->state.rt, finish, coded))
+    return false;
+  out.wire = coded.size();
+  if (coded.empty())
+    return true;
+  if (chunk)
+    parts.push_back(chunked::size_line(coded.size()));
+  parts.push_back(std::move(coded));
+  if (chunk)
+    parts.emplace_back(chunked::crlf);
+  return true;
+}
+
 /// A HEAD request, or a status that has no body: the head is the whole response.
 bool bodyless(const request_scope& sc, status code) {
   return sc.req().is_head() || !has_body(code);
@@ -212,13 +247,30 @@ void send_whole(writer_actor* self) {
   } else if (sc.errors.empty()) {
     // HEAD: the Content-Length GET would have had, counted while its body was dropped.
     auto length = sc.req().is_head() ? sc.discarded_bytes : sc.queued_bytes;
+    choose_coding(sc, *st.rt, length, head_content_type(sc));
+    std::vector<std::string> body;
+    body_out out;
+    if (!take_body(self, sc, body, false, true, out))  // the compressor failed: send it plain
+      take_body(self, sc, body, false, true, out);
+    add_coding_fields(sc, *st.rt);
+    if (sc.encoder)
+      length = out.wire;
     parts.push_back(make_head(sc, *st.rt, sc.status, framing::content_length, length, keep));
-    body_bytes = held = take_queue(sc, parts, false);
+    std::move(body.begin(), body.end(), std::back_inserter(parts));
+    body_bytes = out.wire;
+    held = out.held;
   } else {
     sc.cap_results();
     auto body =
       error_report_json(sc.errors, sc.queue, {sc.errors_dropped, sc.results_dropped_bytes});
     sc.drop_queue();
+    choose_coding(sc, *st.rt, body.size(), "application/json");
+    if (sc.encoder) {
+      std::string coded;
+      if (compress_text(sc, *st.rt, body, coded))
+        body = std::move(coded);
+    }
+    add_coding_fields(sc, *st.rt);
     parts.push_back(make_head(sc, *st.rt, error_status(sc.errors), framing::content_length,
                               body.size(), keep, "application/json"));
     if (!sc.req().is_head()) {
@@ -270,6 +322,9 @@ void send_head_only(writer_actor* self) {
     : http10                      ? framing::until_close
                                   : framing::chunked;
   auto keep = keep_alive(self) && (how != framing::until_close || sc.req().is_head());
+  if (has_body(sc.status))  // HEAD: the fields GET would have had (not coded: RFC 9110 9.3.2)
+    choose_coding(sc, *st.rt, std::nullopt, head_content_type(sc));
+  add_coding_fields(sc, *st.rt);
   sc.drop_queue();
   sc.phase = response_phase::finishing;
   sc.sent_status = sc.status;
@@ -283,18 +338,26 @@ void start_streaming(writer_actor* self) {
   if (bodyless(sc, sc.status))
     return send_head_only(self);
   bool http10 = sc.req().version == 10;  // no chunked coding: the body ends with the connection
+  choose_coding(sc, *st.rt, std::nullopt, head_content_type(sc));
+  std::vector<std::string> body;
+  body_out out;
+  if (!take_body(self, sc, body, !http10, false, out))  // nothing sent yet: go on plain
+    take_body(self, sc, body, !http10, false, out);
+  add_coding_fields(sc, *st.rt);
   std::vector<std::string> parts;
+  parts.reserve(body.size() + 1);
   parts.push_back(make_head(sc, *st.rt, sc.status, http10 ? framing::until_close : framing::chunked,
                             0, !http10 && keep_alive(self)));
-  auto bytes = take_queue(sc, parts, !http10);
+  std::move(body.begin(), body.end(), std::back_inserter(parts));
   sc.phase = response_phase::streaming;
   sc.sent_status = sc.status;
-  start_write(self, std::move(parts), write_kind::more, bytes, bytes);
+  start_write(self, std::move(parts), write_kind::more, out.wire, out.held);
   if (sends_heartbeats(self))
     arm_timer(self);
 }
 
 std::string error_trailer(const request_scope& sc);
+void compressor_failed(writer_actor* self);
 
 /// Every producer is done: the queued rest, the last chunk and the error trailer.
 void finish_stream(writer_actor* self) {
@@ -302,11 +365,13 @@ void finish_stream(writer_actor* self) {
   auto& sc = *st.scope;
   bool http10 = sc.req().version == 10;
   std::vector<std::string> parts;
-  auto bytes = take_queue(sc, parts, !http10);
+  body_out out;
+  if (!take_body(self, sc, parts, !http10, true, out))
+    return compressor_failed(self);
   if (!http10)
     parts.push_back(chunked::last_chunk(error_trailer(sc)));
   sc.phase = response_phase::finishing;
-  start_write(self, std::move(parts), final_kind(!http10 && keep_alive(self)), bytes, bytes);
+  start_write(self, std::move(parts), final_kind(!http10 && keep_alive(self)), out.wire, out.held);
 }
 
 /// The trailer section: the errors (as many as fit a size every client accepts) and how many
@@ -369,8 +434,10 @@ void progress(writer_actor* self) {
         return finish_stream(self);
       if (sc.queued_bytes > 0) {
         std::vector<std::string> parts;
-        auto bytes = take_queue(sc, parts, sc.req().version != 10);
-        start_write(self, std::move(parts), write_kind::more, bytes, bytes);
+        body_out out;
+        if (!take_body(self, sc, parts, sc.req().version != 10, false, out))
+          return compressor_failed(self);
+        start_write(self, std::move(parts), write_kind::more, out.wire, out.held);
         release_acks(self);
       }
       return;
@@ -452,6 +519,16 @@ void fail_fatally(writer_actor* self, worker_error err) {
   stop_producers(self, sc);
   sc.handler_returned = true;
   progress(self);
+}
+
+/// The compressor failed after the head went out (its memory cap): the coded stream cannot
+/// go on, and a client must not take what it got for the whole body.
+void compressor_failed(writer_actor* self) {
+  auto& sc = *self->state.scope;
+  sc.add_error({"server", "the response's compressor failed (compress-memory-max)",
+                status::internal_server_error});
+  self->state.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
+  close_connection(self);
 }
 
 // -- message handlers -------------------------------------------------------------------------

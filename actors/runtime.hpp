@@ -2,10 +2,12 @@
 // What every response writer of a server shares: limits, the blocking pool, the counters.
 
 #include "actors/blocking_pool.hpp"
+#include "protocol/accept_encoding.hpp"
 #include <fastactor/config.hpp>
 #include <fastactor/messages.hpp>
 #include <fastactor/stats.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -22,7 +24,12 @@ struct response_limits {
   explicit response_limits(const server_config& cfg)
     : stream_buffer(cfg.stream_buffer), stream_buffer_max(cfg.stream_buffer_max),
       request_timeout(cfg.request_timeout_ms), access_log(cfg.access_log),
-      sse_heartbeat(cfg.sse_heartbeat_ms), response_memory_max(cfg.response_memory_max) {}
+      sse_heartbeat(cfg.sse_heartbeat_ms), response_memory_max(cfg.response_memory_max),
+      compression(cfg.compression == compression_mode::on), compress_prefer(prefer(cfg)),
+      compress_min_bytes(cfg.compress_min_bytes),
+      levels{0, static_cast<int>(cfg.gzip_level), static_cast<int>(cfg.br_level),
+             static_cast<int>(cfg.zstd_level)},
+      compress_memory_max(cfg.compress_memory_max) {}
 
   /// Producers that write with flow control are acknowledged only while this many bytes or
   /// fewer wait to be sent.
@@ -38,6 +45,26 @@ struct response_limits {
   /// Response bytes held by the whole server (queued or being written) past which a
   /// response whose producer ignores flow control fails.
   std::size_t response_memory_max;
+
+  /// Responses are compressed for clients that accept it.
+  bool compression;
+  /// The codings offered, best first.
+  coding_preference compress_prefer;
+  /// A body complete before its first byte and smaller than this is sent as it is.
+  std::size_t compress_min_bytes;
+  /// Each coding's level, indexed by content_coding.
+  std::array<int, 4> levels;
+  /// The most one response's compressor may allocate.
+  std::size_t compress_memory_max;
+
+  int level_of(content_coding c) const { return levels[static_cast<std::size_t>(c)]; }
+
+private:
+  /// parse_options() checked the text; a config made in code with a bad one offers nothing.
+  static coding_preference prefer(const server_config& cfg) {
+    std::string error;
+    return parse_coding_preference(cfg.compress_prefer, error);
+  }
 };
 
 struct runtime {

@@ -52,6 +52,20 @@ void tls_metrics(std::string& out, const server_stats::tls_counters& t) {
          "Certificate reloads refused (the old pair stays).", t.reload_failures_total);
 }
 
+void compression_metrics(std::string& out, const server_stats::compression_counters& c) {
+  family(out, "fastactor_compressed_responses_total", "counter",
+         "Responses sent with a content coding, by coding.");
+  sample(out, "fastactor_compressed_responses_total", c.gzip_total, "{coding=\"gzip\"}");
+  sample(out, "fastactor_compressed_responses_total", c.br_total, "{coding=\"br\"}");
+  sample(out, "fastactor_compressed_responses_total", c.zstd_total, "{coding=\"zstd\"}");
+  metric(out, "fastactor_compression_input_bytes_total", "counter",
+         "Body bytes given to compressors.", c.input_bytes_total);
+  metric(out, "fastactor_compression_output_bytes_total", "counter",
+         "Body bytes compressors made of them.", c.output_bytes_total);
+  metric(out, "fastactor_compression_failures_total", "counter",
+         "Compressors that could not be made or failed (their memory cap).", c.failures_total);
+}
+
 void histogram(std::string& out, const duration_histogram& h) {
   const char* name = "fastactor_request_duration_seconds";
   family(out, name, "histogram", "Time from a request's arrival to its last byte.");
@@ -124,6 +138,7 @@ std::string prometheus_text(const server_stats& s) {
          "Connections ended because a write made no progress for send-timeout-ms.",
          s.send_timeouts_total);
   tls_metrics(out, s.tls);
+  compression_metrics(out, s.compression);
   metric(out, "fastactor_queued_response_bytes", "gauge",
          "Response bytes held by the server (queued or being written), all responses.",
          s.queued_response_bytes);

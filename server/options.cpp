@@ -2,6 +2,7 @@
 // (include/fastactor/config.hpp): adding an option there is all an option takes.
 #include <fastactor/options.hpp>
 
+#include "protocol/accept_encoding.hpp"
 #include "server/tls_context.hpp"
 
 #include <fastactor/node_pool.hpp>
@@ -33,6 +34,10 @@ template <>
 struct cli<thread_policy> {
   using type = std::string;
 };
+template <>
+struct cli<compression_mode> {
+  using type = std::string;
+};
 
 template <class T>
 using cli_t = typename cli<T>::type;
@@ -48,6 +53,10 @@ std::string to_cli(const std::string& value) {
 
 std::string to_cli(thread_policy policy) {
   return policy == thread_policy::batch ? "batch" : "normal";
+}
+
+std::string to_cli(compression_mode mode) {
+  return std::string{to_string(mode)};
 }
 
 std::string text_of(std::int64_t value) {
@@ -94,6 +103,12 @@ constexpr thread_policy_check a_thread_policy{};
 struct tls_version_check {};
 constexpr tls_version_check a_tls_version{};
 
+struct on_off_check {};
+constexpr on_off_check an_on_off{};
+
+struct coding_list_check {};
+constexpr coding_list_check a_coding_list{};
+
 /// Each store() puts a command-line value into its field, or returns why it cannot.
 template <class T>
 std::string store(T& field, std::int64_t value, const char* name, in_range range) {
@@ -124,6 +139,23 @@ std::string store(std::string& field, const std::string& value, const char* name
     return std::string{"--"} + name + " must be 1.2 or 1.3, got '" + value + "'";
   field = value;
   return {};
+}
+
+std::string store(compression_mode& field, const std::string& value, const char* name,
+                  on_off_check) {
+  auto mode = parse_compression_mode(value);
+  if (!mode)
+    return std::string{"--"} + name + " must be on or off, got '" + value + "'";
+  field = *mode;
+  return {};
+}
+
+std::string store(std::string& field, const std::string& value, const char*, coding_list_check) {
+  std::string error;
+  parse_coding_preference(value, error);
+  if (error.empty())
+    field = value;
+  return error;
 }
 
 /// Checks every option in table order into `cfg`; a bound may name an earlier option

@@ -13,9 +13,12 @@
 //                       earlier row's value, written `cfg.field`.
 //   a_thread_policy     "batch" or "normal"
 //   a_tls_version       "1.2" or "1.3"
+//   an_on_off           "on" or "off"
+//   a_coding_list       comma-separated codings among gzip, br and zstd, each at most once
 //   any_text            strings checked where they are used (worker-nodes and node-tls-* by
 //                       parse_options)
 
+#include <fastactor/compression.hpp>
 #include <fastactor/thread_policy.hpp>
 
 #include <cstddef>
@@ -72,6 +75,20 @@
     "on SIGTERM, running responses may finish for this many ms")                                \
   X(bool, access_log, "access-log", true, in_range(0, 1),                                       \
     "1: one line per request on stdout; 0: none")                                               \
+  X(fastactor::compression_mode, compression, "compression", fastactor::compression_mode::on, \
+    an_on_off,                                                                                  \
+    "on: compress responses for clients that accept gzip, br or zstd; off: never")              \
+  X(std::string, compress_prefer, "compress-prefer", "zstd,br,gzip", a_coding_list,             \
+    "the codings the server offers, in its order of preference (among equal q-values)")         \
+  X(std::size_t, compress_min_bytes, "compress-min-bytes", 256, in_range(0, 1ll << 32),         \
+    "a body complete before its first byte and smaller than this is not compressed")            \
+  X(std::int64_t, gzip_level, "gzip-level", 5, in_range(1, 9), "gzip's level, 1-9")             \
+  X(std::int64_t, br_level, "br-level", 4, in_range(0, 11), "Brotli's level, 0-11")             \
+  X(std::int64_t, zstd_level, "zstd-level", 3, in_range(1, 19), "zstd's level, 1-19")           \
+  X(std::size_t, compress_memory_max, "compress-memory-max", 256 * 1024,                        \
+    in_range(16 * 1024, 1ll << 30),                                                             \
+    "most bytes one response's compressor may hold (its window is sized to fit; counted in "    \
+    "response-memory-max)")                                                                     \
   X(std::string, tls_cert, "tls-cert", "", any_text,                                           \
     "PEM certificate, optionally followed by its intermediates: serve HTTPS (with --tls-key)")  \
   X(std::string, tls_key, "tls-key", "", any_text,                                             \

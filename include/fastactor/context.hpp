@@ -10,6 +10,7 @@
 //       ctx.spawn(my_worker, i);   // my_worker(event_based_actor*, response_handle, int)
 //   }
 
+#include <fastactor/compression.hpp>
 #include <fastactor/errors.hpp>
 #include <fastactor/handler.hpp>
 #include <fastactor/messages.hpp>
@@ -82,11 +83,15 @@ public:
   /// and the response fails with 500 and says why.
   void set_header(std::string name, std::string value);
   /// Sets the Content-Type header field.
-  /// Sets the Content-Type header field.
   void set_content_type(std::string value) { set_header("Content-Type", std::move(value)); }
   /// Holds all output until the response is complete: it then goes out with Content-Length,
   /// or, if anything failed, as one error report listing every error and every result.
   void buffer_response();
+
+  /// Whether this response may be compressed (see <fastactor/compression.hpp>): `off` for a
+  /// response that mixes secrets with reflected input (BREACH), `on` for a type that is not
+  /// compressed by default. Until the first byte is sent.
+  void set_compression(compression choice);
 
   /// Makes this response a Server-Sent Events stream (text/event-stream, no caching, no proxy
   /// buffering). The head goes out as soon as the handler returns; events are numbered from

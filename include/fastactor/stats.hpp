@@ -68,6 +68,18 @@ struct server_stats {
     std::atomic<std::uint64_t> reload_failures_total{0};  ///< reloads refused (old pair kept)
   };
   tls_counters tls;  ///< all zero without TLS
+  /// Compression (--compression): responses by coding, and the bytes in and out.
+  struct compression_counters {
+    std::atomic<std::uint64_t> gzip_total{0};  ///< responses sent gzip-coded
+    std::atomic<std::uint64_t> br_total{0};  ///< responses sent br-coded
+    std::atomic<std::uint64_t> zstd_total{0};  ///< responses sent zstd-coded
+    std::atomic<std::uint64_t> input_bytes_total{0};  ///< body bytes before compression
+    std::atomic<std::uint64_t> output_bytes_total{0};  ///< and after
+    /// Compressors that could not be made or failed (memory): the response went out
+    /// uncompressed, or, failing mid-stream, was cut off.
+    std::atomic<std::uint64_t> failures_total{0};
+  };
+  compression_counters compression;
   std::atomic<std::int64_t> queued_response_bytes{0};  ///< response bytes held, all responses
   duration_histogram request_duration;  ///< from request read to response end
 };

@@ -1,0 +1,131 @@
+#include "actors/response_compression.hpp"
+
+#include "protocol/accept_encoding.hpp"
+#include "protocol/compressible_type.hpp"
+#include "protocol/content_encoder.hpp"
+
+namespace fastactor {
+
+namespace {
+
+std::string* field(request_scope& sc, std::string_view name) {
+  for (auto& [n, v] : sc.headers)
+    if (iequals(n, name))
+      return &v;
+  return nullptr;
+}
+
+bool contains_token(std::string_view list, std::string_view token) {
+  for (std::size_t i = 0; i + token.size() <= list.size(); ++i)
+    if (iequals(list.substr(i, token.size()), token))
+      return true;
+  return false;
+}
+
+/// Whether the handler has made the body's coding its own business.
+bool handler_decides(request_scope& sc) {
+  if (sc.compress == compression::off || field(sc, "content-encoding"))
+    return true;
+  auto* cache = field(sc, "cache-control");
+  return cache && contains_token(*cache, "no-transform");  // RFC 9111 5.2.2.6
+}
+
+void count(server_stats::compression_counters& c, content_coding coding) {
+  auto& counter = coding == content_coding::gzip ? c.gzip_total
+    : coding == content_coding::br               ? c.br_total
+                                                 : c.zstd_total;
+  counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool over_budget(const runtime& rt) {
+  auto held = rt.stats.queued_response_bytes.load(std::memory_order_relaxed);
+  return held > static_cast<std::int64_t>(rt.limits.response_memory_max);
+}
+
+}  // namespace
+
+std::string_view head_content_type(const request_scope& sc, std::string_view override_type) {
+  if (!override_type.empty())
+    return override_type;
+  for (const auto& [n, v] : sc.headers)
+    if (iequals(n, "content-type"))
+      return v;
+  return "text/plain";
+}
+
+void choose_coding(request_scope& sc, runtime& rt, std::optional<std::size_t> whole_body,
+                   std::string_view content_type) {
+  const auto& lim = rt.limits;
+  if (!lim.compression || handler_decides(sc) || sc.status == status::partial_content)
+    return;
+  if (sc.compress != compression::on && !compressible_type(content_type))
+    return;
+  sc.varies_by_encoding = true;  // from here on, Accept-Encoding could change the answer
+  if (sc.req().is_head() || (whole_body && *whole_body < lim.compress_min_bytes))
+    return;
+  auto coding = negotiate_coding(sc.req().headers, lim.compress_prefer);
+  if (coding == content_coding::identity)
+    return;
+  // The server's response memory is spent: a coded response would hold a compressor more.
+  if (over_budget(rt)) {
+    rt.stats.compression.failures_total.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  sc.encoder = content_encoder::make(coding, {lim.level_of(coding), lim.compress_memory_max},
+                                     &rt.stats.queued_response_bytes);
+  if (!sc.encoder) {
+    rt.stats.compression.failures_total.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  sc.coding = coding;
+}
+
+void add_coding_fields(request_scope& sc, runtime& rt) {
+  if (sc.varies_by_encoding) {
+    if (auto* vary = field(sc, "vary")) {
+      if (*vary != "*" && !contains_token(*vary, "accept-encoding"))
+        *vary += ", Accept-Encoding";
+    } else {
+      sc.headers.emplace_back("Vary", "Accept-Encoding");
+    }
+  }
+  if (!sc.encoder)
+    return;
+  count(rt.stats.compression, sc.coding);
+  sc.headers.emplace_back("Content-Encoding", std::string{token_of(sc.coding)});
+  if (auto* etag = field(sc, "etag"); etag && etag->rfind("W/", 0) != 0)
+    etag->insert(0, "W/");
+}
+
+namespace {
+
+bool encode(request_scope& sc, runtime& rt, const std::string* parts, std::size_t count,
+            std::size_t bytes, bool finish, std::string& out) {
+  auto before = out.size();
+  if (!sc.encoder->encode(parts, count, finish, out)) {
+    out.resize(before);
+    sc.encoder.reset();
+    sc.coding = content_coding::identity;
+    rt.stats.compression.failures_total.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  auto& c = rt.stats.compression;
+  c.input_bytes_total.fetch_add(bytes, std::memory_order_relaxed);
+  c.output_bytes_total.fetch_add(out.size() - before, std::memory_order_relaxed);
+  return true;
+}
+
+}  // namespace
+
+bool compress_queue(request_scope& sc, runtime& rt, bool finish, std::string& out) {
+  if (!encode(sc, rt, sc.queue.data(), sc.queue.size(), sc.queued_bytes, finish, out))
+    return false;
+  sc.hand_off_queue();
+  return true;
+}
+
+bool compress_text(request_scope& sc, runtime& rt, const std::string& text, std::string& out) {
+  return encode(sc, rt, &text, 1, text.size(), true, out);
+}
+
+}  // namespace fastactor
