@@ -19,7 +19,9 @@ namespace fastactor {
 
 /// How one encoder is made.
 struct encoder_settings {
-  /// The coding's level: gzip 1-9, br 0-11, zstd 1-19.
+  /// The coding's level: gzip 1-9, br 0-11, zstd 1-19. make() clamps a level outside its
+  /// coding's range into it (so 0 is gzip 1, br 0, zstd 1). Brotli may also be given a lower
+  /// quality than asked when the asked one cannot fit in memory_max.
   int level = 0;
   /// The most bytes the compressor may allocate. Its window (and hash tables) are chosen to
   /// fit; an allocation past it fails, and so does the encoder.

@@ -11,6 +11,9 @@ packages=(
   nlohmann-json3-dev       # JSON error reports
   catch2                   # Catch2 v2 tests
   libssl-dev openssl       # TLS (HTTPS, node links) and the development certificates
+  zlib1g-dev               # gzip response compression
+  libbrotli-dev            # Brotli response compression (the tests decode with it too)
+  libzstd-dev              # Zstandard response compression
 )
 packages+=("$@")           # callers may ask for more (e.g. clang for sanitizer builds)
 
