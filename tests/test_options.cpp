@@ -49,6 +49,9 @@ void change(bool& x, const std::string&) {
 void change(thread_policy& x, const std::string&) {
   x = x == thread_policy::batch ? thread_policy::normal : thread_policy::batch;
 }
+void change(compression_mode& x, const std::string&) {
+  x = x == compression_mode::on ? compression_mode::off : compression_mode::on;
+}
 template <class Int>
 void change(Int& x, const std::string&) {
   ++x;  // every default lies below its maximum, and raising a bound keeps it below the next
@@ -61,6 +64,8 @@ void change(std::string& x, const std::string& name) {
     x = TEST_CERTS_DIR "/ca/server.key";
   else if (name == "node-tls-ca")
     x = TEST_CERTS_DIR "/ca/ca.pem";
+  else if (name == "compress-prefer")
+    x = "gzip, br";
   else
     x = x.empty() ? "127.0.0.1:4242" : "::1";  // worker-nodes wants HOST:PORT
 }
@@ -89,6 +94,32 @@ void check_bounds(const char* name, in_range range) {
   }
 }
 void check_bounds(const char*, not_a_range) {}
+struct on_off {};
+constexpr on_off an_on_off{};
+struct coding_list {};
+constexpr coding_list a_coding_list{};
+/// `--name` must refuse anything but on and off, naming itself and the value.
+void check_bounds(const char* name, on_off) {
+  for (const char* value : {"1", "yes", "ON", ""}) {
+    system_config cfg;
+    auto arg = std::string{"--"} + name + "=" + value;
+    auto r = parse(cfg, {arg});
+    INFO(arg);
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error == std::string{"--"} + name + " must be on or off, got '" + value + "'");
+  }
+}
+/// `--name` must refuse codings we do not make, and a coding named twice.
+void check_bounds(const char* name, coding_list) {
+  for (const char* value : {"deflate", "gzip,gzip", "", "identity"}) {
+    system_config cfg;
+    auto arg = std::string{"--"} + name + "=" + value;
+    auto r = parse(cfg, {arg});
+    INFO(arg);
+    CHECK(r.outcome == parse_outcome::invalid);
+    CHECK(r.error.find("--compress-prefer") == 0);
+  }
+}
 /// `--name` must refuse a TLS version other than 1.2 and 1.3, naming itself and the value.
 void check_bounds(const char* name, tls_version) {
   for (const char* value : {"1.1", "1.0", "1.4", "tls1.3"}) {
