@@ -86,27 +86,30 @@ std::optional<zstd_parameters> zstd_parameters_for(int level, std::size_t memory
 namespace {
 
 // Brotli 1.0.9 has no memory estimator (BrotliEncoderEstimatePeakMemoryUsage came in 1.1),
-// so these are peaks measured with our counting allocator (`compression_levels
-// --brotli-peaks`, bench/compression_levels.cpp): the most bytes held at once while
-// compressing 2 MiB of NDJSON, SSE and 1/8 random bytes (384 KiB at qualities 10-11) in
-// writes of 1 KiB, 16 KiB and 256 KiB, each flushed, our output buffer always holding
-// 2 << lgwin bytes. In KiB, per quality (rows) and lgwin (columns).
-// Writes of 256 KiB set most peaks; qualities 0 and 1 compress each write on its own (no
-// ring buffer, no history across writes) with tables sized by the write, up to 2^lgwin.
+// so these are peaks measured with a counting allocator like ours (`compression_levels
+// --brotli-peaks`, bench/compression_levels.cpp, libbrotli 1.0.9 on x86-64): the most bytes
+// held at once while compressing 2 MiB of NDJSON, SSE and 1/8 random bytes (384 KiB at
+// qualities 10-11) in flushed writes of 1 KiB, 16 KiB, 256 KiB, and in one write of it all,
+// the output buffer as brotli_encoder gives it. In KiB, per quality (rows) and lgwin
+// (columns), each entry raised to at least its left neighbour's.
+// What sets them: qualities 0 and 1 compress each input on its own (no ring buffer, no
+// history across writes) with tables sized by the input, up to 2^lgwin; from quality 2 on
+// a hasher of 0.5 MiB (qualities 2-3) to 2 MiB and more, plus the window. A single large
+// write makes quality 4 pick its 4 MiB hasher.
 constexpr int brotli_lgwins[] = {10, 12, 14, 15, 16, 17, 18, 20, 22};
 constexpr std::size_t brotli_peak_kib[12][std::size(brotli_lgwins)] = {
-  {18, 48, 168, 202, 266, 394, 394, 394, 394},  // 0
-  {15, 52, 184, 360, 712, 1416, 1416, 1416, 1416},  // 1
-  {572, 572, 572, 636, 732, 860, 1116, 2652, 8796},  // 2
-  {578, 578, 578, 642, 738, 866, 1122, 2658, 8802},  // 3
-  {1855, 1851, 1846, 1845, 1845, 2312, 2573, 4109, 10253},  // 4
-  {1854, 1851, 1843, 1844, 1842, 2858, 3113, 4649, 10793},  // 5
-  {1854, 1851, 1844, 1844, 1842, 3882, 4137, 5673, 11817},  // 6
-  {1854, 1851, 1843, 1844, 1842, 10058, 10313, 11849, 17993},  // 7
-  {1854, 1851, 1843, 1844, 1842, 18250, 18505, 20041, 26185},  // 8
-  {2622, 2619, 2611, 2612, 2610, 35467, 37386, 38922, 45066},  // 9
-  {3023, 3047, 3143, 3271, 3527, 6535, 11527, 19207, 49927},  // 10
-  {5327, 5351, 5447, 5575, 5831, 11143, 20743, 28423, 59143},  // 11
+  {21, 51, 171, 203, 267, 395, 651, 2187, 2187},  // 0
+  {18, 55, 187, 363, 715, 1419, 1675, 3211, 3211},  // 1
+  {545, 545, 545, 609, 705, 833, 1089, 2625, 8769},  // 2
+  {547, 547, 547, 611, 707, 835, 1091, 2627, 8771},  // 3
+  {5306, 5306, 5306, 5306, 5306, 5614, 6065, 9110, 19073},  // 4
+  {2102, 2102, 2102, 2102, 2102, 2573, 3025, 7160, 17191},  // 5
+  {2102, 2102, 2102, 2102, 2102, 3598, 4044, 9188, 18919},  // 6
+  {2102, 2102, 2102, 2102, 2102, 9773, 10220, 13272, 22982},  // 7
+  {2102, 2102, 2102, 2102, 2102, 17965, 18412, 21459, 31161},  // 8
+  {2865, 2865, 2865, 2865, 2865, 35178, 37486, 40217, 49216},  // 9
+  {2896, 2920, 3016, 3144, 3400, 6280, 11528, 19208, 49928},  // 10
+  {5200, 5224, 5320, 5448, 5704, 10888, 20744, 28424, 59144},  // 11
 };
 
 }  // namespace
