@@ -100,7 +100,7 @@ struct coding_list {};
 constexpr coding_list a_coding_list{};
 /// `--name` must refuse anything but on and off, naming itself and the value.
 void check_bounds(const char* name, on_off) {
-  for (const char* value : {"1", "yes", "ON", ""}) {
+  for (const char* value : {"1", "yes", "ON"}) {
     system_config cfg;
     auto arg = std::string{"--"} + name + "=" + value;
     auto r = parse(cfg, {arg});
@@ -111,7 +111,7 @@ void check_bounds(const char* name, on_off) {
 }
 /// `--name` must refuse codings we do not make, and a coding named twice.
 void check_bounds(const char* name, coding_list) {
-  for (const char* value : {"deflate", "gzip,gzip", "", "identity"}) {
+  for (const char* value : {"deflate", "gzip,gzip", "identity", "gzip,"}) {
     system_config cfg;
     auto arg = std::string{"--"} + name + "=" + value;
     auto r = parse(cfg, {arg});

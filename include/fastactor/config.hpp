@@ -78,12 +78,14 @@
   X(fastactor::compression_mode, compression, "compression", fastactor::compression_mode::on, \
     an_on_off,                                                                                  \
     "on: compress responses for clients that accept gzip, br or zstd; off: never")              \
-  X(std::string, compress_prefer, "compress-prefer", "zstd,br,gzip", a_coding_list,             \
-    "the codings the server offers, in its order of preference (among equal q-values)")         \
+  X(std::string, compress_prefer, "compress-prefer", "zstd,gzip,br", a_coding_list,             \
+    "the codings the server offers, in its order of preference (among equal q-values); br "     \
+    "comes last because within compress-memory-max it only reaches quality 1")                 \
   X(std::size_t, compress_min_bytes, "compress-min-bytes", 256, in_range(0, 1ll << 32),         \
     "a body complete before its first byte and smaller than this is not compressed")            \
-  X(std::int64_t, gzip_level, "gzip-level", 5, in_range(1, 9), "gzip's level, 1-9")             \
-  X(std::int64_t, br_level, "br-level", 4, in_range(0, 11), "Brotli's level, 0-11")             \
+  X(std::int64_t, gzip_level, "gzip-level", 4, in_range(1, 9), "gzip's level, 1-9")             \
+  X(std::int64_t, br_level, "br-level", 4, in_range(0, 11),                                     \
+    "Brotli's level, 0-11 (lowered to what fits compress-memory-max: 1 at 256 KiB)")            \
   X(std::int64_t, zstd_level, "zstd-level", 3, in_range(1, 19), "zstd's level, 1-19")           \
   X(std::size_t, compress_memory_max, "compress-memory-max", 256 * 1024,                        \
     in_range(16 * 1024, 1ll << 30),                                                             \
