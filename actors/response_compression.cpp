@@ -58,10 +58,14 @@ void choose_coding(request_scope& sc, runtime& rt, std::optional<std::size_t> wh
   const auto& lim = rt.limits;
   if (!lim.compression || handler_decides(sc) || sc.status == status::partial_content)
     return;
+  // A small whole body is never coded, whoever asks: its answer does not vary (and /hello
+  // stays as lean as it was).
+  if (whole_body && *whole_body < lim.compress_min_bytes)
+    return;
   if (sc.compress != compression::on && !compressible_type(content_type))
     return;
   sc.varies_by_encoding = true;  // from here on, Accept-Encoding could change the answer
-  if (sc.req().is_head() || (whole_body && *whole_body < lim.compress_min_bytes))
+  if (sc.req().is_head())
     return;
   auto coding = negotiate_coding(sc.req().headers, lim.compress_prefer);
   if (coding == content_coding::identity)
