@@ -115,7 +115,7 @@ SCENARIO("--compress-prefer lists the codings the server offers", "[compression]
   }
 }
 
-SCENARIO("text is compressed; what is compressed already is not", "[compression]") {
+SCENARIO("text is compressed, what is compressed already is not", "[compression]") {
   for (auto type : {"text/plain", "text/html; charset=utf-8", "Text/Event-Stream",
                     "application/json", "application/x-ndjson", "application/problem+json",
                     "image/svg+xml", "application/atom+xml", "application/javascript"}) {

@@ -317,7 +317,7 @@ SCENARIO("a 64 KiB cap still compresses, at the levels a server would use", "[co
   }
 }
 
-SCENARIO("levels out of range are clamped; identity has no encoder", "[content_encoder]") {
+SCENARIO("levels out of range are clamped, and identity has no encoder", "[content_encoder]") {
   for (int level : {-5, 0, 30}) {
     CHECK(content_encoder::make(content_coding::gzip, {level}, nullptr));
     CHECK(content_encoder::make(content_coding::br, {level}, nullptr));

@@ -64,6 +64,7 @@ async function startServer(transport, certs) {
 for (const [index, transport] of transports.entries()) {
   describe(`demo page over ${transport}`, () => {
     let server, browser, page, baseUrl, certs, navigation, securityStates = [];
+    const codings = {};  // path -> what Chromium offered (Accept-Encoding) and what came back
 
     before(async () => {
       const args = [...chromiumArgs];
@@ -78,6 +79,11 @@ for (const [index, transport] of transports.entries()) {
       const cdp = await page.context().newCDPSession(page);
       cdp.on("Security.visibleSecurityStateChanged", (e) => securityStates.push(e.visibleSecurityState));
       await cdp.send("Security.enable");
+      page.on("response", async (response) => {
+        const offered = (await response.request().allHeaders())["accept-encoding"] ?? "";
+        const got = (await response.allHeaders())["content-encoding"] ?? "";
+        codings[new URL(response.url()).pathname] = { offered, got };
+      });
       navigation = await page.goto(baseUrl + "/");
     });
 
@@ -166,6 +172,20 @@ for (const [index, transport] of transports.entries()) {
       assert.equal(s.summary.items, 40);
       const fills = await page.locator("#ndjson .fill.full").count();
       assert.equal(fills, 4, "four full bars on the page");
+    });
+
+    // Chromium asks for compression by itself (gzip, deflate — and br, zstd over HTTPS); the
+    // streams above rendered chunk by chunk although every one of them was coded.
+    test(`${transport}: the streams arrive compressed in the best coding Chromium offers`, async () => {
+      await page.waitForFunction(() => window.demo.ndjson?.done && window.demo.sse?.done, null, { timeout: 30000 });
+      for (const path of ["/stream/sse", "/stream/ndjson", "/stream/concurrent"]) {
+        const seen = codings[path];
+        assert.ok(seen, `Chromium fetched ${path}`);
+        const offered = seen.offered.split(",").map((c) => c.trim().split(";")[0]);
+        const best = ["zstd", "gzip", "br"].find((c) => offered.includes(c));  // --compress-prefer
+        assert.ok(best, `Chromium offers a coding the server makes: '${seen.offered}'`);
+        assert.equal(seen.got, best, `${path}: Content-Encoding for Accept-Encoding '${seen.offered}'`);
+      }
     });
 
     test(`${transport}: the page shows the errors of /concurrent/error`, async () => {
