@@ -15,6 +15,7 @@
 //                                             under way (drain), or end it now (hard)
 //   writer -> itself:
 //     (flush_atom)                            write what the last batch of messages queued
+//     (resume_atom)                           go on compressing a coded stream (after a yield)
 //   blocking task (parallel_execute) -> its coordinator:
 //     (task_done_atom, index, task_result)    one task's result
 //   node_pool -> a node's connector:
@@ -35,6 +36,7 @@ using timer_atom = caf::atom_constant<caf::atom("fa_timer")>;
 using shutdown_atom = caf::atom_constant<caf::atom("fa_shut")>;
 
 using flush_atom = caf::atom_constant<caf::atom("fa_flush")>;
+using resume_atom = caf::atom_constant<caf::atom("fa_resume")>;
 
 using task_done_atom = caf::atom_constant<caf::atom("fa_tdone")>;
 

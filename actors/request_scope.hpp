@@ -161,11 +161,15 @@ struct request_scope {
     return std::exchange(queued_bytes, 0);
   }
 
-  /// Empties the queue whose bytes were copied elsewhere (compressed); they stay counted as
-  /// held, as take_queue's do. Returns how many there were.
-  std::size_t hand_off_queue() {
-    queue.clear();
-    return std::exchange(queued_bytes, 0);
+  /// Removes the first `count` parts of the queue, whose bytes were copied elsewhere
+  /// (compressed); they stay counted as held, as take_queue's do. Returns how many bytes.
+  std::size_t hand_off_front(std::size_t count) {
+    std::size_t bytes = 0;
+    for (std::size_t i = 0; i < count; ++i)
+      bytes += queue[i].size();
+    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(count));
+    queued_bytes -= bytes;
+    return bytes;
   }
 
   /// Keeps at most report_limits::results_max bytes of the queue for an error report (the

@@ -121,11 +121,15 @@ bool encode(request_scope& sc, runtime& rt, const std::string* parts, std::size_
 
 }  // namespace
 
-bool compress_queue(request_scope& sc, runtime& rt, bool finish, std::string& out) {
-  if (!encode(sc, rt, sc.queue.data(), sc.queue.size(), sc.queued_bytes, finish, out))
-    return false;
-  sc.hand_off_queue();
-  return true;
+std::optional<std::size_t> compress_queue(request_scope& sc, runtime& rt, std::size_t max_input,
+                                          bool finish, std::string& out) {
+  std::size_t count = 0, bytes = 0;
+  while (count < sc.queue.size() && (count == 0 || bytes + sc.queue[count].size() <= max_input))
+    bytes += sc.queue[count++].size();
+  finish = finish && count == sc.queue.size();
+  if (!encode(sc, rt, sc.queue.data(), count, bytes, finish, out))
+    return std::nullopt;
+  return sc.hand_off_front(count);
 }
 
 bool compress_text(request_scope& sc, runtime& rt, const std::string& text, std::string& out) {

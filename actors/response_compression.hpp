@@ -26,11 +26,14 @@ void choose_coding(request_scope& sc, runtime& rt, std::optional<std::size_t> wh
 /// named).
 void add_coding_fields(request_scope& sc, runtime& rt);
 
-/// Compresses the scope's queue — leaving it empty, its bytes still counted as held (see
-/// request_scope::take_queue) — and flushes, or ends the coded stream if `finish`. The
-/// output (possibly empty) is appended to `out`. False if the compressor failed: the queue
+/// Compresses the first parts of the scope's queue — at least one, and no more than
+/// `max_input` bytes unless the first part alone is larger — and flushes; ends the coded
+/// stream if `finish` and the whole queue was taken. The parts leave the queue, their bytes
+/// still counted as held (see request_scope::take_queue); the output (possibly empty) is
+/// appended to `out`. Returns the bytes taken, or nullopt if the compressor failed: the queue
 /// is then left as it was and the encoder is gone.
-bool compress_queue(request_scope& sc, runtime& rt, bool finish, std::string& out);
+std::optional<std::size_t> compress_queue(request_scope& sc, runtime& rt, std::size_t max_input,
+                                          bool finish, std::string& out);
 
 /// Compresses `text` and ends the coded stream (an error report: the whole body). False if
 /// the compressor failed (`out` unchanged, the encoder gone).

@@ -17,6 +17,7 @@
 
 #include <cstdio>
 #include <iterator>
+#include <limits>
 #include <optional>
 
 namespace fastactor {
@@ -36,6 +37,10 @@ struct writer_state {
   std::size_t in_flight_bytes = 0;  ///< body bytes of the write in flight, still held
   bool draining = false;  ///< the server is stopping: finish this response, then close
   bool flush_pending = false;  ///< a flush_atom is on its way: acks go out after this batch
+  /// A coded stream's input compressed since the writer last yielded, and whether its
+  /// resume_atom is on its way (see must_yield).
+  std::size_t coded_since_yield = 0;
+  bool resume_pending = false;
 
   ~writer_state() {
     // However the writer ends, its request's workers end with it: they are monitored, not
@@ -192,21 +197,29 @@ struct body_out {
   std::size_t held = 0;
 };
 
-/// Moves the queue into `parts`, as one HTTP chunk if `chunk` is set; through the
-/// compressor if the response is coded: flushed, or ended if `finish`. False if the
-/// compressor failed (the queue is left as it was, the encoder is gone).
+/// Input bytes one write of a coded stream compresses (about 0.5 ms of gzip, 0.2 ms of zstd
+/// here): the compressor runs on the I/O thread, so a coded stream goes out in slices, and its
+/// writer yields the thread between them (must_yield).
+constexpr std::size_t coded_write_max = 32 * 1024;
+
+/// Moves the queue into `parts`, as one HTTP chunk if `chunk` is set. A coded response's
+/// queue goes through the compressor instead, at most `max_coded` bytes of it (the rest stays
+/// queued), flushed — or ended if `finish` and nothing is left. False if the compressor
+/// failed (the queue is left as it was, the encoder is gone).
 bool take_body(writer_actor* self, request_scope& sc, std::vector<std::string>& parts, bool chunk,
-               bool finish, body_out& out) {
+               bool finish, body_out& out, std::size_t max_coded = coded_write_max) {
   if (!sc.encoder) {
     out.wire = out.held = take_queue(sc, parts, chunk);
     return true;
   }
-  out.held = sc.queued_bytes;
-  if (out.held == 0 && !finish)
+  if (sc.queued_bytes == 0 && !finish)
     return true;
   std::string coded;
-  if (!compress_queue(sc, *self->state.rt, finish, coded))
+  auto taken = compress_queue(sc, *self->state.rt, max_coded, finish, coded);
+  if (!taken)
     return false;
+  out.held = *taken;
+  self->state.coded_since_yield += *taken;
   out.wire = coded.size();
   if (coded.empty())
     return true;
@@ -250,8 +263,9 @@ void send_whole(writer_actor* self) {
     choose_coding(sc, *st.rt, length, head_content_type(sc));
     std::vector<std::string> body;
     body_out out;
-    if (!take_body(self, sc, body, false, true, out))  // the compressor failed: send it plain
-      take_body(self, sc, body, false, true, out);
+    constexpr auto whole = std::numeric_limits<std::size_t>::max();
+    if (!take_body(self, sc, body, false, true, out, whole))  // the compressor failed: plain
+      take_body(self, sc, body, false, true, out, whole);
     add_coding_fields(sc, *st.rt);
     if (sc.encoder)
       length = out.wire;
@@ -400,6 +414,20 @@ bool must_report_errors(const request_scope& sc) {
   return sc.format == stream_format::plain ? !sc.errors.empty() : sc.handler_errors > 0;
 }
 
+/// After a slice of a coded stream, the writer lets the other connections on its I/O thread
+/// have a turn before it compresses more: it goes on when its own resume_atom arrives, which
+/// the strand's turn budget (server/strand_execution_unit.cpp) may leave for a later turn.
+bool must_yield(writer_actor* self) {
+  auto& st = self->state;
+  if (st.coded_since_yield < coded_write_max)
+    return false;
+  if (!st.resume_pending) {
+    st.resume_pending = true;
+    self->send(self, resume_atom::value);
+  }
+  return true;
+}
+
 /// Moves the response forward after anything changed. The one place that decides what to
 /// send next.
 void progress(writer_actor* self) {
@@ -430,9 +458,11 @@ void progress(writer_actor* self) {
         return start_streaming(self);
       return;
     case response_phase::streaming:
-      if (sc.complete())
+      if (sc.complete() && (!sc.encoder || sc.queued_bytes <= coded_write_max))
         return finish_stream(self);
       if (sc.queued_bytes > 0) {
+        if (sc.encoder && must_yield(self))
+          return;
         std::vector<std::string> parts;
         body_out out;
         if (!take_body(self, sc, parts, sc.req().version != 10, false, out))
@@ -848,6 +878,16 @@ caf::behavior response_writer(writer_actor* self) {
     [=](done_atom, stream_id id, std::uint64_t token) {
       received(self);
       on_task_done(self, id, token);
+      settle_writes(self);
+    },
+    [=](resume_atom) {
+      if (self->current_sender() != self->ctrl()) {  // only the writer's own
+        self->state.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      self->state.resume_pending = false;
+      self->state.coded_since_yield = 0;
+      progress(self);
       settle_writes(self);
     },
     [=](flush_atom) {

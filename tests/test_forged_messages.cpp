@@ -38,11 +38,13 @@ void forger(caf::event_based_actor* self, fastactor::response_handle out, caf::a
   self->send(w, fastactor::request_atom::value, connection_key{5},
              std::shared_ptr<const fastactor::routed_request>{});
   self->send(w, fastactor::done_atom::value, out.id(), std::uint64_t{42});
+  self->send(w, fastactor::flush_atom::value);  // the writer's own
+  self->send(w, fastactor::resume_atom::value);  // the writer's own
   self->send_exit(w, caf::exit_reason::user_shutdown);
   out.write(self, "forger still here\n");
 }
 
-constexpr std::uint64_t forgeries = 8;
+constexpr std::uint64_t forgeries = 10;
 
 fastactor::router forging_routes() {
   fastactor::router r;
