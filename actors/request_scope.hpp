@@ -154,6 +154,7 @@ struct request_scope {
   /// Moves the queue out for a write; the bytes stay counted as held until the writer
   /// releases them (release_written) once the write is done.
   std::size_t take_queue(std::vector<std::string>& into) {
+    settle_front();
     into.reserve(into.size() + queue.size() + 1);  // + 1: a chunk's closing CRLF
     for (auto& part : queue)
       into.push_back(std::move(part));
@@ -161,20 +162,48 @@ struct request_scope {
     return std::exchange(queued_bytes, 0);
   }
 
-  /// Removes the first `count` parts of the queue, whose bytes were copied elsewhere
-  /// (compressed); they stay counted as held, as take_queue's do. Returns how many bytes.
-  std::size_t hand_off_front(std::size_t count) {
-    std::size_t bytes = 0;
-    for (std::size_t i = 0; i < count; ++i)
-      bytes += queue[i].size();
-    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(count));
+  /// A coded stream takes its queue a slice at a time from the front (compress_queue): the
+  /// parts before queue_front are taken (emptied), and so are the first front_offset bytes of
+  /// the part at queue_front. Erasing the front for every slice instead would cost a move of
+  /// every part still queued, per slice: quadratic in the parts a fast producer queues.
+  std::size_t queue_front = 0;
+  std::size_t front_offset = 0;
+
+  /// Marks the queue taken up to part `end` and `end_offset` bytes into it (both from
+  /// compress_queue, at or past queue_front and front_offset), `bytes` in all: they leave the
+  /// queue but stay counted as held, as take_queue's do. Amortized O(1) per part.
+  void advance_front(std::size_t end, std::size_t end_offset, std::size_t bytes) {
+    for (auto i = queue_front; i < end; ++i)
+      std::string{}.swap(queue[i]);  // its memory now, not at the next compaction
+    queue_front = end;
+    front_offset = end_offset;
     queued_bytes -= bytes;
-    return bytes;
+    if (queue_front * 2 >= queue.size())  // no more moves than parts taken since the last
+      drop_taken_parts();
   }
+
+  /// Makes the queue start at its first part not taken, as everything but compress_queue
+  /// expects.
+  void settle_front() {
+    if (front_offset > 0) {
+      queue[queue_front].erase(0, front_offset);
+      front_offset = 0;
+    }
+    drop_taken_parts();
+  }
+
+private:
+  void drop_taken_parts() {
+    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(queue_front));
+    queue_front = 0;
+  }
+
+public:
 
   /// Keeps at most report_limits::results_max bytes of the queue for an error report (the
   /// queue of a response that failed on its buffer cap holds up to stream-buffer-max).
   void cap_results() {
+    settle_front();
     std::size_t kept = 0, bytes = 0;
     while (kept < queue.size() && bytes + queue[kept].size() <= report_limits::results_max)
       bytes += queue[kept++].size();
@@ -190,6 +219,7 @@ struct request_scope {
   void drop_queue() {
     held_total_.fetch_sub(static_cast<std::int64_t>(queued_bytes), std::memory_order_relaxed);
     queue.clear();
+    queue_front = front_offset = 0;
     queued_bytes = 0;
   }
 

@@ -123,13 +123,45 @@ bool encode(request_scope& sc, runtime& rt, const std::string* parts, std::size_
 
 std::optional<std::size_t> compress_queue(request_scope& sc, runtime& rt, std::size_t max_input,
                                           bool finish, std::string& out) {
-  std::size_t count = 0, bytes = 0;
-  while (count < sc.queue.size() && (count == 0 || bytes + sc.queue[count].size() <= max_input))
-    bytes += sc.queue[count++].size();
-  finish = finish && count == sc.queue.size();
-  if (!encode(sc, rt, sc.queue.data(), count, bytes, finish, out))
+  // The slice: what is left of the parts from queue_front on, whole while they fit in
+  // max_input; if the first alone does not, max_input bytes of it (the rest waits for the
+  // next slice, so that no slice, and no turn of the I/O thread, compresses more).
+  const auto& q = sc.queue;
+  auto end = sc.queue_front;
+  auto end_offset = sc.front_offset;
+  std::size_t bytes = 0;
+  while (end < q.size()) {
+    auto left = q[end].size() - end_offset;
+    if (bytes + left <= max_input) {
+      bytes += left;
+      ++end;
+      end_offset = 0;
+    } else {
+      if (bytes == 0) {  // a part larger than a slice: a piece of it
+        bytes = max_input;
+        end_offset += max_input;
+      }
+      break;
+    }
+  }
+  finish = finish && end == q.size();
+  const std::string* parts = q.data() + sc.queue_front;
+  auto count = end - sc.queue_front;
+  std::vector<std::string> pieces;  // copies (at most max_input bytes) where parts are partial
+  if (sc.front_offset > 0 || end_offset > 0) {
+    for (auto i = sc.queue_front; i <= end && i < q.size(); ++i) {
+      auto from = i == sc.queue_front ? sc.front_offset : 0;
+      auto to = i == end ? end_offset : q[i].size();
+      if (to > from)
+        pieces.push_back(q[i].substr(from, to - from));
+    }
+    parts = pieces.data();
+    count = pieces.size();
+  }
+  if (!encode(sc, rt, parts, count, bytes, finish, out))
     return std::nullopt;
-  return sc.hand_off_front(count);
+  sc.advance_front(end, end_offset, bytes);
+  return bytes;
 }
 
 bool compress_text(request_scope& sc, runtime& rt, const std::string& text, std::string& out) {

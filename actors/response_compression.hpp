@@ -26,8 +26,8 @@ void choose_coding(request_scope& sc, runtime& rt, std::optional<std::size_t> wh
 /// named).
 void add_coding_fields(request_scope& sc, runtime& rt);
 
-/// Compresses the first parts of the scope's queue — at least one, and no more than
-/// `max_input` bytes unless the first part alone is larger — and flushes; ends the coded
+/// Compresses the front of the scope's queue — whole parts while they fit in `max_input`
+/// bytes, or `max_input` bytes of the first part if it alone is larger — and flushes; ends the coded
 /// stream if `finish` and the whole queue was taken. The parts leave the queue, their bytes
 /// still counted as held (see request_scope::take_queue); the output (possibly empty) is
 /// appended to `out`. Returns the bytes taken, or nullopt if the compressor failed: the queue
