@@ -212,8 +212,8 @@ compress_table() {
   local hlp levels
   hlp=$("$FA_BIN" --help 2>&1)
   levels=$(for o in gzip-level br-level zstd-level compress-memory-max compress-prefer; do
-             grep -o -- "--$o=[^ ]*.*" <<<"$hlp" | head -n1 | grep -o 'default[^)]*' | head -n1 | sed "s/^/--$o /"
-           done | paste -sd';' -)
+             grep -o -- "--$o=[^ ]*.*" <<<"$hlp" | head -n1 | grep -o '(default [^)]*' | tail -n1 | sed "s/^(default /--$o=/"
+           done | paste -sd' ' -)
   if want compress; then
     echo "$NDJSON_BYTES bytes of NDJSON (\`GET /ndjson?bytes=$COMPRESS_BYTES\`: log lines of ~100–200 bytes, written"
     echo "16 KiB at a time, each write flushed through the compressor), one connection, curl without"
