@@ -13,6 +13,16 @@
 //                                        bytes of data, the first with the head, then ONE
 //                                        worker actor writes one every I ms (a timer message,
 //                                        no flow control, no JSON)
+//   GET /ndjson?bytes=B&write=W          NDJSON (application/x-ndjson) for the compression
+//                                        benchmarks (bench/compress.sh): varied log-like JSON
+//                                        lines of ~100-200 bytes (the generator of
+//                                        bench/compression_levels.cpp), gathered into writes of
+//                                        at least W bytes (16384) that end on a line, until at
+//                                        least B bytes (the first line end at or after B);
+//                                        one worker actor, write_acked with at most 256 KiB
+//                                        unacknowledged. The lines cycle through an 8 MiB pool
+//                                        made once, on the first request (larger than any
+//                                        compressor's window here, so the repeat gains nothing)
 //
 // Same options as the demo server (build/bin/fastactor_bench_server --help). The first line on
 // stdout is `listening on http://HOST:PORT`; SIGINT/SIGTERM stop it.
@@ -22,8 +32,11 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -148,6 +161,131 @@ void sse(context& ctx) {
               static_cast<std::size_t>(*size));
 }
 
+// -- NDJSON for the compression benchmarks (bench/compress.sh) -------------------------------
+
+using ndjson_more_atom = caf::atom_constant<caf::atom("bn_ndmore")>;
+
+// The lines of bench/compression_levels.cpp: an event log with a few words of text, now and
+// then a random hex token that does not compress.
+const char* const nd_users[] = {"alice", "bob",  "carol", "dave",    "erin", "frank",  "grace",
+                                "heidi", "ivan", "judy",  "mallory", "niaj", "olivia", "peggy"};
+const char* const nd_events[] = {"login",    "logout", "page_view", "click",     "add_to_cart",
+                                 "purchase", "search", "error",     "heartbeat", "share"};
+const char* const nd_words[] = {
+  "the",      "order",     "was",   "shipped",  "to",      "warehouse", "north",
+  "customer", "asked",     "about", "delivery", "status",  "payment",   "failed",
+  "retry",    "scheduled", "in",    "minutes",  "item",    "back",      "stock",
+  "price",    "changed",   "from",  "new",      "session", "started"};
+
+template <class T, std::size_t N>
+const T& nd_pick(const T (&items)[N], std::mt19937& rng) {
+  return items[rng() % N];
+}
+
+std::string nd_payload(std::mt19937& rng) {
+  if (rng() % 5 == 0) {
+    char hex[33];
+    std::snprintf(hex, sizeof(hex), "%08x%08x%08x%08x", static_cast<unsigned>(rng()),
+                  static_cast<unsigned>(rng()), static_cast<unsigned>(rng()),
+                  static_cast<unsigned>(rng()));
+    return hex;
+  }
+  std::string p;
+  for (unsigned i = 0, n = rng() % 12 + 2; i < n; ++i) {
+    if (i)
+      p += ' ';
+    p += nd_pick(nd_words, rng);
+  }
+  return p;
+}
+
+/// The pool the /ndjson streams cycle through: 8 MiB of lines, and where each line ends.
+struct ndjson_pool {
+  std::string text;
+  std::vector<std::size_t> line_ends;  ///< offsets one past each '\n', ascending
+};
+
+const ndjson_pool& the_ndjson_pool() {
+  static const ndjson_pool pool = [] {
+    constexpr std::size_t pool_bytes = 8 << 20;
+    ndjson_pool p;
+    p.text.reserve(pool_bytes + 512);
+    std::mt19937 rng(42);
+    char line[512];
+    for (long n = 0; p.text.size() < pool_bytes; ++n) {
+      int len = std::snprintf(
+        line, sizeof(line),
+        "{\"id\":%ld,\"user\":\"%s%u\",\"event\":\"%s\",\"ts\":%lld,\"payload\":\"%s\"}\n", n,
+        nd_pick(nd_users, rng), static_cast<unsigned>(rng() % 1000), nd_pick(nd_events, rng),
+        1700000000000LL + n * 37 + static_cast<long long>(rng() % 30), nd_payload(rng).c_str());
+      p.text.append(line, static_cast<std::size_t>(len));
+      p.line_ends.push_back(p.text.size());
+    }
+    return p;
+  }();
+  return pool;
+}
+
+struct ndjson_state {
+  std::int64_t window = 0;  ///< writes in flight at most
+  std::int64_t in_flight = 0;  ///< writes not acknowledged yet
+  std::size_t pos = 0;  ///< where the next write starts in the pool
+  std::size_t sent = 0;  ///< bytes written so far
+  bool done = false;  ///< the last write went out
+  static inline const char* name = "bench.ndjson";
+};
+
+/// Streams whole lines from the pool in writes of at least `write_size` bytes until at least
+/// `total` bytes went out, with flow control: at most `window` writes unacknowledged.
+caf::behavior ndjson_worker(caf::stateful_actor<ndjson_state>* self, response_handle out,
+                            std::size_t total, std::size_t write_size) {
+  const ndjson_pool* pool = &the_ndjson_pool();
+  self->state.window =
+    std::clamp<std::int64_t>(static_cast<std::int64_t>((256 << 10) / write_size), 1, 16);
+  auto fill = [self, out, total, write_size, pool] {
+    auto& s = self->state;
+    const auto& ends = pool->line_ends;
+    while (!s.done && s.in_flight < s.window) {
+      // The write ends at the first line end at least write_size bytes on (or the pool's end).
+      auto it = std::lower_bound(ends.begin(), ends.end(), s.pos + write_size);
+      std::size_t end = it == ends.end() ? pool->text.size() : *it;
+      // The stream ends at the first line end at or after `total`.
+      if (s.sent + (end - s.pos) >= total) {
+        auto last = std::lower_bound(ends.begin(), ends.end(), s.pos + (total - s.sent));
+        end = last == ends.end() ? pool->text.size() : *last;
+        s.done = true;
+      }
+      s.sent += end - s.pos;
+      ++s.in_flight;
+      out.write_acked(self, pool->text.substr(s.pos, end - s.pos))
+        .then([self](fastactor::ack_atom) {
+          --self->state.in_flight;
+          if (self->state.done && self->state.in_flight == 0)
+            return self->quit();
+          self->send(self, ndjson_more_atom::value);
+        });
+      s.pos = end == pool->text.size() ? 0 : end;
+    }
+  };
+  if (total == 0) {
+    self->quit();
+    return {};
+  }
+  fill();
+  return {
+    [fill](ndjson_more_atom) { fill(); },
+  };
+}
+
+void ndjson(context& ctx) {
+  auto bytes = ctx.int_param("bytes", 1 << 20, 0, 64ll << 30);
+  auto write = ctx.int_param("write", 16 << 10, 256, 1 << 20);
+  if (!bytes || !write)
+    return;
+  ctx.begin_ndjson();
+  ctx.spawn(ndjson_worker, static_cast<std::size_t>(*bytes), static_cast<std::size_t>(*write));
+}
+
 fastactor::router bench_routes() {
   auto r = demo::routes();
   r.get("/fanout/serial", fanout_serial);
@@ -156,6 +294,7 @@ fastactor::router bench_routes() {
   r.get("/fanout/parallel_execute", fanout_parallel_execute);
   r.get("/latency", latency);
   r.get("/sse", sse);
+  r.get("/ndjson", ndjson);
   return r;
 }
 

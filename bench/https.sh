@@ -127,6 +127,18 @@ EOF
     listen 127.0.0.1:$port$listen_ssl backlog=4096;
     location = /hello { default_type "text/plain; charset=utf-8"; return 200 "ok"; }
     location = /stream { alias $NGINX_FILE; default_type application/octet-stream; }
+EOF
+  # bench/compress.sh: the NDJSON fastactor streams, as a file, gzip level 4.
+  [ "$mode" = plain ] && [ -n "${NGINX_NDJSON_FILE:-}" ] && cat <<EOF
+    location = /ndjson {
+      alias $NGINX_NDJSON_FILE;
+      default_type application/x-ndjson;
+      gzip on;
+      gzip_comp_level 4;
+      gzip_types application/x-ndjson;
+    }
+EOF
+  cat <<EOF
   }
 }
 EOF

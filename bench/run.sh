@@ -27,8 +27,11 @@
 # the /hello and 1 GiB rows; 0: leave it out, which saves a quarter of those), BENCH_OUT
 # (BUILD_DIR/bench-logs: logs and results.md), BENCH_ONLY (a space-separated subset of:
 # hello hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout
-# https_hello https_stream https_handshakes https_idle scale_hello scale_streams); the HTTPS
-# ones and the scale ones have knobs of their own (bench/https.sh, bench/scale.sh).
+# https_hello https_stream https_handshakes https_idle scale_hello scale_streams compress
+# compress_hello); the HTTPS, scale and compression ones have knobs of their own
+# (bench/https.sh, bench/scale.sh, bench/compress.sh: `compress` is 1 GiB of NDJSON per
+# content coding against nginx's gzip, `compress_hello` the /hello p99 of other connections
+# while one coded stream runs).
 set -uo pipefail
 
 BUILD=${1:?usage: bench/run.sh BUILD_DIR}
@@ -42,7 +45,7 @@ CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 DISTURB_MAX=${BENCH_DISTURB_MAX:-10}
 ATTEMPTS=${BENCH_ATTEMPTS:-3}
 OUT=${BENCH_OUT:-$BUILD/bench-logs}
-ONLY=${BENCH_ONLY:-hello hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout https_hello https_stream https_handshakes https_idle scale_hello scale_streams}
+ONLY=${BENCH_ONLY:-hello hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout https_hello https_stream https_handshakes https_idle scale_hello scale_streams compress compress_hello}
 STARTED=$(date +%s)
 DEADLINE=$((STARTED + ${BENCH_BUDGET:-720}))
 late() { [ "$(date +%s)" -ge "$DEADLINE" ]; }
@@ -90,6 +93,8 @@ plain_wanted() { local n; for n in $PLAIN_NAMES; do want "$n" && return 0; done;
 source "$(dirname "${BASH_SOURCE[0]}")/https.sh"
 # shellcheck source=bench/scale.sh
 source "$(dirname "${BASH_SOURCE[0]}")/scale.sh"
+# shellcheck source=bench/compress.sh
+source "$(dirname "${BASH_SOURCE[0]}")/compress.sh"
 
 for tool in wrk curl taskset awk ss; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing (make bench installs it)" >&2; exit 1; }
@@ -229,7 +234,9 @@ stop_server() {
 
 cleanup() {
   [ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" $SRV_CHILD 2>/dev/null
+  [ -n "$EXTRA_PID" ] && kill -KILL "$EXTRA_PID" 2>/dev/null
   https_cleanup
+  compress_cleanup
 }
 trap cleanup EXIT
 
@@ -252,9 +259,10 @@ stop_server "the trial start"
 HZ=$(getconf CLK_TCK)
 ME=$BASHPID
 # Busy jiffies of all CPUs (steal included), and the jiffies of this script, its reaped
-# children (load generators) and the running server.
+# children (load generators), the running server and EXTRA_PID (a load generator running
+# beside another, bench/compress.sh).
 busy_all() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-our_jiffies() { cat "/proc/$ME/stat" ${SRV_PID:+"/proc/$SRV_PID/stat"} ${SRV_CHILD:+"/proc/$SRV_CHILD/stat"} 2>/dev/null | awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }'; }
+our_jiffies() { cat "/proc/$ME/stat" ${SRV_PID:+"/proc/$SRV_PID/stat"} ${SRV_CHILD:+"/proc/$SRV_CHILD/stat"} ${EXTRA_PID:+"/proc/$EXTRA_PID/stat"} 2>/dev/null | awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }'; }
 D_PCT=0
 dist_begin() { D_BUSY=$(busy_all); D_OURS=$(our_jiffies); D_T=$(date +%s%N); }
 # Sets D_PCT: CPU time other processes used since dist_begin, in % of one core.
@@ -613,6 +621,7 @@ if want fanout; then
   done
 fi
 
+compress_run
 https_run
 scale_run
 
@@ -715,6 +724,7 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
   fi
   https_table
   scale_table
+  compress_table
   echo
   echo "### Targets"
   echo
@@ -756,6 +766,7 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
   fi
   https_targets
   scale_targets
+  compress_targets
   echo
   echo "Rounds run again because other processes took the CPU: $REPEATS; time spent waiting for them to go quiet: $QUIET_WAITED s."
   echo
