@@ -199,7 +199,6 @@ private:
   }
 
 public:
-
   /// Keeps at most report_limits::results_max bytes of the queue for an error report (the
   /// queue of a response that failed on its buffer cap holds up to stream-buffer-max).
   void cap_results() {

@@ -27,8 +27,8 @@ void choose_coding(request_scope& sc, runtime& rt, std::optional<std::size_t> wh
 void add_coding_fields(request_scope& sc, runtime& rt);
 
 /// Compresses the front of the scope's queue — whole parts while they fit in `max_input`
-/// bytes, or `max_input` bytes of the first part if it alone is larger — and flushes; ends the coded
-/// stream if `finish` and the whole queue was taken. The parts leave the queue, their bytes
+/// bytes, or `max_input` bytes of the first part if it alone is larger — and flushes; ends the
+/// coded stream if `finish` and the whole queue was taken. The parts leave the queue, their bytes
 /// still counted as held (see request_scope::take_queue); the output (possibly empty) is
 /// appended to `out`. Returns the bytes taken, or nullopt if the compressor failed: the queue
 /// is then left as it was and the encoder is gone.

@@ -26,9 +26,9 @@ struct response_limits {
       request_timeout(cfg.request_timeout_ms), access_log(cfg.access_log),
       sse_heartbeat(cfg.sse_heartbeat_ms), response_memory_max(cfg.response_memory_max),
       compression(cfg.compression == compression_mode::on), compress_prefer(prefer(cfg)),
-      compress_min_bytes(cfg.compress_min_bytes),
-      levels{0, static_cast<int>(cfg.gzip_level), static_cast<int>(cfg.br_level),
-             static_cast<int>(cfg.zstd_level)},
+      compress_min_bytes(cfg.compress_min_bytes), levels{0, static_cast<int>(cfg.gzip_level),
+                                                         static_cast<int>(cfg.br_level),
+                                                         static_cast<int>(cfg.zstd_level)},
       compress_memory_max(cfg.compress_memory_max) {}
 
   /// Producers that write with flow control are acknowledged only while this many bytes or

@@ -111,8 +111,8 @@ coding_preference parse_coding_preference(std::string_view text, std::string& er
     auto token = trim(text.substr(0, comma));
     auto coding = coding_named(token);
     if (!coding || *coding == content_coding::identity) {
-      error = "--compress-prefer lists codings among gzip, br and zstd, got '"
-        + std::string{token} + "'";
+      error =
+        "--compress-prefer lists codings among gzip, br and zstd, got '" + std::string{token} + "'";
       return {};
     }
     if (std::find(prefer.begin(), prefer.end(), *coding) != prefer.end()) {

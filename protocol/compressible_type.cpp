@@ -28,8 +28,8 @@ std::string_view essence(std::string_view type) {
 
 bool compressible_type(std::string_view content_type) {
   static constexpr std::string_view application_types[] = {
-    "application/json",       "application/x-ndjson", "application/ndjson",
-    "application/javascript", "application/xml",      "application/wasm",
+    "application/json",         "application/x-ndjson",   "application/ndjson",
+    "application/javascript",   "application/xml",        "application/wasm",
     "application/x-javascript", "application/ecmascript", "image/svg+xml"};
   auto type = essence(content_type);
   if (starts_with(type, "text/"))

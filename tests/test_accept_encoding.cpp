@@ -24,7 +24,9 @@ SCENARIO("a client's Accept-Encoding picks the coding", "[compression][negotiati
     THEN("without the field nothing is coded: the client may not be able to decode") {
       CHECK(negotiate_coding({{"Host", "x"}}, server_order) == content_coding::identity);
     }
-    THEN("an empty field asks for identity") { CHECK(pick("") == content_coding::identity); }
+    THEN("an empty field asks for identity") {
+      CHECK(pick("") == content_coding::identity);
+    }
     THEN("among equal weights the server's order decides") {
       CHECK(pick("gzip, deflate, br, zstd") == content_coding::zstd);  // Chromium's
       CHECK(pick("gzip, deflate, br") == content_coding::br);  // Firefox's, older Chromium

@@ -171,7 +171,9 @@ SCENARIO("what is not compressed", "[compression]") {
   }
   WHEN("the handler says Cache-Control: no-transform") {
     auto r = http_client{srv.port()}.get("/no-transform", all);
-    THEN("it goes out as it is") { CHECK_FALSE(r.has_header("content-encoding")); }
+    THEN("it goes out as it is") {
+      CHECK_FALSE(r.has_header("content-encoding"));
+    }
   }
   WHEN("the request is HEAD") {
     http_client c{srv.port()};
@@ -498,7 +500,8 @@ struct coded_scope {
 SCENARIO("a coded stream compresses at most a slice per write, whatever its parts",
          "[compression][cpu]") {
   for (auto coding : codings) {
-    GIVEN(std::string{"a "} + coding + " stream whose producer wrote a 1 MiB part among small ones") {
+    GIVEN(std::string{"a "} + coding
+          + " stream whose producer wrote a 1 MiB part among small ones") {
       coded_scope s{coding};
       REQUIRE(s.sc.encoder);
       auto text = sample_text(1024 * 1024 + 3000);

@@ -59,8 +59,8 @@ struct br_decoder : body_decoder::impl {
       uint8_t buf[16384];
       uint8_t* next_out = buf;
       std::size_t avail_out = sizeof(buf);
-      auto rc = BrotliDecoderDecompressStream(s, &avail_in, &next_in, &avail_out, &next_out,
-                                              nullptr);
+      auto rc =
+        BrotliDecoderDecompressStream(s, &avail_in, &next_in, &avail_out, &next_out, nullptr);
       out.append(reinterpret_cast<char*>(buf), sizeof(buf) - avail_out);
       if (rc == BROTLI_DECODER_RESULT_SUCCESS)
         finished = true;
