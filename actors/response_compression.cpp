@@ -15,10 +15,23 @@ std::string* field(request_scope& sc, std::string_view name) {
   return nullptr;
 }
 
-bool contains_token(std::string_view list, std::string_view token) {
-  for (std::size_t i = 0; i + token.size() <= list.size(); ++i)
-    if (iequals(list.substr(i, token.size()), token))
-      return true;
+/// Whether the comma-separated `list` (Vary, Cache-Control) has a member named `name`
+/// (a Cache-Control directive's name is what comes before its `=`).
+bool has_member(std::string_view list, std::string_view name) {
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    auto member = list.substr(0, comma);
+    member = member.substr(0, member.find('='));
+    auto first = member.find_first_not_of(" \t");
+    if (first != std::string_view::npos) {
+      member = member.substr(first, member.find_last_not_of(" \t") - first + 1);
+      if (iequals(member, name))
+        return true;
+    }
+    if (comma == std::string_view::npos)
+      break;
+    list.remove_prefix(comma + 1);
+  }
   return false;
 }
 
@@ -27,7 +40,7 @@ bool handler_decides(request_scope& sc) {
   if (sc.compress == compression::off || field(sc, "content-encoding"))
     return true;
   auto* cache = field(sc, "cache-control");
-  return cache && contains_token(*cache, "no-transform");  // RFC 9111 5.2.2.6
+  return cache && has_member(*cache, "no-transform");  // RFC 9111 5.2.2.6
 }
 
 void count(server_stats::compression_counters& c, content_coding coding) {
@@ -37,8 +50,13 @@ void count(server_stats::compression_counters& c, content_coding coding) {
   counter.fetch_add(1, std::memory_order_relaxed);
 }
 
+/// Queues and compressors together: a new compressor is made only while they are under
+/// --response-memory-max. (Compressors have a gauge of their own so that an idle coded
+/// stream's compressor never counts against another response's queue: a thousand idle
+/// coded SSE streams would otherwise make other responses fail.)
 bool over_budget(const runtime& rt) {
-  auto held = rt.stats.queued_response_bytes.load(std::memory_order_relaxed);
+  auto held = rt.stats.queued_response_bytes.load(std::memory_order_relaxed)
+    + rt.stats.compression.memory_bytes.load(std::memory_order_relaxed);
   return held > static_cast<std::int64_t>(rt.limits.response_memory_max);
 }
 
@@ -76,7 +94,7 @@ void choose_coding(request_scope& sc, runtime& rt, std::optional<std::size_t> wh
     return;
   }
   sc.encoder = content_encoder::make(coding, {lim.level_of(coding), lim.compress_memory_max},
-                                     &rt.stats.queued_response_bytes);
+                                     &rt.stats.compression.memory_bytes);
   if (!sc.encoder) {
     rt.stats.compression.failures_total.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -87,7 +105,7 @@ void choose_coding(request_scope& sc, runtime& rt, std::optional<std::size_t> wh
 void add_coding_fields(request_scope& sc, runtime& rt) {
   if (sc.varies_by_encoding) {
     if (auto* vary = field(sc, "vary")) {
-      if (*vary != "*" && !contains_token(*vary, "accept-encoding"))
+      if (!has_member(*vary, "*") && !has_member(*vary, "accept-encoding"))
         *vary += ", Accept-Encoding";
     } else {
       sc.headers.emplace_back("Vary", "Accept-Encoding");

@@ -15,6 +15,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 #include <limits>
@@ -244,6 +245,19 @@ write_kind final_kind(bool keep) {
   return keep ? write_kind::last_keep_alive : write_kind::last_close;
 }
 
+/// Drops the handler's fields that describe a body the error report replaces (a coding the
+/// report does not have, a validator of other bytes).
+void forget_body_fields(request_scope& sc) {
+  auto& h = sc.headers;
+  h.erase(std::remove_if(h.begin(), h.end(),
+                         [](const auto& field) {
+                           return iequals(field.first, "content-encoding")
+                             || iequals(field.first, "etag")
+                             || iequals(field.first, "content-range");
+                         }),
+          h.end());
+}
+
 /// The response is complete before any byte went out: one write, Content-Length framing.
 void send_whole(writer_actor* self) {
   auto& st = self->state;
@@ -278,6 +292,7 @@ void send_whole(writer_actor* self) {
     auto body =
       error_report_json(sc.errors, sc.queue, {sc.errors_dropped, sc.results_dropped_bytes});
     sc.drop_queue();
+    forget_body_fields(sc);  // the report replaces the handler's body: and what described it
     choose_coding(sc, *st.rt, body.size(), "application/json");
     if (sc.encoder) {
       std::string coded;

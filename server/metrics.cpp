@@ -64,6 +64,8 @@ void compression_metrics(std::string& out, const server_stats::compression_count
          "Body bytes compressors made of them.", c.output_bytes_total);
   metric(out, "fastactor_compression_failures_total", "counter",
          "Compressors that could not be made or failed (their memory cap).", c.failures_total);
+  metric(out, "fastactor_compression_memory_bytes", "gauge", "Bytes the live compressors hold.",
+         c.memory_bytes);
 }
 
 void histogram(std::string& out, const duration_histogram& h) {

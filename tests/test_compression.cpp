@@ -211,6 +211,35 @@ SCENARIO("the handler's fields are kept right for a coded body", "[compression]"
   }
 }
 
+SCENARIO("Vary and Cache-Control are read as lists, not as text", "[compression]") {
+  fastactor::router r;
+  r.get("/vary-hint", [](context& ctx) {
+    ctx.set_header("Vary", "X-Accept-Encoding-Hint");
+    ctx.set_header("Cache-Control", "max-age=60, x-no-transformation");
+    ctx.write(big_text);
+  });
+  r.get("/failed-precoded", [](context& ctx) {
+    ctx.set_header("Content-Encoding", "gzip");
+    ctx.fail("no such thing", fastactor::status::not_found);
+  });
+  test_server srv{std::move(r)};
+  WHEN("a field merely contains the words") {
+    auto res = http_client{srv.port()}.get("/vary-hint", accept("gzip"));
+    THEN("the body is coded and Vary gains Accept-Encoding") {
+      CHECK(res.header("content-encoding") == "gzip");
+      CHECK(res.header("vary") == "X-Accept-Encoding-Hint, Accept-Encoding");
+    }
+  }
+  WHEN("a handler that set its own Content-Encoding fails before its first byte") {
+    auto res = http_client{srv.port()}.get("/failed-precoded", accept("gzip"));
+    THEN("the error report does not claim the handler's coding") {
+      CHECK(res.status == 404);
+      CHECK_FALSE(res.has_header("content-encoding"));
+      CHECK(res.body.find("no such thing") != std::string::npos);
+    }
+  }
+}
+
 SCENARIO("a bad Accept-Encoding gets identity, never an error", "[compression][attack]") {
   auto cfg = test_server::default_config();
   cfg.max_header_bytes = 32 * 1024;
@@ -421,13 +450,15 @@ SCENARIO("a coded response's compressor is counted, and given back", "[compressi
   WHEN("a paced coded stream runs") {
     http_client c{srv.port()};
     c.send_get("/stream?n=20&size=100&interval_ms=100", accept("gzip"));
-    THEN("its compressor is part of the response memory the server holds") {
-      CHECK(eventually([&] { return srv.stats().queued_response_bytes.load() > 16 * 1024; }));
+    THEN("its compressor's memory is counted, apart from the queued bytes") {
+      CHECK(eventually([&] { return srv.stats().compression.memory_bytes.load() > 16 * 1024; }));
+      CHECK(srv.stats().compression.memory_bytes.load() <= 256 * 1024);  // --compress-memory-max
     }
     AND_WHEN("the client vanishes mid-stream") {
       c.close();
       THEN("the memory comes back and the server is idle") {
         CHECK(srv.idle());
+        CHECK(eventually([&] { return srv.stats().compression.memory_bytes.load() == 0; }));
         CHECK(eventually([&] { return srv.stats().queued_response_bytes.load() == 0; }));
       }
     }
@@ -443,6 +474,70 @@ SCENARIO("a coded response's compressor is counted, and given back", "[compressi
             != std::string::npos);
       CHECK(srv.stats().compression.input_bytes_total.load() == 2 * big_text.size());
       CHECK(srv.stats().compression.output_bytes_total.load() < big_text.size());
+    }
+  }
+}
+
+namespace {
+
+/// A server with two paced coded streams holding their compressors (about 400 KiB).
+struct two_coded_streams {
+  explicit two_coded_streams(std::size_t response_memory_max)
+    : srv{flood_routes(), config(response_memory_max)}, a{srv.port()}, b{srv.port()} {
+    a.send_get("/stream?n=50&size=10&interval_ms=100", accept("gzip"));
+    b.send_get("/stream?n=50&size=10&interval_ms=100", accept("zstd"));
+  }
+
+  static fastactor::server_config config(std::size_t response_memory_max) {
+    auto cfg = test_server::default_config();
+    cfg.response_memory_max = response_memory_max;
+    return cfg;
+  }
+
+  static fastactor::router flood_routes() {
+    auto r = routes();
+    r.get("/flood", [](context& ctx) {  // 400 KiB without flow control, at once
+      ctx.spawn([](caf::event_based_actor*, fastactor::response_handle out) {
+        for (int i = 0; i < 4; ++i)
+          out.write(std::string(100 * 1024, 'f'));
+      });
+    });
+    return r;
+  }
+
+  bool holding() {
+    return eventually([&] { return srv.stats().compression.memory_bytes.load() > 300 * 1024; });
+  }
+
+  test_server srv;
+  http_client a, b;
+};
+
+}  // namespace
+
+SCENARIO("idle coded streams never make another response fail", "[compression][memory]") {
+  GIVEN("two paced coded streams holding their compressors, in a budget of 450 KiB") {
+    two_coded_streams s{450 * 1024};
+    REQUIRE(s.holding());
+    WHEN("another response queues 400 KiB from a producer without flow control") {
+      auto flood = http_client{s.srv.port()}.get("/flood");
+      THEN("it is whole: compressors do not count against its queue") {
+        CHECK(flood.status == 200);
+        CHECK(flood.complete);
+        CHECK(flood.body.size() == 400 * 1024);
+      }
+    }
+  }
+  GIVEN("the same in a budget of 300 KiB, which the compressors alone pass") {
+    two_coded_streams s{300 * 1024};
+    REQUIRE(s.holding());
+    WHEN("a third coded response starts") {
+      auto third = http_client{s.srv.port()}.get("/text", accept("gzip"));
+      THEN("it goes out plain: no compressor is made over the budget") {
+        CHECK(third.status == 200);
+        CHECK_FALSE(third.has_header("content-encoding"));
+        CHECK(third.body == big_text);
+      }
     }
   }
 }

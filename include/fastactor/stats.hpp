@@ -78,6 +78,10 @@ struct server_stats {
     /// Compressors that could not be made or failed (memory): the response went out
     /// uncompressed, or, failing mid-stream, was cut off.
     std::atomic<std::uint64_t> failures_total{0};
+    /// Bytes the live compressors hold. A gauge of its own: with the queued bytes it decides
+    /// whether a new compressor is made (--response-memory-max), but it never makes another
+    /// response fail, as queued bytes over the budget do.
+    std::atomic<std::int64_t> memory_bytes{0};
   };
   compression_counters compression;
   std::atomic<std::int64_t> queued_response_bytes{0};  ///< response bytes held, all responses
