@@ -617,26 +617,42 @@ SCENARIO("a coded stream compresses at most a slice per write, whatever its part
   }
 }
 
+namespace {
+
+/// Queues `lines` 32-byte lines on a zstd stream and drains it in the writer's slices: the
+/// time the draining took.
+std::chrono::steady_clock::duration drain_time(std::size_t lines) {
+  coded_scope s{"zstd"};
+  REQUIRE(s.sc.encoder);
+  std::string line(31, 'x');
+  line += '\n';
+  for (std::size_t i = 0; i < lines; ++i)
+    s.sc.append(line);
+  auto start = std::chrono::steady_clock::now();
+  std::string coded;
+  s.drain(coded);
+  auto took = std::chrono::steady_clock::now() - start;
+  CHECK(decode_body("zstd", coded).size() == lines * line.size());
+  return took;
+}
+
+}  // namespace
+
 SCENARIO("a coded stream of many small parts costs time linear in its parts",
          "[compression][cpu]") {
-  GIVEN("a zstd stream with a million 32-byte lines queued (an unpaced producer, a slow client)") {
-    coded_scope s{"zstd"};
-    REQUIRE(s.sc.encoder);
-    std::string line(31, 'x');
-    line += '\n';
-    constexpr std::size_t lines = 1'000'000;
-    for (std::size_t i = 0; i < lines; ++i)
-      s.sc.append(line);
-    WHEN("the writer compresses it in its 32 KiB slices") {
-      auto start = std::chrono::steady_clock::now();
-      std::string coded;
-      s.drain(coded);
-      auto took = std::chrono::steady_clock::now() - start;
-      THEN("it takes about what compressing 32 MiB takes, not a move of every queued line per "
-           "slice (quadratic: seconds of the I/O thread)") {
-        CHECK(took < 1500ms);
-        auto plain = decode_body("zstd", coded);
-        CHECK(plain.size() == lines * line.size());
+  GIVEN("zstd streams with 100,000 and with a million 32-byte lines queued (an unpaced "
+        "producer, a slow client)") {
+    WHEN("the writer compresses each in its 32 KiB slices") {
+      auto small = drain_time(100'000);
+      auto large = drain_time(1'000'000);
+      THEN("ten times the lines take about ten times as long, not a hundred (a move of every "
+           "queued line per slice: quadratic, seconds of the I/O thread)") {
+        // A ratio, not a time: it holds in a sanitizer build as in a release build. Measured
+        // 10-14 here; before the queue kept its front by index, the times the reviewer
+        // measured (4.1 s for a million lines) make it about 75.
+        auto ratio = std::chrono::duration<double>(large) / std::chrono::duration<double>(small);
+        CAPTURE(ratio);
+        CHECK(ratio < 30);
       }
     }
   }
