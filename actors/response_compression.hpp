@@ -17,7 +17,8 @@ namespace fastactor {
 /// encoder if it gets one. `whole_body`: the size of a body complete before the first byte;
 /// nullopt for a streaming response. `content_type`: the type the head will carry.
 /// Whether a different Accept-Encoding could have changed the answer is recorded too
-/// (`Vary`). Call add_coding_fields() before rendering the head.
+/// (`Vary`): for HEAD and a 304 as for the GET or 200 they stand for, which get no coding
+/// themselves. Call add_coding_fields() before rendering the head.
 void choose_coding(request_scope& sc, runtime& rt, std::optional<std::size_t> whole_body,
                    std::string_view content_type);
 

@@ -269,6 +269,9 @@ void send_whole(writer_actor* self) {
   std::size_t held = 0;
   sc.sent_status = sc.errors.empty() ? sc.status : error_status(sc.errors);
   if (sc.errors.empty() && !has_body(sc.status)) {
+    if (sc.status == status::not_modified)  // the fields a 200 would have had (RFC 9110 15.4.5)
+      choose_coding(sc, *st.rt, std::nullopt, head_content_type(sc));
+    add_coding_fields(sc, *st.rt);
     parts.push_back(make_head(sc, *st.rt, sc.status, framing::none, 0, keep));
     sc.drop_queue();
   } else if (sc.errors.empty()) {

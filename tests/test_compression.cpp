@@ -63,6 +63,7 @@ fastactor::router routes() {
     ctx.set_header("Content-Encoding", "gzip");
     ctx.write("not really gzip, and the server must not touch it");
   });
+  r.get("/not-modified", [](context& ctx) { ctx.set_status(fastactor::status::not_modified); });
   r.get("/no-transform", [](context& ctx) {
     ctx.set_header("Cache-Control", "no-transform");
     ctx.write(big_text);
@@ -167,6 +168,15 @@ SCENARIO("what is not compressed", "[compression]") {
     THEN("its bytes and its field go out untouched") {
       CHECK(r.header("content-encoding") == "gzip");
       CHECK(r.body == "not really gzip, and the server must not touch it");
+    }
+  }
+  WHEN("the answer is 304 Not Modified") {
+    auto r = http_client{srv.port()}.get("/not-modified", all);
+    THEN("it has no body and no coding, but the Vary its 200 would have had") {
+      CHECK(r.status == 304);
+      CHECK_FALSE(r.has_header("content-encoding"));
+      CHECK(r.header("vary") == "Accept-Encoding");
+      CHECK(r.body.empty());
     }
   }
   WHEN("the handler says Cache-Control: no-transform") {
