@@ -10,6 +10,7 @@
 // under the cap. --brotli-peaks measures the peak memory of Brotli per (quality, lgwin)
 // instead: the table in protocol/coding_parameters.cpp.
 
+#include "event_log.hpp"
 #include "protocol/coding_parameters.hpp"
 #include "protocol/content_encoder.hpp"
 #include "protocol/counted_encoder.hpp"
@@ -36,49 +37,10 @@ double cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-const char* const users[] = {"alice", "bob",  "carol", "dave",    "erin", "frank",  "grace",
-                             "heidi", "ivan", "judy",  "mallory", "niaj", "olivia", "peggy"};
-const char* const events[] = {"login",    "logout", "page_view", "click",     "add_to_cart",
-                              "purchase", "search", "error",     "heartbeat", "share"};
-const char* const words[] = {"the",     "order",    "was",    "shipped",   "to",       "warehouse",
-                             "north",   "customer", "asked",  "about",     "delivery", "status",
-                             "payment", "failed",   "retry",  "scheduled", "in",       "minutes",
-                             "item",    "back",     "stock",  "price",     "changed",  "from",
-                             "new",     "session",  "started"};
 const char* const symbols[] = {"AAPL", "MSFT", "GOOG", "AMZN", "NVDA", "TSLA", "META", "IBM"};
 
-template <class T, std::size_t N>
-const T& pick(const T (&items)[N], std::mt19937& rng) {
-  return items[rng() % N];
-}
-
-// A payload: a few words of text, or now and then a token that does not compress.
-std::string payload(std::mt19937& rng) {
-  std::string p;
-  if (rng() % 5 == 0) {
-    char hex[33];
-    std::snprintf(hex, sizeof(hex), "%08x%08x%08x%08x", static_cast<unsigned>(rng()),
-                  static_cast<unsigned>(rng()), static_cast<unsigned>(rng()),
-                  static_cast<unsigned>(rng()));
-    return hex;
-  }
-  for (unsigned i = 0, n = rng() % 12 + 2; i < n; ++i) {
-    if (i)
-      p += ' ';
-    p += pick(words, rng);
-  }
-  return p;
-}
-
-std::string ndjson_line(long n, std::mt19937& rng) {
-  char line[512];
-  std::snprintf(line, sizeof(line),
-                "{\"id\":%ld,\"user\":\"%s%u\",\"event\":\"%s\",\"ts\":%lld,\"payload\":\"%s\"}\n",
-                n, pick(users, rng), static_cast<unsigned>(rng() % 1000), pick(events, rng),
-                1700000000000LL + n * 37 + static_cast<long long>(rng() % 30),
-                payload(rng).c_str());
-  return line;
-}
+using bench::event_log::ndjson_line;
+using bench::event_log::pick;
 
 std::string sse_event(long n, std::mt19937& rng) {
   char ev[512];

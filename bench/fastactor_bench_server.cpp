@@ -28,6 +28,7 @@
 // stdout is `listening on http://HOST:PORT`; SIGINT/SIGTERM stop it.
 
 #include "demo_routes.hpp"
+#include "event_log.hpp"
 #include <fastactor/fastactor.hpp>
 
 #include <caf/all.hpp>
@@ -165,40 +166,6 @@ void sse(context& ctx) {
 
 using ndjson_more_atom = caf::atom_constant<caf::atom("bn_ndmore")>;
 
-// The lines of bench/compression_levels.cpp: an event log with a few words of text, now and
-// then a random hex token that does not compress.
-const char* const nd_users[] = {"alice", "bob",  "carol", "dave",    "erin", "frank",  "grace",
-                                "heidi", "ivan", "judy",  "mallory", "niaj", "olivia", "peggy"};
-const char* const nd_events[] = {"login",    "logout", "page_view", "click",     "add_to_cart",
-                                 "purchase", "search", "error",     "heartbeat", "share"};
-const char* const nd_words[] = {
-  "the",      "order",     "was",   "shipped",  "to",      "warehouse", "north",
-  "customer", "asked",     "about", "delivery", "status",  "payment",   "failed",
-  "retry",    "scheduled", "in",    "minutes",  "item",    "back",      "stock",
-  "price",    "changed",   "from",  "new",      "session", "started"};
-
-template <class T, std::size_t N>
-const T& nd_pick(const T (&items)[N], std::mt19937& rng) {
-  return items[rng() % N];
-}
-
-std::string nd_payload(std::mt19937& rng) {
-  if (rng() % 5 == 0) {
-    char hex[33];
-    std::snprintf(hex, sizeof(hex), "%08x%08x%08x%08x", static_cast<unsigned>(rng()),
-                  static_cast<unsigned>(rng()), static_cast<unsigned>(rng()),
-                  static_cast<unsigned>(rng()));
-    return hex;
-  }
-  std::string p;
-  for (unsigned i = 0, n = rng() % 12 + 2; i < n; ++i) {
-    if (i)
-      p += ' ';
-    p += nd_pick(nd_words, rng);
-  }
-  return p;
-}
-
 /// The pool the /ndjson streams cycle through: 8 MiB of lines, and where each line ends.
 struct ndjson_pool {
   std::string text;
@@ -211,14 +178,8 @@ const ndjson_pool& the_ndjson_pool() {
     ndjson_pool p;
     p.text.reserve(pool_bytes + 512);
     std::mt19937 rng(42);
-    char line[512];
     for (long n = 0; p.text.size() < pool_bytes; ++n) {
-      int len = std::snprintf(
-        line, sizeof(line),
-        "{\"id\":%ld,\"user\":\"%s%u\",\"event\":\"%s\",\"ts\":%lld,\"payload\":\"%s\"}\n", n,
-        nd_pick(nd_users, rng), static_cast<unsigned>(rng() % 1000), nd_pick(nd_events, rng),
-        1700000000000LL + n * 37 + static_cast<long long>(rng() % 30), nd_payload(rng).c_str());
-      p.text.append(line, static_cast<std::size_t>(len));
+      p.text += bench::event_log::ndjson_line(n, rng);
       p.line_ends.push_back(p.text.size());
     }
     return p;
