@@ -278,16 +278,19 @@ void send_whole(writer_actor* self) {
     // HEAD: the Content-Length GET would have had, counted while its body was dropped.
     auto length = sc.req().is_head() ? sc.discarded_bytes : sc.queued_bytes;
     choose_coding(sc, *st.rt, length, head_content_type(sc));
-    std::vector<std::string> body;
+    std::vector<std::string> coded;  // stays empty (no allocation) for a plain body
     body_out out;
     constexpr auto whole = std::numeric_limits<std::size_t>::max();
-    if (!take_body(self, sc, body, false, true, out, whole))  // the compressor failed: plain
-      take_body(self, sc, body, false, true, out, whole);
+    if (sc.encoder)  // if the compressor fails, the encoder is gone and the body goes plain
+      take_body(self, sc, coded, false, true, out, whole);
     add_coding_fields(sc, *st.rt);
-    if (sc.encoder)
-      length = out.wire;
-    parts.push_back(make_head(sc, *st.rt, sc.status, framing::content_length, length, keep));
-    std::move(body.begin(), body.end(), std::back_inserter(parts));
+    if (sc.encoder) {
+      parts.push_back(make_head(sc, *st.rt, sc.status, framing::content_length, out.wire, keep));
+      std::move(coded.begin(), coded.end(), std::back_inserter(parts));
+    } else {
+      parts.push_back(make_head(sc, *st.rt, sc.status, framing::content_length, length, keep));
+      out.wire = out.held = take_queue(sc, parts, false);
+    }
     body_bytes = out.wire;
     held = out.held;
   } else {
