@@ -80,7 +80,7 @@ public:
   using super = caf::stateful_actor<writer_state>;
 
   writer_actor(caf::actor_config& cfg, std::shared_ptr<connection> conn,
-               std::shared_ptr<runtime> rt, caf::execution_unit* home, connection_key key)
+               std::shared_ptr<runtime> rt, writer_home* home, connection_key key)
     : super(cfg), home_(home) {
     state.conn = std::move(conn);
     state.rt = std::move(rt);
@@ -102,6 +102,8 @@ public:
 
   caf::behavior make_behavior() override { return response_writer(this); }
 
+  writer_home& home() { return *home_; }
+
 private:
   // Owned by the connection, which the state keeps alive until the writer quits; the unit
   // holds it through each turn, the last one included (CAF sends the writer's exit and down
@@ -109,7 +111,7 @@ private:
   // dangles but is never used: CAF touches the unit only to wake a blocked actor, and a
   // terminated actor's mailbox is closed. (Owning it here instead would let a worker's last
   // handle keep an Asio strand alive past its io_context.)
-  caf::execution_unit* home_;
+  writer_home* home_;
 };
 
 // -- the response head ------------------------------------------------------------------------
@@ -436,15 +438,17 @@ bool must_report_errors(const request_scope& sc) {
 }
 
 /// After a slice of a coded stream, the writer lets the other connections on its I/O thread
-/// have a turn before it compresses more: it goes on when its own resume_atom arrives, which
-/// the strand's turn budget (server/strand_execution_unit.cpp) may leave for a later turn.
+/// have a turn before it compresses more: it goes on when its own resume_atom arrives, sent
+/// from a handler posted behind theirs (a message sent now would be handled in this turn).
 bool must_yield(writer_actor* self) {
   auto& st = self->state;
   if (st.coded_since_yield < coded_write_max)
     return false;
   if (!st.resume_pending) {
     st.resume_pending = true;
-    self->send(self, resume_atom::value);
+    self->home().after_others([writer = caf::actor_cast<caf::actor>(self)] {
+      caf::send_as(writer, writer, resume_atom::value);
+    });
   }
   return true;
 }

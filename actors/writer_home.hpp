@@ -11,6 +11,8 @@
 #include <caf/execution_unit.hpp>
 #include <caf/resumable.hpp>
 
+#include <functional>
+
 namespace fastactor {
 
 /// What the writer reports as its subtype (CAF's name for actors run by I/O threads).
@@ -22,6 +24,14 @@ inline bool runs_at_home(const caf::resumable& job) {
 }
 
 /// The execution unit a writer is spawned with (spawn_response_writer).
-using writer_home = caf::execution_unit;
+class writer_home : public caf::execution_unit {
+public:
+  explicit writer_home(caf::actor_system* sys) : caf::execution_unit(sys) {}
+
+  /// Runs `fn` here once the work already waiting here has had its turn: how a writer with
+  /// more costly work to do (a coded stream's next slice) lets the other connections on its
+  /// thread go first. A message sent to the writer by `fn` resumes it at once.
+  virtual void after_others(std::function<void()> fn) = 0;
+};
 
 }  // namespace fastactor

@@ -4,18 +4,14 @@
 #include <caf/actor_system.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
-#include <chrono>
-
 namespace fastactor {
 
 namespace {
 
-/// A writer yields the I/O thread to the other connections on it after this many messages,
-/// or once its turn has taken turn_time — whichever comes first. The time bound is for
-/// messages that cost more than a syscall: a coded stream compresses in its writer, and 64
-/// flushes in a row would hold every other connection on the thread for tens of ms.
+/// Messages a writer handles before it yields the I/O thread to the other connections on it.
+/// (A message that costs more than a write — a coded stream's slice — yields by itself:
+/// writer_home::after_others.)
 constexpr std::size_t max_messages_per_turn = 64;
-constexpr auto turn_time = std::chrono::microseconds(500);
 
 /// Per thread, so that a message from another thread never sees this thread's state.
 thread_local strand_execution_unit* running = nullptr;  ///< whose writer runs here now
@@ -57,6 +53,13 @@ bool strand_execution_unit::in_turn() const {
   return running == this;
 }
 
+void strand_execution_unit::after_others(std::function<void()> fn) {
+  boost::asio::post(strand_, [this, keep = owner_.lock(), fn = std::move(fn)] {
+    connection_turn turn{*this};  // a message `fn` sends resumes the writer here
+    fn();
+  });
+}
+
 void strand_execution_unit::post(caf::intrusive_ptr<caf::resumable> job) {
   // The handler holds the writer and the unit's owner. The owner lock succeeds: CAF wakes
   // only a live writer, and a live writer still holds its connection. Holding it through the
@@ -72,14 +75,7 @@ void strand_execution_unit::resume(caf::intrusive_ptr<caf::resumable> job) {
   caf::resumable::resume_result result;
   {
     turn_mark mark{this};
-    // One message per resume, so that the clock is looked at between them (one resume of
-    // CAF's handles a batch without a way to stop it early). Most turns are one message.
-    auto until = std::chrono::steady_clock::now() + turn_time;
-    std::size_t handled = 0;
-    do
-      result = job->resume(this, 1);
-    while (result == caf::resumable::resume_later && ++handled < max_messages_per_turn
-           && std::chrono::steady_clock::now() < until);
+    result = job->resume(this, max_messages_per_turn);
   }
   if (result == caf::resumable::resume_later)
     return post(std::move(job));

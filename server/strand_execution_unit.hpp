@@ -50,6 +50,9 @@ public:
   /// may then be done at once.
   bool in_turn() const;
 
+  /// Posts `fn` to the strand, behind the handlers already queued there.
+  void after_others(std::function<void()> fn) override;
+
   /// While one lives, a message this thread sends the writer resumes it at once (unless it
   /// runs already). Only for code running on the strand.
   class connection_turn {
