@@ -83,7 +83,7 @@ struct server_stats {
     /// response fail, as queued bytes over the budget do.
     std::atomic<std::int64_t> memory_bytes{0};
   };
-  compression_counters compression;
+  compression_counters compression;  ///< all zero with --compression=off
   std::atomic<std::int64_t> queued_response_bytes{0};  ///< response bytes held, all responses
   duration_histogram request_duration;  ///< from request read to response end
 };
