@@ -3,6 +3,7 @@
 #include "protocol/accept_encoding.hpp"
 #include "protocol/compressible_type.hpp"
 #include "protocol/content_encoder.hpp"
+#include "protocol/field_list.hpp"
 
 namespace fastactor {
 
@@ -18,21 +19,11 @@ std::string* field(request_scope& sc, std::string_view name) {
 /// Whether the comma-separated `list` (Vary, Cache-Control) has a member named `name`
 /// (a Cache-Control directive's name is what comes before its `=`).
 bool has_member(std::string_view list, std::string_view name) {
-  while (!list.empty()) {
-    auto comma = list.find(',');
-    auto member = list.substr(0, comma);
-    member = member.substr(0, member.find('='));
-    auto first = member.find_first_not_of(" \t");
-    if (first != std::string_view::npos) {
-      member = member.substr(first, member.find_last_not_of(" \t") - first + 1);
-      if (iequals(member, name))
-        return true;
-    }
-    if (comma == std::string_view::npos)
-      break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
+  bool found = false;
+  for_each_member(list, [&](std::string_view member) {
+    found = found || iequals(trim_ows(member.substr(0, member.find('='))), name);
+  });
+  return found;
 }
 
 /// Whether the handler has made the body's coding its own business.

@@ -1,5 +1,7 @@
 #include "protocol/accept_encoding.hpp"
 
+#include "protocol/field_list.hpp"
+
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -7,15 +9,6 @@
 namespace fastactor {
 
 namespace {
-
-constexpr std::string_view whitespace = " \t";
-
-std::string_view trim(std::string_view s) {
-  auto first = s.find_first_not_of(whitespace);
-  if (first == std::string_view::npos)
-    return {};
-  return s.substr(first, s.find_last_not_of(whitespace) - first + 1);
-}
 
 /// A qvalue in thousandths (RFC 9110 12.4.2: "0", "0.5", "1.000"; at most three decimals,
 /// at most 1), or nullopt if it is not one.
@@ -48,19 +41,19 @@ struct member {
 /// send identity to a client that can decode more).
 std::optional<member> parse_member(std::string_view text) {
   auto semicolon = text.find(';');
-  member m{trim(text.substr(0, semicolon))};
+  member m{trim_ows(text.substr(0, semicolon))};
   if (m.token.empty())
     return std::nullopt;
   while (semicolon != std::string_view::npos) {
     text.remove_prefix(semicolon + 1);
     semicolon = text.find(';');
-    auto param = trim(text.substr(0, semicolon));
+    auto param = trim_ows(text.substr(0, semicolon));
     auto eq = param.find('=');
     if (eq == std::string_view::npos)
       return std::nullopt;  // a stray `;` or a name without a value
-    auto name = trim(param.substr(0, eq));
+    auto name = trim_ows(param.substr(0, eq));
     if (name == "q" || name == "Q") {
-      auto q = parse_qvalue(trim(param.substr(eq + 1)));
+      auto q = parse_qvalue(trim_ows(param.substr(eq + 1)));
       if (!q)
         return std::nullopt;
       m.q = *q;
@@ -92,14 +85,10 @@ struct weights {
 };
 
 void add_members(std::string_view field, weights& w) {
-  while (!field.empty()) {
-    auto comma = field.find(',');
-    if (auto m = parse_member(field.substr(0, comma)))
+  for_each_member(field, [&w](std::string_view text) {
+    if (auto m = parse_member(text))
       w.add(*m);
-    if (comma == std::string_view::npos)
-      break;
-    field.remove_prefix(comma + 1);
-  }
+  });
 }
 
 }  // namespace
@@ -108,7 +97,7 @@ coding_preference parse_coding_preference(std::string_view text, std::string& er
   coding_preference prefer;
   while (true) {
     auto comma = text.find(',');
-    auto token = trim(text.substr(0, comma));
+    auto token = trim_ows(text.substr(0, comma));
     auto coding = coding_named(token);
     if (!coding || *coding == content_coding::identity) {
       error =

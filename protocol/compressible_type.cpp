@@ -1,5 +1,7 @@
 #include "protocol/compressible_type.hpp"
 
+#include "protocol/field_list.hpp"
+
 #include <fastactor/request.hpp>
 
 namespace fastactor {
@@ -16,12 +18,7 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 /// "Text/HTML ; charset=x" -> "Text/HTML".
 std::string_view essence(std::string_view type) {
-  type = type.substr(0, type.find(';'));
-  auto first = type.find_first_not_of(" \t");
-  if (first == std::string_view::npos)
-    return {};
-  auto last = type.find_last_not_of(" \t");
-  return type.substr(first, last - first + 1);
+  return trim_ows(type.substr(0, type.find(';')));
 }
 
 }  // namespace

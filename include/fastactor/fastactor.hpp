@@ -14,6 +14,7 @@
 //   other machines   remote.hpp (workers on worker nodes), node_pool.hpp
 //   counters         stats.hpp
 
+#include <fastactor/compression.hpp>
 #include <fastactor/concurrent.hpp>
 #include <fastactor/config.hpp>
 #include <fastactor/context.hpp>
