@@ -132,8 +132,12 @@ void context::fail(worker_error e) {
 void context::adopt(const caf::actor& worker) {
   auto* stats = &rt_.stats;
   stats->live_workers.fetch_add(1, std::memory_order_relaxed);
+  // A killed worker's cleanup runs on a scheduler thread, possibly after the server (and its
+  // runtime) are gone: the count it lowers lives as long as the worker does.
   caf::actor_cast<caf::abstract_actor*>(worker)->attach_functor(
-    [stats] { stats->live_workers.fetch_sub(1, std::memory_order_relaxed); });
+    [keep = rt_.weak_from_this().lock(), stats] {
+      stats->live_workers.fetch_sub(1, std::memory_order_relaxed);
+    });
   self_->monitor(worker);
   scope_.workers.push_back(worker);
 }

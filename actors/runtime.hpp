@@ -67,7 +67,9 @@ private:
   }
 };
 
-struct runtime {
+/// Shared by the server and its writers (and, through their counters, by workers that may
+/// outlive both: see context::adopt).
+struct runtime : std::enable_shared_from_this<runtime> {
   runtime(response_limits lim, std::size_t blocking_threads, std::string server_header,
           std::chrono::milliseconds blocking_idle = std::chrono::seconds(10))
     : limits(lim), pool(blocking_threads, blocking_idle), server_name(std::move(server_header)),
