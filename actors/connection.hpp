@@ -9,11 +9,14 @@
 // the connection" below), except a write's that completed at once (see `write`).
 
 #include "actors/internal_messages.hpp"
+#include "protocol/response_head.hpp"
 #include <fastactor/messages.hpp>
 
 #include <caf/atom.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,26 +29,57 @@ enum class write_kind : std::uint8_t {
   last_close,  ///< the response is complete; close the connection afterwards
 };
 
+/// Which of the connection's exchanges a write or a message is about. An HTTP/1.1 connection
+/// has one exchange at a time, always channel 0; an HTTP/2 connection has one per stream, and
+/// the channel is the stream's identifier.
+using channel_id = std::uint32_t;
+
+/// One write of a response, as the writer hands it to the connection. The writer decides what
+/// is sent and when; the connection's codec decides how it looks on the wire (HTTP/1.1: a
+/// status line, fields and chunked coding; HTTP/2: HEADERS and DATA frames).
+struct outgoing {
+  /// The response head, with a response's first write (and only then). Its views point into
+  /// the writer's request scope: the connection has used them by the time `write` returns.
+  std::optional<response_head> head;
+  std::vector<std::string> body;  ///< body bytes, unframed (already coded if the body is)
+  std::size_t body_bytes = 0;  ///< the sum of their sizes
+  /// The body ends with this write: a chunked HTTP/1.1 body gets its last chunk with
+  /// `trailers`, an HTTP/2 stream its trailers (if any) and END_STREAM. Not set for a head-only
+  /// answer (HEAD, 304) or a body framed by its length.
+  bool ends_body = false;
+  name_value_list trailers;  ///< with ends_body
+};
+
 class connection {
 public:
   virtual ~connection() = default;
 
-  /// Writes `parts` in one gathered write. The writer keeps exactly one write in flight.
-  /// Returns true if the write is complete already (the socket took every byte at once, as
-  /// it does for most responses): then no completion message follows, and the writer
-  /// handles the completion itself once its current message is done. Otherwise the
-  /// completion arrives as `(write_done_atom, bool ok)`.
-  virtual bool write(std::vector<std::string> parts, write_kind kind) = 0;
+  /// Writes `out` on channel `ch`, as one gathered write. The writer keeps at most one write
+  /// in flight per channel. Returns true if the write is complete already (the socket took
+  /// every byte at once, as it does for most HTTP/1.1 responses): then no completion message
+  /// follows, and the writer handles the completion itself once its current message is done.
+  /// Otherwise the completion arrives as `(write_done_atom, key, ch, bool ok)`. After a write
+  /// whose kind is not `more`, the channel's exchange is over.
+  virtual bool write(channel_id ch, outgoing out, write_kind kind) = 0;
 
-  /// Closes the socket at once (a cut-off response, a dead client, shutdown).
+  /// Ends channel `ch`'s response at once, without its end, so that the client cannot take
+  /// what it got for the whole response (a fatal error after the first byte). HTTP/1.1 closes
+  /// the connection (the writer then hears nothing more from it); HTTP/2 resets that stream
+  /// only (RST_STREAM INTERNAL_ERROR) and the connection goes on.
+  virtual void reset(channel_id ch) = 0;
+
+  /// True if several channels may be active at once (HTTP/2).
+  virtual bool multiplexed() const = 0;
+
+  /// Closes the socket at once (a dead client, shutdown).
   virtual void close() = 0;
 
-  /// Arms the connection's one timer for the response under way: `(timer_atom)` reaches the
-  /// writer at `due`. Arming again replaces the time. A timer message can arrive late, after
-  /// the timer was re-armed or cancelled: the writer looks at the clock itself.
+  /// Arms the connection's one timer: `(timer_atom)` reaches the writer at `due`. Arming
+  /// again replaces the time. A timer message can arrive late, after the timer was re-armed
+  /// or cancelled: the writer looks at the clock itself.
   virtual void set_timer(std::chrono::steady_clock::time_point due) = 0;
 
-  /// Disarms it: the response is complete.
+  /// Disarms it: no response under way needs it.
   virtual void cancel_timer() = 0;
 };
 
@@ -55,7 +89,7 @@ public:
 /// while a write is in flight, say — is dropped and counted instead of obeyed.
 using connection_key = std::uint64_t;
 
-// Its messages to the writer (request_atom, write_done_atom, closed_atom, timer_atom,
-// shutdown_atom) are listed in internal_messages.hpp.
+// Its messages to the writer (request_atom, write_done_atom, reset_atom, closed_atom,
+// timer_atom, shutdown_atom) are listed in internal_messages.hpp.
 
 }  // namespace fastactor
