@@ -9,14 +9,13 @@
 // the connection" below), except a write's that completed at once (see `write`).
 
 #include "actors/internal_messages.hpp"
-#include "protocol/response_head.hpp"
+#include "protocol/outgoing.hpp"
 #include <fastactor/messages.hpp>
 
 #include <caf/atom.hpp>
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,22 +32,6 @@ enum class write_kind : std::uint8_t {
 /// has one exchange at a time, always channel 0; an HTTP/2 connection has one per stream, and
 /// the channel is the stream's identifier.
 using channel_id = std::uint32_t;
-
-/// One write of a response, as the writer hands it to the connection. The writer decides what
-/// is sent and when; the connection's codec decides how it looks on the wire (HTTP/1.1: a
-/// status line, fields and chunked coding; HTTP/2: HEADERS and DATA frames).
-struct outgoing {
-  /// The response head, with a response's first write (and only then). Its views point into
-  /// the writer's request scope: the connection has used them by the time `write` returns.
-  std::optional<response_head> head;
-  std::vector<std::string> body;  ///< body bytes, unframed (already coded if the body is)
-  std::size_t body_bytes = 0;  ///< the sum of their sizes
-  /// The body ends with this write: a chunked HTTP/1.1 body gets its last chunk with
-  /// `trailers`, an HTTP/2 stream its trailers (if any) and END_STREAM. Not set for a head-only
-  /// answer (HEAD, 304) or a body framed by its length.
-  bool ends_body = false;
-  name_value_list trailers;  ///< with ends_body
-};
 
 class connection {
 public:

@@ -7,8 +7,11 @@
 // self-send.
 //
 //   connection (session) -> writer, each with the connection's key (connection.hpp):
-//     (request_atom, key, std::shared_ptr<const routed_request>)  a request to answer
-//     (write_done_atom, key, bool ok)         the write in flight finished
+//     (request_atom, key, channel, std::shared_ptr<const routed_request>)  a request to
+//                                             answer on that channel (connection.hpp)
+//     (write_done_atom, key, channel, bool ok)  the channel's write in flight finished
+//     (reset_atom, key, channel)              the client cancelled that channel's request
+//                                             (HTTP/2 RST_STREAM): end it, and only it
 //     (closed_atom, key)                      the peer went away (EOF/error)
 //     (timer_atom, key)                       the timer set with connection::set_timer
 //     (shutdown_atom, key, bool hard)         the server is stopping: finish the response
@@ -31,6 +34,7 @@ namespace fastactor {
 
 using request_atom = caf::atom_constant<caf::atom("fa_req")>;
 using write_done_atom = caf::atom_constant<caf::atom("fa_wdone")>;
+using reset_atom = caf::atom_constant<caf::atom("fa_reset")>;
 using closed_atom = caf::atom_constant<caf::atom("fa_closed")>;
 using timer_atom = caf::atom_constant<caf::atom("fa_timer")>;
 using shutdown_atom = caf::atom_constant<caf::atom("fa_shut")>;

@@ -3,6 +3,7 @@
 // writer actor. The writer outlives it (one writer serves a connection's keep-alive requests
 // in turn); the scope's stream id is what keeps requests apart.
 
+#include "actors/connection.hpp"
 #include "protocol/content_encoder.hpp"
 #include <fastactor/compression.hpp>
 #include <fastactor/handler.hpp>
@@ -60,18 +61,22 @@ struct report_limits {
 
 struct request_scope {
   /// `held_total` counts, for the whole server, the response bytes every scope holds.
-  request_scope(stream_id sid, std::shared_ptr<const routed_request> r,
+  request_scope(stream_id sid, channel_id ch, std::shared_ptr<const routed_request> r,
                 std::atomic<std::int64_t>& held_total)
-    : id(sid), in(std::move(r)), held_total_(held_total) {}
+    : id(sid), channel(ch), in(std::move(r)), held_total_(held_total) {}
 
   request_scope(const request_scope&) = delete;
   request_scope& operator=(const request_scope&) = delete;
 
-  ~request_scope() { drop_queue(); }
+  ~request_scope() {
+    drop_queue();
+    release_in_flight();
+  }
 
   const request& req() const { return in->req; }
 
   stream_id id;
+  channel_id channel;  ///< where on the connection it is answered (connection.hpp)
   std::shared_ptr<const routed_request> in;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
@@ -83,6 +88,11 @@ struct request_scope {
   response_phase phase = response_phase::open;
   stream_format format = stream_format::plain;
   bool handler_returned = false;
+  /// The channel's one write in flight: its kind, and the body bytes it holds (still counted
+  /// in held_total until it is done).
+  bool write_in_flight = false;
+  write_kind last_kind = write_kind::more;
+  std::size_t in_flight_bytes = 0;
   /// Set when the response has no body (HEAD, 204, 304): output is counted, never kept.
   bool discard_body = false;
   /// Set while an error report is due: results past report_limits::results_max are
@@ -212,6 +222,14 @@ public:
                           std::memory_order_relaxed);
     queue.resize(kept);
     queued_bytes = bytes;
+  }
+
+  /// The write in flight is done, or will never be heard of again (the scope ends before it
+  /// is): its bytes are no longer held.
+  void release_in_flight() {
+    held_total_.fetch_sub(static_cast<std::int64_t>(in_flight_bytes), std::memory_order_relaxed);
+    in_flight_bytes = 0;
+    write_in_flight = false;
   }
 
   /// Forgets the queue (the response failed, or has no body).

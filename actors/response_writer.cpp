@@ -2,6 +2,7 @@
 
 #include "actors/request_scope.hpp"
 #include "actors/response_compression.hpp"
+#include "actors/scope_table.hpp"
 #include "protocol/access_log.hpp"
 #include "protocol/chunked.hpp"
 #include "protocol/error_report.hpp"
@@ -29,14 +30,15 @@ struct writer_state {
   std::shared_ptr<connection> conn;
   std::shared_ptr<runtime> rt;
   connection_key key = 0;  ///< what the connection's messages carry
-  std::optional<request_scope> scope;
-  bool write_in_flight = false;
-  /// The write in flight completed at once (connection::write said so): handled as its
-  /// completion message would be, once the message being handled is done (settle_writes).
+  scope_table scopes;  ///< the requests under way: one over HTTP/1.1, one per HTTP/2 stream
+  /// A write completed at once (connection::write said so; only an HTTP/1.1 connection, with
+  /// its one channel, does): handled as its completion message would be, once the message
+  /// being handled is done (settle_writes).
   bool write_completed = false;
-  write_kind last_kind = write_kind::more;  ///< of the write in flight
-  std::size_t in_flight_bytes = 0;  ///< body bytes of the write in flight, still held
-  bool draining = false;  ///< the server is stopping: finish this response, then close
+  channel_id completed_channel = 0;
+  /// When the connection's one timer is armed for (the earliest of the scopes' wake-ups).
+  std::chrono::steady_clock::time_point timer_due = no_deadline;
+  bool draining = false;  ///< the server is stopping: finish the responses, then close
   bool flush_pending = false;  ///< a flush_atom is on its way: acks go out after this batch
   /// A coded stream's input compressed since the writer last yielded, and whether its
   /// resume_atom is on its way (see must_yield).
@@ -44,24 +46,22 @@ struct writer_state {
   bool resume_pending = false;
 
   ~writer_state() {
-    // However the writer ends, its request's workers end with it: they are monitored, not
+    // However the writer ends, its requests' workers end with it: they are monitored, not
     // linked (a linked worker exiting with `kill` would take the writer down with it).
-    if (scope) {  // the writer was killed, or threw, with a request under way
-      for (auto& worker : scope->workers)
+    // (Scopes left here: the writer was killed, or threw, with requests under way.)
+    scopes.for_each([this](request_scope& sc) {
+      for (auto& worker : sc.workers)
         caf::anon_send_exit(worker, caf::exit_reason::kill);
-      scope->cancel_tasks();
-      for (auto& rp : scope->waiting_acks)  // a blocking write_acked must not wait forever
+      sc.cancel_tasks();
+      for (auto& rp : sc.waiting_acks)  // a blocking write_acked must not wait forever
         rp.deliver(make_error(errc::request_finished));
       if (rt)
         rt->stats.active_streams.fetch_sub(1, std::memory_order_relaxed);
-    }
+    });
     if (conn)
       conn->close();
-    if (rt) {
-      rt->stats.queued_response_bytes.fetch_sub(static_cast<std::int64_t>(in_flight_bytes),
-                                                std::memory_order_relaxed);
+    if (rt)
       rt->stats.live_writers.fetch_sub(1, std::memory_order_relaxed);
-    }
   }
 
   static inline const char* name = "fastactor.response_writer";
@@ -116,30 +116,36 @@ private:
 
 // -- the response head ------------------------------------------------------------------------
 
-/// The head of the scope's response (protocol/response_head.hpp renders it).
-std::string make_head(const request_scope& sc, const runtime& rt, status code, framing how,
-                      std::size_t content_length, bool keep_alive,
-                      std::string_view content_type = {}) {
-  return render({code, rt.server_name, &sc.headers, content_type, how, content_length,
-                 connection_for(sc.req().version, keep_alive)});
+/// The head of the scope's response (the connection's codec renders it).
+response_head make_head(const request_scope& sc, const runtime& rt, status code, framing how,
+                        std::size_t content_length, bool keep_alive,
+                        std::string_view content_type = {}) {
+  return {code,
+          rt.server_name,
+          &sc.headers,
+          content_type,
+          how,
+          content_length,
+          connection_for(sc.req().version, keep_alive)};
 }
 
 // -- sending ----------------------------------------------------------------------------------
 
 /// `held`: how much of the body the queue held (and the server's budget counted) until now;
 /// the rest (an error report) was made for this write.
-void start_write(writer_actor* self, std::vector<std::string> parts, write_kind kind,
-                 std::size_t body_bytes, std::size_t held) {
+void start_write(writer_actor* self, request_scope& sc, outgoing out, write_kind kind,
+                 std::size_t held) {
   auto& st = self->state;
-  st.write_in_flight = true;
-  st.last_kind = kind;
-  st.in_flight_bytes = held;
-  if (st.scope)
-    st.scope->last_output = std::chrono::steady_clock::now();
-  st.rt->stats.stream_bytes_total.fetch_add(body_bytes, std::memory_order_relaxed);
-  if (st.scope)
-    st.scope->body_bytes += body_bytes;
-  st.write_completed = st.conn->write(std::move(parts), kind);
+  sc.write_in_flight = true;
+  sc.last_kind = kind;
+  sc.in_flight_bytes = held;
+  sc.last_output = std::chrono::steady_clock::now();
+  st.rt->stats.stream_bytes_total.fetch_add(out.body_bytes, std::memory_order_relaxed);
+  sc.body_bytes += out.body_bytes;
+  if (st.conn->write(sc.channel, std::move(out), kind)) {
+    st.write_completed = true;
+    st.completed_channel = sc.channel;
+  }
 }
 
 /// Output that is dropped rather than sent — a response without a body, results past an
@@ -154,9 +160,9 @@ bool server_over_budget(const writer_actor* self) {
   return held > static_cast<std::int64_t>(self->state.rt->limits.response_memory_max);
 }
 
-/// What this response holds: its queue and the write in flight.
-std::size_t held_bytes(const writer_actor* self, const request_scope& sc) {
-  return sc.queued_bytes + self->state.in_flight_bytes;
+/// What this response holds: its queue and its write in flight.
+std::size_t held_bytes(const request_scope& sc) {
+  return sc.queued_bytes + sc.in_flight_bytes;
 }
 
 /// Whether a flow-controlled producer may go on: its response's queue is below the
@@ -166,12 +172,11 @@ std::size_t held_bytes(const writer_actor* self, const request_scope& sc) {
 bool may_ack(const writer_actor* self, const request_scope& sc) {
   auto mark = self->state.rt->limits.stream_buffer;
   return acks_at_once(sc)
-    || (sc.queued_bytes < mark && (held_bytes(self, sc) < mark || !server_over_budget(self)));
+    || (sc.queued_bytes < mark && (held_bytes(sc) < mark || !server_over_budget(self)));
 }
 
 /// Acknowledges flow-controlled writes once the queue is below the high-water mark.
-void release_acks(writer_actor* self) {
-  auto& sc = *self->state.scope;
+void release_acks(writer_actor* self, request_scope& sc) {
   if (!may_ack(self, sc))
     return;
   for (auto& rp : sc.waiting_acks)
@@ -179,17 +184,12 @@ void release_acks(writer_actor* self) {
   sc.waiting_acks.clear();
 }
 
-/// Moves the queue into `parts`, as one HTTP chunk if `chunk` is set.
-std::size_t take_queue(request_scope& sc, std::vector<std::string>& parts, bool chunk) {
+/// Moves the queue into `parts`.
+std::size_t take_queue(request_scope& sc, std::vector<std::string>& parts) {
   auto bytes = sc.queued_bytes;
   if (bytes == 0)
     return 0;
-  parts.reserve(parts.size() + sc.queue.size() + 2);  // + the size line and the CRLF
-  if (chunk)
-    parts.push_back(chunked::size_line(bytes));
   sc.take_queue(parts);
-  if (chunk)
-    parts.emplace_back(chunked::crlf);
   return bytes;
 }
 
@@ -205,14 +205,14 @@ struct body_out {
 /// writer yields the thread between them (must_yield).
 constexpr std::size_t coded_write_max = 32 * 1024;
 
-/// Moves the queue into `parts`, as one HTTP chunk if `chunk` is set. A coded response's
-/// queue goes through the compressor instead, at most `max_coded` bytes of it (the rest stays
-/// queued), flushed — or ended if `finish` and nothing is left. False if the compressor
-/// failed (the queue is left as it was, the encoder is gone).
-bool take_body(writer_actor* self, request_scope& sc, std::vector<std::string>& parts, bool chunk,
-               bool finish, body_out& out, std::size_t max_coded = coded_write_max) {
+/// Moves the queue into `parts`. A coded response's queue goes through the compressor
+/// instead, at most `max_coded` bytes of it (the rest stays queued), flushed — or ended if
+/// `finish` and nothing is left. False if the compressor failed (the queue is left as it
+/// was, the encoder is gone).
+bool take_body(writer_actor* self, request_scope& sc, std::vector<std::string>& parts, bool finish,
+               body_out& out, std::size_t max_coded = coded_write_max) {
   if (!sc.encoder) {
-    out.wire = out.held = take_queue(sc, parts, chunk);
+    out.wire = out.held = take_queue(sc, parts);
     return true;
   }
   if (sc.queued_bytes == 0 && !finish)
@@ -224,13 +224,8 @@ bool take_body(writer_actor* self, request_scope& sc, std::vector<std::string>& 
   out.held = *taken;
   self->state.coded_since_yield += *taken;
   out.wire = coded.size();
-  if (coded.empty())
-    return true;
-  if (chunk)
-    parts.push_back(chunked::size_line(coded.size()));
-  parts.push_back(std::move(coded));
-  if (chunk)
-    parts.emplace_back(chunked::crlf);
+  if (!coded.empty())
+    parts.push_back(std::move(coded));
   return true;
 }
 
@@ -239,8 +234,8 @@ bool bodyless(const request_scope& sc, status code) {
   return sc.req().is_head() || !has_body(code);
 }
 
-bool keep_alive(const writer_actor* self) {
-  return self->state.scope->req().keep_alive && !self->state.draining;
+bool keep_alive(const writer_actor* self, const request_scope& sc) {
+  return sc.req().keep_alive && !self->state.draining;
 }
 
 write_kind final_kind(bool keep) {
@@ -261,40 +256,34 @@ void forget_body_fields(request_scope& sc) {
 }
 
 /// The response is complete before any byte went out: one write, Content-Length framing.
-void send_whole(writer_actor* self) {
+void send_whole(writer_actor* self, request_scope& sc) {
   auto& st = self->state;
-  auto& sc = *st.scope;
-  auto keep = keep_alive(self);
-  std::vector<std::string> parts;
-  parts.reserve(sc.queue.size() + 1);
-  std::size_t body_bytes = 0;
+  auto keep = keep_alive(self, sc);
+  outgoing out;
   std::size_t held = 0;
   sc.sent_status = sc.errors.empty() ? sc.status : error_status(sc.errors);
   if (sc.errors.empty() && !has_body(sc.status)) {
     if (sc.status == status::not_modified)  // the fields a 200 would have had (RFC 9110 15.4.5)
       choose_coding(sc, *st.rt, std::nullopt, head_content_type(sc));
     add_coding_fields(sc, *st.rt);
-    parts.push_back(make_head(sc, *st.rt, sc.status, framing::none, 0, keep));
+    out.head = make_head(sc, *st.rt, sc.status, framing::none, 0, keep);
     sc.drop_queue();
   } else if (sc.errors.empty()) {
     // HEAD: the Content-Length GET would have had, counted while its body was dropped.
     auto length = sc.req().is_head() ? sc.discarded_bytes : sc.queued_bytes;
     choose_coding(sc, *st.rt, length, head_content_type(sc));
-    std::vector<std::string> coded;  // stays empty (no allocation) for a plain body
-    body_out out;
+    body_out body;
     constexpr auto whole = std::numeric_limits<std::size_t>::max();
     if (sc.encoder)  // if the compressor fails, the encoder is gone and the body goes plain
-      take_body(self, sc, coded, false, true, out, whole);
+      take_body(self, sc, out.body, true, body, whole);
+    if (sc.encoder)
+      length = body.wire;
     add_coding_fields(sc, *st.rt);
-    if (sc.encoder) {
-      parts.push_back(make_head(sc, *st.rt, sc.status, framing::content_length, out.wire, keep));
-      std::move(coded.begin(), coded.end(), std::back_inserter(parts));
-    } else {
-      parts.push_back(make_head(sc, *st.rt, sc.status, framing::content_length, length, keep));
-      out.wire = out.held = take_queue(sc, parts, false);
-    }
-    body_bytes = out.wire;
-    held = out.held;
+    if (!sc.encoder)
+      body.wire = body.held = take_queue(sc, out.body);
+    out.head = make_head(sc, *st.rt, sc.status, framing::content_length, length, keep);
+    out.body_bytes = body.wire;
+    held = body.held;
   } else {
     sc.cap_results();
     auto body =
@@ -308,127 +297,130 @@ void send_whole(writer_actor* self) {
         body = std::move(coded);
     }
     add_coding_fields(sc, *st.rt);
-    parts.push_back(make_head(sc, *st.rt, error_status(sc.errors), framing::content_length,
-                              body.size(), keep, "application/json"));
+    out.head = make_head(sc, *st.rt, error_status(sc.errors), framing::content_length, body.size(),
+                         keep, "application/json");
     if (!sc.req().is_head()) {
-      body_bytes = body.size();
-      parts.push_back(std::move(body));
+      out.body_bytes = body.size();
+      out.body.push_back(std::move(body));
     }
   }
   sc.phase = response_phase::finishing;
-  start_write(self, std::move(parts), final_kind(keep), body_bytes, held);
+  start_write(self, sc, std::move(out), final_kind(keep), held);
 }
 
 // -- the timer --------------------------------------------------------------------------------
 
-// The writer's two timers — the request deadline and the SSE heartbeat — share its
-// connection's one Asio timer: the writer arms it for whichever is due first and looks at
-// the clock when `timer_atom` arrives (a late or stale one does no harm). Not CAF timeouts:
-// each costs a wake-up of CAF's clock thread, about 400 bytes per streaming request, and a
-// delayed_send cannot even be cancelled in CAF 0.17 (it pinned closed connections' writers
-// for the whole 60 s deadline).
+// The writer's timers — each request's deadline and SSE heartbeat — share its connection's
+// one Asio timer: the writer arms it for whichever is due first and looks at the clock when
+// `timer_atom` arrives (a late or stale one does no harm). Not CAF timeouts: each costs a
+// wake-up of CAF's clock thread, about 400 bytes per streaming request, and a delayed_send
+// cannot even be cancelled in CAF 0.17 (it pinned closed connections' writers for the whole
+// 60 s deadline).
 
-bool sends_heartbeats(const writer_actor* self) {
-  const auto& sc = *self->state.scope;
+bool sends_heartbeats(const writer_actor* self, const request_scope& sc) {
   return sc.format == stream_format::sse && sc.phase == response_phase::streaming
     && self->state.rt->limits.sse_heartbeat.count() > 0;
 }
 
-/// Arms the connection's timer for the deadline or the next heartbeat, whichever is first.
-void arm_timer(writer_actor* self) {
-  auto& sc = *self->state.scope;
+/// Makes the connection's timer go off at `due` at the latest.
+void wake_by(writer_actor* self, std::chrono::steady_clock::time_point due) {
+  auto& st = self->state;
+  if (due < st.timer_due) {  // an earlier wake-up also sees what is due later
+    st.timer_due = due;
+    st.conn->set_timer(due);
+  }
+}
+
+/// Arms the timer for the scope's deadline or its next heartbeat, whichever is first.
+void arm_timer(writer_actor* self, request_scope& sc) {
   auto now = std::chrono::steady_clock::now();
   auto due = sc.deadline;
-  if (sends_heartbeats(self)) {
+  if (sends_heartbeats(self, sc)) {
     auto beat = sc.last_output + self->state.rt->limits.sse_heartbeat;
     due = std::min(due, beat > now ? beat : now + self->state.rt->limits.sse_heartbeat);
   }
-  if (due < sc.timer_due) {  // an earlier wake-up also sees what is due later
-    sc.timer_due = due;
-    self->state.conn->set_timer(due);
-  }
+  sc.timer_due = std::min(sc.timer_due, due);
+  wake_by(self, sc.timer_due);
 }
 
 /// A response without a body whose producers still run: the head is all GET's client would
 /// see before the body, so it is the whole answer; the producers are stopped once it is out.
-void send_head_only(writer_actor* self) {
+void send_head_only(writer_actor* self, request_scope& sc) {
   auto& st = self->state;
-  auto& sc = *st.scope;
   bool http10 = sc.req().version == 10;
   auto how = !has_body(sc.status) ? framing::none
     : http10                      ? framing::until_close
                                   : framing::chunked;
-  auto keep = keep_alive(self) && (how != framing::until_close || sc.req().is_head());
+  auto keep = keep_alive(self, sc) && (how != framing::until_close || sc.req().is_head());
   if (has_body(sc.status))  // HEAD: the fields GET would have had (not coded: RFC 9110 9.3.2)
     choose_coding(sc, *st.rt, std::nullopt, head_content_type(sc));
   add_coding_fields(sc, *st.rt);
   sc.drop_queue();
   sc.phase = response_phase::finishing;
   sc.sent_status = sc.status;
-  start_write(self, {make_head(sc, *st.rt, sc.status, how, 0, keep)}, final_kind(keep), 0, 0);
+  outgoing out;
+  out.head = make_head(sc, *st.rt, sc.status, how, 0, keep);
+  start_write(self, sc, std::move(out), final_kind(keep), 0);
 }
 
 /// First bytes of a response whose producers still run: head plus what is queued.
-void start_streaming(writer_actor* self) {
+void start_streaming(writer_actor* self, request_scope& sc) {
   auto& st = self->state;
-  auto& sc = *st.scope;
   if (bodyless(sc, sc.status))
-    return send_head_only(self);
+    return send_head_only(self, sc);
   bool http10 = sc.req().version == 10;  // no chunked coding: the body ends with the connection
   choose_coding(sc, *st.rt, std::nullopt, head_content_type(sc));
-  std::vector<std::string> body;
-  body_out out;
-  if (!take_body(self, sc, body, !http10, false, out))  // nothing sent yet: go on plain
-    take_body(self, sc, body, !http10, false, out);
+  outgoing out;
+  body_out body;
+  if (!take_body(self, sc, out.body, false, body))  // nothing sent yet: go on plain
+    take_body(self, sc, out.body, false, body);
   add_coding_fields(sc, *st.rt);
-  std::vector<std::string> parts;
-  parts.reserve(body.size() + 1);
-  parts.push_back(make_head(sc, *st.rt, sc.status, http10 ? framing::until_close : framing::chunked,
-                            0, !http10 && keep_alive(self)));
-  std::move(body.begin(), body.end(), std::back_inserter(parts));
+  out.head = make_head(sc, *st.rt, sc.status, http10 ? framing::until_close : framing::chunked, 0,
+                       !http10 && keep_alive(self, sc));
+  out.body_bytes = body.wire;
   sc.phase = response_phase::streaming;
   sc.sent_status = sc.status;
-  start_write(self, std::move(parts), write_kind::more, out.wire, out.held);
-  if (sends_heartbeats(self))
-    arm_timer(self);
+  start_write(self, sc, std::move(out), write_kind::more, body.held);
+  if (sends_heartbeats(self, sc))
+    arm_timer(self, sc);
 }
 
-std::string error_trailer(const request_scope& sc);
-void compressor_failed(writer_actor* self);
+name_value_list error_trailer(const request_scope& sc);
+void compressor_failed(writer_actor* self, request_scope& sc);
 
-/// Every producer is done: the queued rest, the last chunk and the error trailer.
-void finish_stream(writer_actor* self) {
-  auto& st = self->state;
-  auto& sc = *st.scope;
+/// Every producer is done: the queued rest, the end of the body and the error trailer.
+void finish_stream(writer_actor* self, request_scope& sc) {
   bool http10 = sc.req().version == 10;
-  std::vector<std::string> parts;
-  body_out out;
-  if (!take_body(self, sc, parts, !http10, true, out))
-    return compressor_failed(self);
+  outgoing out;
+  body_out body;
+  if (!take_body(self, sc, out.body, true, body))
+    return compressor_failed(self, sc);
+  out.body_bytes = body.wire;
+  out.ends_body = true;
   if (!http10)
-    parts.push_back(chunked::last_chunk(error_trailer(sc)));
+    out.trailers = error_trailer(sc);
   sc.phase = response_phase::finishing;
-  start_write(self, std::move(parts), final_kind(!http10 && keep_alive(self)), out.wire, out.held);
+  start_write(self, sc, std::move(out), final_kind(!http10 && keep_alive(self, sc)), body.held);
 }
 
-/// The trailer section: the errors (as many as fit a size every client accepts) and how many
+/// The trailer fields: the errors (as many as fit a size every client accepts) and how many
 /// were left out.
-std::string error_trailer(const request_scope& sc) {
+name_value_list error_trailer(const request_scope& sc) {
   constexpr std::size_t trailer_max = 8 * 1024;
   std::size_t left_out = 0;
-  auto trailer = "Fastactor-Errors: " + error_list_json(sc.errors, trailer_max, left_out) + "\r\n";
+  name_value_list trailer;
+  trailer.emplace_back("Fastactor-Errors", error_list_json(sc.errors, trailer_max, left_out));
   if (auto dropped = left_out + sc.errors_dropped)
-    trailer += "Fastactor-Errors-Dropped: " + std::to_string(dropped) + "\r\n";
+    trailer.emplace_back("Fastactor-Errors-Dropped", std::to_string(dropped));
   return trailer;
 }
 
-void arm_deadline(writer_actor* self) {
-  auto& sc = *self->state.scope;
+void arm_deadline(writer_actor* self, request_scope& sc) {
   auto timeout = self->state.rt->limits.request_timeout;
   if (sc.deadline != no_deadline || timeout.count() <= 0)
     return;
   sc.deadline = sc.started + timeout;
-  arm_timer(self);
+  arm_timer(self, sc);
 }
 
 /// An error before the first byte makes the response an error report. In an event stream
@@ -453,22 +445,21 @@ bool must_yield(writer_actor* self) {
   return true;
 }
 
-/// Moves the response forward after anything changed. The one place that decides what to
+/// Moves a response forward after anything changed. The one place that decides what to
 /// send next.
-void progress(writer_actor* self) {
+void progress(writer_actor* self, request_scope& sc) {
   auto& st = self->state;
-  if (!st.scope || st.write_in_flight)
+  if (sc.write_in_flight)
     return;
-  auto& sc = *st.scope;
   switch (sc.phase) {
     case response_phase::open:
       if (sc.complete())
-        return send_whole(self);
-      arm_deadline(self);
+        return send_whole(self, sc);
+      arm_deadline(self, sc);
       if (must_report_errors(sc)) {
         sc.mode = response_mode::buffer;
         sc.capping_results = true;
-        release_acks(self);
+        release_acks(self, sc);
         return;
       }
       // A buffered response that outgrows the buffer goes out chunked instead of failing:
@@ -476,28 +467,36 @@ void progress(writer_actor* self) {
       // (HEAD counts what GET would have queued, so that it answers with GET's framing.)
       if (sc.mode == response_mode::buffer
           && sc.queued_bytes + sc.discarded_bytes >= st.rt->limits.stream_buffer)
-        return start_streaming(self);
+        return start_streaming(self, sc);
       // Event streams open at once, so that a browser sees the connection before any event.
       if (sc.mode == response_mode::stream && sc.handler_returned
           && (sc.queued_bytes > 0 || sc.discarded_bytes > 0 || sc.format != stream_format::plain))
-        return start_streaming(self);
+        return start_streaming(self, sc);
       return;
     case response_phase::streaming:
       if (sc.complete() && (!sc.encoder || sc.queued_bytes <= coded_write_max))
-        return finish_stream(self);
+        return finish_stream(self, sc);
       if (sc.queued_bytes > 0) {
         if (sc.encoder && must_yield(self))
           return;
-        std::vector<std::string> parts;
-        body_out out;
-        if (!take_body(self, sc, parts, sc.req().version != 10, false, out))
-          return compressor_failed(self);
-        start_write(self, std::move(parts), write_kind::more, out.wire, out.held);
-        release_acks(self);
+        outgoing out;
+        body_out body;
+        if (!take_body(self, sc, out.body, false, body))
+          return compressor_failed(self, sc);
+        out.body_bytes = body.wire;
+        start_write(self, sc, std::move(out), write_kind::more, body.held);
+        release_acks(self, sc);
       }
       return;
     case response_phase::finishing: return;
   }
+}
+
+/// Moves every response forward (after the writer's own yield ended).
+void progress_all(writer_actor* self) {
+  for (auto id : self->state.scopes.ids())
+    if (auto* sc = self->state.scopes.find(id))
+      progress(self, *sc);
 }
 
 // -- ending -----------------------------------------------------------------------------------
@@ -537,53 +536,64 @@ void stop_producers(writer_actor* self, request_scope& sc) {
   sc.cancel_tasks();
 }
 
-/// Ends the current request scope: stops its workers and tasks, refuses pending acks.
-/// `completed`: its last byte went out.
-void end_scope(writer_actor* self, bool completed = false) {
+/// Ends a request scope: stops its workers and tasks, refuses pending acks, forgets it (and
+/// `sc` with it). `completed`: its last byte went out.
+void end_scope(writer_actor* self, request_scope& sc, bool completed = false) {
   auto& st = self->state;
-  if (!st.scope)
-    return;
-  auto& sc = *st.scope;
   account(self, sc, completed);
   stop_producers(self, sc);
   for (auto& rp : sc.waiting_acks)
     rp.deliver(make_error(errc::request_finished));
-  if (sc.timer_due != no_deadline)
-    st.conn->cancel_timer();
   st.rt->stats.active_streams.fetch_sub(1, std::memory_order_relaxed);
-  st.scope.reset();
+  st.scopes.erase(sc);  // its write in flight, if any, is no longer held either
+  if (st.scopes.empty() && st.timer_due != no_deadline) {
+    st.conn->cancel_timer();
+    st.timer_due = no_deadline;
+  }
 }
 
 /// The connection is finished (peer gone, cut-off, shutdown): end everything, close, quit.
 void close_connection(writer_actor* self) {
-  end_scope(self);
-  self->state.conn->close();
+  auto& st = self->state;
+  for (auto id : st.scopes.ids())
+    if (auto* sc = st.scopes.find(id))
+      end_scope(self, *sc);
+  st.conn->close();
   self->quit(make_error(errc::connection_closed));
+}
+
+/// Ends a response that began streaming without its end, so that the client cannot take what
+/// it got for the whole body. Over HTTP/1.1 that costs the connection; over HTTP/2, only the
+/// stream (RST_STREAM): the connection's other responses go on.
+void cut_off(writer_actor* self, request_scope& sc) {
+  auto& st = self->state;
+  if (!st.conn->multiplexed())
+    return close_connection(self);
+  st.conn->reset(sc.channel);
+  end_scope(self, sc);
 }
 
 /// An error that ends the request at once (deadline, overflow). Before the first byte the
 /// client still gets an error report; after it, a cut-off.
-void fail_fatally(writer_actor* self, worker_error err) {
+void fail_fatally(writer_actor* self, request_scope& sc, worker_error err) {
   auto& st = self->state;
-  auto& sc = *st.scope;
   sc.add_error(std::move(err));
   st.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
   if (sc.phase == response_phase::streaming)
-    return close_connection(self);
+    return cut_off(self, sc);
   // Stop the producers now; the error report goes out once no write is in flight.
   stop_producers(self, sc);
   sc.handler_returned = true;
-  progress(self);
+  progress(self, sc);
 }
 
 /// The compressor failed after the head went out (its memory cap): the coded stream cannot
 /// go on, and a client must not take what it got for the whole body.
-void compressor_failed(writer_actor* self) {
-  auto& sc = *self->state.scope;
+void compressor_failed(writer_actor* self, request_scope& sc) {
   sc.add_error({"server", "the response's compressor failed (compress-memory-max)",
                 status::internal_server_error});
   self->state.rt->stats.worker_errors_total.fetch_add(1, std::memory_order_relaxed);
-  close_connection(self);
+  cut_off(self, sc);
 }
 
 // -- message handlers -------------------------------------------------------------------------
@@ -602,15 +612,14 @@ void record_error(writer_actor* self, request_scope& sc, worker_error err) {
 /// The scope a message tagged `id` may still change, or null (the message is stale).
 request_scope* live_scope(writer_actor* self, stream_id id) {
   auto& st = self->state;
-  if (st.scope && st.scope->id == id && st.scope->phase != response_phase::finishing)
-    return &*st.scope;
+  if (auto* sc = st.scopes.find(id); sc && sc->phase != response_phase::finishing)
+    return sc;
   st.rt->stats.stale_messages_total.fetch_add(1, std::memory_order_relaxed);
   return nullptr;
 }
 
-void run_handler(writer_actor* self) {
+void run_handler(writer_actor* self, request_scope& sc) {
   auto& st = self->state;
-  auto& sc = *st.scope;
   // HEAD runs GET's handler and answers with GET's head; the body is counted, not kept.
   sc.discard_body = sc.req().is_head();
   context ctx{self, sc, *st.rt};
@@ -625,36 +634,49 @@ void run_handler(writer_actor* self) {
   sc.handler_errors = sc.error_count();
 }
 
-void on_request(writer_actor* self, std::shared_ptr<const routed_request>& in) {
+void on_request(writer_actor* self, channel_id ch, std::shared_ptr<const routed_request>& in) {
   auto& st = self->state;
-  if (st.scope)  // the session reads the next request only after the last write: a bug
+  // An HTTP/1.1 session reads the next request only after the last write, and a channel
+  // answers one request: anything else is the connection's bug.
+  if (st.conn->multiplexed() ? st.scopes.on_channel(ch) != nullptr : !st.scopes.empty())
     return close_connection(self);
   st.rt->stats.requests_total.fetch_add(1, std::memory_order_relaxed);
   st.rt->stats.active_streams.fetch_add(1, std::memory_order_relaxed);
-  st.scope.emplace(st.rt->next_stream_id(), std::move(in), st.rt->stats.queued_response_bytes);
-  run_handler(self);
-  progress(self);
+  auto& sc = st.scopes.emplace(st.rt->next_stream_id(), ch, std::move(in),
+                               st.rt->stats.queued_response_bytes);
+  run_handler(self, sc);
+  progress(self, sc);
 }
 
-void on_write_done(writer_actor* self, bool ok) {
+/// After a response's last write: an HTTP/1.1 connection closes if the response said so or
+/// the server is stopping; an HTTP/2 connection once the server is stopping and no response
+/// is left.
+bool closes_after(const writer_actor* self, write_kind last) {
   auto& st = self->state;
-  st.write_in_flight = false;
-  st.rt->stats.queued_response_bytes.fetch_sub(static_cast<std::int64_t>(st.in_flight_bytes),
-                                               std::memory_order_relaxed);
-  st.in_flight_bytes = 0;
+  if (st.conn->multiplexed())
+    return st.draining && st.scopes.empty();
+  return last == write_kind::last_close || st.draining;
+}
+
+void on_write_done(writer_actor* self, channel_id ch, bool ok) {
+  auto& st = self->state;
   if (!ok) {
     st.rt->stats.client_disconnects_total.fetch_add(1, std::memory_order_relaxed);
     return close_connection(self);
   }
-  if (st.scope && st.scope->phase == response_phase::finishing) {
-    end_scope(self, true);
-    if (st.last_kind == write_kind::last_close || st.draining)
+  auto* sc = st.scopes.on_channel(ch);
+  if (!sc || !sc->write_in_flight)
+    return;  // the write of a stream that was reset meanwhile
+  sc->release_in_flight();
+  if (sc->phase == response_phase::finishing) {
+    auto last = sc->last_kind;
+    end_scope(self, *sc, true);
+    if (closes_after(self, last))
       close_connection(self);
     return;
   }
-  if (st.scope)
-    release_acks(self);
-  progress(self);
+  release_acks(self, *sc);
+  progress(self, *sc);
 }
 
 /// A write that completed at once is completed here, after the message that started it — not
@@ -662,7 +684,7 @@ void on_write_done(writer_actor* self, bool ok) {
 /// completion may start (and complete) the next write.
 void settle_writes(writer_actor* self) {
   while (std::exchange(self->state.write_completed, false))
-    on_write_done(self, true);
+    on_write_done(self, self->state.completed_channel, true);
 }
 
 /// How a producer sent its output: with flow control (it waits for acks) or without.
@@ -670,10 +692,10 @@ enum class paced { yes, no };
 
 /// After output was queued: past the per-response cap — or, for a producer that ignores
 /// flow control, past the server-wide budget — the response fails; else it moves on.
-void after_append(writer_actor* self, paced how) {
+void after_append(writer_actor* self, request_scope& sc, paced how) {
   auto& lim = self->state.rt->limits;
-  if (self->state.scope->queued_bytes > lim.stream_buffer_max)
-    return fail_fatally(self,
+  if (sc.queued_bytes > lim.stream_buffer_max)
+    return fail_fatally(self, sc,
                         {"server",
                          "response buffer passed stream-buffer-max ("
                            + std::to_string(lim.stream_buffer_max)
@@ -682,22 +704,21 @@ void after_append(writer_actor* self, paced how) {
   // Over the server's budget, a producer that ignores flow control fails its response if
   // that response holds more than its share (the high-water mark): a small response is not
   // failed for what others hold.
-  if (how == paced::no && server_over_budget(self)
-      && held_bytes(self, *self->state.scope) > lim.stream_buffer)
-    return fail_fatally(self,
+  if (how == paced::no && server_over_budget(self) && held_bytes(sc) > lim.stream_buffer)
+    return fail_fatally(self, sc,
                         {"server",
                          "the server's response memory (response-memory-max, "
                            + std::to_string(lim.response_memory_max)
                            + " bytes) is used up, and this response's producers ignore "
                              "flow control",
                          status::service_unavailable});
-  progress(self);
+  progress(self, sc);
 }
 
 void on_chunk(writer_actor* self, stream_id id, std::string& bytes, paced how = paced::no) {
   if (auto* sc = live_scope(self, id)) {
     sc->append(std::move(bytes));
-    after_append(self, how);
+    after_append(self, *sc, how);
   }
 }
 
@@ -706,17 +727,18 @@ void on_chunk(writer_actor* self, stream_id id, std::string& bytes, paced how = 
 caf::result<ack_atom> ack_when_below_mark(writer_actor* self, stream_id id) {
   auto& st = self->state;
   auto rp = self->make_response_promise<ack_atom>();
-  if (!st.scope || st.scope->id != id)
+  auto* sc = st.scopes.find(id);
+  if (!sc)
     rp.deliver(make_error(errc::request_finished));
-  else if (may_ack(self, *st.scope)) {
-    st.scope->waiting_acks.emplace_back(rp);
+  else if (may_ack(self, *sc)) {
+    sc->waiting_acks.emplace_back(rp);
     if (!st.flush_pending) {
       st.flush_pending = true;
       self->send(self, flush_atom::value);
     }
   } else {
     st.rt->stats.backpressure_waits_total.fetch_add(1, std::memory_order_relaxed);
-    st.scope->waiting_acks.emplace_back(rp);
+    sc->waiting_acks.emplace_back(rp);
   }
   return rp;
 }
@@ -736,7 +758,7 @@ caf::result<ack_atom> on_event(writer_actor* self, stream_id id, sse_event& ev) 
     return is_request ? caf::result<ack_atom>{make_error(errc::request_finished)}
                       : caf::result<ack_atom>{caf::delegated<ack_atom>{}};
   sc->append_event(std::move(ev));
-  after_append(self, is_request ? paced::yes : paced::no);
+  after_append(self, *sc, is_request ? paced::yes : paced::no);
   if (!is_request)
     return caf::delegated<ack_atom>{};
   return ack_when_below_mark(self, id);
@@ -745,7 +767,7 @@ caf::result<ack_atom> on_event(writer_actor* self, stream_id id, sse_event& ev) 
 void on_fail(writer_actor* self, stream_id id, worker_error& err) {
   if (auto* sc = live_scope(self, id)) {
     record_error(self, *sc, std::move(err));
-    progress(self);
+    progress(self, *sc);
   }
 }
 
@@ -761,7 +783,7 @@ void on_task_done(writer_actor* self, stream_id id, std::uint64_t token) {
     return;
   }
   --sc->running_tasks;
-  progress(self);
+  progress(self, *sc);
 }
 
 /// A monitored worker ended: normally (done) or not (an error of its request, whatever the
@@ -774,14 +796,19 @@ void on_worker_down(writer_actor* self, caf::down_msg& msg) {
     st.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (!st.scope || !st.scope->remove_worker(msg.source))
+  request_scope* owner = nullptr;
+  st.scopes.for_each([&](request_scope& sc) {
+    if (!owner && sc.remove_worker(msg.source))
+      owner = &sc;
+  });
+  if (!owner)
     return;  // a worker of an ended request, stopped on purpose
   auto& reason = msg.reason;
   if (reason && reason != caf::exit_reason::normal && !is(reason, errc::worker_failed))
-    record_error(self, *st.scope,
+    record_error(self, *owner,
                  {"worker " + std::to_string(msg.source.id()), "exited: " + describe(reason),
                   status::internal_server_error});
-  progress(self);
+  progress(self, *owner);
 }
 
 /// Nobody is linked to the writer, so an exit message is somebody's attempt to end it: the
@@ -791,34 +818,46 @@ void on_exit_message(writer_actor* self, caf::exit_msg&) {
   self->state.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
 }
 
-void on_deadline(writer_actor* self) {
+void on_deadline(writer_actor* self, request_scope& sc) {
   auto& st = self->state;
   st.rt->stats.deadlines_total.fetch_add(1, std::memory_order_relaxed);
-  fail_fatally(self,
+  fail_fatally(self, sc,
                {"server",
                 "request deadline of " + std::to_string(st.rt->limits.request_timeout.count())
                   + " ms exceeded",
                 status::service_unavailable});
 }
 
-/// The connection's timer went off: the deadline, or time to keep an idle SSE stream open
-/// through proxies that cut silent connections.
+/// One response's wake-up: its deadline, or time to keep an idle SSE stream open through
+/// proxies that cut silent connections.
+void on_scope_timer(writer_actor* self, stream_id id, std::chrono::steady_clock::time_point now) {
+  auto& st = self->state;
+  auto* sc = st.scopes.find(id);
+  if (!sc || sc->phase == response_phase::finishing || sc->timer_due == no_deadline)
+    return;
+  if (sc->timer_due > now)  // not yet: the timer went off for another response
+    return wake_by(self, sc->timer_due);
+  sc->timer_due = no_deadline;
+  if (now >= sc->deadline)
+    return on_deadline(self, *sc);
+  if (sends_heartbeats(self, *sc) && now - sc->last_output >= st.rt->limits.sse_heartbeat
+      && sc->queued_bytes == 0) {
+    sc->append(sse_comment("ping"));
+    progress(self, *sc);
+    sc = st.scopes.find(id);  // a coded stream's compressor may have failed on it
+  }
+  if (sc)
+    arm_timer(self, *sc);
+}
+
+/// The connection's timer went off (or a stale wake-up of it arrived): every response that is
+/// due has its turn, and the timer is armed again for the next.
 void on_timer(writer_actor* self) {
   auto& st = self->state;
-  if (!st.scope || st.scope->phase == response_phase::finishing)
-    return;
-  auto& sc = *st.scope;
+  st.timer_due = no_deadline;
   auto now = std::chrono::steady_clock::now();
-  sc.timer_due = no_deadline;
-  if (now >= sc.deadline)
-    return on_deadline(self);
-
-  if (sends_heartbeats(self) && now - sc.last_output >= st.rt->limits.sse_heartbeat
-      && sc.queued_bytes == 0) {
-    sc.append(sse_comment("ping"));
-    progress(self);
-  }
-  arm_timer(self);
+  for (auto id : st.scopes.ids())
+    on_scope_timer(self, id, now);
 }
 
 /// Each handler first acquires what its sender released (include/fastactor/detail/handoff.hpp: TSan
@@ -847,14 +886,22 @@ caf::behavior response_writer(writer_actor* self) {
   });
   self->set_exit_handler([self](caf::exit_msg& msg) { on_exit_message(self, msg); });
   return {
-    [=](request_atom, connection_key key, std::shared_ptr<const routed_request>& in) {
+    [=](request_atom, connection_key key, channel_id ch,
+        std::shared_ptr<const routed_request>& in) {
       if (from_connection(self, key))
-        on_request(self, in);
+        on_request(self, ch, in);
       settle_writes(self);
     },
-    [=](write_done_atom, connection_key key, bool ok) {
+    [=](write_done_atom, connection_key key, channel_id ch, bool ok) {
       if (from_connection(self, key))
-        on_write_done(self, ok);
+        on_write_done(self, ch, ok);
+      settle_writes(self);
+    },
+    [=](reset_atom, connection_key key, channel_id ch) {
+      if (!from_connection(self, key))
+        return;
+      if (auto* sc = self->state.scopes.on_channel(ch))
+        end_scope(self, *sc);
       settle_writes(self);
     },
     [=](timer_atom, connection_key key) {
@@ -865,17 +912,17 @@ caf::behavior response_writer(writer_actor* self) {
     [=](closed_atom, connection_key key) {
       if (!from_connection(self, key))
         return;
-      if (self->state.scope)
+      if (!self->state.scopes.empty())
         self->state.rt->stats.client_disconnects_total.fetch_add(1, std::memory_order_relaxed);
       close_connection(self);
     },
     [=](shutdown_atom, connection_key key, bool hard) {
       if (!from_connection(self, key))
         return;
-      // A drain lets the response under way finish (then the connection closes); a hard
+      // A drain lets the responses under way finish (then the connection closes); a hard
       // stop, or a connection with nothing under way, ends now.
       self->state.draining = true;
-      if (hard || !self->state.scope)
+      if (hard || self->state.scopes.empty())
         close_connection(self);
     },
     [=](chunk_atom, stream_id id, std::string& bytes) {
@@ -912,7 +959,7 @@ caf::behavior response_writer(writer_actor* self) {
       }
       self->state.resume_pending = false;
       self->state.coded_since_yield = 0;
-      progress(self);
+      progress_all(self);
       settle_writes(self);
     },
     [=](flush_atom) {
@@ -921,8 +968,7 @@ caf::behavior response_writer(writer_actor* self) {
         return;
       }
       self->state.flush_pending = false;
-      if (self->state.scope)
-        release_acks(self);
+      self->state.scopes.for_each([self](request_scope& sc) { release_acks(self, sc); });
     },
   };
 }

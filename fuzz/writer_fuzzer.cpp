@@ -24,6 +24,7 @@
 // its scopes, workers, tasks, held bytes and unanswered acks must all be gone.
 // A violated invariant prints what and calls __builtin_trap(), so libFuzzer keeps the input.
 #include "actors/response_writer.hpp"
+#include "protocol/http1_framer.hpp"
 #include "server/strand_execution_unit.hpp"
 #include <fastactor/context.hpp>
 #include <fastactor/options.hpp>
@@ -349,10 +350,10 @@ public:
   explicit recording_connection(environment& e)
     : io_id_(e.io_thread.get_id()), strand(boost::asio::make_strand(e.ioc)), home(e.sys, strand) {}
 
-  bool write(std::vector<std::string> parts, write_kind kind) override {
+  bool write(channel_id, outgoing out, write_kind kind) override {
     on_io_thread("write");
     std::string joined;
-    for (auto& p : parts)
+    for (auto& p : framer.frame(std::move(out)))
       joined += p;
     std::lock_guard<std::mutex> guard{mtx};
     if (closed)
@@ -381,6 +382,9 @@ public:
       req_active = false;
     return true;
   }
+
+  void reset(channel_id) override { close(); }
+  bool multiplexed() const override { return false; }
 
   void close() override {
     on_io_thread("close");
@@ -428,6 +432,7 @@ public:
 
   const std::thread::id io_id_;
   boost::asio::any_io_executor strand;
+  http1_framer framer;  // on the I/O thread only
   strand_execution_unit home;  // the writer runs here
 
   // Guarded by mtx.
@@ -940,7 +945,7 @@ private:
       trace("op: request %d %s HTTP/1.%u keep=%d leid=%d actions:%s", req_no, method, version % 10,
             keep, last_event_id, acts.c_str());
     }
-    caf::anon_send(writer_, request_atom::value, key_,
+    caf::anon_send(writer_, request_atom::value, key_, channel_id{0},
                    std::shared_ptr<const routed_request>{in_req});
     settle();
     // Producers that end by themselves: let them, so that what follows is deterministic.
@@ -1131,11 +1136,11 @@ private:
     switch (kind) {
       case 0:
         what = "write_done(ok) with a wrong key";
-        caf::anon_send(writer_, write_done_atom::value, wrong, true);
+        caf::anon_send(writer_, write_done_atom::value, wrong, channel_id{0}, true);
         break;
       case 1:
         what = "write_done(failed) with a wrong key";
-        caf::anon_send(writer_, write_done_atom::value, wrong, false);
+        caf::anon_send(writer_, write_done_atom::value, wrong, channel_id{0}, false);
         break;
       case 2:
         what = "closed with a wrong key";
@@ -1158,7 +1163,7 @@ private:
           std::lock_guard<std::mutex> g{st->m};
           st->forged_handler_ran = true;
         });
-        caf::anon_send(writer_, request_atom::value, wrong,
+        caf::anon_send(writer_, request_atom::value, wrong, channel_id{0},
                        std::shared_ptr<const routed_request>{req});
         break;
       }
@@ -1318,7 +1323,7 @@ private:
         conn_->req_active = false;
     }
     trace("op: complete write ok=%d", ok);
-    caf::anon_send(writer_, write_done_atom::value, key_, ok);
+    caf::anon_send(writer_, write_done_atom::value, key_, channel_id{0}, ok);
     settle();
     std::lock_guard<std::mutex> g{conn_->mtx};
     if (ok && last && kind == write_kind::last_close && !conn_->closed)

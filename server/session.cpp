@@ -234,7 +234,8 @@ void session::refuse(const request_refusal& why) {
 void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
   phase_ = phase::responding;
   auto handed = ++handed_over_;
-  tell_writer(request_atom::value, std::shared_ptr<const routed_request>{std::move(in)});
+  tell_writer(request_atom::value, channel_id{0},
+              std::shared_ptr<const routed_request>{std::move(in)});
   // The writer may have answered at once, and the session moved on inside tell_writer (the
   // next request, a 100-continue and body read, the lingering close): the watch is then not
   // this request's to start.
@@ -314,7 +315,8 @@ void session::read_available(beast::error_code& ec) {
 // The writer calls in from its turn on this session's strand: the write starts at once, and
 // one the socket takes whole is complete when this returns (no completion message, no post).
 // A call from anywhere else is dispatched, and its completion is a message.
-bool session::write(std::vector<std::string> parts, write_kind kind) {
+bool session::write(channel_id, outgoing out, write_kind kind) {
+  auto parts = framer_.frame(std::move(out));
   if (writer_home_.in_turn())
     return do_write(std::move(parts), kind, true);
   asio::dispatch(socket_.get_executor(),
@@ -326,7 +328,7 @@ bool session::write(std::vector<std::string> parts, write_kind kind) {
 
 bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_once_ok) {
   if (phase_ == phase::closed) {
-    tell_writer(write_done_atom::value, false);
+    tell_writer(write_done_atom::value, channel_id{0}, false);
     return false;
   }
   out_ = std::move(parts);
@@ -386,7 +388,7 @@ void session::on_write_rest(write_kind kind, beast::error_code ec, std::size_t) 
 // in that order, so that a pipelined request read in after_write finds the writer done.
 void session::on_write(beast::error_code ec, write_kind kind) {
   release_write();
-  tell_writer(write_done_atom::value, !ec);
+  tell_writer(write_done_atom::value, channel_id{0}, !ec);
   if (ec)
     return do_close();
   after_write(kind);

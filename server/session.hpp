@@ -15,6 +15,7 @@
 
 #include "actors/connection.hpp"
 #include "actors/runtime.hpp"
+#include "protocol/http1_framer.hpp"
 #include "server/read_buffer_allocator.hpp"
 #include "server/request_reader.hpp"
 #include "server/strand_execution_unit.hpp"
@@ -74,7 +75,10 @@ public:
   const std::string& peer() const { return peer_; }
 
   // -- connection (called by the writer actor, which runs on this session's executor) -----
-  bool write(std::vector<std::string> parts, write_kind kind) override;
+  bool write(channel_id ch, outgoing out, write_kind kind) override;
+  /// HTTP/1.1 cannot end one response early but by closing the connection.
+  void reset(channel_id) override { close(); }
+  bool multiplexed() const override { return false; }
   void close() override;
   void set_timer(std::chrono::steady_clock::time_point due) override;
   void cancel_timer() override;
@@ -191,6 +195,7 @@ protected:
   caf::actor writer_;
   connection_key key_;  ///< shared with the writer alone
   std::string peer_;  ///< the client's address, for the access log
+  http1_framer framer_;  ///< the writer's responses as HTTP/1.1 bytes
   std::vector<std::string> out_;  ///< the parts of the write in flight
   std::vector<boost::asio::const_buffer> out_buffers_;  ///< what is left of it
   boost::asio::steady_timer timer_;  ///< what it is for: see phase

@@ -572,7 +572,7 @@ namespace {
 struct coded_scope {
   explicit coded_scope(const char* coding)
     : rt(fastactor::response_limits{fastactor::server_config{}}, 1, "fastactor"),
-      sc(1, request_accepting(coding), rt.stats.queued_response_bytes) {
+      sc(1, 0, request_accepting(coding), rt.stats.queued_response_bytes) {
     fastactor::choose_coding(sc, rt, std::nullopt, "application/x-ndjson");
   }
 

@@ -31,12 +31,14 @@ void forger(caf::event_based_actor* self, fastactor::response_handle out, caf::a
   const auto& w = out.writer();
   // "The sibling has ended": a down message in somebody else's name.
   self->send(w, caf::down_msg{sibling.address(), caf::exit_reason::normal});
-  self->send(w, fastactor::write_done_atom::value, connection_key{1}, true);
+  self->send(w, fastactor::write_done_atom::value, connection_key{1}, fastactor::channel_id{0},
+             true);
   self->send(w, fastactor::closed_atom::value, connection_key{2});
   self->send(w, fastactor::timer_atom::value, connection_key{3});
   self->send(w, fastactor::shutdown_atom::value, connection_key{4}, true);
-  self->send(w, fastactor::request_atom::value, connection_key{5},
+  self->send(w, fastactor::request_atom::value, connection_key{5}, fastactor::channel_id{0},
              std::shared_ptr<const fastactor::routed_request>{});
+  self->send(w, fastactor::reset_atom::value, connection_key{6}, fastactor::channel_id{0});
   self->send(w, fastactor::done_atom::value, out.id(), std::uint64_t{42});
   self->send(w, fastactor::flush_atom::value);  // the writer's own
   self->send(w, fastactor::resume_atom::value);  // the writer's own
@@ -44,7 +46,7 @@ void forger(caf::event_based_actor* self, fastactor::response_handle out, caf::a
   out.write(self, "forger still here\n");
 }
 
-constexpr std::uint64_t forgeries = 10;
+constexpr std::uint64_t forgeries = 11;
 
 fastactor::router forging_routes() {
   fastactor::router r;

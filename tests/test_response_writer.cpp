@@ -3,6 +3,7 @@
 // "in flight" as long as it likes and look at exactly what the writer wrote. The writer runs
 // where the server runs it: on an Asio strand of an I/O thread (server/strand_execution_unit).
 #include "actors/response_writer.hpp"
+#include "protocol/http1_framer.hpp"
 #include "server/strand_execution_unit.hpp"
 #include "support/eventually.hpp"
 #include <fastactor/context.hpp>
@@ -39,15 +40,18 @@ class recording_connection : public connection {
 public:
   explicit recording_connection(boost::asio::io_context& ioc) : timer_(ioc) {}
 
-  bool write(std::vector<std::string> parts, write_kind kind) override {
+  bool write(channel_id, outgoing out, write_kind kind) override {
     std::string joined;
-    for (auto& p : parts)
+    for (auto& p : framer_.frame(std::move(out)))
       joined += p;
     std::lock_guard<std::mutex> guard{mtx_};
     writes_.push_back({std::move(joined), kind});
     cv_.notify_all();
     return auto_complete_;  // as a socket that takes every write at once
   }
+
+  void reset(channel_id) override { close(); }
+  bool multiplexed() const override { return false; }
 
   void close() override {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -79,7 +83,7 @@ public:
 
   /// Completes the write in flight (for tests that hold writes).
   void complete_write(bool ok = true) {
-    caf::anon_send(writer_, write_done_atom::value, test_key, ok);
+    caf::anon_send(writer_, write_done_atom::value, test_key, channel_id{0}, ok);
   }
 
   /// Waits until `n` writes were made; returns them.
@@ -103,6 +107,7 @@ private:
   std::mutex mtx_;
   std::condition_variable cv_;
   std::vector<recorded_write> writes_;
+  http1_framer framer_;  // used on the writer's strand only
   boost::asio::steady_timer timer_;  // used on the writer's strand only
   caf::actor writer_;
   bool auto_complete_ = true;
@@ -136,7 +141,7 @@ struct writer_fixture {
     in->req.version = version;
     in->req.keep_alive = version == 11;
     in->fn = std::make_shared<const handler>(std::move(fn));
-    caf::anon_send(writer, request_atom::value, test_key,
+    caf::anon_send(writer, request_atom::value, test_key, channel_id{0},
                    std::shared_ptr<const routed_request>{in});
   }
 
