@@ -86,6 +86,14 @@ void session::begin() {
 void session::stop(bool hard) {
   detail::handoff_release(writer_);
   caf::anon_send(writer_, shutdown_atom::value, key_, hard);
+  // An HTTP/2 client is told at once that no new stream will be served (GOAWAY); the open ones
+  // may finish, as a draining HTTP/1.1 response does.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->phase_ == phase::http2) {
+      self->h2_->shut_down();
+      self->h2_schedule_flush();
+    }
+  });
 }
 
 // The descriptor is claimed for the moment of the call: do_close waits for the claim to end
@@ -283,7 +291,10 @@ void session::on_watched(beast::error_code ec) {
   bool still_there = !ec || ec == asio::error::would_block;  // bytes, or woken for nothing
   switch (phase_) {
     case phase::waiting:
-      // Bytes are a request; also those the watch was cancelled for (await_request).
+      // Bytes are a request; also those the watch was cancelled for (await_request). On a new
+      // connection they may be the HTTP/2 preface instead.
+      if (buffer_.size() > 0 && handed_over_ == 0 && begins_http2())
+        return;
       if (buffer_.size() > 0) {
         disarm_read_deadline();
         return read_header();
@@ -295,6 +306,11 @@ void session::on_watched(beast::error_code ec) {
     case phase::responding:
       return still_there ? do_watch() : peer_gone();  // the client left mid-response
     case phase::lingering: return still_there ? drain() : do_close();
+    case phase::http2:
+      if (!still_there)
+        return peer_gone();
+      h2_receive();
+      return do_watch();
     case phase::closed: return;
     case phase::handshaking:  // the watch begins after the handshake
     case phase::reading_header:  // the watch is never pending while a request is read,
@@ -315,7 +331,15 @@ void session::read_available(beast::error_code& ec) {
 // The writer calls in from its turn on this session's strand: the write starts at once, and
 // one the socket takes whole is complete when this returns (no completion message, no post).
 // A call from anywhere else is dispatched, and its completion is a message.
-bool session::write(channel_id, outgoing out, write_kind kind) {
+bool session::write(channel_id ch, outgoing out, write_kind kind) {
+  if (h2_) {  // framed when the flush runs (never inside the writer's turn: see h2_flush)
+    asio::dispatch(socket_.get_executor(),
+                   [self = shared_from_this(), ch, out = std::move(out), kind]() mutable {
+                     self->h2_->write(ch, std::move(out), kind);
+                     self->h2_schedule_flush();
+                   });
+    return false;
+  }
   auto parts = framer_.frame(std::move(out));
   if (writer_home_.in_turn())
     return do_write(std::move(parts), kind, true);
@@ -387,6 +411,8 @@ void session::on_write_rest(write_kind kind, beast::error_code ec, std::size_t) 
 // finds the write it started under way, or done and followed up), then the session moves on —
 // in that order, so that a pipelined request read in after_write finds the writer done.
 void session::on_write(beast::error_code ec, write_kind kind) {
+  if (h2_)
+    return on_h2_written(ec);
   release_write();
   tell_writer(write_done_atom::value, channel_id{0}, !ec);
   if (ec)
@@ -490,7 +516,7 @@ void session::set_timer(std::chrono::steady_clock::time_point due) {
 
 void session::do_set_timer(std::chrono::steady_clock::time_point due) {
   writer_due_ = due;
-  if (phase_ == phase::responding)
+  if (phase_ == phase::responding || phase_ == phase::http2)
     arm_response_timer();
 }
 
@@ -507,6 +533,7 @@ void session::arm_response_timer() {
   auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
   if (write_waiting_ && send_timeout.count() > 0)
     due = std::min(due, write_progress_ + send_timeout);
+  due = std::min(due, h2_idle_due_);
   timer_taken();
   if (due == std::chrono::steady_clock::time_point::max())
     return static_cast<void>(timer_.cancel());
@@ -517,7 +544,7 @@ void session::arm_response_timer() {
 // A late or stale wake-up does no harm: both deadlines are checked against the clock.
 void session::on_response_timer(beast::error_code ec) {
   // In client_gone the writer closes anyway; the send deadline still holds until it does.
-  if (ec || (phase_ != phase::responding && phase_ != phase::client_gone))
+  if (ec || (phase_ != phase::responding && phase_ != phase::client_gone && phase_ != phase::http2))
     return;
   auto now = std::chrono::steady_clock::now();
   auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
@@ -527,7 +554,13 @@ void session::on_response_timer(beast::error_code ec) {
     shared_.rt->stats.send_timeouts_total.fetch_add(1, std::memory_order_relaxed);
     return do_close();
   }
-  bool writer_due = phase_ == phase::responding && now >= writer_due_;
+  if (phase_ == phase::http2 && now >= h2_idle_due_) {  // GOAWAY, then close
+    h2_idle_due_ = no_due;
+    h2_closing_ = true;
+    h2_->shut_down();
+    h2_schedule_flush();
+  }
+  bool writer_due = (phase_ == phase::responding || phase_ == phase::http2) && now >= writer_due_;
   if (writer_due)
     writer_due_ = std::chrono::steady_clock::time_point::max();
   arm_response_timer();  // the send deadline; the writer re-arms its own time when told
@@ -535,9 +568,132 @@ void session::on_response_timer(beast::error_code ec) {
     tell_writer(timer_atom::value);
 }
 
+// -- HTTP/2 -----------------------------------------------------------------------------------
+
+// A plain connection speaks HTTP/2 if it begins with the preface (prior knowledge: RFC 9113
+// 3.3); no `Upgrade: h2c` (RFC 9113 dropped it). A part of the preface waits for the rest,
+// within the idle deadline still armed. True if the bytes were HTTP/2's.
+bool session::begins_http2() {
+  if (!shared_.cfg.http2 || shared_.tls)
+    return false;
+  auto data = buffer_.cdata();
+  std::string_view got{static_cast<const char*>(data.data()),
+                       std::min(data.size(), h2_client_preface.size())};
+  if (h2_client_preface.substr(0, got.size()) != got)
+    return false;
+  if (got.size() < h2_client_preface.size()) {
+    do_watch();
+    return true;
+  }
+  start_http2();
+  return true;
+}
+
+void session::start_http2() {
+  disarm_read_deadline();
+  phase_ = phase::http2;
+  h2_ = std::make_unique<http2_codec>(*this, shared_.cfg, shared_.routes, peer_);
+  h2_update_idle();
+  h2_receive();  // the preface (and whatever followed it) is in the buffer already
+  h2_schedule_flush();  // the server's SETTINGS
+  do_watch();
+}
+
+void session::h2_receive() {
+  auto data = buffer_.cdata();
+  bool ok = data.size() == 0 || h2_->receive(static_cast<const char*>(data.data()), data.size());
+  buffer_.consume(buffer_.size());
+  if (!ok)
+    h2_closing_ = true;  // the codec's GOAWAY goes out, then the connection closes
+  h2_update_idle();
+  h2_schedule_flush();
+}
+
+// Frames are taken from nghttp2 in a handler of their own: the writer's calls (write, reset,
+// close) run inside the codec's callbacks at times, where nghttp2 may not be asked to send.
+void session::h2_schedule_flush() {
+  if (std::exchange(h2_flush_posted_, true))
+    return;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->h2_flush_posted_ = false;
+    self->h2_flush();
+  });
+}
+
+void session::h2_flush() {
+  if (phase_ != phase::http2 || h2_writing_)
+    return;
+  constexpr std::size_t write_max = 64 * 1024;
+  h2_->take_output(out_, write_max);
+  if (out_.empty()) {
+    if (h2_closing_ || !h2_->alive())
+      do_close();
+    return;
+  }
+  h2_writing_ = true;
+  start_write(write_kind::more, false);
+}
+
+void session::on_h2_written(beast::error_code ec) {
+  release_write();
+  h2_writing_ = false;
+  if (ec) {
+    peer_gone();  // the writer ends its streams and closes
+    return do_close();
+  }
+  h2_->written();
+  h2_update_idle();
+  h2_flush();
+}
+
+// An HTTP/2 connection with no request in the writer's hands idles out as a keep-alive one
+// does (streams still being read count as idle: their client is what is slow).
+void session::h2_update_idle() {
+  auto ms = shared_.cfg.idle_timeout_ms;
+  if (h2_->active_streams() > 0 || ms <= 0) {
+    h2_idle_due_ = no_due;
+    return;
+  }
+  if (h2_idle_due_ != no_due)
+    return;
+  h2_idle_due_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  arm_response_timer();
+}
+
+void session::h2_request(channel_id ch, std::shared_ptr<routed_request> in) {
+  ++handed_over_;
+  tell_writer(request_atom::value, ch, std::shared_ptr<const routed_request>{std::move(in)});
+}
+
+void session::h2_reset(channel_id ch) {
+  tell_writer(reset_atom::value, ch);
+}
+
+void session::h2_write_done(channel_id ch) {
+  tell_writer(write_done_atom::value, ch, true);
+}
+
+void session::reset(channel_id ch) {
+  if (!h2_)
+    return close();
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), ch] {
+    self->h2_->reset(ch);
+    self->h2_schedule_flush();
+  });
+}
+
 // -- closing ----------------------------------------------------------------------------------
 
 void session::close() {
+  if (h2_) {  // GOAWAY first, and the frames already queued; then the close (h2_flush)
+    return asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+      if (self->phase_ != phase::http2)
+        return self->do_close();
+      self->h2_closing_ = true;
+      self->h2_->shut_down();
+      self->h2_schedule_flush();
+    });
+  }
   asio::dispatch(socket_.get_executor(),
                  bind_self(&session::do_close_unless_lingering, shared_from_this()));
 }

@@ -16,6 +16,7 @@
 #include "actors/connection.hpp"
 #include "actors/runtime.hpp"
 #include "protocol/http1_framer.hpp"
+#include "server/http2_codec.hpp"
 #include "server/read_buffer_allocator.hpp"
 #include "server/request_reader.hpp"
 #include "server/strand_execution_unit.hpp"
@@ -55,7 +56,9 @@ struct session_shared {
 /// A plain TCP connection. Its transport steps (reading, writing, the lingering close) are
 /// virtual so that a TLS connection (tls_session) can do them through OpenSSL; everything
 /// else, the phases and deadlines and the talk with the writer, is the same for both.
-class session : public connection, public std::enable_shared_from_this<session> {
+class session : public connection,
+                public http2_host,
+                public std::enable_shared_from_this<session> {
 public:
   session(boost::asio::ip::tcp::socket socket, session_shared& shared);
   ~session() override;
@@ -76,10 +79,16 @@ public:
 
   // -- connection (called by the writer actor, which runs on this session's executor) -----
   bool write(channel_id ch, outgoing out, write_kind kind) override;
-  /// HTTP/1.1 cannot end one response early but by closing the connection.
-  void reset(channel_id) override { close(); }
-  bool multiplexed() const override { return false; }
+  /// HTTP/1.1 cannot end one response early but by closing the connection; HTTP/2 resets
+  /// the stream.
+  void reset(channel_id ch) override;
+  bool multiplexed() const override { return h2_ != nullptr; }
   void close() override;
+
+  // -- http2_host (called by the HTTP/2 codec, on this session's strand) --------------------
+  void h2_request(channel_id ch, std::shared_ptr<routed_request> in) override;
+  void h2_reset(channel_id ch) override;
+  void h2_write_done(channel_id ch) override;
   void set_timer(std::chrono::steady_clock::time_point due) override;
   void cancel_timer() override;
 
@@ -101,6 +110,8 @@ protected:
     lingering,  ///< the last response is out; waiting (bounded) for the client's EOF
                 ///< before closing [linger]
     closed,  ///< [do_close]
+    http2,  ///< the connection speaks HTTP/2: the codec reads and writes; the timer serves the
+            ///< writer, the send deadline and the idle timeout [start_http2]
   };
 
   // -- the transport's steps: a plain socket's here, OpenSSL's in tls_session -------------
@@ -170,6 +181,15 @@ protected:
   void arm_response_timer();
   void on_response_timer(boost::beast::error_code ec);
 
+  // HTTP/2: after the preface (plain) or ALPN h2 (TLS), the codec takes over the bytes.
+  bool begins_http2();
+  void start_http2();
+  void h2_receive();
+  void h2_schedule_flush();
+  void h2_flush();
+  void on_h2_written(boost::beast::error_code ec);
+  void h2_update_idle();
+
   void linger();
   void do_close_unless_lingering();
   void do_close();
@@ -224,6 +244,12 @@ protected:
   static constexpr int fd_claimed = -2;  ///< force_shutdown is using native_fd_
   std::atomic<int> native_fd_{-1};  ///< for force_shutdown; -1 once closed
   strand_execution_unit writer_home_;  ///< runs the writer on this session's executor
+  std::unique_ptr<http2_codec> h2_;  ///< once the connection speaks HTTP/2
+  bool h2_flush_posted_ = false;  ///< an h2_flush is on its way
+  bool h2_writing_ = false;  ///< the codec's frames are being written (out_)
+  bool h2_closing_ = false;  ///< close once the frames queued (a GOAWAY) are out
+  /// When an HTTP/2 connection without a stream in the writer's hands idles out.
+  std::chrono::steady_clock::time_point h2_idle_due_ = no_due;
 };
 
 // Sent from the session's strand: the writer runs at once (see connection_turn), so anything

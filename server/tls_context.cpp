@@ -35,8 +35,10 @@ constexpr const char* groups = "X25519:prime256v1:secp384r1";
 
 /// The protocols the server speaks, in ALPN's wire format (length-prefixed names), preferred
 /// first. HTTP/1.0 is served too (`curl --http1.0` offers only it).
-constexpr unsigned char alpn_protocols[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1',
-                                            8, 'h', 't', 't', 'p', '/', '1', '.', '0'};
+constexpr unsigned char alpn_http1[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1',
+                                        8, 'h', 't', 't', 'p', '/', '1', '.', '0'};
+constexpr unsigned char alpn_http2[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1',
+                                        8, 'h', 't', 't', 'p', '/', '1', '.', '0'};
 
 /// OpenSSL's newest queued error, as text (and the queue emptied).
 std::string openssl_error() {
@@ -59,10 +61,13 @@ std::string unreadable(std::string_view option, const std::string& path) {
 // Picks http/1.1 (or http/1.0) if the client offers it. A client that offers only protocols
 // the server does not speak is refused with an alert (RFC 7301 3.2) rather than answered in a
 // protocol it did not ask for.
+// `http2` (non-null) puts h2 first: a browser that speaks it gets it.
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-                unsigned int inlen, void*) {
+                unsigned int inlen, void* http2) {
   unsigned char* chosen = nullptr;
-  if (SSL_select_next_proto(&chosen, outlen, alpn_protocols, sizeof alpn_protocols, in, inlen)
+  auto ours = http2 ? alpn_http2 : alpn_http1;
+  auto size = http2 ? sizeof alpn_http2 : sizeof alpn_http1;
+  if (SSL_select_next_proto(&chosen, outlen, ours, static_cast<unsigned>(size), in, inlen)
       != OPENSSL_NPN_NEGOTIATED)
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   *out = chosen;
@@ -177,7 +182,8 @@ std::string apply_defaults(SSL_CTX* ctx, const tls_settings& settings) {
   SSL_CTX_set_session_id_context(ctx, session_context, sizeof session_context - 1);
   SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_key_callback);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // no client certificates asked for
-  SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
+  static int http2_marker = 0;  // any non-null argument says "h2 too"
+  SSL_CTX_set_alpn_select_cb(ctx, select_alpn, settings.http2 ? &http2_marker : nullptr);
   return {};
 }
 
@@ -242,7 +248,7 @@ std::string load_credentials(SSL_CTX* ctx, const tls_settings& s) {
 }  // namespace
 
 tls_settings tls_settings_of(const server_config& cfg) {
-  return {cfg.tls_cert, cfg.tls_key, cfg.tls_chain, cfg.tls_min_version};
+  return {cfg.tls_cert, cfg.tls_key, cfg.tls_chain, cfg.tls_min_version, cfg.http2 != 0};
 }
 
 std::string tls_options_problem(const server_config& cfg) {

@@ -26,6 +26,7 @@ struct tls_settings {
   std::string key;  ///< PEM: its private key
   std::string chain;  ///< PEM: more intermediates, sent after the certificate (optional)
   std::string min_version = "1.2";  ///< "1.2" or "1.3"
+  bool http2 = true;  ///< ALPN offers h2 first
 };
 
 /// The settings the --tls-* options of `cfg` make.

@@ -107,6 +107,11 @@ void tls_session::on_handshake(beast::error_code ec) {
                               : client_closed(ec) ? tls.client_gone_total
                                                   : tls.errors_total);
   tls.handshakes_total.fetch_add(1, std::memory_order_relaxed);
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_size = 0;
+  SSL_get0_alpn_selected(stream_.native_handle(), &alpn, &alpn_size);
+  if (std::string_view{reinterpret_cast<const char*>(alpn), alpn_size} == "h2")
+    return start_http2();
   await_request();
 }
 

@@ -101,6 +101,10 @@
     "the oldest TLS version accepted: 1.2 or 1.3")                                              \
   X(std::int64_t, tls_handshake_timeout_ms, "tls-handshake-timeout-ms", 10'000,                \
     in_range(1, 86'400'000), "a TLS handshake must complete within this many ms")               \
+  X(std::int64_t, http2, "http2", 1, in_range(0, 1),                                           \
+    "1: speak HTTP/2 too (ALPN h2 over TLS, prior knowledge on plain HTTP); 0: HTTP/1.1 only")  \
+  X(std::size_t, h2_max_streams, "h2-max-streams", 100, in_range(1, 10'000),                    \
+    "concurrent streams one HTTP/2 connection may open (SETTINGS_MAX_CONCURRENT_STREAMS)")      \
   X(std::string, worker_nodes, "worker-nodes", "", any_text,                                    \
     "remote worker nodes, HOST:PORT[,HOST:PORT...] (loads CAF's middleman)")                    \
   X(std::int64_t, node_heartbeat_ms, "node-heartbeat-ms", 200, in_range(1, 60'000),             \

@@ -1,0 +1,407 @@
+#include "server/http2_codec.hpp"
+
+#include "protocol/http_date.hpp"
+#include "server/request_reader.hpp"
+#include <fastactor/status.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace fastactor {
+
+/// One stream: its request while it is read, then its response's queue.
+struct http2_codec::stream {
+  // The request, until it is handed over.
+  std::string method, path, authority;
+  name_value_list headers;
+  std::string body;
+  std::size_t header_bytes = 0;  ///< as HPACK counts them (name + value + 32 per field)
+  bool header_too_large = false;
+  bool handed_over = false;  ///< the writer has it (or its refusal)
+
+  // The response.
+  std::deque<std::string> queue;  ///< body bytes not yet framed
+  std::size_t front_offset = 0;  ///< of queue.front(), already framed
+  bool body_ends = false;  ///< the writer's last write came: the queue is the rest
+  name_value_list trailers;  ///< sent after the queue, with END_STREAM
+  bool write_waiting = false;  ///< the writer waits for its write's completion
+  bool response_done = false;  ///< END_STREAM sent, or the stream reset
+};
+
+namespace {
+
+http2_codec* codec_of(void* user_data) {
+  return static_cast<http2_codec*>(user_data);
+}
+
+std::string_view view(const std::uint8_t* p, std::size_t n) {
+  return {reinterpret_cast<const char*>(p), n};
+}
+
+nghttp2_nv field(std::string_view name, std::string_view value) {
+  return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
+          reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
+          value.size(), NGHTTP2_NV_FLAG_NONE};
+}
+
+std::string lower(std::string_view name) {
+  std::string out{name};
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+// -- callbacks (nghttp2 calls them from mem_recv and mem_send, on the session's strand) ------
+
+nghttp2_session_callbacks* http2_codec::callbacks() {
+  static nghttp2_session_callbacks* cbs = [] {
+    nghttp2_session_callbacks* c = nullptr;
+    nghttp2_session_callbacks_new(&c);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(
+      c, [](nghttp2_session*, const nghttp2_frame* frame, void* ud) {
+        if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+          codec_of(ud)->begin_stream(frame->hd.stream_id);
+        return 0;
+      });
+    nghttp2_session_callbacks_set_on_header_callback(
+      c, [](nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
+            std::size_t namelen, const std::uint8_t* value, std::size_t valuelen, std::uint8_t,
+            void* ud) {
+        if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+          return 0;  // a request's trailer section: not kept
+        return codec_of(ud)->on_header(frame->hd.stream_id, view(name, namelen),
+                                       view(value, valuelen));
+      });
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
+      c, [](nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* data,
+            std::size_t len, void* ud) {
+        codec_of(ud)->on_data(id, data, len);
+        return 0;
+      });
+    nghttp2_session_callbacks_set_on_frame_recv_callback(
+      c, [](nghttp2_session*, const nghttp2_frame* frame, void* ud) {
+        auto type = frame->hd.type;
+        if ((type == NGHTTP2_HEADERS || type == NGHTTP2_DATA)
+            && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+          codec_of(ud)->on_request_end(frame->hd.stream_id);
+        else if (type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+          if (auto* st = codec_of(ud)->find(frame->hd.stream_id); st && st->header_too_large)
+            codec_of(ud)->on_request_end(frame->hd.stream_id);  // answered now: 431
+        return 0;
+      });
+    nghttp2_session_callbacks_set_on_frame_send_callback(
+      c, [](nghttp2_session*, const nghttp2_frame* frame, void* ud) {
+        auto type = frame->hd.type;
+        if ((type == NGHTTP2_HEADERS || type == NGHTTP2_DATA)
+            && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+          codec_of(ud)->on_end_stream_sent(frame->hd.stream_id);
+        return 0;
+      });
+    nghttp2_session_callbacks_set_on_stream_close_callback(
+      c, [](nghttp2_session*, std::int32_t id, std::uint32_t error, void* ud) {
+        codec_of(ud)->on_stream_close(id, error);
+        return 0;
+      });
+    return c;
+  }();
+  return cbs;
+}
+
+http2_codec::http2_codec(http2_host& host, const server_config& cfg, const router& routes,
+                         std::string peer)
+  : host_(host), cfg_(cfg), routes_(routes), peer_(std::move(peer)) {
+  nghttp2_option* opt = nullptr;
+  nghttp2_option_new(&opt);
+  // nghttp2's defences, stated: at most 8 CONTINUATION frames per header block
+  // (CVE-2024-27316), 1,000 queued SETTINGS/PING acknowledgements (floods), and client resets
+  // at a sustained 33 per second with a burst of 1,000 (rapid reset, CVE-2023-44487).
+  nghttp2_option_set_max_continuations(opt, 8);
+  nghttp2_option_set_max_outbound_ack(opt, 1000);
+  nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);
+  nghttp2_option_set_max_settings(opt, 32);
+  nghttp2_session_server_new2(&session_, callbacks(), this, opt);
+  nghttp2_option_del(opt);
+  const nghttp2_settings_entry settings[] = {
+    {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, static_cast<std::uint32_t>(cfg.h2_max_streams)},
+    {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(cfg.max_header_bytes)},
+    {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+  };
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+}
+
+http2_codec::~http2_codec() {
+  nghttp2_session_del(session_);
+}
+
+http2_codec::stream* http2_codec::find(std::int32_t id) {
+  auto i = streams_.find(id);
+  return i == streams_.end() ? nullptr : i->second.get();
+}
+
+// -- requests ---------------------------------------------------------------------------------
+
+bool http2_codec::receive(const char* data, std::size_t size) {
+  auto rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(data), size);
+  if (rv >= 0)
+    return true;
+  // nghttp2 queues a GOAWAY for most errors itself; for a bad preface it cannot.
+  nghttp2_session_terminate_session(session_, NGHTTP2_PROTOCOL_ERROR);
+  return false;
+}
+
+void http2_codec::begin_stream(std::int32_t id) {
+  streams_.emplace(id, std::make_unique<stream>());
+}
+
+int http2_codec::on_header(std::int32_t id, std::string_view name, std::string_view value) {
+  auto* st = find(id);
+  if (!st || st->handed_over)
+    return 0;
+  st->header_bytes += name.size() + value.size() + 32;
+  if (st->header_bytes > cfg_.max_header_bytes) {  // an HPACK bomb stops here
+    st->header_too_large = true;
+    st->headers.clear();
+    return 0;
+  }
+  if (st->header_too_large)
+    return 0;
+  if (name == ":method")
+    st->method = value;
+  else if (name == ":path")
+    st->path = value;
+  else if (name == ":authority")
+    st->authority = value;
+  else if (name.empty() || name.front() != ':')
+    st->headers.emplace_back(name, value);
+  return 0;
+}
+
+void http2_codec::on_data(std::int32_t id, const std::uint8_t* data, std::size_t size) {
+  auto* st = find(id);
+  if (!st || st->handed_over)
+    return;
+  if (st->body.size() + size > cfg_.max_body_bytes)
+    return refuse(id, *st, status::content_too_large,
+                  "request body larger than " + std::to_string(cfg_.max_body_bytes) + " bytes");
+  st->body.append(reinterpret_cast<const char*>(data), size);
+}
+
+void http2_codec::on_request_end(std::int32_t id) {
+  auto* st = find(id);
+  if (!st || st->handed_over)
+    return;
+  if (st->header_too_large)
+    return refuse(id, *st, status::request_header_fields_too_large,
+                  "request header fields larger than " + std::to_string(cfg_.max_header_bytes)
+                    + " bytes");
+  // Routed as an HTTP/1.1 request would be (nghttp2 has checked the pseudo-header fields and
+  // refused connection-specific ones): the same target parser, router and checks.
+  beast_request msg;
+  msg.method_string(st->method);
+  msg.target(st->path);
+  msg.version(11);
+  if (!st->authority.empty())
+    msg.set(boost::beast::http::field::host, st->authority);
+  for (const auto& [name, value] : st->headers)
+    msg.insert(name, value);
+  msg.body() = std::move(st->body);
+  st->headers.clear();
+  auto in = route_request(msg, routes_);
+  in->req.version = 20;
+  in->req.peer = peer_;
+  in->req.keep_alive = true;
+  hand_over(id, *st, std::move(in));
+}
+
+void http2_codec::refuse(std::int32_t id, stream& st, status code, std::string message) {
+  auto in = refused_request({code, std::move(message)});
+  in->req.version = 20;
+  in->req.peer = peer_;
+  hand_over(id, st, std::move(in));
+}
+
+void http2_codec::hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_request> in) {
+  st.handed_over = true;
+  st.body = {};
+  ++active_;
+  host_.h2_request(static_cast<channel_id>(id), std::move(in));
+}
+
+// A stream closes when both sides ended it, or a reset ended it. If its response had not ended,
+// the client reset it (or nghttp2 did, for an error of the client's): its request ends.
+void http2_codec::on_stream_close(std::int32_t id, std::uint32_t) {
+  auto i = streams_.find(id);
+  if (i == streams_.end())
+    return;
+  auto& st = *i->second;
+  bool cancelled = st.handed_over && !st.response_done;
+  if (cancelled)
+    --active_;
+  streams_.erase(i);
+  if (cancelled)
+    host_.h2_reset(static_cast<channel_id>(id));
+}
+
+// -- responses --------------------------------------------------------------------------------
+
+void http2_codec::write(channel_id ch, outgoing out, write_kind kind) {
+  auto id = static_cast<std::int32_t>(ch);
+  auto* st = find(id);
+  if (!st || st->response_done)
+    return;  // reset meanwhile: the writer has heard, or hears next
+  st->write_waiting = true;
+  for (auto& part : out.body)
+    if (!part.empty())
+      st->queue.push_back(std::move(part));
+  if (kind != write_kind::more) {
+    st->body_ends = true;
+    st->trailers = std::move(out.trailers);
+  }
+  if (out.head)
+    return submit_head(id, *st, *out.head, kind == write_kind::more || out.body_bytes > 0);
+  nghttp2_session_resume_data(session_, id);
+}
+
+void http2_codec::submit_head(std::int32_t id, stream& st, const response_head& head,
+                              bool body_follows) {
+  std::vector<std::string> owned;  // lower-cased names (HTTP/2 field names are lower case)
+  owned.reserve((head.fields ? head.fields->size() : 0) + 2);
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(owned.capacity() + 5);
+  auto status_text = std::to_string(code(head.code));
+  nva.push_back(field(":status", status_text));
+  nva.push_back(field("server", head.server_name));
+  auto date = http_date_now();
+  nva.push_back(field("date", date));
+  // Only one Content-Type, as render() does: the head's own, else the handler's first.
+  bool has_type = !head.content_type.empty();
+  if (has_type)
+    nva.push_back(field("content-type", head.content_type));
+  if (head.fields)
+    for (const auto& [name, value] : *head.fields) {
+      if (iequals(name, "content-type") && std::exchange(has_type, true))
+        continue;
+      owned.push_back(lower(name));
+      nva.push_back(field(owned.back(), value));
+    }
+  if (!has_type)
+    nva.push_back(field("content-type", "text/plain; charset=utf-8"));
+  std::string length;
+  if (head.body == framing::content_length) {
+    length = std::to_string(head.content_length);
+    nva.push_back(field("content-length", length));
+  }
+  nghttp2_data_provider body;
+  body.source.ptr = nullptr;
+  body.read_callback = [](nghttp2_session*, std::int32_t stream_id, std::uint8_t* buf,
+                          std::size_t length, std::uint32_t* flags, nghttp2_data_source*,
+                          void* ud) { return codec_of(ud)->read_body(stream_id, buf, length, flags); };
+  // nghttp2 copies the fields (no NO_COPY flags): the strings here may go.
+  nghttp2_submit_response(session_, id, nva.data(), nva.size(), body_follows ? &body : nullptr);
+}
+
+// nghttp2 asks for at most one frame's worth, as the stream's and the connection's windows
+// allow. An empty queue defers the stream until the writer's next write resumes it.
+ssize_t http2_codec::read_body(std::int32_t id, std::uint8_t* buf, std::size_t length,
+                               std::uint32_t* flags) {
+  auto* st = find(id);
+  if (!st)
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  std::size_t copied = 0;
+  while (copied < length && !st->queue.empty()) {
+    auto& front = st->queue.front();
+    auto n = std::min(length - copied, front.size() - st->front_offset);
+    std::memcpy(buf + copied, front.data() + st->front_offset, n);
+    copied += n;
+    st->front_offset += n;
+    if (st->front_offset == front.size()) {
+      st->queue.pop_front();
+      st->front_offset = 0;
+    }
+  }
+  if (!st->queue.empty())
+    return static_cast<ssize_t>(copied);
+  if (st->body_ends) {  // completes with END_STREAM (on_end_stream_sent)
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (!st->trailers.empty()) {
+      *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+      std::vector<std::string> names;
+      names.reserve(st->trailers.size());
+      std::vector<nghttp2_nv> nva;
+      for (const auto& [name, value] : st->trailers) {
+        names.push_back(lower(name));
+        nva.push_back(field(names.back(), value));
+      }
+      nghttp2_submit_trailer(session_, id, nva.data(), nva.size());
+    }
+    return static_cast<ssize_t>(copied);
+  }
+  if (st->write_waiting) {  // all of the write is in frames now
+    st->write_waiting = false;
+    completing_.push_back(static_cast<channel_id>(id));
+  }
+  return copied > 0 ? static_cast<ssize_t>(copied) : NGHTTP2_ERR_DEFERRED;
+}
+
+void http2_codec::on_end_stream_sent(std::int32_t id) {
+  auto* st = find(id);
+  if (!st || st->response_done)
+    return;
+  st->response_done = true;
+  if (st->handed_over)
+    --active_;
+  if (std::exchange(st->write_waiting, false))
+    completing_.push_back(static_cast<channel_id>(id));
+}
+
+void http2_codec::reset(channel_id ch) {
+  auto id = static_cast<std::int32_t>(ch);
+  auto* st = find(id);
+  if (!st || st->response_done)
+    return;
+  st->response_done = true;
+  st->write_waiting = false;
+  st->queue.clear();
+  if (st->handed_over)
+    --active_;
+  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
+}
+
+// -- output -----------------------------------------------------------------------------------
+
+void http2_codec::take_output(std::vector<std::string>& into, std::size_t max) {
+  std::string batch;
+  while (batch.size() < max) {
+    const std::uint8_t* data = nullptr;
+    auto n = nghttp2_session_mem_send(session_, &data);
+    if (n <= 0)
+      break;
+    batch.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+  }
+  completed_by_write_.insert(completed_by_write_.end(), completing_.begin(), completing_.end());
+  completing_.clear();
+  if (batch.empty())
+    return written();  // writes that completed without a byte to send (an empty body part)
+  into.push_back(std::move(batch));
+}
+
+void http2_codec::written() {
+  auto done = std::move(completed_by_write_);
+  completed_by_write_.clear();
+  for (auto ch : done)
+    host_.h2_write_done(ch);
+}
+
+void http2_codec::shut_down() {
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(session_),
+                        NGHTTP2_NO_ERROR, nullptr, 0);
+}
+
+bool http2_codec::alive() const {
+  return nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_);
+}
+
+}  // namespace fastactor

@@ -1,0 +1,114 @@
+#pragma once
+// http2_codec: the HTTP/2 side of a connection (RFC 9113), on nghttp2.
+//
+// nghttp2 does the protocol — framing, HPACK, flow control, the stream state machine and its
+// defences (floods of SETTINGS, PING, CONTINUATION or resets); this class feeds it the bytes
+// the session reads, answers its callbacks, and turns the writer's writes into its streams:
+//
+//   client bytes -> receive() -> nghttp2 -> a complete request -> host.h2_request(stream, ...)
+//   writer -> write(stream, outgoing) -> the stream's queue -> nghttp2's data source
+//   take_output() -> frames for the session's socket write -> written() -> host.h2_write_done
+//
+// Each stream is a channel of the connection's one writer (connection.hpp). A write is done
+// once its bytes were framed and the socket took them: a stream whose window the client keeps
+// closed holds its write, and so its producers' acknowledgements, as a slow HTTP/1.1 socket
+// does. It runs on the session's strand, beside the writer, and never blocks.
+
+#include "actors/connection.hpp"
+#include <fastactor/config.hpp>
+#include <fastactor/handler.hpp>
+#include <fastactor/router.hpp>
+
+#include <nghttp2/nghttp2.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fastactor {
+
+/// What the codec needs from the connection it serves (the session).
+class http2_host {
+public:
+  virtual ~http2_host() = default;
+  /// A complete request on stream `ch`, for the writer.
+  virtual void h2_request(channel_id ch, std::shared_ptr<routed_request> in) = 0;
+  /// The client reset stream `ch`, whose request the writer has.
+  virtual void h2_reset(channel_id ch) = 0;
+  /// The writer's write on stream `ch` is out.
+  virtual void h2_write_done(channel_id ch) = 0;
+};
+
+/// The client's connection preface (RFC 9113 3.4): what a plain connection with prior
+/// knowledge begins with.
+inline constexpr std::string_view h2_client_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+class http2_codec {
+public:
+  /// `peer` is the client's address (for requests); `host` outlives the codec.
+  http2_codec(http2_host& host, const server_config& cfg, const router& routes, std::string peer);
+  ~http2_codec();
+  http2_codec(const http2_codec&) = delete;
+  http2_codec& operator=(const http2_codec&) = delete;
+
+  /// Feeds what the client sent. False if the connection must end (a protocol error: nghttp2
+  /// has queued its GOAWAY, which take_output still yields).
+  bool receive(const char* data, std::size_t size);
+
+  /// The writer's write on stream `ch` (see connection::write).
+  void write(channel_id ch, outgoing out, write_kind kind);
+
+  /// Ends stream `ch` with RST_STREAM(INTERNAL_ERROR): the writer cut its response off.
+  void reset(channel_id ch);
+
+  /// Appends the frames nghttp2 has to send (at most about `max` bytes) to `into`; the
+  /// writes they complete are reported by written(). Nothing appended: nothing to send now.
+  void take_output(std::vector<std::string>& into, std::size_t max);
+
+  /// The socket took everything take_output gave: reports the writes that completes.
+  void written();
+
+  /// Server shutdown: GOAWAY, no new streams; the open ones may finish.
+  void shut_down();
+
+  /// True while nghttp2 wants to go on (it has not ended the connection, or has frames left).
+  bool alive() const;
+
+  /// Streams whose request the writer has and whose response has not ended.
+  std::size_t active_streams() const { return active_; }
+
+private:
+  struct stream;
+  static nghttp2_session_callbacks* callbacks();
+
+  stream* find(std::int32_t id);
+  void begin_stream(std::int32_t id);
+  int on_header(std::int32_t id, std::string_view name, std::string_view value);
+  void on_data(std::int32_t id, const std::uint8_t* data, std::size_t size);
+  void on_request_end(std::int32_t id);
+  void on_stream_close(std::int32_t id, std::uint32_t error);
+  void on_end_stream_sent(std::int32_t id);
+  ssize_t read_body(std::int32_t id, std::uint8_t* buf, std::size_t length,
+                    std::uint32_t* flags);
+  void submit_head(std::int32_t id, stream& st, const response_head& head, bool body_follows);
+  void hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_request> in);
+  void refuse(std::int32_t id, stream& st, status code, std::string message);
+
+  http2_host& host_;
+  const server_config& cfg_;
+  const router& routes_;
+  std::string peer_;
+  nghttp2_session* session_ = nullptr;
+  std::map<std::int32_t, std::unique_ptr<stream>> streams_;
+  std::size_t active_ = 0;
+  /// Streams whose write completes with the frames taken since the last take_output, and with
+  /// those of the socket write under way.
+  std::vector<channel_id> completing_;
+  std::vector<channel_id> completed_by_write_;
+};
+
+}  // namespace fastactor
