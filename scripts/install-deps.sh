@@ -14,6 +14,8 @@ packages=(
   zlib1g-dev               # gzip response compression
   libbrotli-dev            # Brotli response compression (the tests decode with it too)
   libzstd-dev              # Zstandard response compression
+  libnghttp2-dev           # the tests' HTTP/2 client (tests/support/h2_client.hpp)
+  nghttp2-server           # nghttpd: the server that client is proven against
 )
 packages+=("$@")           # callers may ask for more (e.g. clang for sanitizer builds)
 
