@@ -309,7 +309,7 @@ TEST_CASE("h2 raw: a malformed preface and a preface without SETTINGS end the co
   }
 }
 
-TEST_CASE("h2 raw: frames built by hand make a request; CONTINUATION and RST_STREAM",
+TEST_CASE("h2 raw: frames built by hand make a request, with CONTINUATION and RST_STREAM",
           "[h2client]") {
   if (!have_nghttpd())
     return;
