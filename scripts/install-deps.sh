@@ -14,8 +14,9 @@ packages=(
   zlib1g-dev               # gzip response compression
   libbrotli-dev            # Brotli response compression (the tests decode with it too)
   libzstd-dev              # Zstandard response compression
-  libnghttp2-dev           # HTTP/2 (framing, HPACK, flow control)
-  nghttp2-client           # h2load and nghttp, for the HTTP/2 tests and benchmarks
+  libnghttp2-dev           # HTTP/2 (framing, HPACK, flow control) and the tests' client
+  nghttp2-client           # h2load and nghttp, for the HTTP/2 benchmarks
+  nghttp2-server           # nghttpd: the server the tests' HTTP/2 client is proven against
 )
 packages+=("$@")           # callers may ask for more (e.g. clang for sanitizer builds)
 

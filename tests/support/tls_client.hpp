@@ -64,6 +64,8 @@ public:
 
   /// A send failed: the server is gone (reset, broken pipe).
   bool broken() const { return broken_; }
+  /// Encrypted bytes wait here for the socket (a caller that polls should ask for POLLOUT).
+  bool has_unsent() const { return !unsent_.empty() || BIO_ctrl_pending(out_) > 0; }
   /// Why the handshake or the connection failed (OpenSSL's reason, or what the socket saw).
   const std::string& error() const { return error_; }
 
