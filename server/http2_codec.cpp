@@ -67,17 +67,19 @@ nghttp2_session_callbacks* http2_codec::callbacks() {
         return 0;
       });
     nghttp2_session_callbacks_set_on_header_callback(
-      c, [](nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
-            std::size_t namelen, const std::uint8_t* value, std::size_t valuelen, std::uint8_t,
-            void* ud) {
+      c,
+      [](nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
+         std::size_t namelen, const std::uint8_t* value, std::size_t valuelen, std::uint8_t,
+         void* ud) {
         if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
           return 0;  // a request's trailer section: not kept
         return codec_of(ud)->on_header(frame->hd.stream_id, view(name, namelen),
                                        view(value, valuelen));
       });
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
-      c, [](nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* data,
-            std::size_t len, void* ud) {
+      c,
+      [](nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* data, std::size_t len,
+         void* ud) {
         codec_of(ud)->on_data(id, data, len);
         return 0;
       });
@@ -98,6 +100,8 @@ nghttp2_session_callbacks* http2_codec::callbacks() {
         if ((type == NGHTTP2_HEADERS || type == NGHTTP2_DATA)
             && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
           codec_of(ud)->on_end_stream_sent(frame->hd.stream_id);
+        else if (type == NGHTTP2_GOAWAY)
+          codec_of(ud)->stats_.goaways_total.fetch_add(1, std::memory_order_relaxed);
         return 0;
       });
     nghttp2_session_callbacks_set_on_stream_close_callback(
@@ -111,8 +115,9 @@ nghttp2_session_callbacks* http2_codec::callbacks() {
 }
 
 http2_codec::http2_codec(http2_host& host, const server_config& cfg, const router& routes,
-                         std::string peer)
-  : host_(host), cfg_(cfg), routes_(routes), peer_(std::move(peer)) {
+                         server_stats::http2_counters& stats, std::string peer)
+  : host_(host), cfg_(cfg), routes_(routes), stats_(stats), peer_(std::move(peer)) {
+  stats_.connections_total.fetch_add(1, std::memory_order_relaxed);
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   // nghttp2's defences, stated: at most 8 CONTINUATION frames per header block
@@ -147,6 +152,7 @@ bool http2_codec::receive(const char* data, std::size_t size) {
   auto rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(data), size);
   if (rv >= 0)
     return true;
+  stats_.protocol_errors_total.fetch_add(1, std::memory_order_relaxed);
   // nghttp2 queues a GOAWAY for most errors itself; for a bad preface it cannot.
   nghttp2_session_terminate_session(session_, NGHTTP2_PROTOCOL_ERROR);
   return false;
@@ -227,6 +233,7 @@ void http2_codec::hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_
   st.handed_over = true;
   st.body = {};
   ++active_;
+  stats_.streams_total.fetch_add(1, std::memory_order_relaxed);
   host_.h2_request(static_cast<channel_id>(id), std::move(in));
 }
 
@@ -241,8 +248,10 @@ void http2_codec::on_stream_close(std::int32_t id, std::uint32_t) {
   if (cancelled)
     --active_;
   streams_.erase(i);
-  if (cancelled)
+  if (cancelled) {
+    stats_.client_resets_total.fetch_add(1, std::memory_order_relaxed);
     host_.h2_reset(static_cast<channel_id>(id));
+  }
 }
 
 // -- responses --------------------------------------------------------------------------------
@@ -298,7 +307,9 @@ void http2_codec::submit_head(std::int32_t id, stream& st, const response_head& 
   body.source.ptr = nullptr;
   body.read_callback = [](nghttp2_session*, std::int32_t stream_id, std::uint8_t* buf,
                           std::size_t length, std::uint32_t* flags, nghttp2_data_source*,
-                          void* ud) { return codec_of(ud)->read_body(stream_id, buf, length, flags); };
+                          void* ud) {
+    return codec_of(ud)->read_body(stream_id, buf, length, flags);
+  };
   // nghttp2 copies the fields (no NO_COPY flags): the strings here may go.
   nghttp2_submit_response(session_, id, nva.data(), nva.size(), body_follows ? &body : nullptr);
 }
@@ -367,6 +378,7 @@ void http2_codec::reset(channel_id ch) {
   st->queue.clear();
   if (st->handed_over)
     --active_;
+  stats_.server_resets_total.fetch_add(1, std::memory_order_relaxed);
   nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
 }
 
@@ -396,8 +408,9 @@ void http2_codec::written() {
 }
 
 void http2_codec::shut_down() {
-  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(session_),
-                        NGHTTP2_NO_ERROR, nullptr, 0);
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                        nullptr, 0);
 }
 
 bool http2_codec::alive() const {

@@ -18,6 +18,7 @@
 #include <fastactor/config.hpp>
 #include <fastactor/handler.hpp>
 #include <fastactor/router.hpp>
+#include <fastactor/stats.hpp>
 
 #include <nghttp2/nghttp2.h>
 
@@ -50,7 +51,8 @@ inline constexpr std::string_view h2_client_preface = "PRI * HTTP/2.0\r\n\r\nSM\
 class http2_codec {
 public:
   /// `peer` is the client's address (for requests); `host` outlives the codec.
-  http2_codec(http2_host& host, const server_config& cfg, const router& routes, std::string peer);
+  http2_codec(http2_host& host, const server_config& cfg, const router& routes,
+              server_stats::http2_counters& stats, std::string peer);
   ~http2_codec();
   http2_codec(const http2_codec&) = delete;
   http2_codec& operator=(const http2_codec&) = delete;
@@ -92,8 +94,7 @@ private:
   void on_request_end(std::int32_t id);
   void on_stream_close(std::int32_t id, std::uint32_t error);
   void on_end_stream_sent(std::int32_t id);
-  ssize_t read_body(std::int32_t id, std::uint8_t* buf, std::size_t length,
-                    std::uint32_t* flags);
+  ssize_t read_body(std::int32_t id, std::uint8_t* buf, std::size_t length, std::uint32_t* flags);
   void submit_head(std::int32_t id, stream& st, const response_head& head, bool body_follows);
   void hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_request> in);
   void refuse(std::int32_t id, stream& st, status code, std::string message);
@@ -101,6 +102,7 @@ private:
   http2_host& host_;
   const server_config& cfg_;
   const router& routes_;
+  server_stats::http2_counters& stats_;
   std::string peer_;
   nghttp2_session* session_ = nullptr;
   std::map<std::int32_t, std::unique_ptr<stream>> streams_;

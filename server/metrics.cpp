@@ -68,6 +68,20 @@ void compression_metrics(std::string& out, const server_stats::compression_count
          c.memory_bytes);
 }
 
+void http2_metrics(std::string& out, const server_stats::http2_counters& h) {
+  metric(out, "fastactor_http2_connections_total", "counter", "Connections that spoke HTTP/2.",
+         h.connections_total);
+  metric(out, "fastactor_http2_streams_total", "counter", "Requests read on HTTP/2 streams.",
+         h.streams_total);
+  const char* resets = "fastactor_http2_stream_resets_total";
+  family(out, resets, "counter", "HTTP/2 streams reset before their response ended, by side.");
+  sample(out, resets, h.client_resets_total, "{by=\"client\"}");
+  sample(out, resets, h.server_resets_total, "{by=\"server\"}");
+  metric(out, "fastactor_http2_goaways_total", "counter", "GOAWAY frames sent.", h.goaways_total);
+  metric(out, "fastactor_http2_protocol_errors_total", "counter",
+         "HTTP/2 connections ended for a protocol error of the client's.", h.protocol_errors_total);
+}
+
 void histogram(std::string& out, const duration_histogram& h) {
   const char* name = "fastactor_request_duration_seconds";
   family(out, name, "histogram", "Time from a request's arrival to its last byte.");
@@ -140,6 +154,7 @@ std::string prometheus_text(const server_stats& s) {
          "Connections ended because a write made no progress for send-timeout-ms.",
          s.send_timeouts_total);
   tls_metrics(out, s.tls);
+  http2_metrics(out, s.http2);
   compression_metrics(out, s.compression);
   metric(out, "fastactor_queued_response_bytes", "gauge",
          "Response bytes held by the server (queued or being written), all responses.",

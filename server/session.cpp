@@ -592,7 +592,8 @@ bool session::begins_http2() {
 void session::start_http2() {
   disarm_read_deadline();
   phase_ = phase::http2;
-  h2_ = std::make_unique<http2_codec>(*this, shared_.cfg, shared_.routes, peer_);
+  h2_ = std::make_unique<http2_codec>(*this, shared_.cfg, shared_.routes, shared_.rt->stats.http2,
+                                      peer_);
   h2_update_idle();
   h2_receive();  // the preface (and whatever followed it) is in the buffer already
   h2_schedule_flush();  // the server's SETTINGS

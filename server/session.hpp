@@ -56,9 +56,7 @@ struct session_shared {
 /// A plain TCP connection. Its transport steps (reading, writing, the lingering close) are
 /// virtual so that a TLS connection (tls_session) can do them through OpenSSL; everything
 /// else, the phases and deadlines and the talk with the writer, is the same for both.
-class session : public connection,
-                public http2_host,
-                public std::enable_shared_from_this<session> {
+class session : public connection, public http2_host, public std::enable_shared_from_this<session> {
 public:
   session(boost::asio::ip::tcp::socket socket, session_shared& shared);
   ~session() override;

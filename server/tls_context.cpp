@@ -37,8 +37,8 @@ constexpr const char* groups = "X25519:prime256v1:secp384r1";
 /// first. HTTP/1.0 is served too (`curl --http1.0` offers only it).
 constexpr unsigned char alpn_http1[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1',
                                         8, 'h', 't', 't', 'p', '/', '1', '.', '0'};
-constexpr unsigned char alpn_http2[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1',
-                                        8, 'h', 't', 't', 'p', '/', '1', '.', '0'};
+constexpr unsigned char alpn_http2[] = {2,   'h', '2', 8,   'h', 't', 't', 'p', '/', '1', '.',
+                                        '1', 8,   'h', 't', 't', 'p', '/', '1', '.', '0'};
 
 /// OpenSSL's newest queued error, as text (and the queue emptied).
 std::string openssl_error() {

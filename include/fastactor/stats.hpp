@@ -84,6 +84,22 @@ struct server_stats {
     std::atomic<std::int64_t> memory_bytes{0};
   };
   compression_counters compression;  ///< all zero with --compression=off
+  /// HTTP/2 (--http2): connections, streams, resets and GOAWAYs.
+  struct http2_counters {
+    std::atomic<std::uint64_t> connections_total{0};  ///< connections that spoke HTTP/2
+    std::atomic<std::uint64_t> streams_total{0};  ///< requests read on HTTP/2 streams
+    /// Streams the client reset (RST_STREAM) before their response ended: their requests
+    /// ended, their workers were stopped.
+    std::atomic<std::uint64_t> client_resets_total{0};
+    /// Streams the server reset: a response cut off after its first byte (deadline, buffer
+    /// cap), the connection's other streams going on.
+    std::atomic<std::uint64_t> server_resets_total{0};
+    std::atomic<std::uint64_t> goaways_total{0};  ///< GOAWAY frames sent (any reason)
+    /// Connections ended for a protocol error of the client's (a bad preface, a flood, a
+    /// malformed frame), with GOAWAY where the protocol allows one.
+    std::atomic<std::uint64_t> protocol_errors_total{0};
+  };
+  http2_counters http2;  ///< all zero with --http2=0
   std::atomic<std::int64_t> queued_response_bytes{0};  ///< response bytes held, all responses
   duration_histogram request_duration;  ///< from request read to response end
 };
