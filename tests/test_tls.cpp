@@ -495,8 +495,11 @@ SCENARIO("a client that brings a certificate is served as any other", "[tls]") {
   CHECK(srv.stats().tls.errors_total == 0);
 }
 
-SCENARIO("ALPN: http/1.1 is chosen, a client that offers only h2 is refused", "[tls]") {
-  test_server srv{tls_routes(), test_server::tls_config()};
+SCENARIO("ALPN with --http2=0: http/1.1 is chosen, a client that offers only h2 is refused",
+         "[tls]") {
+  auto cfg = test_server::tls_config();
+  cfg.http2 = 0;  // with HTTP/2 (the default) h2 is chosen: test_http2.cpp
+  test_server srv{tls_routes(), cfg};
   WHEN("a client offers h2 and http/1.1") {
     tls_options o;
     o.alpn = {"h2", "http/1.1"};

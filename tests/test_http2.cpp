@@ -1,0 +1,341 @@
+// HTTP/2 (issue 13) against a real server, with a real HTTP/2 client (support/h2_client.hpp,
+// nghttp2's client session) over plain TCP with prior knowledge and over TLS with ALPN h2:
+// every kind of response the library makes (whole, streamed, SSE, NDJSON, trailers, errors
+// before and after the first byte), many streams on one connection, a client that cancels one
+// of them, a response cut off on its own stream, HTTP/2 flow control driving the producers'
+// credit, the drain and idle GOAWAYs, and --http2=0. The attacks are in test_http2_attacks.cpp.
+#include "support/eventually.hpp"
+#include "support/h2_client.hpp"
+#include "support/http_client.hpp"
+#include "support/test_routes.hpp"
+#include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
+
+#include <caf/all.hpp>
+#include <catch2/catch.hpp>
+
+#include <future>
+#include <string>
+
+using namespace testing;
+using namespace std::chrono_literals;
+using Catch::Matchers::Contains;
+
+namespace {
+
+fastactor::router h2_routes() {
+  fastactor::router r;
+  r.get("/hello", shared_routes::hello);
+  r.get("/stream", shared_routes::stream);
+  r.get("/stream/sse", shared_routes::stream_sse);
+  r.get("/stream/ndjson", shared_routes::stream_ndjson);
+  r.get("/stream/concurrent", shared_routes::stream_concurrent);
+  r.get("/concurrent/basic", shared_routes::concurrent_basic);
+  r.get("/parallel/execute", shared_routes::parallel_execute);
+  r.post("/echo", [](fastactor::context& ctx) { ctx.write(ctx.req().body); });
+  r.get("/version", [](fastactor::context& ctx) {
+    ctx.write(std::to_string(ctx.req().version) + " "
+              + std::string{ctx.req().header("host").value_or("-")});
+  });
+  r.get("/fails", [](fastactor::context& ctx) {
+    ctx.spawn([](caf::event_based_actor* self, fastactor::response_handle out) {
+      out.write(self, "one\n");
+      out.fail(self, "disk gone", fastactor::status::bad_gateway, "store");
+      out.write(self, "two\n");
+    });
+  });
+  return r;
+}
+
+/// The expected body of /stream?n=&size=: chunk i is `size` times 'a' + i % 26.
+std::string stream_body(int n, int size) {
+  std::string body;
+  for (int i = 0; i < n; ++i)
+    body.append(static_cast<std::size_t>(size), static_cast<char>('a' + i % 26));
+  return body;
+}
+
+/// One GET over HTTP/1.1 on a fresh connection: other clients are still served.
+bool http1_bystander(std::uint16_t port, transport how = transport::plain()) {
+  try {
+    return http_get(port, how, "/hello").body == "ok";
+  } catch (const std::exception& e) {
+    WARN("bystander: " << e.what());
+    return false;
+  }
+}
+
+/// Runs the client until every stream in `ids` is done.
+bool all_done(h2_client& c, const std::vector<std::int32_t>& ids, std::chrono::milliseconds t) {
+  return c.run_until(
+    [&] {
+      for (auto id : ids)
+        if (!c.response(id).done())
+          return false;
+      return true;
+    },
+    t);
+}
+
+/// What every transport must show: the library's kinds of response over HTTP/2.
+void check_every_kind_of_response(test_server& srv, transport how) {
+  h2_client c{srv.port(), how};
+  REQUIRE(c.connected());
+  auto hello = c.submit("GET", "/hello");
+  auto head = c.submit("HEAD", "/hello");
+  auto stream = c.submit("GET", "/stream?n=40&size=1000");
+  auto sse = c.submit("GET", "/stream/sse?count=6&interval_ms=10");
+  auto ndjson = c.submit("GET", "/stream/ndjson?items=4&workers=2");
+  auto basic = c.submit("GET", "/concurrent/basic");
+  auto parallel = c.submit("GET", "/parallel/execute");
+  auto fails = c.submit("GET", "/fails");
+  auto missing = c.submit("GET", "/nowhere");
+  auto echo = c.submit("POST", "/echo", {}, std::string(100'000, 'x'));
+  auto version = c.submit("GET", "/version");
+  REQUIRE(all_done(c, {hello, head, stream, sse, ndjson, basic, parallel, fails, missing, echo,
+                       version},
+                   10s));
+
+  CHECK(c.response(hello).status == 200);
+  CHECK(c.response(hello).body == "ok");
+  CHECK(c.response(hello).header("content-length") == "2");
+  CHECK(c.response(hello).header("server") == "fastactor");
+  CHECK_FALSE(c.response(hello).header("date").empty());
+
+  CHECK(c.response(head).status == 200);
+  CHECK(c.response(head).body.empty());
+  CHECK(c.response(head).header("content-length") == "2");
+
+  CHECK(c.response(stream).status == 200);
+  CHECK(c.response(stream).body == stream_body(40, 1000));
+  CHECK(c.response(stream).trailers.at("fastactor-errors") == "[]");
+
+  CHECK(c.response(sse).header("content-type") == "text/event-stream");
+  CHECK_THAT(c.response(sse).body, Contains("event: tick"));
+  CHECK_THAT(c.response(ndjson).body, Contains("\"summary\""));
+  CHECK(c.response(basic).body.find("Worker 4 response\n") != std::string::npos);
+  CHECK(c.response(parallel).body == "Task 1 completed\nTask 2 completed\n");
+
+  // An error after the first byte travels in the trailer, as over HTTP/1.1.
+  CHECK(c.response(fails).status == 200);
+  CHECK(c.response(fails).ended);
+  CHECK_THAT(c.response(fails).trailers.at("fastactor-errors"), Contains("disk gone"));
+
+  CHECK(c.response(missing).status == 404);
+  CHECK(c.response(missing).header("content-type") == "application/json");
+  CHECK(c.response(echo).body == std::string(100'000, 'x'));
+  CHECK(c.response(version).body == "20 127.0.0.1:" + std::to_string(srv.port()));
+  for (auto id : {hello, stream, sse, ndjson, basic, parallel, fails, missing, echo})
+    CHECK(c.response(id).ended);
+  CHECK(srv.idle());
+  CHECK(srv.stats().live_writers == 1);  // one writer for the whole connection
+}
+
+}  // namespace
+
+SCENARIO("HTTP/2 with prior knowledge: every kind of response on streams of one connection",
+         "[http2]") {
+  test_server srv{h2_routes()};
+  check_every_kind_of_response(srv, transport::plain());
+  CHECK(srv.stats().http2.connections_total == 1);
+  CHECK(srv.stats().http2.streams_total == 11);
+  CHECK(srv.stats().http2.client_resets_total == 0);
+}
+
+SCENARIO("HTTP/2 over TLS: ALPN chooses h2 and every kind of response is served", "[tls]") {
+  test_server srv{h2_routes(), test_server::tls_config()};
+  {
+    h2_client c{srv.port(), transport::over_tls()};
+    REQUIRE(c.tls());
+    CHECK(c.tls()->alpn() == "h2");
+  }
+  check_every_kind_of_response(srv, transport::over_tls());
+  GIVEN("a client that offers http/1.1 only") {
+    THEN("it still gets HTTP/1.1") {
+      http_client c{srv.port(), transport::over_tls()};
+      CHECK(c.tls()->alpn() == "http/1.1");
+      CHECK(c.get("/hello").body == "ok");
+    }
+  }
+}
+
+SCENARIO("Twenty event streams at once on one HTTP/2 connection all receive events", "[http2]") {
+  test_server srv{h2_routes()};
+  h2_client c{srv.port(), transport::plain()};
+  REQUIRE(c.connected());
+  std::vector<std::int32_t> ids;
+  for (int i = 0; i < 20; ++i)
+    ids.push_back(c.submit("GET", "/stream/sse?count=60&interval_ms=50"));
+  THEN("every stream has an event within 2 s, while all of them are still open") {
+    CHECK(c.run_until(
+      [&] {
+        for (auto id : ids)
+          if (c.response(id).body.find("event: tick") == std::string::npos)
+            return false;
+        return true;
+      },
+      2s));
+    CHECK(srv.stats().active_streams == 20);
+    for (auto id : ids)
+      CHECK_FALSE(c.response(id).done());
+  }
+}
+
+SCENARIO("A client that cancels one of several HTTP/2 streams stops only that request",
+         "[http2]") {
+  test_server srv{h2_routes()};
+  h2_client c{srv.port(), transport::plain()};
+  REQUIRE(c.connected());
+  // Three workers each, writing for about a second.
+  auto first = c.submit("GET", "/stream/concurrent");
+  auto cancelled = c.submit("GET", "/stream/concurrent");
+  auto third = c.submit("GET", "/stream/concurrent");
+  REQUIRE(c.run_until([&] { return !c.response(cancelled).body.empty(); }, 5s));
+  REQUIRE(srv.stats().live_workers == 9);
+  WHEN("the client resets the second stream") {
+    c.reset_stream(cancelled);
+    THEN("its three workers stop, and the other two streams end complete") {
+      CHECK(c.run_until([&] { return srv.stats().live_workers <= 6; }, 3s));
+      CHECK(srv.stats().http2.client_resets_total == 1);
+      REQUIRE(all_done(c, {first, third}, 10s));
+      CHECK(c.response(first).ended);
+      CHECK(c.response(third).ended);
+      CHECK(c.response(first).body == c.response(third).body);
+      CHECK(c.response(first).trailers.at("fastactor-errors") == "[]");
+      CHECK(srv.idle());
+      CHECK(srv.stats().responses_by_status[499] == 1);  // the cancelled one, in the log too
+    }
+  }
+}
+
+SCENARIO("A response cut off after its first byte resets its own stream only", "[http2]") {
+  auto cfg = test_server::default_config();
+  cfg.request_timeout_ms = 400;
+  test_server srv{h2_routes(), cfg};
+  h2_client c{srv.port(), transport::plain()};
+  REQUIRE(c.connected());
+  WHEN("a stream passes the request deadline while another one is served") {
+    auto slow = c.submit("GET", "/stream?n=20&size=16&interval_ms=100");  // 2 s
+    auto quick = c.submit("GET", "/stream?n=3&size=1000");
+    REQUIRE(c.wait_for(slow, 5s));
+    THEN("the late stream gets RST_STREAM(INTERNAL_ERROR), the connection goes on") {
+      REQUIRE(c.response(slow).reset_by_server);
+      CHECK(*c.response(slow).reset_by_server == NGHTTP2_INTERNAL_ERROR);
+      CHECK_FALSE(c.response(slow).body.empty());  // it had begun
+      CHECK(c.wait_for(quick, 5s));
+      CHECK(c.response(quick).body == stream_body(3, 1000));
+      auto after = c.submit("GET", "/hello");
+      CHECK(c.wait_for(after, 5s));
+      CHECK(c.response(after).body == "ok");
+      CHECK_FALSE(c.closed());
+      CHECK(srv.stats().http2.server_resets_total == 1);
+      CHECK(srv.stats().deadlines_total == 1);
+      CHECK(srv.idle());
+    }
+  }
+}
+
+SCENARIO("HTTP/2 flow control holds the producers as a slow socket does", "[http2]") {
+  test_server srv{h2_routes()};
+  h2_options o;
+  o.initial_window = 0;  // the server may send no DATA until the client opens the stream
+  h2_client c{srv.port(), transport::plain(), 10s, o};
+  REQUIRE(c.connected());
+  constexpr int chunks = 256, size = 16 * 1024;  // 4 MiB, far over the 256 KiB credit
+  auto id = c.submit("GET", "/stream?n=" + std::to_string(chunks) + "&size=" + std::to_string(size));
+  WHEN("the stream's window stays closed") {
+    c.run_until([&] { return srv.stats().backpressure_waits_total > 0; }, 3s);
+    c.run_for(300ms);
+    THEN("its producer waits, and the server holds no more than its credit for it") {
+      CHECK(srv.stats().backpressure_waits_total > 0);
+      CHECK(c.response(id).body.empty());
+      CHECK(c.response(id).status == 200);  // the head is not flow-controlled
+      CHECK(srv.stats().queued_response_bytes <= 2 * 256 * 1024 + size);
+    }
+    AND_WHEN("the client opens it") {
+      c.window_update(id, 1 << 30);
+      THEN("the whole body arrives, intact") {
+        REQUIRE(c.wait_for(id, 10s));
+        CHECK(c.response(id).body == stream_body(chunks, size));
+        CHECK(srv.idle());
+      }
+    }
+  }
+}
+
+SCENARIO("A stopping server says GOAWAY on HTTP/2 and lets open streams finish", "[http2]") {
+  test_server srv{h2_routes()};
+  h2_client c{srv.port(), transport::plain()};
+  REQUIRE(c.connected());
+  auto id = c.submit("GET", "/stream/concurrent");  // about a second
+  REQUIRE(c.run_until([&] { return !c.response(id).body.empty(); }, 5s));
+  auto stopped = std::async(std::launch::async, [&] { srv.server().stop(); });
+  THEN("GOAWAY(NO_ERROR) comes at once, the stream ends complete, then the connection closes") {
+    CHECK(c.run_until([&] { return c.goaway_error().has_value(); }, 2s));
+    CHECK(c.goaway_error() == std::optional<std::uint32_t>{NGHTTP2_NO_ERROR});
+    CHECK(c.wait_for(id, 5s));
+    CHECK(c.response(id).ended);
+    CHECK(c.response(id).trailers.at("fastactor-errors") == "[]");
+    CHECK(c.run_until([&] { return c.closed(); }, 5s));
+    CHECK(stopped.wait_for(10s) == std::future_status::ready);
+  }
+}
+
+SCENARIO("An idle HTTP/2 connection is closed with GOAWAY after the idle timeout", "[http2]") {
+  auto cfg = test_server::default_config();
+  cfg.idle_timeout_ms = 300;
+  test_server srv{h2_routes(), cfg};
+  h2_client c{srv.port(), transport::plain()};
+  REQUIRE(c.connected());
+  auto id = c.submit("GET", "/hello");
+  REQUIRE(c.wait_for(id, 5s));
+  THEN("GOAWAY(NO_ERROR), then the close") {
+    CHECK(c.run_until([&] { return c.closed(); }, 5s));
+    CHECK(c.goaway_error() == std::optional<std::uint32_t>{NGHTTP2_NO_ERROR});
+    CHECK(eventually([&] { return srv.stats().live_connections == 0; }));
+  }
+}
+
+SCENARIO("Bad requests on an HTTP/2 stream get their 4xx and cost nothing else", "[http2]") {
+  auto cfg = test_server::default_config();
+  cfg.max_body_bytes = 1000;
+  cfg.max_header_bytes = 2048;
+  test_server srv{h2_routes(), cfg};
+  h2_client c{srv.port(), transport::plain()};
+  REQUIRE(c.connected());
+  auto big_body = c.submit("POST", "/echo", {}, std::string(5000, 'x'));
+  auto big_header = c.submit("GET", "/hello", {{"x-big", std::string(1500, 'y')},
+                                               {"x-bigger", std::string(1500, 'z')}});
+  auto bad_target = c.submit("GET", "/%zz");
+  REQUIRE(all_done(c, {big_body, bad_target}, 5s));
+  THEN("413 for the body, 431 (or a refused header block) for the fields, 400 for the target") {
+    CHECK(c.response(big_body).status == 413);
+    CHECK_THAT(c.response(big_body).body, Contains("1000"));
+    c.wait_for(big_header, 5s);
+    auto& h = c.response(big_header);
+    CHECK((h.status == 431 || h.reset.has_value() || h.closed));
+    CHECK(c.response(bad_target).status == 400);
+    auto after = c.submit("GET", "/hello");
+    CHECK(c.wait_for(after, 5s));
+    CHECK(c.response(after).body == "ok");
+    CHECK(http1_bystander(srv.port()));
+    CHECK(srv.idle());
+  }
+}
+
+SCENARIO("With --http2=0 the server speaks HTTP/1.1 only", "[http2]") {
+  auto cfg = test_server::default_config();
+  cfg.http2 = 0;
+  test_server srv{h2_routes(), cfg};
+  WHEN("a client begins with the HTTP/2 preface") {
+    h2_options o;
+    o.wait_connected = false;
+    h2_client c{srv.port(), transport::plain(), 3s, o};
+    c.run_until([&] { return c.closed(); }, 3s);
+    THEN("no HTTP/2 session starts, and HTTP/1.1 clients are served") {
+      CHECK_FALSE(c.connected());
+      CHECK(srv.stats().http2.connections_total == 0);
+      CHECK(http1_bystander(srv.port()));
+    }
+  }
+}
