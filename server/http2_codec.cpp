@@ -27,6 +27,8 @@ struct http2_codec::stream {
   name_value_list trailers;  ///< sent after the queue, with END_STREAM
   bool write_waiting = false;  ///< the writer waits for its write's completion
   bool response_done = false;  ///< END_STREAM sent, or the stream reset
+  /// When nghttp2 last took bytes of the queue (or the queue was empty): the send deadline.
+  std::chrono::steady_clock::time_point progress = std::chrono::steady_clock::now();
 };
 
 namespace {
@@ -115,8 +117,10 @@ nghttp2_session_callbacks* http2_codec::callbacks() {
 }
 
 http2_codec::http2_codec(http2_host& host, const server_config& cfg, const router& routes,
-                         server_stats::http2_counters& stats, std::string peer)
-  : host_(host), cfg_(cfg), routes_(routes), stats_(stats), peer_(std::move(peer)) {
+                         server_stats::http2_counters& stats,
+                         std::atomic<std::uint64_t>& send_timeouts, std::string peer)
+  : host_(host), cfg_(cfg), routes_(routes), stats_(stats), send_timeouts_(send_timeouts),
+    peer_(std::move(peer)) {
   stats_.connections_total.fetch_add(1, std::memory_order_relaxed);
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
@@ -262,6 +266,8 @@ void http2_codec::write(channel_id ch, outgoing out, write_kind kind) {
   if (!st || st->response_done)
     return;  // reset meanwhile: the writer has heard, or hears next
   st->write_waiting = true;
+  if (st->queue.empty())
+    st->progress = std::chrono::steady_clock::now();
   for (auto& part : out.body)
     if (!part.empty())
       st->queue.push_back(std::move(part));
@@ -322,6 +328,8 @@ ssize_t http2_codec::read_body(std::int32_t id, std::uint8_t* buf, std::size_t l
   if (!st)
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   std::size_t copied = 0;
+  if (length > 0 && !st->queue.empty())
+    st->progress = std::chrono::steady_clock::now();
   while (copied < length && !st->queue.empty()) {
     auto& front = st->queue.front();
     auto n = std::min(length - copied, front.size() - st->front_offset);
@@ -380,6 +388,30 @@ void http2_codec::reset(channel_id ch) {
     --active_;
   stats_.server_resets_total.fetch_add(1, std::memory_order_relaxed);
   nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
+}
+
+std::chrono::steady_clock::time_point
+http2_codec::expire_stalled(std::chrono::steady_clock::time_point now,
+                            std::chrono::milliseconds timeout) {
+  auto next = std::chrono::steady_clock::time_point::max();
+  if (timeout.count() <= 0)
+    return next;
+  std::vector<std::int32_t> stalled;
+  for (auto& [id, st] : streams_) {
+    if (st->response_done || st->queue.empty())
+      continue;
+    auto due = st->progress + timeout;
+    if (due <= now)
+      stalled.push_back(id);
+    else
+      next = std::min(next, due);
+  }
+  for (auto id : stalled) {
+    send_timeouts_.fetch_add(1, std::memory_order_relaxed);
+    reset(static_cast<channel_id>(id));
+    host_.h2_reset(static_cast<channel_id>(id));  // for the writer, as if the client had
+  }
+  return next;
 }
 
 // -- output -----------------------------------------------------------------------------------

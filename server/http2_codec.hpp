@@ -22,6 +22,8 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -51,8 +53,10 @@ inline constexpr std::string_view h2_client_preface = "PRI * HTTP/2.0\r\n\r\nSM\
 class http2_codec {
 public:
   /// `peer` is the client's address (for requests); `host` outlives the codec.
+  /// `stats` counts what HTTP/2 does, `send_timeouts` the streams expire_stalled ends.
   http2_codec(http2_host& host, const server_config& cfg, const router& routes,
-              server_stats::http2_counters& stats, std::string peer);
+              server_stats::http2_counters& stats, std::atomic<std::uint64_t>& send_timeouts,
+              std::string peer);
   ~http2_codec();
   http2_codec(const http2_codec&) = delete;
   http2_codec& operator=(const http2_codec&) = delete;
@@ -83,6 +87,13 @@ public:
   /// Streams whose request the writer has and whose response has not ended.
   std::size_t active_streams() const { return active_; }
 
+  /// The send deadline of each stream, as --send-timeout-ms is a connection's over HTTP/1.1:
+  /// a stream with bytes to send that took none for `timeout` (its client keeps its window
+  /// closed) is reset, and its request ends. Resets the streams due at `now`; returns when the
+  /// next one is due (time_point::max(): none waits).
+  std::chrono::steady_clock::time_point expire_stalled(std::chrono::steady_clock::time_point now,
+                                                       std::chrono::milliseconds timeout);
+
 private:
   struct stream;
   static nghttp2_session_callbacks* callbacks();
@@ -103,6 +114,7 @@ private:
   const server_config& cfg_;
   const router& routes_;
   server_stats::http2_counters& stats_;
+  std::atomic<std::uint64_t>& send_timeouts_;
   std::string peer_;
   nghttp2_session* session_ = nullptr;
   std::map<std::int32_t, std::unique_ptr<stream>> streams_;

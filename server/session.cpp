@@ -533,7 +533,7 @@ void session::arm_response_timer() {
   auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
   if (write_waiting_ && send_timeout.count() > 0)
     due = std::min(due, write_progress_ + send_timeout);
-  due = std::min(due, h2_idle_due_);
+  due = std::min(due, std::min(h2_idle_due_, h2_stall_due_));
   timer_taken();
   if (due == std::chrono::steady_clock::time_point::max())
     return static_cast<void>(timer_.cancel());
@@ -553,6 +553,10 @@ void session::on_response_timer(beast::error_code ec) {
     // and frees its queue when it hears so.
     shared_.rt->stats.send_timeouts_total.fetch_add(1, std::memory_order_relaxed);
     return do_close();
+  }
+  if (phase_ == phase::http2 && now >= h2_stall_due_) {  // streams whose client reads nothing
+    h2_stall_due_ = h2_->expire_stalled(now, send_timeout);
+    h2_schedule_flush();
   }
   if (phase_ == phase::http2 && now >= h2_idle_due_) {  // GOAWAY, then close
     h2_idle_due_ = no_due;
@@ -592,8 +596,9 @@ bool session::begins_http2() {
 void session::start_http2() {
   disarm_read_deadline();
   phase_ = phase::http2;
-  h2_ = std::make_unique<http2_codec>(*this, shared_.cfg, shared_.routes, shared_.rt->stats.http2,
-                                      peer_);
+  auto& stats = shared_.rt->stats;
+  h2_ = std::make_unique<http2_codec>(*this, shared_.cfg, shared_.routes, stats.http2,
+                                      stats.send_timeouts_total, peer_);
   h2_update_idle();
   h2_receive();  // the preface (and whatever followed it) is in the buffer already
   h2_schedule_flush();  // the server's SETTINGS
@@ -629,12 +634,13 @@ void session::h2_flush() {
   if (out_.empty()) {
     if (h2_closing_ || !h2_->alive()) {  // the writer ends what is left, and quits
       peer_gone();
-      do_close();
+      return do_close();
     }
-    return;
+    return h2_watch_stalls();
   }
   h2_writing_ = true;
-  start_write(write_kind::more, false);
+  start_write(write_kind::more, false);  // never completes here (its completion is posted)
+  h2_watch_stalls();
 }
 
 void session::on_h2_written(beast::error_code ec) {
@@ -661,6 +667,19 @@ void session::h2_update_idle() {
     return;
   h2_idle_due_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   arm_response_timer();
+}
+
+// After each flush: the stream whose client stalls first sets the timer (see
+// http2_codec::expire_stalled), so that the send deadline holds per stream.
+void session::h2_watch_stalls() {
+  if (phase_ != phase::http2)
+    return;
+  auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
+  auto due = h2_->expire_stalled(std::chrono::steady_clock::now(), send_timeout);
+  if (due != h2_stall_due_) {
+    h2_stall_due_ = due;
+    arm_response_timer();
+  }
 }
 
 void session::h2_request(channel_id ch, std::shared_ptr<routed_request> in) {

@@ -92,9 +92,8 @@ void check_every_kind_of_response(test_server& srv, transport how) {
   auto missing = c.submit("GET", "/nowhere");
   auto echo = c.submit("POST", "/echo", {}, std::string(100'000, 'x'));
   auto version = c.submit("GET", "/version");
-  REQUIRE(all_done(c, {hello, head, stream, sse, ndjson, basic, parallel, fails, missing, echo,
-                       version},
-                   10s));
+  REQUIRE(all_done(
+    c, {hello, head, stream, sse, ndjson, basic, parallel, fails, missing, echo, version}, 10s));
 
   CHECK(c.response(hello).status == 200);
   CHECK(c.response(hello).body == "ok");
@@ -181,8 +180,7 @@ SCENARIO("Twenty event streams at once on one HTTP/2 connection all receive even
   }
 }
 
-SCENARIO("A client that cancels one of several HTTP/2 streams stops only that request",
-         "[http2]") {
+SCENARIO("A client that cancels one of several HTTP/2 streams stops only that request", "[http2]") {
   test_server srv{h2_routes()};
   h2_client c{srv.port(), transport::plain()};
   REQUIRE(c.connected());
@@ -242,7 +240,8 @@ SCENARIO("HTTP/2 flow control holds the producers as a slow socket does", "[http
   h2_client c{srv.port(), transport::plain(), 10s, o};
   REQUIRE(c.connected());
   constexpr int chunks = 256, size = 16 * 1024;  // 4 MiB, far over the 256 KiB credit
-  auto id = c.submit("GET", "/stream?n=" + std::to_string(chunks) + "&size=" + std::to_string(size));
+  auto id =
+    c.submit("GET", "/stream?n=" + std::to_string(chunks) + "&size=" + std::to_string(size));
   WHEN("the stream's window stays closed") {
     c.run_until([&] { return srv.stats().backpressure_waits_total > 0; }, 3s);
     c.run_for(300ms);
@@ -304,8 +303,8 @@ SCENARIO("Bad requests on an HTTP/2 stream get their 4xx and cost nothing else",
   h2_client c{srv.port(), transport::plain()};
   REQUIRE(c.connected());
   auto big_body = c.submit("POST", "/echo", {}, std::string(5000, 'x'));
-  auto big_header = c.submit("GET", "/hello", {{"x-big", std::string(1500, 'y')},
-                                               {"x-bigger", std::string(1500, 'z')}});
+  auto big_header = c.submit(
+    "GET", "/hello", {{"x-big", std::string(1500, 'y')}, {"x-bigger", std::string(1500, 'z')}});
   auto bad_target = c.submit("GET", "/%zz");
   REQUIRE(all_done(c, {big_body, bad_target}, 5s));
   THEN("413 for the body, 431 (or a refused header block) for the fields, 400 for the target") {
@@ -336,6 +335,31 @@ SCENARIO("With --http2=0 the server speaks HTTP/1.1 only", "[http2]") {
       CHECK_FALSE(c.connected());
       CHECK(srv.stats().http2.connections_total == 0);
       CHECK(http1_bystander(srv.port()));
+    }
+  }
+}
+
+SCENARIO("A stream whose client never opens its window is reset at the send deadline", "[http2]") {
+  auto cfg = test_server::default_config();
+  cfg.send_timeout_ms = 500;
+  test_server srv{h2_routes(), cfg};
+  h2_options o;
+  o.initial_window = 0;  // no stream may get DATA until the client opens it
+  h2_client c{srv.port(), transport::plain(), 10s, o};
+  REQUIRE(c.connected());
+  auto stalled = c.submit("GET", "/stream?n=64&size=16384");
+  WHEN("its window stays closed past --send-timeout-ms") {
+    REQUIRE(c.wait_for(stalled, 5s));
+    THEN("that stream is reset and its producer stopped; the connection serves on") {
+      REQUIRE(c.response(stalled).reset_by_server);
+      CHECK(*c.response(stalled).reset_by_server == NGHTTP2_INTERNAL_ERROR);
+      CHECK(srv.stats().send_timeouts_total == 1);
+      CHECK(srv.idle());  // the worker is gone
+      auto after = c.submit("GET", "/hello");
+      c.window_update(after, 1000);
+      CHECK(c.wait_for(after, 5s));
+      CHECK(c.response(after).body == "ok");
+      CHECK_FALSE(c.closed());
     }
   }
 }
