@@ -165,7 +165,9 @@ struct request_scope {
   /// releases them (release_written) once the write is done.
   std::size_t take_queue(std::vector<std::string>& into) {
     settle_front();
-    into.reserve(into.size() + queue.size() + 1);  // + 1: a chunk's closing CRLF
+    // + 4: what HTTP/1.1 framing adds around them (head, size line, CRLF, last chunk), so
+    // that the framer never reallocates (protocol/http1_framer.cpp)
+    into.reserve(into.size() + queue.size() + 4);
     for (auto& part : queue)
       into.push_back(std::move(part));
     queue.clear();

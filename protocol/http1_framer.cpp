@@ -4,20 +4,22 @@
 
 namespace fastactor {
 
+// The body's own vector becomes the write's (the writer reserves room for the framing in it):
+// a response costs no second vector.
 std::vector<std::string> http1_framer::frame(outgoing&& out) {
-  std::vector<std::string> parts;
-  parts.reserve(out.body.size() + 4);  // + head, size line, CRLF, last chunk
-  if (out.head) {
-    parts.push_back(render(*out.head));
+  if (out.head)
     chunked_ = out.head->body == framing::chunked;
-  }
   // All of a write's body is one chunk: chunk boundaries mean nothing in HTTP, and one size
   // line per write keeps a burst of small chunks to one syscall.
   bool chunk = chunked_ && out.body_bytes > 0;
-  if (chunk)
-    parts.push_back(chunked::size_line(out.body_bytes));
-  for (auto& part : out.body)
-    parts.push_back(std::move(part));
+  auto parts = std::move(out.body);
+  if (auto front = std::size_t{out.head ? 1u : 0u} + (chunk ? 1u : 0u); front > 0) {
+    parts.insert(parts.begin(), front, std::string{});
+    if (out.head)
+      parts.front() = render(*out.head);
+    if (chunk)
+      parts[front - 1] = chunked::size_line(out.body_bytes);
+  }
   if (chunk)
     parts.emplace_back(chunked::crlf);
   if (out.ends_body && chunked_)

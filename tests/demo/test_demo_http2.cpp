@@ -43,8 +43,8 @@ struct curl_result {
 };
 
 curl_result curl(const std::string& base, const std::string& target, const std::string& flags) {
-  auto r = run("curl -sS --max-time 20 " + flags + " -w '\\n%{http_version} %{http_code}' '"
-               + base + target + "'");
+  auto r = run("curl -sS --max-time 20 " + flags + " -w '\\n%{http_version} %{http_code}' '" + base
+               + target + "'");
   curl_result c;
   auto last = r.out.rfind('\n');
   if (last == std::string::npos)
@@ -104,9 +104,9 @@ SCENARIO("demo_server speaks HTTP/2 with prior knowledge on its plain port", "[p
 }
 
 SCENARIO("demo_server with --tls-cert speaks HTTP/2 to clients that offer h2", "[process][http2]") {
-  auto c = spawn_process(DEMO_SERVER_PATH, {"--port=0", "--access-log=0",
-                                            "--tls-cert=" + test_certs::server_cert(),
-                                            "--tls-key=" + test_certs::server_key()});
+  auto c = spawn_process(DEMO_SERVER_PATH,
+                         {"--port=0", "--access-log=0", "--tls-cert=" + test_certs::server_cert(),
+                          "--tls-key=" + test_certs::server_key()});
   auto port = port_in(read_until(c.out, "\n", 10s));
   REQUIRE(port != 0);
   auto base = "https://127.0.0.1:" + std::to_string(port);
