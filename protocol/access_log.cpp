@@ -75,8 +75,8 @@ void write_access_log(const access_log_entry& e) {
   if (e.method.empty())
     line << " \"-\" ";
   else
-    line << " \"" << clipped(e.method) << " " << clipped(e.target) << " HTTP/1."
-         << std::uint64_t{e.version % 10} << "\" ";
+    line << " \"" << clipped(e.method) << " " << clipped(e.target) << " HTTP/"
+         << std::uint64_t{e.version / 10} << "." << std::uint64_t{e.version % 10} << "\" ";
   auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(e.duration.count(), 0));
   char millis[4] = {'.', static_cast<char>('0' + us / 100 % 10),
                     static_cast<char>('0' + us / 10 % 10), static_cast<char>('0' + us % 10)};

@@ -20,7 +20,7 @@ struct access_log_entry {
   std::string_view peer;  ///< "address:port"; empty: unknown
   std::string_view method;  ///< empty: no request was read (the request line is "-")
   std::string_view target;
-  unsigned version = 11;  ///< 10 or 11
+  unsigned version = 11;  ///< 10, 11 or 20 (HTTP/2)
   status sent = status::ok;  ///< 499: the client left before the end
   std::uint64_t body_bytes = 0;
   std::chrono::microseconds duration{0};

@@ -52,6 +52,12 @@ SCENARIO("the access log writes one line per request", "[access_log]") {
         CHECK(line_of(e) == "127.0.0.1:5000 \"GET /hello?x=1 HTTP/1.0\" 499 2 1.234ms\n");
       }
     }
+    WHEN("it came on an HTTP/2 stream") {
+      e.version = 20;
+      THEN("the protocol is HTTP/2.0") {
+        CHECK(line_of(e) == "127.0.0.1:5000 \"GET /hello?x=1 HTTP/2.0\" 200 2 1.234ms\n");
+      }
+    }
     WHEN("the target is 10 KiB long") {
       std::string target(10 * 1024, 'a');
       e.target = target;

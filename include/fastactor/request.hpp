@@ -28,7 +28,7 @@ struct request {
                              ///< fields are refused there (400)
   std::string body;  ///< the whole body (at most --max-body-bytes)
   std::string peer;  ///< the client's address, e.g. "127.0.0.1:51234"
-  unsigned version = 11;  ///< 10 for HTTP/1.0, 11 for HTTP/1.1
+  unsigned version = 11;  ///< 10 for HTTP/1.0, 11 for HTTP/1.1, 20 for HTTP/2
   bool keep_alive = true;  ///< the connection stays open after the response
 
   /// The first query parameter called `name`, if any.

@@ -119,3 +119,18 @@ SCENARIO("demo_server with --tls-cert speaks HTTP/2 to clients that offer h2", "
   c.signal(SIGTERM);
   CHECK(c.wait_exit(10s) == 0);
 }
+
+SCENARIO("demo_server's access log names HTTP/2.0 for requests on HTTP/2 streams",
+         "[process][http2]") {
+  auto c = spawn_process(DEMO_SERVER_PATH, {"--port=0"});
+  auto port = port_in(read_until(c.out, "\n", 10s));
+  REQUIRE(port != 0);
+  auto base = "http://127.0.0.1:" + std::to_string(port);
+  CHECK(curl(base, "/hello", "--http2-prior-knowledge").body == "ok");
+  CHECK(curl(base, "/hello", "--http1.1").body == "ok");
+  c.signal(SIGTERM);  // flushes the log
+  auto log = read_until(c.out, "(never said)", 10s);
+  CHECK_THAT(log, Contains("\"GET /hello HTTP/2.0\" 200 2"));
+  CHECK_THAT(log, Contains("\"GET /hello HTTP/1.1\" 200 2"));
+  CHECK(c.wait_exit(10s) == 0);
+}
