@@ -196,7 +196,14 @@ void http2_codec::on_data(std::int32_t id, const std::uint8_t* data, std::size_t
   if (st->body.size() + size > cfg_.max_body_bytes)
     return refuse(id, *st, status::content_too_large,
                   "request body larger than " + std::to_string(cfg_.max_body_bytes) + " bytes");
+  // Up to --h2-max-streams requests are read at once: together they may hold what one
+  // HTTP/1.1 request may, not a hundred times that.
+  if (receiving_bytes_ + size > cfg_.max_body_bytes)
+    return refuse(id, *st, status::content_too_large,
+                  "request bodies being received on this connection passed "
+                    + std::to_string(cfg_.max_body_bytes) + " bytes together");
   st->body.append(reinterpret_cast<const char*>(data), size);
+  receiving_bytes_ += size;
 }
 
 void http2_codec::on_request_end(std::int32_t id) {
@@ -217,7 +224,9 @@ void http2_codec::on_request_end(std::int32_t id) {
     msg.set(boost::beast::http::field::host, st->authority);
   for (const auto& [name, value] : st->headers)
     msg.insert(name, value);
+  receiving_bytes_ -= st->body.size();
   msg.body() = std::move(st->body);
+  st->body.clear();
   st->headers.clear();
   auto in = route_request(msg, routes_);
   in->req.version = 20;
@@ -235,6 +244,7 @@ void http2_codec::refuse(std::int32_t id, stream& st, status code, std::string m
 
 void http2_codec::hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_request> in) {
   st.handed_over = true;
+  receiving_bytes_ -= st.body.size();  // (a routed request's body was moved out: 0)
   st.body = {};
   ++active_;
   stats_.streams_total.fetch_add(1, std::memory_order_relaxed);
@@ -248,6 +258,7 @@ void http2_codec::on_stream_close(std::int32_t id, std::uint32_t) {
   if (i == streams_.end())
     return;
   auto& st = *i->second;
+  receiving_bytes_ -= st.body.size();  // a request the client gave up on mid-body
   bool cancelled = st.handed_over && !st.response_done;
   if (cancelled)
     --active_;

@@ -119,6 +119,7 @@ private:
   nghttp2_session* session_ = nullptr;
   std::map<std::int32_t, std::unique_ptr<stream>> streams_;
   std::size_t active_ = 0;
+  std::size_t receiving_bytes_ = 0;  ///< of the request bodies not yet handed over
   /// Streams whose write completes with the frames taken since the last take_output, and with
   /// those of the socket write under way.
   std::vector<channel_id> completing_;

@@ -314,6 +314,21 @@ SCENARIO("Bad requests on an HTTP/2 stream get their 4xx and cost nothing else",
     auto& h = c.response(big_header);
     CHECK((h.status == 431 || h.reset.has_value() || h.closed));
     CHECK(c.response(bad_target).status == 400);
+    AND_WHEN("several streams send bodies at once that are each small enough") {
+      auto one = c.submit_open("POST", "/echo");
+      auto two = c.submit_open("POST", "/echo");
+      c.send_body(one, std::string(600, 'a'));
+      c.run_for(100ms);
+      c.send_body(two, std::string(600, 'b'));
+      REQUIRE(c.wait_for(two, 5s));
+      THEN("together they may hold no more than --max-body-bytes: the one past it gets 413") {
+        CHECK(c.response(two).status == 413);
+        CHECK_THAT(c.response(two).body, Contains("together"));
+        c.send_body(one, "", true);
+        REQUIRE(c.wait_for(one, 5s));
+        CHECK(c.response(one).body == std::string(600, 'a'));
+      }
+    }
     auto after = c.submit("GET", "/hello");
     CHECK(c.wait_for(after, 5s));
     CHECK(c.response(after).body == "ok");
