@@ -627,8 +627,10 @@ void session::h2_flush() {
   constexpr std::size_t write_max = 64 * 1024;
   h2_->take_output(out_, write_max);
   if (out_.empty()) {
-    if (h2_closing_ || !h2_->alive())
+    if (h2_closing_ || !h2_->alive()) {
+      peer_gone();  // the writer ends the streams it still has (their workers stop), and quits
       do_close();
+    }
     return;
   }
   h2_writing_ = true;
