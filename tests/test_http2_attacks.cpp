@@ -156,7 +156,8 @@ void check_cpu(const cpu_probe& cpu, double bound_s) {
 // -- the other clients ------------------------------------------------------------------------
 
 /// Another client, served while the attack runs: GET /hello on a fresh connection every
-/// 50 ms, HTTP/1.1 and HTTP/2 in turn, from a thread of its own.
+/// 50 ms, HTTP/1.1 and HTTP/2 in turn, from a thread of its own (one of each at least, however
+/// short the attack).
 class bystander {
 public:
   explicit bystander(std::uint16_t port) : thread_([this, port] { run(port); }) {
@@ -180,7 +181,7 @@ public:
 
 private:
   void run(std::uint16_t port) {
-    for (int i = 0; !stop_; ++i) {
+    for (int i = 0; !stop_ || i < 2; ++i) {  // one request of each kind at least
       bool h2 = i % 2 == 1;
       auto start = clock_type::now();
       bool ok = false;
