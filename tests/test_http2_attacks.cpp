@@ -633,6 +633,11 @@ SCENARIO("HTTP/2 HPACK bomb: small header blocks that decode to 16 MB each get 4
 
 // -- SETTINGS flood ----------------------------------------------------------------------------
 
+// nghttp2 counts the acknowledgements it has queued and not yet sent; past 1000 it fails the
+// read with NGHTTP2_ERR_FLOODED and queues no GOAWAY itself: the codec's is ENHANCE_YOUR_CALM.
+// So the flood is one of a client that does not read (deaf_client). One that reads every
+// acknowledgement is only chatty — a 9-byte answer for its 9 bytes — and nghttp2 lets it go on.
+
 SCENARIO("HTTP/2 SETTINGS flood: frames whose acknowledgements the client never reads",
          "[http2][attack]") {
   GIVEN("a server (nghttp2 queues at most 1000 SETTINGS/PING acknowledgements, and takes at "
@@ -722,8 +727,8 @@ SCENARIO("HTTP/2 PING flood: pings whose acknowledgements the client never reads
       auto detected_ms = ms_between(start, clock_type::now());
       attacker.read_frames(4s);
       auto counted = attack_counts(srv, before, others);
-      // A client that does read every acknowledgement is only a chatty one: each PING costs
-      // the server a 17-byte answer, the client as much; nghttp2 lets it go on.
+      // As for SETTINGS: a client that does read every acknowledgement is only a chatty one
+      // (a 17-byte answer for its 17 bytes), and nghttp2 lets it go on.
       THEN("GOAWAY(ENHANCE_YOUR_CALM) behind the queued acknowledgements, then the close") {
         INFO("sent " << sent << " bytes (" << sent / 17 << " PINGs) in " << detected_ms
                      << " ms; received " << attacker.acks() << " acknowledgements; " << counted);
@@ -868,6 +873,12 @@ SCENARIO("HTTP/2 zero window: a stream whose window the client never opens", "[h
 
 // -- more streams than allowed --------------------------------------------------------------------
 
+// nghttp2 answers a stream over SETTINGS_MAX_CONCURRENT_STREAMS in two ways: once the client has
+// acknowledged the setting, it is a connection error (GOAWAY PROTOCOL_ERROR, "max concurrent
+// streams exceeded"), the streams already open ending with the connection; before that, the
+// client may not know the limit yet, and the stream alone is refused (RST_STREAM
+// REFUSED_STREAM, which tells the client it may retry it).
+
 SCENARIO("HTTP/2 streams beyond SETTINGS_MAX_CONCURRENT_STREAMS", "[http2][attack]") {
   GIVEN("a server with h2_max_streams = 4") {
     auto cfg = h2_attack_config();
@@ -965,8 +976,12 @@ SCENARIO("HTTP/2 streams beyond SETTINGS_MAX_CONCURRENT_STREAMS", "[http2][attac
   }
 }
 
-// -- a closed stream's ID again
-// --------------------------------------------------------------------
+// -- a closed stream's ID again ------------------------------------------------------------------
+
+// nghttp2 keeps the streams it closed in its priority tree (a bounded number of them), so it
+// knows stream 1 is closed: HEADERS on it is a connection error, STREAM_CLOSED. (An older ID
+// it no longer remembers would be ignored instead, as nghttp2 does on purpose: a client may
+// rightly send trailers on a stream the server has just reset.)
 
 SCENARIO("HTTP/2 HEADERS on a stream ID that was used and closed", "[http2][attack]") {
   GIVEN("a server") {
@@ -1006,8 +1021,7 @@ SCENARIO("HTTP/2 HEADERS on a stream ID that was used and closed", "[http2][atta
   }
 }
 
-// -- a malformed preface
-// -----------------------------------------------------------------------------
+// -- a malformed preface --------------------------------------------------------------------------
 
 SCENARIO("HTTP/2 malformed connection prefaces", "[http2][attack]") {
   GIVEN("a server with idle_timeout_ms = 1500") {
