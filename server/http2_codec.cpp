@@ -102,8 +102,13 @@ nghttp2_session_callbacks* http2_codec::callbacks() {
         if ((type == NGHTTP2_HEADERS || type == NGHTTP2_DATA)
             && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
           codec_of(ud)->on_end_stream_sent(frame->hd.stream_id);
-        else if (type == NGHTTP2_GOAWAY)
+        else if (type == NGHTTP2_GOAWAY) {
           codec_of(ud)->stats_.goaways_total.fetch_add(1, std::memory_order_relaxed);
+          // Most connection errors nghttp2 answers itself (a stream over the limit, a closed
+          // stream's ID, the first frame not SETTINGS, too many resets): its GOAWAY says so.
+          if (frame->goaway.error_code != NGHTTP2_NO_ERROR)
+            codec_of(ud)->count_protocol_error();
+        }
         return 0;
       });
     nghttp2_session_callbacks_set_on_stream_close_callback(
@@ -153,13 +158,26 @@ http2_codec::stream* http2_codec::find(std::int32_t id) {
 // -- requests ---------------------------------------------------------------------------------
 
 bool http2_codec::receive(const char* data, std::size_t size) {
+  if (failed_)  // the connection ends: what more the client sends is dropped (nghttp2 would
+    return false;  // fail on it again)
   auto rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(data), size);
   if (rv >= 0)
     return true;
-  stats_.protocol_errors_total.fetch_add(1, std::memory_order_relaxed);
-  // nghttp2 queues a GOAWAY for most errors itself; for a bad preface it cannot.
-  nghttp2_session_terminate_session(session_, NGHTTP2_PROTOCOL_ERROR);
+  failed_ = true;
+  count_protocol_error();
+  // nghttp2 queues a GOAWAY for most errors itself; for these it cannot. A flood it counts
+  // (acknowledgements the client does not read, CONTINUATION frames) is ENHANCE_YOUR_CALM, as
+  // nghttp2 answers too many SETTINGS entries; anything else (a bad preface) PROTOCOL_ERROR.
+  auto code = rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS
+    ? NGHTTP2_ENHANCE_YOUR_CALM
+    : NGHTTP2_PROTOCOL_ERROR;
+  nghttp2_session_terminate_session(session_, code);
   return false;
+}
+
+void http2_codec::count_protocol_error() {
+  if (!std::exchange(protocol_error_counted_, true))
+    stats_.protocol_errors_total.fetch_add(1, std::memory_order_relaxed);
 }
 
 void http2_codec::begin_stream(std::int32_t id) {

@@ -109,6 +109,8 @@ private:
   void submit_head(std::int32_t id, stream& st, const response_head& head, bool body_follows);
   void hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_request> in);
   void refuse(std::int32_t id, stream& st, status code, std::string message);
+  /// Counts the connection in protocol_errors_total (once).
+  void count_protocol_error();
 
   http2_host& host_;
   const server_config& cfg_;
@@ -120,6 +122,8 @@ private:
   std::map<std::int32_t, std::unique_ptr<stream>> streams_;
   std::size_t active_ = 0;
   std::size_t receiving_bytes_ = 0;  ///< of the request bodies not yet handed over
+  bool failed_ = false;  ///< nghttp2 failed on the client's bytes: it is fed no more
+  bool protocol_error_counted_ = false;
   /// Streams whose write completes with the frames taken since the last take_output, and with
   /// those of the socket write under way.
   std::vector<channel_id> completing_;

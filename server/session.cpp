@@ -632,9 +632,13 @@ void session::h2_flush() {
   constexpr std::size_t write_max = 64 * 1024;
   h2_->take_output(out_, write_max);
   if (out_.empty()) {
-    if (h2_closing_ || !h2_->alive()) {  // the writer ends what is left, and quits
-      peer_gone();
-      return do_close();
+    if (h2_closing_ || !h2_->alive()) {
+      // The GOAWAY is out. A client that still sends (a flood) would have a close answered
+      // with a reset, which can destroy the GOAWAY before the client read it: the close
+      // lingers as after an HTTP/1.1 response. Then the writer ends the streams it still has
+      // (their workers stop) and quits; its close() leaves the lingering close alone.
+      linger();
+      return tell_writer(closed_atom::value);
     }
     return h2_watch_stalls();
   }
@@ -710,7 +714,7 @@ void session::close() {
   if (h2_) {  // GOAWAY first, and the frames already queued; then the close (h2_flush)
     return asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
       if (self->phase_ != phase::http2)
-        return self->do_close();
+        return self->do_close_unless_lingering();
       self->h2_closing_ = true;
       self->h2_->shut_down();
       self->h2_schedule_flush();
