@@ -88,6 +88,9 @@ nghttp2_session_callbacks* http2_codec::callbacks() {
     nghttp2_session_callbacks_set_on_frame_recv_callback(
       c, [](nghttp2_session*, const nghttp2_frame* frame, void* ud) {
         auto type = frame->hd.type;
+        if (type == NGHTTP2_DATA && frame->hd.length == 0
+            && !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !codec_of(ud)->empty_frame())
+          return static_cast<int>(NGHTTP2_ERR_CALLBACK_FAILURE);
         if ((type == NGHTTP2_HEADERS || type == NGHTTP2_DATA)
             && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
           codec_of(ud)->on_request_end(frame->hd.stream_id);
@@ -169,10 +172,18 @@ bool http2_codec::receive(const char* data, std::size_t size) {
   // (acknowledgements the client does not read, CONTINUATION frames) is ENHANCE_YOUR_CALM, as
   // nghttp2 answers too many SETTINGS entries; anything else (a bad preface) PROTOCOL_ERROR.
   auto code = rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS
+      || empty_frames_ > empty_frames_max
     ? NGHTTP2_ENHANCE_YOUR_CALM
     : NGHTTP2_PROTOCOL_ERROR;
   nghttp2_session_terminate_session(session_, code);
   return false;
+}
+
+// Empty DATA frames that do not end a stream carry nothing: a client sends them only to make
+// the server work (CVE-2019-9518, the "empty frames flood"), which nghttp2 1.52 does not
+// limit. A connection may send a few.
+bool http2_codec::empty_frame() {
+  return ++empty_frames_ <= empty_frames_max;
 }
 
 void http2_codec::count_protocol_error() {

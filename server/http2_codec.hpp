@@ -111,6 +111,7 @@ private:
   void refuse(std::int32_t id, stream& st, status code, std::string message);
   /// Counts the connection in protocol_errors_total (once).
   void count_protocol_error();
+  bool empty_frame();
 
   http2_host& host_;
   const server_config& cfg_;
@@ -122,6 +123,8 @@ private:
   std::map<std::int32_t, std::unique_ptr<stream>> streams_;
   std::size_t active_ = 0;
   std::size_t receiving_bytes_ = 0;  ///< of the request bodies not yet handed over
+  static constexpr std::size_t empty_frames_max = 100;  ///< see empty_frame
+  std::size_t empty_frames_ = 0;
   bool failed_ = false;  ///< nghttp2 failed on the client's bytes: it is fed no more
   bool protocol_error_counted_ = false;
   /// Streams whose write completes with the frames taken since the last take_output, and with
