@@ -67,7 +67,7 @@ format-check:
 # against nginx, side by side, and how cost grows with connections and streams, charted with
 # gnuplot (see docs/benchmarks.md).
 bench: build
-	@scripts/install-deps.sh wrk util-linux nginx-light python3 iproute2 procps gnuplot-nox
+	@scripts/install-deps.sh wrk util-linux nginx-light python3 python3-h2 iproute2 procps gnuplot-nox
 	bench/run.sh $(BUILD_DIR)
 
 # The whole suite under AddressSanitizer + UBSan (+ LeakSanitizer), built with clang 14.

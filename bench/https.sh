@@ -80,11 +80,15 @@ nginx_prepare_plain() {
 
 https_cleanup() { [[ $NGINX_FILE == /dev/shm/fastactor-bench-* ]] && rm -f "$NGINX_FILE"; }
 
-# nginx_conf PORT ssl|plain: the configuration of one nginx run. Plain HTTP: no ssl_*
-# directives, and sendfile on (what nginx does with a file when TLS is not in the way).
+# nginx_conf PORT ssl|plain|h2|h2c: the configuration of one nginx run. Plain HTTP: no ssl_*
+# directives, and sendfile on (what nginx does with a file when TLS is not in the way). h2:
+# the TLS one with `http2` on the listen line (ALPN h2), h2c: HTTP/2 with prior knowledge on a
+# plain port, sendfile off (bench/http2.sh adds its lines: nginx_conf_h2, nginx_locations_h2).
 nginx_conf() {
   local port=$1 mode=$2 listen_ssl=" ssl"
   [ "$mode" = plain ] && listen_ssl=""
+  [ "$mode" = h2 ] && listen_ssl=" ssl http2"
+  [ "$mode" = h2c ] && listen_ssl=" http2"
   cat <<EOF
 # Written by bench/https.sh for one nginx run (see docs/benchmarks.md).
 worker_processes 1;
@@ -99,6 +103,8 @@ http {
 EOF
   if [ "$mode" = plain ]; then
     echo "  sendfile on;                      # plain HTTP: the 1 GiB file goes out with sendfile()"
+  elif [ "$mode" = h2c ]; then
+    echo "  sendfile off;                     # as over TLS: files are read() into buffers, framed"
   else
     echo "  sendfile off;                     # never used through TLS without kTLS: read() + SSL_write"
   fi
@@ -109,7 +115,8 @@ EOF
   uwsgi_temp_path $TLS_DIR/nginx-tmp/uwsgi;
   scgi_temp_path $TLS_DIR/nginx-tmp/scgi;
 EOF
-  [ "$mode" = plain ] || cat <<EOF
+  [ "$mode" = h2 ] || [ "$mode" = h2c ] && nginx_conf_h2
+  [ "$mode" = plain ] || [ "$mode" = h2c ] || cat <<EOF
 
   ssl_certificate $TLS_DIR/server.pem;
   ssl_certificate_key $TLS_DIR/server.key;
@@ -128,6 +135,7 @@ EOF
     location = /hello { default_type "text/plain; charset=utf-8"; return 200 "ok"; }
     location = /stream { alias $NGINX_FILE; default_type application/octet-stream; }
 EOF
+  [ "$mode" = h2 ] || [ "$mode" = h2c ] && nginx_locations_h2
   # bench/compress.sh: the NDJSON fastactor streams, as a file, gzip level 4.
   [ "$mode" = plain ] && [ -n "${NGINX_NDJSON_FILE:-}" ] && cat <<EOF
     location = /ndjson {
@@ -154,7 +162,7 @@ free_port() {
   return 1
 }
 
-# start_nginx ssl|plain: like start_server (sets SRV_PID to the master, SRV_CHILD to the
+# start_nginx ssl|plain|h2|h2c: like start_server (sets SRV_PID to the master, SRV_CHILD to the
 # worker, SRV_PORT, SRV_LOG).
 start_nginx() {
   local mode=$1 port

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh BUILD_DIR — fastactor against the leanest Boost.Beast server and Debian's nginx
-# (one worker), with a typical Beast app beside them, side by side; and over HTTPS against
-# nginx (bench/https.sh).
+# (one worker), with a typical Beast app beside them, side by side; and over HTTPS and HTTP/2
+# against nginx (bench/https.sh, bench/http2.sh).
 #
 # Builds nothing (`make bench` builds first). Runs every benchmark for the baselines —
 # nginx (plain HTTP, bench/https.sh writes its configuration), BUILD_DIR/bin/lean_beast_server
@@ -27,11 +27,11 @@
 # the /hello and 1 GiB rows; 0: leave it out, which saves a quarter of those), BENCH_OUT
 # (BUILD_DIR/bench-logs: logs and results.md), BENCH_ONLY (a space-separated subset of:
 # hello hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout
-# https_hello https_stream https_handshakes https_idle scale_hello scale_streams compress
-# compress_hello); the HTTPS, scale and compression ones have knobs of their own
-# (bench/https.sh, bench/scale.sh, bench/compress.sh: `compress` is 1 GiB of NDJSON per
-# content coding against nginx's gzip, `compress_hello` the /hello p99 of other connections
-# while one coded stream runs).
+# https_hello https_stream https_handshakes https_idle h2_hello h2_streams h2_stream h2_vs_h1
+# h2_idle scale_hello scale_streams compress compress_hello); the HTTPS, HTTP/2, scale and
+# compression ones have knobs of their own (bench/https.sh, bench/http2.sh, bench/scale.sh,
+# bench/compress.sh: `compress` is 1 GiB of NDJSON per content coding against nginx's gzip,
+# `compress_hello` the /hello p99 of other connections while one coded stream runs).
 set -uo pipefail
 
 BUILD=${1:?usage: bench/run.sh BUILD_DIR}
@@ -45,7 +45,7 @@ CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 DISTURB_MAX=${BENCH_DISTURB_MAX:-10}
 ATTEMPTS=${BENCH_ATTEMPTS:-3}
 OUT=${BENCH_OUT:-$BUILD/bench-logs}
-ONLY=${BENCH_ONLY:-hello hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout https_hello https_stream https_handshakes https_idle scale_hello scale_streams compress compress_hello}
+ONLY=${BENCH_ONLY:-hello hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout https_hello https_stream https_handshakes https_idle h2_hello h2_streams h2_stream h2_vs_h1 h2_idle scale_hello scale_streams compress compress_hello}
 STARTED=$(date +%s)
 DEADLINE=$((STARTED + ${BENCH_BUDGET:-720}))
 late() { [ "$(date +%s)" -ge "$DEADLINE" ]; }
@@ -91,6 +91,8 @@ if [ "${BENCH_TYPICAL:-1}" = 0 ]; then BASE_KINDS="nginxplain lean"; else BASE_K
 plain_wanted() { local n; for n in $PLAIN_NAMES; do want "$n" && return 0; done; return 1; }
 # shellcheck source=bench/https.sh
 source "$(dirname "${BASH_SOURCE[0]}")/https.sh"
+# shellcheck source=bench/http2.sh
+source "$(dirname "${BASH_SOURCE[0]}")/http2.sh"
 # shellcheck source=bench/scale.sh
 source "$(dirname "${BASH_SOURCE[0]}")/scale.sh"
 # shellcheck source=bench/compress.sh
@@ -168,21 +170,25 @@ SRV_PID="" SRV_CHILD="" SRV_PORT="" SRV_LOG="" SRV_KIND="" SRV_SCHEME=http srv_s
 # start_server KIND [extra fastactor options]: starts it pinned to the server core with
 # --port=0 and reads the port from its first line. KIND: lean (lean Beast), raw (the typical
 # Beast app), fa (fastactor), fas (fastactor over HTTPS), nginx (HTTPS), nginxplain (HTTP;
-# the last three: bench/https.sh).
+# the last three: bench/https.sh), nginxh2 (HTTPS with h2), nginxh2c (HTTP/2 with prior
+# knowledge on a plain port), fah1 and fah2 (fastactor plain, which bench/http2.sh speaks
+# HTTP/1.1 and HTTP/2 to).
 start_server() {
   local kind=$1; shift
   local bin=$RAW_BIN args=()
   if [ "$kind" = lean ]; then bin=$LEAN_BIN; fi
-  if [ "$kind" = fa ]; then bin=$FA_BIN; args=("${FA_ARGS[@]}" "$@"); fi
+  if [[ $kind == fa || $kind == fah1 || $kind == fah2 ]]; then bin=$FA_BIN; args=("${FA_ARGS[@]}" "$@"); fi
   if [ "$kind" = fas ]; then bin=$FA_BIN; args=("${FA_ARGS[@]}" "${FAS_ARGS[@]}" "$@"); fi
   srv_seq=$((srv_seq + 1))
   SRV_KIND=$kind
   SRV_LOG=$OUT/server-$srv_seq-$kind
   SRV_SCHEME=http SRV_CHILD=""
-  [[ $kind == fas || $kind == nginx ]] && SRV_SCHEME=https
+  [[ $kind == fas || $kind == nginx || $kind == nginxh2 ]] && SRV_SCHEME=https
   case $kind in
     nginx) start_nginx ssl; return ;;
     nginxplain) start_nginx plain; return ;;
+    nginxh2) start_nginx h2; return ;;
+    nginxh2c) start_nginx h2c; return ;;
   esac
   taskset -c "$SERVER_CPU" "$bin" --host=127.0.0.1 --port=0 "${args[@]}" >"$SRV_LOG.out" 2>"$SRV_LOG.err" &
   SRV_PID=$!
@@ -236,6 +242,7 @@ cleanup() {
   [ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" $SRV_CHILD 2>/dev/null
   [ -n "$EXTRA_PID" ] && kill -KILL "$EXTRA_PID" 2>/dev/null
   https_cleanup
+  h2_cleanup
   compress_cleanup
 }
 trap cleanup EXIT
@@ -542,7 +549,7 @@ machine() {
   echo "- machine: $(nproc --all) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
   echo "- load average before the run: $LOAD_BEFORE"
   echo "- tools: $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2), $(curl --version | head -n1 | cut -d' ' -f1-2)${NGINX_USED:+, nginx $(nginx -v 2>&1 | sed 's|.*nginx/||') (1 worker process)}; servers on CPU $SERVER_CPU, load generators on CPU $CLIENT_CPU (taskset); open-file limit $FD_LIMIT"
-  echo "- fastactor: $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo unknown), options ${FA_ARGS[*]:-(defaults)}; rounds: $ROUNDS (streaming and chunk latency $CHEAP_ROUNDS), wrk -t1 -d$DURATION; a measurement is repeated when other processes used more than $DISTURB_MAX% of a core${HTTPS_RUN:+; HTTPS: wrk and s_time $HTTPS_DURATION, idle connections $IDLE_ROUNDS rounds}"
+  echo "- fastactor: $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo unknown), options ${FA_ARGS[*]:-(defaults)}; rounds: $ROUNDS (streaming and chunk latency $CHEAP_ROUNDS), wrk -t1 -d$DURATION; a measurement is repeated when other processes used more than $DISTURB_MAX% of a core${HTTPS_RUN:+; HTTPS: wrk and s_time $HTTPS_DURATION, idle connections $IDLE_ROUNDS rounds}${H2_RUN:+; HTTP/2: h2load and wrk $H2_DURATION, $H2_ROUNDS rounds, idle connections and streams $H2_IDLE_ROUNDS}"
 }
 
 # The plain-HTTP servers answer /hello; what each sends goes to BENCH_OUT/hello-check.txt.
@@ -623,6 +630,7 @@ fi
 
 compress_run
 https_run
+h2_run
 scale_run
 
 elapsed=$(( $(date +%s) - STARTED ))
@@ -723,6 +731,7 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
     done
   fi
   https_table
+  h2_table
   scale_table
   compress_table
   echo
@@ -765,6 +774,7 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
     echo "| chunk latency p99 ≤ 1 ms, idle | $v ms | $(verdict "$v" 1 '<=') |"
   fi
   https_targets
+  h2_targets
   scale_targets
   compress_targets
   echo
