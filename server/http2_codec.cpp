@@ -21,8 +21,11 @@ struct http2_codec::stream {
   bool handed_over = false;  ///< the writer has it (or its refusal)
 
   // The response.
-  std::deque<std::string> queue;  ///< body bytes not yet framed
-  std::size_t front_offset = 0;  ///< of queue.front(), already framed
+  std::deque<std::string> queue;  ///< body bytes not yet sent
+  std::size_t front_offset = 0;  ///< of queue.front(), already sent
+  /// Bytes of the queue not yet promised to a DATA frame (read_body promises, send_data
+  /// takes them from the queue's front).
+  std::size_t unframed = 0;
   bool body_ends = false;  ///< the writer's last write came: the queue is the rest
   name_value_list trailers;  ///< sent after the queue, with END_STREAM
   bool write_waiting = false;  ///< the writer waits for its write's completion
@@ -114,6 +117,11 @@ nghttp2_session_callbacks* http2_codec::callbacks() {
         }
         return 0;
       });
+    nghttp2_session_callbacks_set_send_data_callback(
+      c,
+      [](nghttp2_session*, nghttp2_frame* frame, const std::uint8_t* framehd, std::size_t length,
+         nghttp2_data_source*,
+         void* ud) { return codec_of(ud)->send_data(frame, framehd, length); });
     nghttp2_session_callbacks_set_on_stream_close_callback(
       c, [](nghttp2_session*, std::int32_t id, std::uint32_t error, void* ud) {
         codec_of(ud)->on_stream_close(id, error);
@@ -309,8 +317,10 @@ void http2_codec::write(channel_id ch, outgoing out, write_kind kind) {
   if (st->queue.empty())
     st->progress = std::chrono::steady_clock::now();
   for (auto& part : out.body)
-    if (!part.empty())
+    if (!part.empty()) {
+      st->unframed += part.size();
       st->queue.push_back(std::move(part));
+    }
   if (kind != write_kind::more) {
     st->body_ends = true;
     st->trailers = std::move(out.trailers);
@@ -361,27 +371,21 @@ void http2_codec::submit_head(std::int32_t id, stream& st, const response_head& 
 }
 
 // nghttp2 asks for at most one frame's worth, as the stream's and the connection's windows
-// allow. An empty queue defers the stream until the writer's next write resumes it.
-ssize_t http2_codec::read_body(std::int32_t id, std::uint8_t* buf, std::size_t length,
+// allow. The bytes are not copied into nghttp2's frame buffer (NO_COPY): send_data hands the
+// queue's own strings to the socket write. An empty queue defers the stream until the
+// writer's next write resumes it.
+ssize_t http2_codec::read_body(std::int32_t id, std::uint8_t*, std::size_t length,
                                std::uint32_t* flags) {
   auto* st = find(id);
   if (!st)
     return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-  std::size_t copied = 0;
-  if (length > 0 && !st->queue.empty())
+  auto copied = std::min(length, st->unframed);
+  if (copied > 0) {
     st->progress = std::chrono::steady_clock::now();
-  while (copied < length && !st->queue.empty()) {
-    auto& front = st->queue.front();
-    auto n = std::min(length - copied, front.size() - st->front_offset);
-    std::memcpy(buf + copied, front.data() + st->front_offset, n);
-    copied += n;
-    st->front_offset += n;
-    if (st->front_offset == front.size()) {
-      st->queue.pop_front();
-      st->front_offset = 0;
-    }
+    st->unframed -= copied;
+    *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
   }
-  if (!st->queue.empty())
+  if (st->unframed > 0)
     return static_cast<ssize_t>(copied);
   if (st->body_ends) {  // completes with END_STREAM (on_end_stream_sent)
     *flags |= NGHTTP2_DATA_FLAG_EOF;
@@ -424,6 +428,7 @@ void http2_codec::reset(channel_id ch) {
   st->response_done = true;
   st->write_waiting = false;
   st->queue.clear();
+  st->unframed = 0;
   if (st->handed_over)
     --active_;
   stats_.server_resets_total.fetch_add(1, std::memory_order_relaxed);
@@ -456,20 +461,62 @@ http2_codec::expire_stalled(std::chrono::steady_clock::time_point now,
 
 // -- output -----------------------------------------------------------------------------------
 
+// Frames other than DATA come from mem_send and are gathered into one string; a DATA frame's
+// header goes out beside the queue's own strings (send_data), so body bytes are not copied on
+// their way to the socket write.
 void http2_codec::take_output(std::vector<std::string>& into, std::size_t max) {
-  std::string batch;
-  while (batch.size() < max) {
+  sink_ = &into;
+  sink_bytes_ = 0;
+  while (sink_bytes_ + batch_.size() < max) {
     const std::uint8_t* data = nullptr;
     auto n = nghttp2_session_mem_send(session_, &data);
     if (n <= 0)
       break;
-    batch.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+    batch_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
   }
+  flush_batch();
+  sink_ = nullptr;
   completed_by_write_.insert(completed_by_write_.end(), completing_.begin(), completing_.end());
   completing_.clear();
-  if (batch.empty())
+  if (into.empty())
     return written();  // writes that completed without a byte to send (an empty body part)
-  into.push_back(std::move(batch));
+}
+
+void http2_codec::flush_batch() {
+  if (batch_.empty())
+    return;
+  sink_bytes_ += batch_.size();
+  sink_->push_back(std::move(batch_));
+  batch_.clear();
+}
+
+int http2_codec::send_data(nghttp2_frame* frame, const std::uint8_t* header, std::size_t length) {
+  auto* st = find(frame->hd.stream_id);
+  if (!st || !sink_)
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  auto padding = frame->data.padlen;
+  batch_.append(reinterpret_cast<const char*>(header), 9);
+  if (padding > 0)
+    batch_.push_back(static_cast<char>(padding - 1));
+  flush_batch();
+  while (length > 0 && !st->queue.empty()) {
+    auto& front = st->queue.front();
+    auto n = std::min(length, front.size() - st->front_offset);
+    if (st->front_offset == 0 && n == front.size())
+      sink_->push_back(std::move(front));  // the usual case: a whole part per frame, moved
+    else
+      sink_->push_back(front.substr(st->front_offset, n));
+    sink_bytes_ += n;
+    length -= n;
+    st->front_offset += n;
+    if (st->front_offset >= front.size() || front.empty()) {
+      st->queue.pop_front();
+      st->front_offset = 0;
+    }
+  }
+  if (padding > 1)
+    batch_.append(padding - 1, '\0');
+  return length == 0 ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
 }
 
 void http2_codec::written() {

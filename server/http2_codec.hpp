@@ -106,6 +106,8 @@ private:
   void on_stream_close(std::int32_t id, std::uint32_t error);
   void on_end_stream_sent(std::int32_t id);
   ssize_t read_body(std::int32_t id, std::uint8_t* buf, std::size_t length, std::uint32_t* flags);
+  int send_data(nghttp2_frame* frame, const std::uint8_t* header, std::size_t length);
+  void flush_batch();
   void submit_head(std::int32_t id, stream& st, const response_head& head, bool body_follows);
   void hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_request> in);
   void refuse(std::int32_t id, stream& st, status code, std::string message);
@@ -131,6 +133,11 @@ private:
   /// those of the socket write under way.
   std::vector<channel_id> completing_;
   std::vector<channel_id> completed_by_write_;
+  /// While take_output runs: where the write's parts go, how many bytes they hold, and the
+  /// frames mem_send gave since the last part.
+  std::vector<std::string>* sink_ = nullptr;
+  std::size_t sink_bytes_ = 0;
+  std::string batch_;
 };
 
 }  // namespace fastactor
