@@ -609,6 +609,7 @@ void session::h2_receive() {
   auto data = buffer_.cdata();
   bool ok = data.size() == 0 || h2_->receive(static_cast<const char*>(data.data()), data.size());
   buffer_.consume(buffer_.size());
+  buffer_.shrink_to_fit();  // an idle connection keeps no read memory (it is recycled per thread)
   if (!ok)
     h2_closing_ = true;  // the codec's GOAWAY goes out, then the connection closes
   h2_update_idle();
