@@ -17,6 +17,7 @@ struct http2_codec::stream {
   name_value_list headers;
   std::string body;
   std::size_t header_bytes = 0;  ///< as HPACK counts them (name + value + 32 per field)
+  std::size_t body_bytes = 0;  ///< of the request body, held (by the writer too) until close
   bool header_too_large = false;
   bool handed_over = false;  ///< the writer has it (or its refusal)
 
@@ -172,6 +173,14 @@ bool http2_codec::receive(const char* data, std::size_t size) {
   if (failed_)  // the connection ends: what more the client sends is dropped (nghttp2 would
     return false;  // fail on it again)
   auto rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(data), size);
+  // What the client makes nghttp2 queue (HEADERS and RST_STREAM for its streams, WINDOW_UPDATEs,
+  // acknowledgements) waits for the socket; a client that sends but does not read would have
+  // it grow without end (nghttp2 1.52 bounds only the acknowledgements). A well-behaved
+  // connection queues a few frames per open stream.
+  if (rv >= 0 && nghttp2_session_get_outbound_queue_size(session_) > outbound_queue_max()) {
+    calm_down_ = true;
+    rv = NGHTTP2_ERR_FLOODED;
+  }
   if (rv >= 0)
     return true;
   failed_ = true;
@@ -180,7 +189,7 @@ bool http2_codec::receive(const char* data, std::size_t size) {
   // (acknowledgements the client does not read, CONTINUATION frames) is ENHANCE_YOUR_CALM, as
   // nghttp2 answers too many SETTINGS entries; anything else (a bad preface) PROTOCOL_ERROR.
   auto code = rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS
-      || empty_frames_ > empty_frames_max
+      || empty_frames_ > empty_frames_max || calm_down_
     ? NGHTTP2_ENHANCE_YOUR_CALM
     : NGHTTP2_PROTOCOL_ERROR;
   nghttp2_session_terminate_session(session_, code);
@@ -233,14 +242,16 @@ void http2_codec::on_data(std::int32_t id, const std::uint8_t* data, std::size_t
   if (st->body.size() + size > cfg_.max_body_bytes)
     return refuse(id, *st, status::content_too_large,
                   "request body larger than " + std::to_string(cfg_.max_body_bytes) + " bytes");
-  // Up to --h2-max-streams requests are read at once: together they may hold what one
-  // HTTP/1.1 request may, not a hundred times that.
-  if (receiving_bytes_ + size > cfg_.max_body_bytes)
+  // Up to --h2-max-streams requests are open at once: together their bodies (read, or held by
+  // the writer's scopes until the stream closes) may hold what one HTTP/1.1 request may, not a
+  // hundred times that.
+  if (body_bytes_ + size > cfg_.max_body_bytes)
     return refuse(id, *st, status::content_too_large,
-                  "request bodies being received on this connection passed "
+                  "the request bodies of this connection's open streams passed "
                     + std::to_string(cfg_.max_body_bytes) + " bytes together");
   st->body.append(reinterpret_cast<const char*>(data), size);
-  receiving_bytes_ += size;
+  st->body_bytes += size;
+  body_bytes_ += size;
 }
 
 void http2_codec::on_request_end(std::int32_t id) {
@@ -261,7 +272,6 @@ void http2_codec::on_request_end(std::int32_t id) {
     msg.set(boost::beast::http::field::host, st->authority);
   for (const auto& [name, value] : st->headers)
     msg.insert(name, value);
-  receiving_bytes_ -= st->body.size();
   msg.body() = std::move(st->body);
   st->body.clear();
   st->headers.clear();
@@ -281,7 +291,6 @@ void http2_codec::refuse(std::int32_t id, stream& st, status code, std::string m
 
 void http2_codec::hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_request> in) {
   st.handed_over = true;
-  receiving_bytes_ -= st.body.size();  // (a routed request's body was moved out: 0)
   st.body = {};
   ++active_;
   stats_.streams_total.fetch_add(1, std::memory_order_relaxed);
@@ -295,7 +304,7 @@ void http2_codec::on_stream_close(std::int32_t id, std::uint32_t) {
   if (i == streams_.end())
     return;
   auto& st = *i->second;
-  receiving_bytes_ -= st.body.size();  // a request the client gave up on mid-body
+  body_bytes_ -= st.body_bytes;  // its request is over: its body no longer held
   bool cancelled = st.handed_over && !st.response_done;
   if (cancelled)
     --active_;
@@ -443,7 +452,9 @@ http2_codec::expire_stalled(std::chrono::steady_clock::time_point now,
     return next;
   std::vector<std::int32_t> stalled;
   for (auto& [id, st] : streams_) {
-    if (st->response_done || st->queue.empty())
+    // Waiting for the client's window: body bytes, or a write or end with none (nghttp2 asks
+    // for a stream's data only while its window is open).
+    if (st->response_done || (st->queue.empty() && !st->write_waiting && !st->body_ends))
       continue;
     auto due = st->progress + timeout;
     if (due <= now)

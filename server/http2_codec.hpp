@@ -124,7 +124,10 @@ private:
   nghttp2_session* session_ = nullptr;
   std::map<std::int32_t, std::unique_ptr<stream>> streams_;
   std::size_t active_ = 0;
-  std::size_t receiving_bytes_ = 0;  ///< of the request bodies not yet handed over
+  /// Of the request bodies of the open streams (read, or held by the writer's scopes).
+  std::size_t body_bytes_ = 0;
+  bool calm_down_ = false;  ///< the client flooded nghttp2's outbound queue
+  std::size_t outbound_queue_max() const { return 4 * cfg_.h2_max_streams + 1000; }
   static constexpr std::size_t empty_frames_max = 100;  ///< see empty_frame
   std::size_t empty_frames_ = 0;
   bool failed_ = false;  ///< nghttp2 failed on the client's bytes: it is fed no more

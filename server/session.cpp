@@ -293,7 +293,7 @@ void session::on_watched(beast::error_code ec) {
     case phase::waiting:
       // Bytes are a request; also those the watch was cancelled for (await_request). On a new
       // connection they may be the HTTP/2 preface instead.
-      if (buffer_.size() > 0 && handed_over_ == 0 && begins_http2())
+      if (buffer_.size() > 0 && handed_over_ == 0 && begins_http2(still_there))
         return;
       if (buffer_.size() > 0) {
         disarm_read_deadline();
@@ -577,7 +577,7 @@ void session::on_response_timer(beast::error_code ec) {
 // A plain connection speaks HTTP/2 if it begins with the preface (prior knowledge: RFC 9113
 // 3.3); no `Upgrade: h2c` (RFC 9113 dropped it). A part of the preface waits for the rest,
 // within the idle deadline still armed. True if the bytes were HTTP/2's.
-bool session::begins_http2() {
+bool session::begins_http2(bool still_there) {
   if (!shared_.cfg.http2 || shared_.tls)
     return false;
   auto data = buffer_.cdata();
@@ -586,6 +586,15 @@ bool session::begins_http2() {
   if (h2_client_preface.substr(0, got.size()) != got)
     return false;
   if (got.size() < h2_client_preface.size()) {
+    if (std::exchange(deadline_passed_, false)) {  // a request begun and not finished in time
+      disarm_read_deadline();
+      refuse({status::request_timeout,
+              "the HTTP/2 connection preface did not arrive within "
+                + std::to_string(shared_.cfg.idle_timeout_ms) + " ms"});
+      return true;
+    }
+    if (!still_there)  // gone: HTTP/1.1 reads what it sent (and sees the client leave)
+      return false;
     do_watch();
     return true;
   }
@@ -651,6 +660,8 @@ void session::h2_flush() {
 void session::on_h2_written(beast::error_code ec) {
   release_write();
   h2_writing_ = false;
+  if (phase_ == phase::closed)  // the send deadline closed it: the writer ends its streams
+    return tell_writer(closed_atom::value);
   if (ec) {
     peer_gone();  // the writer ends its streams and closes
     return do_close();

@@ -180,7 +180,7 @@ protected:
   void on_response_timer(boost::beast::error_code ec);
 
   // HTTP/2: after the preface (plain) or ALPN h2 (TLS), the codec takes over the bytes.
-  bool begins_http2();
+  bool begins_http2(bool still_there);
   void start_http2();
   void h2_receive();
   void h2_schedule_flush();

@@ -14,6 +14,12 @@
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <future>
 #include <string>
 
@@ -376,5 +382,57 @@ SCENARIO("A stream whose client never opens its window is reset at the send dead
       CHECK(c.response(after).body == "ok");
       CHECK_FALSE(c.closed());
     }
+  }
+}
+
+SCENARIO("A stream whose last write waits on a closed window is reset at the send deadline",
+         "[http2]") {
+  auto cfg = test_server::default_config();
+  cfg.send_timeout_ms = 500;
+  cfg.request_timeout_ms = 0;
+  test_server srv{h2_routes(), cfg};
+  h2_options o;
+  o.auto_consume = false;  // the client never opens the window again
+  h2_client c{srv.port(), transport::plain(), 10s, o};
+  REQUIRE(c.connected());
+  // The body fills the stream's window exactly: its end (END_STREAM with the trailer) then
+  // waits for a window that never opens, with no body byte left to send.
+  auto id = c.submit("GET", "/stream?n=1&size=65535");
+  REQUIRE(c.wait_for(id, 5s));
+  THEN("it is reset, not held for ever") {
+    CHECK(c.response(id).body.size() == 65535);
+    REQUIRE(c.response(id).reset_by_server);
+    CHECK(srv.stats().send_timeouts_total == 1);
+    CHECK(srv.idle());
+  }
+}
+
+SCENARIO("A client that sends part of the HTTP/2 preface and leaves is closed", "[http2]") {
+  test_server srv{h2_routes()};
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(srv.port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::send(fd, "PRI * HTTP", 10, 0) == 10);
+  ::shutdown(fd, SHUT_WR);
+  THEN("the server closes the connection at once (it does not wait for the rest)") {
+    pollfd p{fd, POLLIN, 0};
+    std::string got;
+    char buf[512];
+    for (auto until = std::chrono::steady_clock::now() + 3s;
+         std::chrono::steady_clock::now() < until;) {
+      if (::poll(&p, 1, 100) <= 0)
+        continue;
+      auto n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0)
+        break;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    CHECK(eventually([&] { return srv.stats().live_connections == 0; }, 3s));
+    CHECK(srv.stats().http2.connections_total == 0);
+    ::close(fd);
   }
 }
