@@ -121,17 +121,19 @@ protected:
   virtual void start_body_read();
   /// Writes `continue_response()` (then reads the body, or the client is gone).
   virtual void start_continue_write();
-  /// Waits for what the client sends while a response is produced (on_watched completes it,
-  /// with the bytes in buffer_).
+  /// Waits, without a buffer, until the client sent something (on_watch completes it).
   virtual void start_watch();
-  /// Writes out_buffers_ (on_write or on_write_rest completes it). `at_once_ok`: the writer
+  /// Reads what the client sent, without blocking, into buffer_; `ec` says whether the
+  /// client is still there (would_block: nothing to read after all).
+  virtual void read_available(boost::beast::error_code& ec);
+  /// Writes the parts in out_ (on_write or on_write_rest completes it). `at_once_ok`: the writer
   /// called and waits for the answer; a write that completes at once then returns true,
   /// after what follows the write (after_write) has been done, and sends no message.
   virtual bool start_write(write_kind kind, bool at_once_ok);
   /// The last response is out: half-close and arm the patience (see lingering_close).
   virtual void start_linger();
   /// Reads and discards until the client's EOF (see lingering_close), then closes.
-  virtual void drain();
+  void drain();
 
   // Reading a request: wait for its first byte, read its header, check it, maybe answer
   // `100 Continue`, read its body, hand it to the writer.
@@ -150,7 +152,6 @@ protected:
   void do_watch();
   void on_watch(boost::beast::error_code ec);
   void on_watched(boost::beast::error_code ec);
-  void read_available(boost::beast::error_code& ec);
 
   bool do_write(std::vector<std::string> parts, write_kind kind, bool at_once_ok);
   void do_write_rest(write_kind kind);

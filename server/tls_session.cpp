@@ -6,6 +6,7 @@
 #include "server/lingering_close.hpp"
 #include "server/request_reader.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
@@ -40,17 +41,8 @@ bool client_closed(const beast::error_code& ec) {
 
 tls_session::tls_session(asio::ip::tcp::socket socket, session_shared& shared,
                          std::shared_ptr<ssl::context> context)
-  : session(std::move(socket), shared), context_(std::move(context)), stream_(socket_, *context_) {}
-
-// OpenSSL drops the session of a connection freed without a close_notify sent (SSL_free's
-// ssl_clear_bad_session: a TLS 1.0 rule, lifted by TLS 1.1, RFC 4346 7.2.1) from the server's
-// cache, so that a client without tickets could never resume after this server closed its
-// connection (the server closes without a goodbye whenever the client went first). nginx
-// marks every connection shut down before it frees it, and so does this: a session that ended
-// in a fatal alert is dropped by OpenSSL anyway, when the alert is sent or received.
-tls_session::~tls_session() {
-  SSL_set_shutdown(stream_.native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-}
+  : session(std::move(socket), shared), context_(std::move(context)),
+    stream_(socket_, context_->native_handle()) {}
 
 std::shared_ptr<tls_session> tls_session::self() {
   return std::static_pointer_cast<tls_session>(shared_from_this());
@@ -92,10 +84,10 @@ void tls_session::on_first_bytes(beast::error_code ec) {
     return answer_plain_http();
   // Anything else is OpenSSL's to judge (garbage fails the handshake with an alert).
   read_pending_ = true;
-  stream_.async_handshake(ssl::stream_base::server, bind_self(&tls_session::on_handshake, self()));
+  stream_.async_handshake(bind_self(&tls_session::on_handshake, self()));
 }
 
-void tls_session::on_handshake(beast::error_code ec) {
+void tls_session::on_handshake(beast::error_code ec, std::size_t) {
   read_pending_ = false;
   bool timed_out = std::exchange(deadline_passed_, false);
   disarm_read_deadline();
@@ -172,73 +164,131 @@ void tls_session::start_continue_write() {
                     });
 }
 
+// What OpenSSL read ahead is there already: no wait, no wake-up would come for it.
 void tls_session::start_watch() {
-  stream_.async_read_some(buffer_.prepare(read_size),
-                          bind_self(&tls_session::on_watch_read, self()));
+  if (!stream_.has_pending())
+    return session::start_watch();
+  asio::post(socket_.get_executor(), [self = self()] { self->on_watch({}); });
 }
 
-void tls_session::on_watch_read(beast::error_code ec, std::size_t n) {
-  buffer_.commit(n);
-  // A lingering close cancels the watch to say goodbye (start_linger): the client is there.
-  if (ec == asio::error::operation_aborted && phase_ == phase::lingering)
-    ec = {};
-  on_watched(ec);
-}
-
-// One record per part would cost a record header and a send per part (a chunk's size line,
-// its data and its CRLF are three parts): parts are coalesced into one buffer, which OpenSSL
-// then cuts into records of at most 16 KiB. Every write waits for its completion (OpenSSL
-// cannot finish a record later if the socket takes it only in part), so each gets the send
-// deadline (and so never completes at once).
-bool tls_session::start_write(write_kind kind, bool /*at_once_ok*/) {
-  if (out_.size() > 1) {
-    std::size_t total = 0;
-    for (const auto& part : out_)
-      total += part.size();
-    std::string flat;
-    flat.reserve(total);
-    for (const auto& part : out_)
-      flat += part;
-    out_.assign(1, std::move(flat));
+// As much as the pipelining bound allows, so that OpenSSL keeps nothing back that the next
+// wait would not see. A lingering connection reads nothing through OpenSSL: the drain discards
+// the raw bytes.
+void tls_session::read_available(beast::error_code& ec) {
+  if (phase_ == phase::lingering)
+    return;
+  bool got_some = false;
+  while (buffer_.size() < pipeline_limit) {
+    auto n = stream_.read_some(buffer_.prepare(read_size), ec);
+    buffer_.commit(n);
+    got_some = got_some || n > 0;
+    if (ec)
+      break;
   }
-  out_buffers_.clear();
-  if (!out_.empty())
-    out_buffers_.emplace_back(asio::buffer(out_.front()));
+  if (got_some && ec == asio::error::would_block)
+    ec = {};
+}
+
+// -- writing: a record at a time ----------------------------------------------------------------
+
+namespace {
+
+/// The most a TLS record carries (RFC 8446 5.1).
+constexpr std::size_t record_max = 16 * 1024;
+
+}  // namespace
+
+// Records go to the socket as OpenSSL makes them. Most writes fit into the socket's buffer
+// and complete here, as on a plain connection; one that waits for the client goes on as the
+// socket takes it, under the send deadline, every record sent counting as progress.
+bool tls_session::start_write(write_kind kind, bool at_once_ok) {
+  part_ = offset_ = 0;
+  record_ = {};
+  beast::error_code ec;
+  bool done = write_records(ec);
+  if (done && at_once_ok) {
+    gathered_ = {};
+    release_write();
+    after_write(kind);
+    return true;
+  }
+  if (done || ec != asio::error::would_block) {
+    gathered_ = {};
+    asio::post(socket_.get_executor(),
+               bind_self(&tls_session::on_write, shared_from_this(), ec, kind));
+    return false;
+  }
   write_waiting_ = true;
   write_progress_ = std::chrono::steady_clock::now();
   arm_response_timer();
-  asio::async_write(stream_, out_buffers_, write_progress{shared_from_this()},
-                    bind_self(&tls_session::on_write_rest, shared_from_this(), kind));
+  stream_.async_wait(bind_self(&tls_session::on_writable, self(), kind));
   return false;
 }
 
-// OpenSSL cannot say goodbye while a read is pending on the stream: the watch is cancelled
-// and its completion starts the drain (on_watched), which says it.
-void tls_session::start_linger() {
-  timer_taken();
-  lingering_close::arm_patience(timer_, linger_patience,
-                                bind_self(&tls_session::do_close, shared_from_this()));
-  if (read_pending_) {
-    beast::error_code ignored;
-    socket_.cancel(ignored);
+void tls_session::on_writable(write_kind kind, beast::error_code ec) {
+  if (!ec) {
+    bool done = write_records(ec);
+    if (!done && ec == asio::error::would_block)
+      return stream_.async_wait(bind_self(&tls_session::on_writable, self(), kind));
+  }
+  gathered_ = {};
+  on_write_rest(kind, ec, 0);
+}
+
+// True once every part is out; false with `ec` set (would_block: the socket is full).
+bool tls_session::write_records(beast::error_code& ec) {
+  for (;;) {
+    if (record_.size() == 0)
+      record_ = next_record();
+    if (record_.size() == 0)
+      return true;
+    auto sent = stream_.write_some(record_, ec);
+    if (ec)
+      return false;
+    record_ += sent;
+    if (write_waiting_)
+      write_progress_ = std::chrono::steady_clock::now();
   }
 }
 
-// close_notify first (the client learns the response ended and was not cut off), then the
-// plain lingering close. async_shutdown also waits for the client's close_notify, which most
-// clients never send: they close, and the wait ends with EOF.
-void tls_session::drain() {
-  buffer_.clear();
-  buffer_.shrink_to_fit();
-  stream_.async_shutdown(bind_self(&tls_session::on_goodbye, self()));
+// A part of a record's size or more is sent from where it is; smaller parts are gathered into
+// one record (one copy, as nginx makes into its ssl_buffer), which costs less than a record
+// and a send each.
+asio::const_buffer tls_session::next_record() {
+  while (part_ < out_.size() && offset_ == out_[part_].size()) {
+    ++part_;
+    offset_ = 0;
+  }
+  if (part_ == out_.size())
+    return {};
+  const auto& part = out_[part_];
+  if (part.size() - offset_ >= record_max || part_ + 1 == out_.size()) {
+    auto size = std::min(part.size() - offset_, record_max);
+    asio::const_buffer whole{part.data() + offset_, size};
+    offset_ += size;
+    return whole;
+  }
+  gathered_.clear();
+  while (part_ < out_.size() && gathered_.size() < record_max) {
+    const auto& next = out_[part_];
+    auto take = std::min(next.size() - offset_, record_max - gathered_.size());
+    gathered_.append(next, offset_, take);
+    offset_ += take;
+    if (offset_ == next.size()) {
+      ++part_;
+      offset_ = 0;
+    }
+  }
+  return asio::buffer(gathered_);
 }
 
-void tls_session::on_goodbye(beast::error_code) {
-  if (phase_ == phase::closed)
-    return;
+// close_notify first, so that the client learns the response ended and was not cut off; then
+// the plain lingering close. The goodbye is best effort: a socket too full to take its 24
+// bytes belongs to a client that is not reading anyway.
+void tls_session::start_linger() {
   beast::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  session::drain();
+  stream_.shutdown_step(ignored);
+  session::start_linger();
 }
 
 }  // namespace fastactor

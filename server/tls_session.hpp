@@ -3,8 +3,8 @@
 //
 // The phases, deadlines and the talk with the writer are the plain session's; TLS is a
 // transport below them (docs/design-notes.md), so this class only does the session's
-// transport steps through OpenSSL (an asio::ssl::stream over the session's socket), and what
-// only TLS has:
+// transport steps through OpenSSL (a tls_stream on the session's socket), and what only TLS
+// has:
 //
 //   begin -> on_first_bytes -> (0x16: a TLS record) handshake -> on_handshake -> await_request
 //                           -> (a letter: plain HTTP) answer_plain_http -> lingering close
@@ -13,21 +13,22 @@
 //   fail ends this connection alone and is counted (server_stats::tls).
 // - A plain HTTP request on this port gets a readable plaintext 400, as nginx answers it,
 //   instead of a TLS alert the user cannot read.
-// - OpenSSL encrypts one buffer per record: a gathered write is coalesced first, so that a
-//   chunk's size line, data and CRLF go out as one record, not three.
-// - The watch reads through OpenSSL (a socket that is readable may hold only part of a record,
-//   and a record may hold more than one read asks for), so it keeps a read buffer while a
-//   response streams; a plain connection does not.
+// - A write goes out a record at a time, each as full as the parts allow (a chunk's size
+//   line, data and CRLF share a record instead of taking three); most writes complete at
+//   once, as a plain socket's do.
+// - The watch waits for the socket as a plain one does, holding no buffer, unless OpenSSL
+//   already holds bytes it read ahead.
 // - A lingering close says goodbye first (close_notify), so the client can tell the end of the
 //   response from a cut-off, then drains as a plain one does.
-// - However the connection ended, its TLS session stays resumable (see the destructor).
+// - However the connection ended, its TLS session stays resumable (see tls_stream).
 
 #include "server/session.hpp"
+#include "server/tls_stream.hpp"
 
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 
 #include <memory>
+#include <string>
 
 namespace fastactor {
 
@@ -37,7 +38,6 @@ public:
   /// replace the server's).
   tls_session(boost::asio::ip::tcp::socket socket, session_shared& shared,
               std::shared_ptr<boost::asio::ssl::context> context);
-  ~tls_session() override;
 
 private:
   void begin() override;
@@ -45,23 +45,32 @@ private:
   void start_body_read() override;
   void start_continue_write() override;
   void start_watch() override;
+  void read_available(boost::beast::error_code& ec) override;
   bool start_write(write_kind kind, bool at_once_ok) override;
   void start_linger() override;
-  void drain() override;
 
   void wait_for_first_bytes();
   void on_first_bytes(boost::beast::error_code ec);
-  void on_handshake(boost::beast::error_code ec);
+  void on_handshake(boost::beast::error_code ec, std::size_t);
   void answer_plain_http();
   void on_plain_http_answered(boost::beast::error_code ec, std::size_t);
   void handshake_failed(std::atomic<std::uint64_t>& reason);
-  void on_watch_read(boost::beast::error_code ec, std::size_t n);
-  void on_goodbye(boost::beast::error_code ec);
+
+  bool write_records(boost::beast::error_code& ec);
+  boost::asio::const_buffer next_record();
+  void on_writable(write_kind kind, boost::beast::error_code ec);
 
   std::shared_ptr<tls_session> self();
 
   std::shared_ptr<boost::asio::ssl::context> context_;
-  boost::asio::ssl::stream<boost::asio::ip::tcp::socket&> stream_;
+  tls_stream stream_;
+  // The write in flight (out_), a record at a time:
+  std::size_t part_ = 0;  ///< the part the next record begins in
+  std::size_t offset_ = 0;  ///< and where in it
+  /// The record OpenSSL is sending. A record OpenSSL could not send whole must be offered
+  /// again as it was, so it stays until it is out.
+  boost::asio::const_buffer record_;
+  std::string gathered_;  ///< a record made of several parts (only while a write is in flight)
 };
 
 }  // namespace fastactor
