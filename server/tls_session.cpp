@@ -164,9 +164,9 @@ void tls_session::start_continue_write() {
                     });
 }
 
-// What OpenSSL read ahead is there already: no wait, no wake-up would come for it.
+// Records OpenSSL read ahead are there already: no wait, no wake-up would come for them.
 void tls_session::start_watch() {
-  if (!stream_.has_pending())
+  if (!stream_.has_buffered_records())
     return session::start_watch();
   asio::post(socket_.get_executor(), [self = self()] { self->on_watch({}); });
 }

@@ -18,6 +18,18 @@ namespace fastactor {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
+namespace {
+
+/// OpenSSL's manual asks for an empty error queue before each call (SSL_get_error reads it).
+/// ERR_clear_error walks the whole queue, which cost 4.5 % of an HTTPS /hello's CPU when it ran
+/// before every call; looking first is cheap.
+void clear_error_queue() {
+  if (ERR_peek_error() != 0)
+    ERR_clear_error();
+}
+
+}  // namespace
+
 /// The BIO between OpenSSL and the connection's socket. It asks the socket for its descriptor
 /// on every call: a closed asio socket answers -1, so a late call fails (EBADF) instead of
 /// reaching a descriptor that the kernel gave to another connection.
@@ -101,7 +113,7 @@ tls_stream::~tls_stream() {
 }
 
 void tls_stream::handshake_step(error_code& ec) {
-  ERR_clear_error();
+  clear_error_queue();
   int ret = SSL_do_handshake(ssl_);
   ec = ret == 1 ? error_code{} : error_of(ret);
 }
@@ -110,12 +122,15 @@ std::size_t tls_stream::read_some(asio::mutable_buffer into, error_code& ec) {
   ec = {};
   if (into.size() == 0)
     return 0;
-  ERR_clear_error();
+  clear_error_queue();
   int n =
     SSL_read(ssl_, into.data(), static_cast<int>(std::min<std::size_t>(into.size(), INT_MAX)));
-  if (n > 0)
+  if (n > 0) {
+    read_needs_socket_ = false;
     return static_cast<std::size_t>(n);
+  }
   ec = error_of(n);
+  read_needs_socket_ = ec == asio::error::would_block && wants_ == want::read;
   return 0;
 }
 
@@ -123,7 +138,7 @@ std::size_t tls_stream::write_some(asio::const_buffer from, error_code& ec) {
   ec = {};
   if (from.size() == 0)
     return 0;
-  ERR_clear_error();
+  clear_error_queue();
   int n =
     SSL_write(ssl_, from.data(), static_cast<int>(std::min<std::size_t>(from.size(), INT_MAX)));
   if (n > 0)
@@ -133,7 +148,7 @@ std::size_t tls_stream::write_some(asio::const_buffer from, error_code& ec) {
 }
 
 void tls_stream::shutdown_step(error_code& ec) {
-  ERR_clear_error();
+  clear_error_queue();
   int ret = SSL_shutdown(ssl_);
   ec = ret >= 0 ? error_code{} : error_of(ret);  // 0: sent, the client's not (yet) received
 }

@@ -47,9 +47,11 @@ public:
   enum class want : std::uint8_t { read, write };
   want wants() const { return wants_; }
 
-  /// OpenSSL holds bytes it has read but not yet returned, so a wait for the socket could
-  /// wait forever for bytes that are already here.
-  bool has_pending() const { return SSL_has_pending(ssl_) == 1; }
+  /// OpenSSL may hold whole records it read ahead (with the handshake's last flight, or past
+  /// a reader's buffer): a wait for the socket would not see them. Once a read found it needs
+  /// the socket, what OpenSSL holds is part of a record at most, and only a wait brings the
+  /// rest (asking again would spin).
+  bool has_buffered_records() const { return !read_needs_socket_ && SSL_has_pending(ssl_) == 1; }
 
   // -- the non-blocking steps -----------------------------------------------------------------
   /// Advances the handshake; done when `ec` is clear.
@@ -153,6 +155,7 @@ private:
   SSL* ssl_ = nullptr;
   want wants_ = want::read;
   int bio_errno_ = 0;  ///< the errno of the BIO's last failed send or recv
+  bool read_needs_socket_ = false;  ///< the last read_some wanted to read the socket
 };
 
 }  // namespace fastactor
