@@ -13,6 +13,7 @@
 //   - a bystander is served meanwhile: a thread asking GET /hello on fresh connections,
 //     HTTP/1.1 and HTTP/2 in turn, every answer within 2 s.
 // The routes start workers (/stream), so that "the workers stopped" means something.
+#include "support/cpu_probe.hpp"
 #include "support/eventually.hpp"
 #include "support/h2_client.hpp"
 #include "support/http_client.hpp"
@@ -23,7 +24,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -127,30 +127,6 @@ void check_rss(const peak_rss_probe& rss, double bound_mib) {
   REQUIRE(rss.valid());
   INFO("peak RSS growth: " << rss.growth_mib() << " MiB (bound " << bound_mib << " MiB)");
   CHECK(rss.growth_mib() < bound_mib);
-}
-
-/// CPU time (user + system) this process spent since the probe was made: the server, the
-/// attacker and the bystander together.
-class cpu_probe {
-public:
-  cpu_probe() : start_(now()) {}
-  double seconds() const { return now() - start_; }
-
-private:
-  static double now() {
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-    return s(u.ru_utime) + s(u.ru_stime);
-  }
-  double start_;
-};
-
-/// CPU bounds are generous (2 shared cores, sanitizer builds): they catch a server that spins,
-/// not a slow one.
-void check_cpu(const cpu_probe& cpu, double bound_s) {
-  INFO("CPU time spent by the process: " << cpu.seconds() << " s (bound " << bound_s << " s)");
-  CHECK(cpu.seconds() < bound_s);
 }
 
 // -- the other clients ------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // with every kind of bad first flight (each ends its own connection, is counted, and leaves
 // other clients served), what it negotiates (versions, ALPN, resumption, a client that brings
 // a certificate), and certificate reloads, also under load.
+#include "support/cpu_probe.hpp"
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
@@ -23,7 +24,9 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace testing;
 using namespace std::chrono_literals;
@@ -344,6 +347,33 @@ SCENARIO("bytes that are no ClientHello fail the handshake and are counted as er
     bytes[0] = '\x01';
     check_refused(bytes);
   }
+}
+
+SCENARIO("a record that never completes costs the server no CPU while it waits", "[tls][attack]") {
+  // OpenSSL reads ahead: the part of a record it holds must not make the server ask it again
+  // and again (a spin) instead of waiting for the socket.
+  test_server srv{tls_routes(), test_server::tls_config()};
+  int fd = connect_loopback(srv.port());
+  auto tls = std::make_unique<tls_stream>(fd, tls_options{});
+  REQUIRE(tls->handshake(5s));
+  std::string request = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(tls->write(request.data(), request.size(), 5s) == request.size());
+  std::string got;
+  REQUIRE(tls->read(got, 5s) > 0);
+  WHEN("the client sends the header of an application-data record and 10 of its 64 bytes") {
+    std::string partial = std::string("\x17\x03\x03\x00\x40", 5) + std::string(10, '\x01');
+    REQUIRE(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL)
+            == static_cast<ssize_t>(partial.size()));
+    cpu_probe cpu;
+    std::this_thread::sleep_for(2s);
+    THEN("the server waits without spinning, and serves others meanwhile") {
+      check_cpu(cpu, 0.5);  // a spin takes most of the 2 s of a core
+      CHECK(bystander_served(srv.port()));
+      CHECK(eventually([&] { return srv.stats().live_connections == 1; }));
+    }
+  }
+  tls.reset();
+  ::close(fd);
 }
 
 SCENARIO("a client that stalls in the handshake is cut at the handshake deadline", "[tls]") {
