@@ -164,11 +164,15 @@ void tls_session::start_continue_write() {
                     });
 }
 
-// Records OpenSSL read ahead are there already: no wait, no wake-up would come for them.
+// Records OpenSSL read ahead are there already: no wait, no wake-up would come for them. A
+// read that has to send first waits until the socket takes bytes again.
 void tls_session::start_watch() {
-  if (!stream_.has_buffered_records())
-    return session::start_watch();
-  asio::post(socket_.get_executor(), [self = self()] { self->on_watch({}); });
+  if (stream_.has_buffered_records())
+    return asio::post(socket_.get_executor(), [self = self()] { self->on_watch({}); });
+  if (stream_.read_waits_for_write())
+    return socket_.async_wait(asio::ip::tcp::socket::wait_write,
+                              bind_self(&tls_session::on_watch, shared_from_this()));
+  session::start_watch();
 }
 
 // As much as the pipelining bound allows, so that OpenSSL keeps nothing back that the next

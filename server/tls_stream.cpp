@@ -126,11 +126,12 @@ std::size_t tls_stream::read_some(asio::mutable_buffer into, error_code& ec) {
   int n =
     SSL_read(ssl_, into.data(), static_cast<int>(std::min<std::size_t>(into.size(), INT_MAX)));
   if (n > 0) {
-    read_needs_socket_ = false;
+    read_blocked_ = false;
     return static_cast<std::size_t>(n);
   }
   ec = error_of(n);
-  read_needs_socket_ = ec == asio::error::would_block && wants_ == want::read;
+  read_blocked_ = ec == asio::error::would_block;
+  read_wants_ = wants_;
   return 0;
 }
 

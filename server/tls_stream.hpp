@@ -49,9 +49,12 @@ public:
 
   /// OpenSSL may hold whole records it read ahead (with the handshake's last flight, or past
   /// a reader's buffer): a wait for the socket would not see them. Once a read found it needs
-  /// the socket, what OpenSSL holds is part of a record at most, and only a wait brings the
-  /// rest (asking again would spin).
-  bool has_buffered_records() const { return !read_needs_socket_ && SSL_has_pending(ssl_) == 1; }
+  /// the socket, what OpenSSL holds is part of a record at most, and only the socket brings
+  /// the rest (asking again would spin).
+  bool has_buffered_records() const { return !read_blocked_ && SSL_has_pending(ssl_) == 1; }
+  /// The last read_some could not go on until the socket could be written (OpenSSL had to
+  /// send something first, e.g. an answer to a key update, and the socket was full).
+  bool read_waits_for_write() const { return read_blocked_ && read_wants_ == want::write; }
 
   // -- the non-blocking steps -----------------------------------------------------------------
   /// Advances the handshake; done when `ec` is clear.
@@ -155,7 +158,8 @@ private:
   SSL* ssl_ = nullptr;
   want wants_ = want::read;
   int bio_errno_ = 0;  ///< the errno of the BIO's last failed send or recv
-  bool read_needs_socket_ = false;  ///< the last read_some wanted to read the socket
+  bool read_blocked_ = false;  ///< the last read_some needed the socket
+  want read_wants_ = want::read;  ///< and for what
 };
 
 }  // namespace fastactor
