@@ -11,55 +11,12 @@
 // SCREENSHOT=path.png also saves a picture of the first transport's page once everything has run.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
 import { once } from "node:events";
-import { createHash, X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { chromiumArgs, chromiumPath, devCertificate, startDemoServer } from "./support.mjs";
 
-const serverPath = process.env.DEMO_SERVER ?? new URL("../../build/bin/demo_server", import.meta.url).pathname;
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const makeDevCerts = new URL("../../scripts/make-dev-certs.sh", import.meta.url).pathname;
 const transports = (process.env.TRANSPORTS ?? "http,https").split(",").map((t) => t.trim());
 for (const t of transports) assert.ok(["http", "https"].includes(t), `unknown transport '${t}' in TRANSPORTS`);
-
-const chromiumArgs = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"];
-
-// A server certificate from the dev CA, and the base64 SHA-256 of its SubjectPublicKeyInfo:
-// what `openssl x509 -pubkey -noout -in server.pem | openssl pkey -pubin -outform der |
-// openssl dgst -sha256 -binary | base64` prints.
-function devCertificate() {
-  let dir = process.env.DEMO_CERT_DIR, temporary = false;
-  if (!dir) {
-    dir = mkdtempSync(join(tmpdir(), "fastactor-browser-certs-"));
-    temporary = true;
-  }
-  execFileSync(makeDevCerts, [dir, "server"], { stdio: ["ignore", "ignore", "inherit"] });
-  const cert = join(dir, "server.pem"), key = join(dir, "server.key");
-  const spki = new X509Certificate(readFileSync(cert)).publicKey.export({ type: "spki", format: "der" });
-  const pin = createHash("sha256").update(spki).digest("base64");
-  return { cert, key, pin, cleanup: () => temporary && rmSync(dir, { recursive: true, force: true }) };
-}
-
-async function startServer(transport, certs) {
-  const args = ["--port=0"];
-  if (transport === "https") args.push(`--tls-cert=${certs.cert}`, `--tls-key=${certs.key}`);
-  const child = spawn(serverPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  let text = "";
-  child.stdout.setEncoding("utf8");
-  while (!text.includes("\n")) {
-    const [chunk] = await Promise.race([
-      once(child.stdout, "data"),
-      once(child, "exit").then(() => { throw new Error(`demo_server (${transport}) exited before listening`); }),
-    ]);
-    text += chunk;
-  }
-  const match = new RegExp(`^listening on (${transport}://127\\.0\\.0\\.1:\\d+)\\n`).exec(text);
-  assert.ok(match, `unexpected first line: ${text}`);
-  return { child, url: match[1] };
-}
 
 for (const [index, transport] of transports.entries()) {
   describe(`demo page over ${transport}`, () => {
@@ -72,7 +29,7 @@ for (const [index, transport] of transports.entries()) {
         certs = devCertificate();
         args.push(`--ignore-certificate-errors-spki-list=${certs.pin}`);
       }
-      ({ child: server, url: baseUrl } = await startServer(transport, certs));
+      ({ child: server, url: baseUrl } = await startDemoServer([], certs));
       browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args });
       page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       // What the address bar would show: the page's security state, certificate errors included.

@@ -7,49 +7,12 @@
 //   DEMO_SERVER=build/bin/demo_server node --test tests/browser/event_sources.test.mjs
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
 import { once } from "node:events";
-import { createHash, X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { chromiumArgs, chromiumPath, devCertificate, startDemoServer } from "./support.mjs";
 
-const serverPath = process.env.DEMO_SERVER ?? new URL("../../build/bin/demo_server", import.meta.url).pathname;
-const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const makeDevCerts = new URL("../../scripts/make-dev-certs.sh", import.meta.url).pathname;
 const streams = 20;
 const within = 2000;  // ms
-
-function devCertificate() {
-  let dir = process.env.DEMO_CERT_DIR, temporary = false;
-  if (!dir) {
-    dir = mkdtempSync(join(tmpdir(), "fastactor-browser-certs-"));
-    temporary = true;
-  }
-  execFileSync(makeDevCerts, [dir, "server"], { stdio: ["ignore", "ignore", "inherit"] });
-  const cert = join(dir, "server.pem"), key = join(dir, "server.key");
-  const spki = new X509Certificate(readFileSync(cert)).publicKey.export({ type: "spki", format: "der" });
-  const pin = createHash("sha256").update(spki).digest("base64");
-  return { cert, key, pin, cleanup: () => temporary && rmSync(dir, { recursive: true, force: true }) };
-}
-
-async function startServer(certs, extra) {
-  const args = ["--port=0", "--access-log=0", `--tls-cert=${certs.cert}`, `--tls-key=${certs.key}`, ...extra];
-  const child = spawn(serverPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  let text = "";
-  child.stdout.setEncoding("utf8");
-  while (!text.includes("\n")) {
-    const [chunk] = await Promise.race([
-      once(child.stdout, "data"),
-      once(child, "exit").then(() => { throw new Error("demo_server exited before listening"); }),
-    ]);
-    text += chunk;
-  }
-  const match = /^listening on (https:\/\/127\.0\.0\.1:\d+)\n/.exec(text);
-  assert.ok(match, `unexpected first line: ${text}`);
-  return { child, url: match[1] };
-}
 
 // Opens `streams` EventSources (each a long SSE stream: 300 events, 100 ms apart) and counts
 // those that received an event within `within` ms; also the protocol the page was loaded with.
@@ -76,12 +39,12 @@ describe("20 EventSources on one HTTPS origin", () => {
 
   before(async () => {
     certs = devCertificate();
-    h2Server = await startServer(certs, []);
-    h1Server = await startServer(certs, ["--http2=0"]);
+    h2Server = await startDemoServer(["--access-log=0"], certs);
+    h1Server = await startDemoServer(["--access-log=0", "--http2=0"], certs);
     browser = await chromium.launch({
       executablePath: chromiumPath,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", `--ignore-certificate-errors-spki-list=${certs.pin}`],
+      args: [...chromiumArgs, `--ignore-certificate-errors-spki-list=${certs.pin}`],
     });
   });
 
