@@ -349,19 +349,10 @@ void http2_codec::submit_head(std::int32_t id, stream& st, const response_head& 
   nva.push_back(field("server", head.server_name));
   auto date = http_date_now();
   nva.push_back(field("date", date));
-  // Only one Content-Type, as render() does: the head's own, else the handler's first.
-  bool has_type = !head.content_type.empty();
-  if (has_type)
-    nva.push_back(field("content-type", head.content_type));
-  if (head.fields)
-    for (const auto& [name, value] : *head.fields) {
-      if (iequals(name, "content-type") && std::exchange(has_type, true))
-        continue;
-      owned.push_back(lower(name));
-      nva.push_back(field(owned.back(), value));
-    }
-  if (!has_type)
-    nva.push_back(field("content-type", "text/plain; charset=utf-8"));
+  for_each_head_field(head, [&](std::string_view name, std::string_view value) {
+    owned.push_back(lower(name));  // (reserved: the names' addresses stay put)
+    nva.push_back(field(owned.back(), value));
+  });
   std::string length;
   if (head.body == framing::content_length) {
     length = std::to_string(head.content_length);

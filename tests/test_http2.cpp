@@ -43,6 +43,17 @@ fastactor::router h2_routes() {
     ctx.write(std::to_string(ctx.req().version) + " "
               + std::string{ctx.req().header("host").value_or("-")});
   });
+  r.get("/typed", [](fastactor::context& ctx) {
+    ctx.set_content_type("text/html");
+    ctx.set_header("X-Kind", "page");
+    ctx.write("<p>");
+  });
+  r.get("/typed/fails", [](fastactor::context& ctx) {
+    ctx.set_content_type("text/html");
+    ctx.set_header("X-Kind", "page");
+    ctx.fail("no page today", fastactor::status::service_unavailable);
+  });
+  r.get("/untyped", [](fastactor::context& ctx) { ctx.set_header("X-Kind", "plain"); });
   r.get("/fails", [](fastactor::context& ctx) {
     ctx.spawn([](caf::event_based_actor* self, fastactor::response_handle out) {
       out.write(self, "one\n");
@@ -161,6 +172,30 @@ SCENARIO("HTTP/2 over TLS: ALPN chooses h2 and every kind of response is served"
       CHECK(c.tls()->alpn() == "http/1.1");
       CHECK(c.get("/hello").body == "ok");
     }
+  }
+}
+
+// The rule is response_head's for_each_head_field, HTTP/1.1's and HTTP/2's alike; a repeated
+// field would arrive here joined with ", " (h2_client's record), so equality means one.
+SCENARIO("HTTP/2 responses carry one Content-Type, by the same rule as HTTP/1.1", "[http2]") {
+  test_server srv{h2_routes()};
+  h2_client c{srv.port(), transport::plain()};
+  REQUIRE(c.connected());
+  auto typed = c.submit("GET", "/typed");
+  auto report = c.submit("GET", "/typed/fails");
+  auto untyped = c.submit("GET", "/untyped");
+  REQUIRE(all_done(c, {typed, report, untyped}, 5s));
+  THEN("the handler's type, else the error report's JSON over the handler's, else text/plain; "
+       "the handler's other fields kept, every name lower-case") {
+    CHECK(c.response(typed).header("content-type") == "text/html");
+    CHECK(c.response(typed).header("x-kind") == "page");
+    CHECK(c.response(report).status == 503);
+    CHECK(c.response(report).header("content-type") == "application/json");
+    CHECK(c.response(report).header("x-kind") == "page");
+    CHECK_THAT(c.response(report).body, Contains("no page today"));
+    CHECK(c.response(untyped).header("content-type") == "text/plain; charset=utf-8");
+    CHECK(c.response(untyped).header("x-kind") == "plain");
+    CHECK(c.errors().empty());  // nghttp2 refuses upper-case names as malformed
   }
 }
 
