@@ -187,19 +187,31 @@ bool http2_codec::receive(const char* data, std::size_t size) {
   // nghttp2 queues a GOAWAY for most errors itself; for these it cannot. A flood it counts
   // (acknowledgements the client does not read, CONTINUATION frames) is ENHANCE_YOUR_CALM, as
   // nghttp2 answers too many SETTINGS entries; anything else (a bad preface) PROTOCOL_ERROR.
-  auto code = rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS
-      || empty_frames_ > empty_frames_max || calm_down_
+  auto code = rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || calm_down_
     ? NGHTTP2_ENHANCE_YOUR_CALM
     : NGHTTP2_PROTOCOL_ERROR;
   nghttp2_session_terminate_session(session_, code);
   return false;
 }
 
-// Empty DATA frames that do not end a stream carry nothing: a client sends them only to make
-// the server work (CVE-2019-9518, the "empty frames flood"), which nghttp2 1.52 does not
-// limit. A connection may send a few.
+// Empty DATA frames that do not end a stream carry nothing: a flood of them only makes the
+// server work (CVE-2019-9518), and nghttp2 1.52 does not limit them. But a client may send
+// one now and then (an empty write flushed), and a connection may live for days: so the
+// allowance is a token bucket, as nghttp2's for resets. Each completed request gives back the
+// whole burst (a flood then costs a request per 100 frames: no more than the requests
+// themselves), and time a few a second (a long upload that flushes now and then).
 bool http2_codec::empty_frame() {
-  return ++empty_frames_ <= empty_frames_max;
+  auto now = std::chrono::steady_clock::now();
+  std::chrono::duration<double> since = now - empty_frames_at_;
+  empty_frames_at_ = now;
+  empty_frames_left_ =
+    std::min(empty_frames_burst, empty_frames_left_ + since.count() * empty_frames_per_second);
+  if (empty_frames_left_ < 1) {
+    calm_down_ = true;
+    return false;
+  }
+  empty_frames_left_ -= 1;
+  return true;
 }
 
 void http2_codec::count_protocol_error() {
@@ -257,6 +269,7 @@ void http2_codec::on_request_end(std::int32_t id) {
   auto* st = find(id);
   if (!st || st->handed_over)
     return;
+  empty_frames_left_ = empty_frames_burst;  // see empty_frame
   if (st->header_too_large)
     return refuse(id, *st, status::request_header_fields_too_large,
                   "request header fields larger than " + std::to_string(cfg_.max_header_bytes)

@@ -126,10 +126,15 @@ private:
   std::size_t active_ = 0;
   /// Of the request bodies of the open streams (read, or held by the writer's scopes).
   std::size_t body_bytes_ = 0;
-  bool calm_down_ = false;  ///< the client flooded nghttp2's outbound queue
+  /// The client flooded nghttp2's outbound queue, or sent too many empty frames.
+  bool calm_down_ = false;
   std::size_t outbound_queue_max() const { return 4 * cfg_.h2_max_streams + 1000; }
-  static constexpr std::size_t empty_frames_max = 100;  ///< see empty_frame
-  std::size_t empty_frames_ = 0;
+  /// Empty DATA frames the client may still send (see empty_frame): a burst, given back whole
+  /// by each request that completes, and a few a second.
+  static constexpr double empty_frames_burst = 100;
+  static constexpr double empty_frames_per_second = 10;
+  double empty_frames_left_ = empty_frames_burst;
+  std::chrono::steady_clock::time_point empty_frames_at_ = std::chrono::steady_clock::now();
   bool failed_ = false;  ///< nghttp2 failed on the client's bytes: it is fed no more
   bool protocol_error_counted_ = false;
   /// Streams whose write completes with the frames taken since the last take_output, and with
