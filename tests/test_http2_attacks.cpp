@@ -379,9 +379,11 @@ public:
     }
   }
 
-  /// Frames received, but PING and SETTINGS acknowledgements: acks() counts those.
+  /// Frames received, but PING and SETTINGS acknowledgements and RST_STREAMs: acks() and
+  /// resets() count those.
   const std::vector<h2_frame_in>& frames() const { return frames_; }
   std::size_t acks() const { return acks_; }
+  std::size_t resets() const { return resets_; }
   std::optional<h2_frame_in> goaway() const {
     for (const auto& f : frames_)
       if (f.type == NGHTTP2_GOAWAY)
@@ -439,6 +441,10 @@ private:
         ++acks_;  // hundreds of thousands: counted, not kept
         continue;
       }
+      if (f.type == NGHTTP2_RST_STREAM) {  // so are refused streams
+        ++resets_;
+        continue;
+      }
       f.payload = received_.substr(parsed_ - length, length);
       f.at = clock_type::now();
       frames_.push_back(std::move(f));
@@ -454,6 +460,7 @@ private:
   std::size_t parsed_ = 0;
   std::vector<h2_frame_in> frames_;
   std::size_t acks_ = 0;
+  std::size_t resets_ = 0;
   bool gone_ = false;
   bool eof_ = false;
 };
@@ -842,6 +849,75 @@ SCENARIO("HTTP/2 empty DATA frames now and then on a long-lived connection are n
         CHECK_FALSE(c.closed());
         CHECK(took_ms < 15000);
         CHECK(h2_counts::of(srv).since(before).protocol_errors == 0);
+      }
+    }
+  }
+}
+
+// -- frames the server must answer, never read -------------------------------------------------
+
+// nghttp2 1.52 bounds the acknowledgements it queues (SETTINGS, PING), not the other frames a
+// client makes it queue. Here: a stream past SETTINGS_MAX_CONCURRENT_STREAMS, opened before the
+// client acknowledged the setting, is refused with RST_STREAM(REFUSED_STREAM), a frame queued
+// for each HEADERS of 12 bytes (the request's fields by their static HPACK index), for as long
+// as the client sends them without reading. The kernel's socket buffers take the first few MB
+// of refusals; then nghttp2's queue grows.
+// The codec caps nghttp2's outbound queue at 4 frames per allowed stream + 1,000.
+SCENARIO("HTTP/2 outbound queue flood: refused streams whose RST_STREAMs the client never reads",
+         "[http2][attack]") {
+  GIVEN("a server with h2_max_streams = 4 (so a queue cap of 1,016 frames)") {
+    auto cfg = h2_attack_config();
+    cfg.h2_max_streams = 4;
+    test_server srv{h2_attack_routes(), cfg};
+    warm_up(srv);
+    auto before = h2_counts::of(srv);  // (the bystander's own streams are counted too)
+    bystander others{srv.port()};
+    peak_rss_probe rss;
+    cpu_probe cpu;
+    WHEN("a client that neither reads nor acknowledges SETTINGS opens 4 streams whose bodies "
+         "never come, then stream after stream until the server stops it") {
+      deaf_client attacker{srv.port()};
+      std::string opening = h2_preface() + h2_settings();
+      for (std::uint32_t id = 1; id <= 7; id += 2)
+        opening += h2_headers(id, hpack_request("POST", "/echo", scheme()), false);
+      REQUIRE(attacker.send_some(opening, 2s) == opening.size());
+      // :method GET, :scheme http(s), :path / (RFC 7541 appendix A)
+      auto block = hpack_index(2) + hpack_index(tls_from_environment() ? 7 : 6) + hpack_index(4);
+      auto errors = srv.stats().http2.protocol_errors_total.load();
+      std::uint32_t next_id = 9;
+      std::string pending;  // (a partial send leaves the rest of a frame: it goes first)
+      std::size_t sent = 0;
+      auto start = clock_type::now();
+      while (clock_type::now() < start + 4s && next_id < (1u << 30)
+             && srv.stats().http2.protocol_errors_total.load() == errors) {
+        for (int i = 0; pending.empty() && i < 200; ++i, next_id += 2)
+          pending += h2_headers(next_id, block);
+        auto n = attacker.send_some(pending, 50ms);
+        pending.erase(0, n);
+        sent += n;
+        if (n == 0)
+          std::this_thread::sleep_for(5ms);  // the server stopped reading, or is gone
+      }
+      auto detected_ms = ms_between(start, clock_type::now());
+      attacker.read_frames(4s);  // now it reads: the refusals that left, then the GOAWAY
+      auto counted = attack_counts(srv, before, others);
+      THEN("GOAWAY(ENHANCE_YOUR_CALM) behind the refusals already sent, then the close") {
+        auto refusals = attacker.resets();
+        INFO("sent " << sent << " bytes (streams up to " << next_id << ") in " << detected_ms
+                     << " ms; received " << refusals << " refusals; " << counted);
+        check_rss(rss, 16);  // (first: without the cap, what it measures is the point)
+        CHECK(detected_ms < 3000);
+        CHECK(refusals > 0);
+        auto goaway = attacker.goaway();
+        REQUIRE(goaway);
+        CHECK(goaway->error_code() == NGHTTP2_ENHANCE_YOUR_CALM);
+        CHECK(attacker.closed());
+        CHECK(srv.idle(5s));
+        CHECK(counted.streams == 0);  // the 4 requests never ended; the rest were refused
+        CHECK(counted.protocol_errors == 1);
+        CHECK(counted.goaways >= 1);
+        check_cpu(cpu, 10);
+        check_bystander(others);
       }
     }
   }
