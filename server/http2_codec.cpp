@@ -19,6 +19,8 @@ struct http2_codec::stream {
   std::size_t body_bytes = 0;  ///< of the request body, held (by the writer too) until close
   bool header_too_large = false;
   bool handed_over = false;  ///< the writer has it (or its refusal)
+  /// When its HEADERS came: the read deadline (--body-timeout-ms) counts from here.
+  std::chrono::steady_clock::time_point began = std::chrono::steady_clock::now();
 
   // The response.
   std::deque<std::string> queue;  ///< body bytes not yet sent
@@ -430,6 +432,11 @@ void http2_codec::on_end_stream_sent(std::int32_t id) {
     --active_;
   if (std::exchange(st->write_waiting, false))
     completing_.push_back(static_cast<channel_id>(id));
+  // Answered before the client ended its request (a refusal: 408, 413, 431): it may stop
+  // sending (RFC 9113 8.1), and the stream's slot and body budget are free at once, not when
+  // the client gets round to ending a body nobody reads.
+  if (nghttp2_session_get_stream_remote_close(session_, id) == 0)
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
 }
 
 void http2_codec::reset(channel_id ch) {
@@ -447,30 +454,63 @@ void http2_codec::reset(channel_id ch) {
   nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
 }
 
+// Waiting for the client's window: body bytes, or a write or end with none (nghttp2 asks for a
+// stream's data only while its window is open).
+std::chrono::steady_clock::time_point http2_codec::send_due(const stream& st) const {
+  auto timeout = std::chrono::milliseconds(cfg_.send_timeout_ms);
+  if (timeout.count() <= 0 || st.response_done
+      || (st.queue.empty() && !st.write_waiting && !st.body_ends))
+    return std::chrono::steady_clock::time_point::max();
+  return st.progress + timeout;
+}
+
+// A request is read until it is handed over: complete, or refused.
+std::chrono::steady_clock::time_point http2_codec::read_due(const stream& st) const {
+  auto timeout = std::chrono::milliseconds(cfg_.body_timeout_ms);
+  if (timeout.count() <= 0 || st.handed_over || failed_)  // (failed_: nghttp2 reads no more)
+    return std::chrono::steady_clock::time_point::max();
+  return st.began + timeout;
+}
+
 std::chrono::steady_clock::time_point
-http2_codec::expire_stalled(std::chrono::steady_clock::time_point now,
-                            std::chrono::milliseconds timeout) {
+http2_codec::expire_streams(std::chrono::steady_clock::time_point now) {
   auto next = std::chrono::steady_clock::time_point::max();
-  if (timeout.count() <= 0)
-    return next;
-  std::vector<std::int32_t> stalled;
+  // Acted on after the loop: the writer's answers (a reset, a 408) run inside.
+  std::vector<std::int32_t> unsent, unread;
   for (auto& [id, st] : streams_) {
-    // Waiting for the client's window: body bytes, or a write or end with none (nghttp2 asks
-    // for a stream's data only while its window is open).
-    if (st->response_done || (st->queue.empty() && !st->write_waiting && !st->body_ends))
-      continue;
-    auto due = st->progress + timeout;
-    if (due <= now)
-      stalled.push_back(id);
-    else
-      next = std::min(next, due);
+    auto send = send_due(*st), read = read_due(*st);
+    if (send <= now)
+      unsent.push_back(id);
+    if (read <= now)
+      unread.push_back(id);
+    for (auto due : {send, read})
+      if (due > now)
+        next = std::min(next, due);
   }
-  for (auto id : stalled) {
-    send_timeouts_.fetch_add(1, std::memory_order_relaxed);
-    reset(static_cast<channel_id>(id));
-    host_.h2_reset(static_cast<channel_id>(id));  // for the writer, as if the client had
-  }
+  for (auto id : unsent)
+    time_out_send(id);
+  for (auto id : unread)
+    time_out_read(id);
   return next;
+}
+
+void http2_codec::time_out_send(std::int32_t id) {
+  send_timeouts_.fetch_add(1, std::memory_order_relaxed);
+  reset(static_cast<channel_id>(id));
+  host_.h2_reset(static_cast<channel_id>(id));  // for the writer, as if the client had
+}
+
+// As over HTTP/1.1, where a body must arrive within --body-timeout-ms: a stream whose body
+// never ends would hold its slot and its part of the body budget while other streams keep
+// the connection from idling out.
+void http2_codec::time_out_read(std::int32_t id) {
+  auto* st = find(id);
+  if (!st || st->handed_over)
+    return;
+  stats_.read_timeouts_total.fetch_add(1, std::memory_order_relaxed);
+  refuse(id, *st, status::request_timeout,
+         "request not complete within " + std::to_string(cfg_.body_timeout_ms)
+           + " ms of its HEADERS");
 }
 
 // -- output -----------------------------------------------------------------------------------

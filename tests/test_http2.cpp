@@ -442,6 +442,43 @@ SCENARIO("A stream whose last write waits on a closed window is reset at the sen
   }
 }
 
+SCENARIO("A stream whose request body never ends gets 408 at the body deadline", "[http2]") {
+  auto cfg = test_server::default_config();
+  cfg.body_timeout_ms = 500;
+  test_server srv{h2_routes(), cfg};
+  h2_client c{srv.port(), transport::plain()};
+  REQUIRE(c.connected());
+  // Events for 5 s: the connection is busy throughout, so no idle timeout ends the stuck one.
+  auto busy = c.submit("GET", "/stream/sse?count=100&interval_ms=50");
+  WHEN("another stream sends HEADERS and part of a body, then nothing") {
+    auto start = clock_type::now();
+    auto stuck = c.submit_open("POST", "/echo");
+    c.send_body(stuck, "the first part");
+    REQUIRE(c.wait_for(stuck, 5s));
+    auto took_ms = ms_between(start, clock_type::now());
+    THEN("it is answered 408 after --body-timeout-ms, then told to stop sending; the busy "
+         "stream and the connection go on") {
+      INFO("408 after " << took_ms << " ms");
+      CHECK(c.response(stuck).status == 408);
+      CHECK_THAT(c.response(stuck).body, Contains("within 500 ms"));
+      CHECK(took_ms >= 450);
+      CHECK(took_ms < 3000);
+      CHECK(srv.stats().http2.read_timeouts_total == 1);
+      CHECK(srv.stats().responses_by_status[408] == 1);
+      // RST_STREAM(NO_ERROR) after the answer (RFC 9113 8.1): its slot is free.
+      CHECK(c.run_until([&] { return c.response(stuck).reset_by_server.has_value(); }, 2s));
+      CHECK(c.response(stuck).reset_by_server == std::optional<std::uint32_t>{NGHTTP2_NO_ERROR});
+      CHECK(srv.stats().http2.server_resets_total == 0);  // nothing was cut off
+      CHECK_FALSE(c.response(busy).done());
+      auto after = c.submit("GET", "/hello");
+      CHECK(c.wait_for(after, 5s));
+      CHECK(c.response(after).body == "ok");
+      CHECK(srv.stats().active_streams == 1);  // the busy one
+      CHECK_FALSE(c.closed());
+    }
+  }
+}
+
 SCENARIO("A client that sends part of the HTTP/2 preface and leaves is closed", "[http2]") {
   test_server srv{h2_routes()};
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
