@@ -67,19 +67,6 @@ private:
   std::size_t size_ = 0;
 };
 
-/// The handler's fields. Only one Content-Type goes out: the head's own if it has one (an
-/// error report is JSON whatever the handler said), else the handler's first.
-bool append_fields(head_text& out, const response_head& head) {
-  bool has_type = !head.content_type.empty();
-  if (head.fields)
-    for (const auto& [name, value] : *head.fields) {
-      if (iequals(name, "Content-Type") && std::exchange(has_type, true))
-        continue;
-      out.field(name, value);
-    }
-  return has_type;
-}
-
 void append_framing(head_text& out, const response_head& head) {
   switch (head.body) {
     case framing::content_length:
@@ -97,10 +84,8 @@ std::string render(const response_head& head) {
   head_text out{size_bound(head)};
   out << "HTTP/1.1 " << decimal{code(head.code)}.text() << " " << reason(head.code)
       << "\r\nServer: " << head.server_name << "\r\nDate: " << http_date_now() << crlf;
-  if (!head.content_type.empty())
-    out.field("Content-Type", head.content_type);
-  if (!append_fields(out, head))
-    out << "Content-Type: text/plain; charset=utf-8\r\n";
+  for_each_head_field(
+    head, [&out](std::string_view name, std::string_view value) { out.field(name, value); });
   append_framing(out, head);
   if (head.connection == connection_field::close)
     out << "Connection: close\r\n";

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace fastactor {
 
@@ -46,9 +47,33 @@ struct response_head {
   connection_field connection = connection_field::none;
 };
 
-/// "HTTP/1.1 <code> <reason>", Server, Date, the override Content-Type, the fields (with
-/// text/plain after them if nobody set a type), the framing field and Connection, then the
-/// empty line. One allocation: its size is bounded before anything is written.
+/// The type of a body whose handler named none.
+inline constexpr std::string_view default_content_type = "text/plain; charset=utf-8";
+
+/// The fields of `head` between Date and the framing, as every codec sends them: calls
+/// `f(name, value)` for each, in order. Only one Content-Type goes out: the head's own if it
+/// has one (an error report is JSON whatever the handler said), else the handler's first,
+/// else text/plain after the handler's fields; the handler's other fields go out as they are
+/// (response_field_problem kept the framing ones out). HTTP/1.1 writes the names as given,
+/// HTTP/2 lower-cases them.
+template <class F>
+void for_each_head_field(const response_head& head, F&& f) {
+  bool has_type = !head.content_type.empty();
+  if (has_type)
+    f(std::string_view{"Content-Type"}, head.content_type);
+  if (head.fields)
+    for (const auto& [name, value] : *head.fields) {
+      if (iequals(name, "Content-Type") && std::exchange(has_type, true))
+        continue;
+      f(std::string_view{name}, std::string_view{value});
+    }
+  if (!has_type)
+    f(std::string_view{"Content-Type"}, default_content_type);
+}
+
+/// "HTTP/1.1 <code> <reason>", Server, Date, the fields (for_each_head_field), the framing
+/// field and Connection, then the empty line. One allocation: its size is bounded before
+/// anything is written.
 std::string render(const response_head& head);
 
 /// The interim response a client that sent `Expect: 100-continue` waits for. Static text:

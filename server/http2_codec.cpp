@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 
 namespace fastactor {
 
@@ -20,6 +19,8 @@ struct http2_codec::stream {
   std::size_t body_bytes = 0;  ///< of the request body, held (by the writer too) until close
   bool header_too_large = false;
   bool handed_over = false;  ///< the writer has it (or its refusal)
+  /// When its HEADERS came: the read deadline (--body-timeout-ms) counts from here.
+  std::chrono::steady_clock::time_point began = std::chrono::steady_clock::now();
 
   // The response.
   std::deque<std::string> queue;  ///< body bytes not yet sent
@@ -188,19 +189,31 @@ bool http2_codec::receive(const char* data, std::size_t size) {
   // nghttp2 queues a GOAWAY for most errors itself; for these it cannot. A flood it counts
   // (acknowledgements the client does not read, CONTINUATION frames) is ENHANCE_YOUR_CALM, as
   // nghttp2 answers too many SETTINGS entries; anything else (a bad preface) PROTOCOL_ERROR.
-  auto code = rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS
-      || empty_frames_ > empty_frames_max || calm_down_
+  auto code = rv == NGHTTP2_ERR_FLOODED || rv == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || calm_down_
     ? NGHTTP2_ENHANCE_YOUR_CALM
     : NGHTTP2_PROTOCOL_ERROR;
   nghttp2_session_terminate_session(session_, code);
   return false;
 }
 
-// Empty DATA frames that do not end a stream carry nothing: a client sends them only to make
-// the server work (CVE-2019-9518, the "empty frames flood"), which nghttp2 1.52 does not
-// limit. A connection may send a few.
+// Empty DATA frames that do not end a stream carry nothing: a flood of them only makes the
+// server work (CVE-2019-9518), and nghttp2 1.52 does not limit them. But a client may send
+// one now and then (an empty write flushed), and a connection may live for days: so the
+// allowance is a token bucket, as nghttp2's for resets. Each completed request gives back the
+// whole burst (a flood then costs a request per 100 frames: no more than the requests
+// themselves), and time a few a second (a long upload that flushes now and then).
 bool http2_codec::empty_frame() {
-  return ++empty_frames_ <= empty_frames_max;
+  auto now = std::chrono::steady_clock::now();
+  std::chrono::duration<double> since = now - empty_frames_at_;
+  empty_frames_at_ = now;
+  empty_frames_left_ =
+    std::min(empty_frames_burst, empty_frames_left_ + since.count() * empty_frames_per_second);
+  if (empty_frames_left_ < 1) {
+    calm_down_ = true;
+    return false;
+  }
+  empty_frames_left_ -= 1;
+  return true;
 }
 
 void http2_codec::count_protocol_error() {
@@ -258,6 +271,7 @@ void http2_codec::on_request_end(std::int32_t id) {
   auto* st = find(id);
   if (!st || st->handed_over)
     return;
+  empty_frames_left_ = empty_frames_burst;  // see empty_frame
   if (st->header_too_large)
     return refuse(id, *st, status::request_header_fields_too_large,
                   "request header fields larger than " + std::to_string(cfg_.max_header_bytes)
@@ -350,19 +364,10 @@ void http2_codec::submit_head(std::int32_t id, stream& st, const response_head& 
   nva.push_back(field("server", head.server_name));
   auto date = http_date_now();
   nva.push_back(field("date", date));
-  // Only one Content-Type, as render() does: the head's own, else the handler's first.
-  bool has_type = !head.content_type.empty();
-  if (has_type)
-    nva.push_back(field("content-type", head.content_type));
-  if (head.fields)
-    for (const auto& [name, value] : *head.fields) {
-      if (iequals(name, "content-type") && std::exchange(has_type, true))
-        continue;
-      owned.push_back(lower(name));
-      nva.push_back(field(owned.back(), value));
-    }
-  if (!has_type)
-    nva.push_back(field("content-type", "text/plain; charset=utf-8"));
+  for_each_head_field(head, [&](std::string_view name, std::string_view value) {
+    owned.push_back(lower(name));  // (reserved: the names' addresses stay put)
+    nva.push_back(field(owned.back(), value));
+  });
   std::string length;
   if (head.body == framing::content_length) {
     length = std::to_string(head.content_length);
@@ -427,6 +432,11 @@ void http2_codec::on_end_stream_sent(std::int32_t id) {
     --active_;
   if (std::exchange(st->write_waiting, false))
     completing_.push_back(static_cast<channel_id>(id));
+  // Answered before the client ended its request (a refusal: 408, 413, 431): it may stop
+  // sending (RFC 9113 8.1), and the stream's slot and body budget are free at once, not when
+  // the client gets round to ending a body nobody reads.
+  if (nghttp2_session_get_stream_remote_close(session_, id) == 0)
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
 }
 
 void http2_codec::reset(channel_id ch) {
@@ -444,30 +454,63 @@ void http2_codec::reset(channel_id ch) {
   nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
 }
 
+// Waiting for the client's window: body bytes, or a write or end with none (nghttp2 asks for a
+// stream's data only while its window is open).
+std::chrono::steady_clock::time_point http2_codec::send_due(const stream& st) const {
+  auto timeout = std::chrono::milliseconds(cfg_.send_timeout_ms);
+  if (timeout.count() <= 0 || st.response_done
+      || (st.queue.empty() && !st.write_waiting && !st.body_ends))
+    return std::chrono::steady_clock::time_point::max();
+  return st.progress + timeout;
+}
+
+// A request is read until it is handed over: complete, or refused.
+std::chrono::steady_clock::time_point http2_codec::read_due(const stream& st) const {
+  auto timeout = std::chrono::milliseconds(cfg_.body_timeout_ms);
+  if (timeout.count() <= 0 || st.handed_over || failed_)  // (failed_: nghttp2 reads no more)
+    return std::chrono::steady_clock::time_point::max();
+  return st.began + timeout;
+}
+
 std::chrono::steady_clock::time_point
-http2_codec::expire_stalled(std::chrono::steady_clock::time_point now,
-                            std::chrono::milliseconds timeout) {
+http2_codec::expire_streams(std::chrono::steady_clock::time_point now) {
   auto next = std::chrono::steady_clock::time_point::max();
-  if (timeout.count() <= 0)
-    return next;
-  std::vector<std::int32_t> stalled;
+  // Acted on after the loop: the writer's answers (a reset, a 408) run inside.
+  std::vector<std::int32_t> unsent, unread;
   for (auto& [id, st] : streams_) {
-    // Waiting for the client's window: body bytes, or a write or end with none (nghttp2 asks
-    // for a stream's data only while its window is open).
-    if (st->response_done || (st->queue.empty() && !st->write_waiting && !st->body_ends))
-      continue;
-    auto due = st->progress + timeout;
-    if (due <= now)
-      stalled.push_back(id);
-    else
-      next = std::min(next, due);
+    auto send = send_due(*st), read = read_due(*st);
+    if (send <= now)
+      unsent.push_back(id);
+    if (read <= now)
+      unread.push_back(id);
+    for (auto due : {send, read})
+      if (due > now)
+        next = std::min(next, due);
   }
-  for (auto id : stalled) {
-    send_timeouts_.fetch_add(1, std::memory_order_relaxed);
-    reset(static_cast<channel_id>(id));
-    host_.h2_reset(static_cast<channel_id>(id));  // for the writer, as if the client had
-  }
+  for (auto id : unsent)
+    time_out_send(id);
+  for (auto id : unread)
+    time_out_read(id);
   return next;
+}
+
+void http2_codec::time_out_send(std::int32_t id) {
+  send_timeouts_.fetch_add(1, std::memory_order_relaxed);
+  reset(static_cast<channel_id>(id));
+  host_.h2_reset(static_cast<channel_id>(id));  // for the writer, as if the client had
+}
+
+// As over HTTP/1.1, where a body must arrive within --body-timeout-ms: a stream whose body
+// never ends would hold its slot and its part of the body budget while other streams keep
+// the connection from idling out.
+void http2_codec::time_out_read(std::int32_t id) {
+  auto* st = find(id);
+  if (!st || st->handed_over)
+    return;
+  stats_.read_timeouts_total.fetch_add(1, std::memory_order_relaxed);
+  refuse(id, *st, status::request_timeout,
+         "request not complete within " + std::to_string(cfg_.body_timeout_ms)
+           + " ms of its HEADERS");
 }
 
 // -- output -----------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ inline constexpr std::string_view h2_client_preface = "PRI * HTTP/2.0\r\n\r\nSM\
 class http2_codec {
 public:
   /// `peer` is the client's address (for requests); `host` outlives the codec.
-  /// `stats` counts what HTTP/2 does, `send_timeouts` the streams expire_stalled ends.
+  /// `stats` counts what HTTP/2 does, `send_timeouts` the streams whose send deadline passed.
   http2_codec(http2_host& host, const server_config& cfg, const router& routes,
               server_stats::http2_counters& stats, std::atomic<std::uint64_t>& send_timeouts,
               std::string peer);
@@ -87,12 +87,16 @@ public:
   /// Streams whose request the writer has and whose response has not ended.
   std::size_t active_streams() const { return active_; }
 
-  /// The send deadline of each stream, as --send-timeout-ms is a connection's over HTTP/1.1:
-  /// a stream with bytes to send that took none for `timeout` (its client keeps its window
-  /// closed) is reset, and its request ends. Resets the streams due at `now`; returns when the
-  /// next one is due (time_point::max(): none waits).
-  std::chrono::steady_clock::time_point expire_stalled(std::chrono::steady_clock::time_point now,
-                                                       std::chrono::milliseconds timeout);
+  /// Each stream's deadlines, as a connection's are over HTTP/1.1 (one timer of the session's
+  /// serves them all):
+  /// - sending: a stream with bytes to send that took none for --send-timeout-ms (its client
+  ///   keeps its window closed) is reset, and its request ends (send_timeouts);
+  /// - reading: a request not complete --body-timeout-ms after its HEADERS (a body that never
+  ///   ends) gets 408, then RST_STREAM(NO_ERROR) if the client still has not ended it
+  ///   (stats.read_timeouts_total).
+  /// Acts on the deadlines due at `now`; returns when the next one is due (time_point::max():
+  /// none waits).
+  std::chrono::steady_clock::time_point expire_streams(std::chrono::steady_clock::time_point now);
 
 private:
   struct stream;
@@ -111,6 +115,10 @@ private:
   void submit_head(std::int32_t id, stream& st, const response_head& head, bool body_follows);
   void hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_request> in);
   void refuse(std::int32_t id, stream& st, status code, std::string message);
+  std::chrono::steady_clock::time_point send_due(const stream& st) const;
+  std::chrono::steady_clock::time_point read_due(const stream& st) const;
+  void time_out_send(std::int32_t id);
+  void time_out_read(std::int32_t id);
   /// Counts the connection in protocol_errors_total (once).
   void count_protocol_error();
   bool empty_frame();
@@ -126,10 +134,15 @@ private:
   std::size_t active_ = 0;
   /// Of the request bodies of the open streams (read, or held by the writer's scopes).
   std::size_t body_bytes_ = 0;
-  bool calm_down_ = false;  ///< the client flooded nghttp2's outbound queue
+  /// The client flooded nghttp2's outbound queue, or sent too many empty frames.
+  bool calm_down_ = false;
   std::size_t outbound_queue_max() const { return 4 * cfg_.h2_max_streams + 1000; }
-  static constexpr std::size_t empty_frames_max = 100;  ///< see empty_frame
-  std::size_t empty_frames_ = 0;
+  /// Empty DATA frames the client may still send (see empty_frame): a burst, given back whole
+  /// by each request that completes, and a few a second.
+  static constexpr double empty_frames_burst = 100;
+  static constexpr double empty_frames_per_second = 10;
+  double empty_frames_left_ = empty_frames_burst;
+  std::chrono::steady_clock::time_point empty_frames_at_ = std::chrono::steady_clock::now();
   bool failed_ = false;  ///< nghttp2 failed on the client's bytes: it is fed no more
   bool protocol_error_counted_ = false;
   /// Streams whose write completes with the frames taken since the last take_output, and with

@@ -78,6 +78,9 @@ void http2_metrics(std::string& out, const server_stats::http2_counters& h) {
   sample(out, resets, h.client_resets_total, "{by=\"client\"}");
   sample(out, resets, h.server_resets_total, "{by=\"server\"}");
   metric(out, "fastactor_http2_goaways_total", "counter", "GOAWAY frames sent.", h.goaways_total);
+  metric(out, "fastactor_http2_read_timeouts_total", "counter",
+         "HTTP/2 requests not complete within --body-timeout-ms of their HEADERS (408).",
+         h.read_timeouts_total);
   metric(out, "fastactor_http2_protocol_errors_total", "counter",
          "HTTP/2 connections ended for a protocol error of the client's.", h.protocol_errors_total);
 }

@@ -533,7 +533,7 @@ void session::arm_response_timer() {
   auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
   if (write_waiting_ && send_timeout.count() > 0)
     due = std::min(due, write_progress_ + send_timeout);
-  due = std::min(due, std::min(h2_idle_due_, h2_stall_due_));
+  due = std::min(due, std::min(h2_idle_due_, h2_streams_due_));
   timer_taken();
   if (due == std::chrono::steady_clock::time_point::max())
     return static_cast<void>(timer_.cancel());
@@ -554,8 +554,8 @@ void session::on_response_timer(beast::error_code ec) {
     shared_.rt->stats.send_timeouts_total.fetch_add(1, std::memory_order_relaxed);
     return do_close();
   }
-  if (phase_ == phase::http2 && now >= h2_stall_due_) {  // streams whose client reads nothing
-    h2_stall_due_ = h2_->expire_stalled(now, send_timeout);
+  if (phase_ == phase::http2 && now >= h2_streams_due_) {  // a stream's send or read deadline
+    h2_streams_due_ = h2_->expire_streams(now);
     h2_schedule_flush();
   }
   if (phase_ == phase::http2 && now >= h2_idle_due_) {  // GOAWAY, then close
@@ -650,11 +650,11 @@ void session::h2_flush() {
       linger();
       return tell_writer(closed_atom::value);
     }
-    return h2_watch_stalls();
+    return h2_watch_streams();
   }
   h2_writing_ = true;
   start_write(write_kind::more, false);  // never completes here (its completion is posted)
-  h2_watch_stalls();
+  h2_watch_streams();
 }
 
 void session::on_h2_written(beast::error_code ec) {
@@ -685,15 +685,14 @@ void session::h2_update_idle() {
   arm_response_timer();
 }
 
-// After each flush: the stream whose client stalls first sets the timer (see
-// http2_codec::expire_stalled), so that the send deadline holds per stream.
-void session::h2_watch_stalls() {
+// After each flush (so after each read, too): the stream whose deadline comes first sets the
+// timer (see http2_codec::expire_streams), so that the send and read deadlines hold per stream.
+void session::h2_watch_streams() {
   if (phase_ != phase::http2)
     return;
-  auto send_timeout = std::chrono::milliseconds(shared_.cfg.send_timeout_ms);
-  auto due = h2_->expire_stalled(std::chrono::steady_clock::now(), send_timeout);
-  if (due != h2_stall_due_) {
-    h2_stall_due_ = due;
+  auto due = h2_->expire_streams(std::chrono::steady_clock::now());
+  if (due != h2_streams_due_) {
+    h2_streams_due_ = due;
     arm_response_timer();
   }
 }

@@ -188,7 +188,7 @@ protected:
   void h2_flush();
   void on_h2_written(boost::beast::error_code ec);
   void h2_update_idle();
-  void h2_watch_stalls();
+  void h2_watch_streams();
 
   void linger();
   void do_close_unless_lingering();
@@ -250,8 +250,9 @@ protected:
   bool h2_closing_ = false;  ///< close once the frames queued (a GOAWAY) are out
   /// When an HTTP/2 connection without a stream in the writer's hands idles out.
   std::chrono::steady_clock::time_point h2_idle_due_ = no_due;
-  /// When the first HTTP/2 stream that waits for its client's window passes the send deadline.
-  std::chrono::steady_clock::time_point h2_stall_due_ = no_due;
+  /// When the first HTTP/2 stream passes its send deadline (waiting for its client's window)
+  /// or its read deadline (a request not complete).
+  std::chrono::steady_clock::time_point h2_streams_due_ = no_due;
 };
 
 // Sent from the session's strand: the writer runs at once (see connection_turn), so anything

@@ -43,6 +43,17 @@ fastactor::router h2_routes() {
     ctx.write(std::to_string(ctx.req().version) + " "
               + std::string{ctx.req().header("host").value_or("-")});
   });
+  r.get("/typed", [](fastactor::context& ctx) {
+    ctx.set_content_type("text/html");
+    ctx.set_header("X-Kind", "page");
+    ctx.write("<p>");
+  });
+  r.get("/typed/fails", [](fastactor::context& ctx) {
+    ctx.set_content_type("text/html");
+    ctx.set_header("X-Kind", "page");
+    ctx.fail("no page today", fastactor::status::service_unavailable);
+  });
+  r.get("/untyped", [](fastactor::context& ctx) { ctx.set_header("X-Kind", "plain"); });
   r.get("/fails", [](fastactor::context& ctx) {
     ctx.spawn([](caf::event_based_actor* self, fastactor::response_handle out) {
       out.write(self, "one\n");
@@ -161,6 +172,30 @@ SCENARIO("HTTP/2 over TLS: ALPN chooses h2 and every kind of response is served"
       CHECK(c.tls()->alpn() == "http/1.1");
       CHECK(c.get("/hello").body == "ok");
     }
+  }
+}
+
+// The rule is response_head's for_each_head_field, HTTP/1.1's and HTTP/2's alike; a repeated
+// field would arrive here joined with ", " (h2_client's record), so equality means one.
+SCENARIO("HTTP/2 responses carry one Content-Type, by the same rule as HTTP/1.1", "[http2]") {
+  test_server srv{h2_routes()};
+  h2_client c{srv.port(), transport::plain()};
+  REQUIRE(c.connected());
+  auto typed = c.submit("GET", "/typed");
+  auto report = c.submit("GET", "/typed/fails");
+  auto untyped = c.submit("GET", "/untyped");
+  REQUIRE(all_done(c, {typed, report, untyped}, 5s));
+  THEN("the handler's type, else the error report's JSON over the handler's, else text/plain; "
+       "the handler's other fields kept, every name lower-case") {
+    CHECK(c.response(typed).header("content-type") == "text/html");
+    CHECK(c.response(typed).header("x-kind") == "page");
+    CHECK(c.response(report).status == 503);
+    CHECK(c.response(report).header("content-type") == "application/json");
+    CHECK(c.response(report).header("x-kind") == "page");
+    CHECK_THAT(c.response(report).body, Contains("no page today"));
+    CHECK(c.response(untyped).header("content-type") == "text/plain; charset=utf-8");
+    CHECK(c.response(untyped).header("x-kind") == "plain");
+    CHECK(c.errors().empty());  // nghttp2 refuses upper-case names as malformed
   }
 }
 
@@ -404,6 +439,43 @@ SCENARIO("A stream whose last write waits on a closed window is reset at the sen
     REQUIRE(c.response(id).reset_by_server);
     CHECK(srv.stats().send_timeouts_total == 1);
     CHECK(srv.idle());
+  }
+}
+
+SCENARIO("A stream whose request body never ends gets 408 at the body deadline", "[http2]") {
+  auto cfg = test_server::default_config();
+  cfg.body_timeout_ms = 500;
+  test_server srv{h2_routes(), cfg};
+  h2_client c{srv.port(), transport::plain()};
+  REQUIRE(c.connected());
+  // Events for 5 s: the connection is busy throughout, so no idle timeout ends the stuck one.
+  auto busy = c.submit("GET", "/stream/sse?count=100&interval_ms=50");
+  WHEN("another stream sends HEADERS and part of a body, then nothing") {
+    auto start = clock_type::now();
+    auto stuck = c.submit_open("POST", "/echo");
+    c.send_body(stuck, "the first part");
+    REQUIRE(c.wait_for(stuck, 5s));
+    auto took_ms = ms_between(start, clock_type::now());
+    THEN("it is answered 408 after --body-timeout-ms, then told to stop sending; the busy "
+         "stream and the connection go on") {
+      INFO("408 after " << took_ms << " ms");
+      CHECK(c.response(stuck).status == 408);
+      CHECK_THAT(c.response(stuck).body, Contains("within 500 ms"));
+      CHECK(took_ms >= 450);
+      CHECK(took_ms < 3000);
+      CHECK(srv.stats().http2.read_timeouts_total == 1);
+      CHECK(srv.stats().responses_by_status[408] == 1);
+      // RST_STREAM(NO_ERROR) after the answer (RFC 9113 8.1): its slot is free.
+      CHECK(c.run_until([&] { return c.response(stuck).reset_by_server.has_value(); }, 2s));
+      CHECK(c.response(stuck).reset_by_server == std::optional<std::uint32_t>{NGHTTP2_NO_ERROR});
+      CHECK(srv.stats().http2.server_resets_total == 0);  // nothing was cut off
+      CHECK_FALSE(c.response(busy).done());
+      auto after = c.submit("GET", "/hello");
+      CHECK(c.wait_for(after, 5s));
+      CHECK(c.response(after).body == "ok");
+      CHECK(srv.stats().active_streams == 1);  // the busy one
+      CHECK_FALSE(c.closed());
+    }
   }
 }
 

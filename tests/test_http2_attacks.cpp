@@ -355,9 +355,11 @@ public:
     }
   }
 
-  /// Frames received, but PING and SETTINGS acknowledgements: acks() counts those.
+  /// Frames received, but PING and SETTINGS acknowledgements and RST_STREAMs: acks() and
+  /// resets() count those.
   const std::vector<h2_frame_in>& frames() const { return frames_; }
   std::size_t acks() const { return acks_; }
+  std::size_t resets() const { return resets_; }
   std::optional<h2_frame_in> goaway() const {
     for (const auto& f : frames_)
       if (f.type == NGHTTP2_GOAWAY)
@@ -415,6 +417,10 @@ private:
         ++acks_;  // hundreds of thousands: counted, not kept
         continue;
       }
+      if (f.type == NGHTTP2_RST_STREAM) {  // so are refused streams
+        ++resets_;
+        continue;
+      }
       f.payload = received_.substr(parsed_ - length, length);
       f.at = clock_type::now();
       frames_.push_back(std::move(f));
@@ -430,6 +436,7 @@ private:
   std::size_t parsed_ = 0;
   std::vector<h2_frame_in> frames_;
   std::size_t acks_ = 0;
+  std::size_t resets_ = 0;
   bool gone_ = false;
   bool eof_ = false;
 };
@@ -738,8 +745,9 @@ SCENARIO("HTTP/2 PING flood: pings whose acknowledgements the client never reads
 // -- empty DATA flood ---------------------------------------------------------------------------
 
 // nghttp2 (1.52) has no limit on empty frames (CVE-2019-9518): it parses each and moves on.
-// The codec counts DATA frames that carry nothing and do not end their stream (a real client
-// never sends them); past 100 on a connection it ends it with ENHANCE_YOUR_CALM.
+// The codec counts DATA frames that carry nothing and do not end their stream: a burst of 100,
+// given back by each request that completes and at 10 a second; past it, ENHANCE_YOUR_CALM.
+// (An empty DATA frame with END_STREAM, the usual end of a streamed body, is not counted.)
 SCENARIO("HTTP/2 empty DATA flood: a request body of endless empty frames", "[http2][attack]") {
   GIVEN("a server (idle_timeout_ms = 1500, which must not be what ends it)") {
     auto cfg = h2_attack_config();
@@ -778,6 +786,112 @@ SCENARIO("HTTP/2 empty DATA flood: a request body of endless empty frames", "[ht
         CHECK(counted.protocol_errors == 1);
         CHECK(counted.goaways == 1);
         check_rss(rss, 16);
+        check_cpu(cpu, 10);
+        check_bystander(others);
+      }
+    }
+  }
+}
+
+SCENARIO("HTTP/2 empty DATA frames now and then on a long-lived connection are no flood",
+         "[http2][attack]") {
+  GIVEN("a server") {
+    test_server srv{h2_attack_routes(), h2_attack_config()};
+    auto before = h2_counts::of(srv);
+    WHEN("a client sends 150 POSTs in turn, each body two empty DATA frames, a byte, and an "
+         "empty DATA frame with END_STREAM: 300 empty frames in all") {
+      h2_raw c{srv.port()};
+      REQUIRE(c.handshake());
+      auto block = hpack_request("POST", "/echo", scheme());
+      auto start = clock_type::now();
+      int answered = 0;
+      for (std::uint32_t id = 1; id < 300; id += 2) {
+        c.send(h2_headers(id, block, false) + h2_data(id, {}) + h2_data(id, {}) + h2_data(id, "x")
+               + h2_data(id, {}, true));
+        if (!c.run_until([&] { return response_ended(c.frames(), id); }, 3s))
+          break;
+        ++answered;
+      }
+      auto took_ms = ms_between(start, clock_type::now());
+      auto statuses = response_statuses(c.frames());
+      THEN("every one is answered 200 on a connection still open, far sooner than the steady "
+           "rate alone would allow (20 s): each completed request gave the allowance back") {
+        INFO(answered << " answered in " << took_ms << " ms; " << h2_counts::of(srv).since(before));
+        CHECK(answered == 150);
+        CHECK(std::count_if(statuses.begin(), statuses.end(),
+                            [](const auto& s) { return s.second == 200; })
+              == 150);
+        CHECK(c.count(NGHTTP2_GOAWAY) == 0);
+        CHECK_FALSE(c.closed());
+        CHECK(took_ms < 15000);
+        CHECK(h2_counts::of(srv).since(before).protocol_errors == 0);
+      }
+    }
+  }
+}
+
+// -- frames the server must answer, never read -------------------------------------------------
+
+// nghttp2 1.52 bounds the acknowledgements it queues (SETTINGS, PING), not the other frames a
+// client makes it queue. Here: a stream past SETTINGS_MAX_CONCURRENT_STREAMS, opened before the
+// client acknowledged the setting, is refused with RST_STREAM(REFUSED_STREAM), a frame queued
+// for each HEADERS of 12 bytes (the request's fields by their static HPACK index), for as long
+// as the client sends them without reading. The kernel's socket buffers take the first few MB
+// of refusals; then nghttp2's queue grows.
+// The codec caps nghttp2's outbound queue at 4 frames per allowed stream + 1,000.
+SCENARIO("HTTP/2 outbound queue flood: refused streams whose RST_STREAMs the client never reads",
+         "[http2][attack]") {
+  GIVEN("a server with h2_max_streams = 4 (so a queue cap of 1,016 frames)") {
+    auto cfg = h2_attack_config();
+    cfg.h2_max_streams = 4;
+    test_server srv{h2_attack_routes(), cfg};
+    warm_up(srv);
+    auto before = h2_counts::of(srv);  // (the bystander's own streams are counted too)
+    bystander others{srv.port()};
+    peak_rss_probe rss;
+    cpu_probe cpu;
+    WHEN("a client that neither reads nor acknowledges SETTINGS opens 4 streams whose bodies "
+         "never come, then stream after stream until the server stops it") {
+      deaf_client attacker{srv.port()};
+      std::string opening = h2_preface() + h2_settings();
+      for (std::uint32_t id = 1; id <= 7; id += 2)
+        opening += h2_headers(id, hpack_request("POST", "/echo", scheme()), false);
+      REQUIRE(attacker.send_some(opening, 2s) == opening.size());
+      // :method GET, :scheme http(s), :path / (RFC 7541 appendix A)
+      auto block = hpack_index(2) + hpack_index(tls_from_environment() ? 7 : 6) + hpack_index(4);
+      auto errors = srv.stats().http2.protocol_errors_total.load();
+      std::uint32_t next_id = 9;
+      std::string pending;  // (a partial send leaves the rest of a frame: it goes first)
+      std::size_t sent = 0;
+      auto start = clock_type::now();
+      while (clock_type::now() < start + 4s && next_id < (1u << 30)
+             && srv.stats().http2.protocol_errors_total.load() == errors) {
+        for (int i = 0; pending.empty() && i < 200; ++i, next_id += 2)
+          pending += h2_headers(next_id, block);
+        auto n = attacker.send_some(pending, 50ms);
+        pending.erase(0, n);
+        sent += n;
+        if (n == 0)
+          std::this_thread::sleep_for(5ms);  // the server stopped reading, or is gone
+      }
+      auto detected_ms = ms_between(start, clock_type::now());
+      attacker.read_frames(4s);  // now it reads: the refusals that left, then the GOAWAY
+      auto counted = attack_counts(srv, before, others);
+      THEN("GOAWAY(ENHANCE_YOUR_CALM) behind the refusals already sent, then the close") {
+        auto refusals = attacker.resets();
+        INFO("sent " << sent << " bytes (streams up to " << next_id << ") in " << detected_ms
+                     << " ms; received " << refusals << " refusals; " << counted);
+        check_rss(rss, 16);  // (first: without the cap, what it measures is the point)
+        CHECK(detected_ms < 3000);
+        CHECK(refusals > 0);
+        auto goaway = attacker.goaway();
+        REQUIRE(goaway);
+        CHECK(goaway->error_code() == NGHTTP2_ENHANCE_YOUR_CALM);
+        CHECK(attacker.closed());
+        CHECK(srv.idle(5s));
+        CHECK(counted.streams == 0);  // the 4 requests never ended; the rest were refused
+        CHECK(counted.protocol_errors == 1);
+        CHECK(counted.goaways >= 1);
         check_cpu(cpu, 10);
         check_bystander(others);
       }

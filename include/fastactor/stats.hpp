@@ -95,6 +95,8 @@ struct server_stats {
     /// cap), the connection's other streams going on.
     std::atomic<std::uint64_t> server_resets_total{0};
     std::atomic<std::uint64_t> goaways_total{0};  ///< GOAWAY frames sent (any reason)
+    /// Streams whose request was not complete within --body-timeout-ms of its HEADERS: 408.
+    std::atomic<std::uint64_t> read_timeouts_total{0};
     /// Connections ended for a protocol error of the client's (a bad preface, a flood, a
     /// malformed frame), with GOAWAY where the protocol allows one.
     std::atomic<std::uint64_t> protocol_errors_total{0};
