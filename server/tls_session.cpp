@@ -240,19 +240,23 @@ void tls_session::on_writable(write_kind kind, beast::error_code ec) {
 }
 
 // True once every part is out; false with `ec` set (would_block: the socket is full).
+// Progress for the send deadline is any byte the socket took, part of a record included, as
+// on a plain connection.
 bool tls_session::write_records(beast::error_code& ec) {
+  auto taken = stream_.bytes_sent();
   for (;;) {
     if (record_.size() == 0)
       record_ = next_record();
     if (record_.size() == 0)
-      return true;
+      break;
     auto sent = stream_.write_some(record_, ec);
     if (ec)
-      return false;
+      break;
     record_ += sent;
-    if (write_waiting_)
-      write_progress_ = std::chrono::steady_clock::now();
   }
+  if (write_waiting_ && stream_.bytes_sent() != taken)
+    write_progress_ = std::chrono::steady_clock::now();
+  return !ec;
 }
 
 // A part of a record's size or more is sent from where it is; smaller parts are gathered into

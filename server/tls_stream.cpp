@@ -30,7 +30,8 @@ void clear_error_queue() {
 
 }  // namespace
 
-/// The BIO between OpenSSL and the connection's socket. It asks the socket for its descriptor
+/// The BIO between OpenSSL and the connection's socket (MSG_DONTWAIT: never blocks, whatever
+/// mode the socket is in). It asks the socket for its descriptor
 /// on every call: a closed asio socket answers -1, so a late call fails (EBADF) instead of
 /// reaching a descriptor that the kernel gave to another connection.
 struct tls_socket_bio {
@@ -41,10 +42,12 @@ struct tls_socket_bio {
   static int write(BIO* bio, const char* data, int size) {
     auto& stream = stream_of(bio);
     BIO_clear_retry_flags(bio);
-    auto n =
-      ::send(stream.socket_.native_handle(), data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
-    if (n >= 0)
+    auto n = ::send(stream.socket_.native_handle(), data, static_cast<std::size_t>(size),
+                    MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) {
+      stream.bytes_sent_ += static_cast<std::uint64_t>(n);
       return static_cast<int>(n);
+    }
     if (would_block(errno))
       BIO_set_retry_write(bio);
     else
@@ -56,7 +59,10 @@ struct tls_socket_bio {
   static int read(BIO* bio, char* data, int size) {
     auto& stream = stream_of(bio);
     BIO_clear_retry_flags(bio);
-    auto n = ::recv(stream.socket_.native_handle(), data, static_cast<std::size_t>(size), 0);
+    auto n =
+      ::recv(stream.socket_.native_handle(), data, static_cast<std::size_t>(size), MSG_DONTWAIT);
+    if (n > 0)  // whatever read them (SSL_write too reads, mid-handshake), whole records may be in
+      stream.read_blocked_ = false;
     if (n >= 0)
       return static_cast<int>(n);
     if (would_block(errno))
@@ -114,6 +120,7 @@ tls_stream::~tls_stream() {
 
 void tls_stream::handshake_step(error_code& ec) {
   clear_error_queue();
+  bio_errno_ = 0;
   int ret = SSL_do_handshake(ssl_);
   ec = ret == 1 ? error_code{} : error_of(ret);
 }
@@ -123,6 +130,7 @@ std::size_t tls_stream::read_some(asio::mutable_buffer into, error_code& ec) {
   if (into.size() == 0)
     return 0;
   clear_error_queue();
+  bio_errno_ = 0;
   int n =
     SSL_read(ssl_, into.data(), static_cast<int>(std::min<std::size_t>(into.size(), INT_MAX)));
   if (n > 0) {
@@ -140,6 +148,7 @@ std::size_t tls_stream::write_some(asio::const_buffer from, error_code& ec) {
   if (from.size() == 0)
     return 0;
   clear_error_queue();
+  bio_errno_ = 0;
   int n =
     SSL_write(ssl_, from.data(), static_cast<int>(std::min<std::size_t>(from.size(), INT_MAX)));
   if (n > 0)
@@ -150,6 +159,7 @@ std::size_t tls_stream::write_some(asio::const_buffer from, error_code& ec) {
 
 void tls_stream::shutdown_step(error_code& ec) {
   clear_error_queue();
+  bio_errno_ = 0;
   int ret = SSL_shutdown(ssl_);
   ec = ret >= 0 ? error_code{} : error_of(ret);  // 0: sent, the client's not (yet) received
 }

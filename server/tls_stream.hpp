@@ -47,6 +47,9 @@ public:
   enum class want : std::uint8_t { read, write };
   want wants() const { return wants_; }
 
+  /// Bytes the socket has taken so far: progress, even while a record is only partly out.
+  std::uint64_t bytes_sent() const { return bytes_sent_; }
+
   /// OpenSSL may hold whole records it read ahead (with the handshake's last flight, or past
   /// a reader's buffer): a wait for the socket would not see them. Once a read found it needs
   /// the socket, what OpenSSL holds is part of a record at most, and only the socket brings
@@ -157,7 +160,8 @@ private:
   boost::asio::ip::tcp::socket& socket_;
   SSL* ssl_ = nullptr;
   want wants_ = want::read;
-  int bio_errno_ = 0;  ///< the errno of the BIO's last failed send or recv
+  int bio_errno_ = 0;  ///< the errno of the BIO's failed send or recv in the current step
+  std::uint64_t bytes_sent_ = 0;  ///< what the socket took, records in part included
   bool read_blocked_ = false;  ///< the last read_some needed the socket
   want read_wants_ = want::read;  ///< and for what
 };
