@@ -637,7 +637,13 @@ void session::h2_schedule_flush() {
 }
 
 void session::h2_flush() {
-  if (phase_ != phase::http2 || h2_writing_)
+  if (h2_writing_)
+    return;
+  // Asked to close (the writer, which may have quit since, or the codec), and then the client
+  // left: nobody else will close now.
+  if (phase_ == phase::client_gone && h2_closing_)
+    return do_close();
+  if (phase_ != phase::http2)
     return;
   constexpr std::size_t write_max = 64 * 1024;
   h2_->take_output(out_, write_max);

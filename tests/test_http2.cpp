@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include <future>
+#include <memory>
 #include <string>
+#include <vector>
 
 using namespace testing;
 using namespace std::chrono_literals;
@@ -318,6 +320,27 @@ SCENARIO("A stopping server says GOAWAY on HTTP/2 and lets open streams finish",
     CHECK(c.response(id).trailers.at("fastactor-errors") == "[]");
     CHECK(c.run_until([&] { return c.closed(); }, 5s));
     CHECK(stopped.wait_for(10s) == std::future_status::ready);
+  }
+}
+
+SCENARIO("A server that stops just as its HTTP/2 clients leave closes their connections at once",
+         "[http2]") {
+  // The writer asks for the close (GOAWAY first) and quits; the client's EOF then arrives before
+  // the GOAWAY is written: the session alone is left to close.
+  test_server srv{h2_routes()};
+  {
+    std::vector<std::unique_ptr<h2_client>> clients;
+    for (int i = 0; i < 4; ++i) {
+      clients.push_back(std::make_unique<h2_client>(srv.port(), transport::plain()));
+      auto id = clients.back()->submit("GET", "/hello");
+      REQUIRE(clients.back()->wait_for(id, 5s));
+    }
+  }
+  THEN("stop() does not wait for connections nobody closes") {
+    auto started = clock_type::now();
+    srv.server().stop();
+    CHECK(ms_between(started, clock_type::now()) < 3000);  // 5 s and more when one was left open
+    CHECK(srv.stats().live_connections == 0);
   }
 }
 
