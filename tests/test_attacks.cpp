@@ -18,6 +18,7 @@
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/memory.hpp"
+#include "support/raw_socket.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 #include <fastactor/fastactor.hpp>
@@ -59,63 +60,19 @@ fastactor::router test_routes() {
 
 // -- an attacker's socket ---------------------------------------------------------------------
 
-/// A non-blocking client socket that never blocks the test: sends take what the kernel
-/// accepts within a wait, reads collect whatever arrived. It notices the server ending the
-/// connection (EOF, reset, or a refused send). In a TLS run (FASTACTOR_TEST_TLS=1) it
-/// handshakes first and then sends and receives the same bytes through TLS.
+/// An attacker's HTTP/1.1 connection (support/raw_socket.hpp): over TLS in a TLS run
+/// (FASTACTOR_TEST_TLS=1), with what it received and the responses in it.
 class raw_client {
 public:
   explicit raw_client(std::uint16_t port, int receive_buffer = 0)
-    : fd_(connect_loopback(port, receive_buffer)) {
-    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
-    if (auto how = transport::from_environment(); how.tls) {
-      tls_ = std::make_unique<tls_stream>(fd_, *how.tls);
-      if (!tls_->handshake(5s)) {
-        auto why = tls_->error();
-        close();
-        throw std::runtime_error("TLS " + why);
-      }
-    }
-  }
-  ~raw_client() { close(); }
-  raw_client(const raw_client&) = delete;
-  raw_client& operator=(const raw_client&) = delete;
+    : socket_(port, receive_buffer, transport::from_environment().tls) {}
 
-  void close() {
-    tls_.reset();
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = -1;
-  }
+  void close() { socket_.close(); }
 
   /// Sends as much of `bytes` as the kernel takes within `wait`; returns how much (the
   /// connection may be gone: see gone()).
   std::size_t send_some(const std::string& bytes, ms wait) {
-    if (tls_) {
-      auto done = gone_ ? 0 : tls_->write(bytes.data(), bytes.size(), wait);
-      if (tls_->broken())
-        mark_gone();
-      return done;
-    }
-    std::size_t done = 0;
-    auto until = clock_type::now() + wait;
-    while (done < bytes.size() && !gone_) {
-      auto n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
-      if (n > 0) {
-        done += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        auto left = std::chrono::duration_cast<ms>(until - clock_type::now()).count();
-        if (left <= 0)
-          break;
-        pollfd p{fd_, POLLOUT, 0};
-        ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 20)));
-        continue;
-      }
-      mark_gone();  // EPIPE, ECONNRESET: the server ended the connection
-    }
-    return done;
+    return socket_.send_some(bytes, wait);
   }
 
   /// Sends all of `bytes` within `wait`; false if it could not.
@@ -125,43 +82,14 @@ public:
 
   /// Reads whatever arrives within `wait` (returns early once something came and nothing
   /// more is ready); notices EOF and resets.
-  void pump(ms wait = 0ms) {
-    if (fd_ < 0 || eof_)
-      return;
-    if (tls_) {
-      int n = tls_->read(received_, wait);
-      while (n > 0)
-        n = tls_->read(received_, 0ms);
-      if (n < 0) {
-        eof_ = true;  // close_notify, EOF, reset, or a TLS error
-        mark_gone();
-      }
-      return;
-    }
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0)
-      return;
-    char buf[65536];
-    for (;;) {
-      auto n = ::recv(fd_, buf, sizeof(buf), 0);
-      if (n > 0) {
-        received_.append(buf, static_cast<std::size_t>(n));
-        continue;
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-        return;
-      eof_ = true;  // 0: orderly close; <0: reset
-      mark_gone();
-      return;
-    }
-  }
+  void pump(ms wait = 0ms) { socket_.receive(received_, wait); }
 
   /// Reads until the server closes the connection, for at most `wait`; true if it did.
   /// (Reads everything that arrives meanwhile: use it once the server should be done.)
   bool wait_closed(ms wait) {
-    for (auto until = clock_type::now() + wait; !eof_ && clock_type::now() < until;)
+    for (auto until = clock_type::now() + wait; !socket_.eof() && clock_type::now() < until;)
       pump(20ms);
-    return eof_;
+    return socket_.eof();
   }
 
   /// Reads until `pred(received())` holds, for at most `wait`.
@@ -169,7 +97,7 @@ public:
   bool wait_until(Pred pred, ms wait) {
     for (auto until = clock_type::now() + wait; !pred(received_) && clock_type::now() < until;) {
       pump(20ms);
-      if (eof_)
+      if (socket_.eof())
         break;
     }
     return pred(received_);
@@ -194,24 +122,13 @@ public:
 
   const std::string& received() const { return received_; }
   /// The server ended the connection (EOF, reset, or a send it refused).
-  bool gone() const { return gone_; }
+  bool gone() const { return socket_.gone(); }
   /// When gone() became true.
-  clock_type::time_point gone_at() const { return gone_at_; }
+  clock_type::time_point gone_at() const { return socket_.gone_at(); }
 
 private:
-  void mark_gone() {
-    if (!gone_) {
-      gone_ = true;
-      gone_at_ = clock_type::now();
-    }
-  }
-
-  int fd_ = -1;
-  std::unique_ptr<tls_stream> tls_;  ///< null: plain TCP
+  raw_socket socket_;
   std::string received_;
-  bool eof_ = false;
-  bool gone_ = false;
-  clock_type::time_point gone_at_{};
 };
 
 /// Sends `piece` again and again until the server answers or ends the connection, or

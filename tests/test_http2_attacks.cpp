@@ -18,6 +18,7 @@
 #include "support/h2_client.hpp"
 #include "support/http_client.hpp"
 #include "support/memory.hpp"
+#include "support/raw_socket.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 #include <fastactor/fastactor.hpp>
@@ -292,65 +293,18 @@ std::size_t count_frames(const std::vector<h2_frame_in>& frames, std::uint8_t ty
 /// acknowledgements do when the attacker ignores them. read_frames() reads at last.
 class deaf_client {
 public:
-  explicit deaf_client(std::uint16_t port) : fd_(connect_loopback(port, 4096)) {
-    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
-    if (auto how = transport::from_environment(); how.tls) {
-      auto options = *how.tls;
-      options.alpn = {"h2"};
-      tls_ = std::make_unique<tls_stream>(fd_, options);
-      if (!tls_->handshake(5s) || tls_->alpn() != "h2") {
-        auto why = tls_->error();
-        close();
-        throw std::runtime_error("TLS with ALPN h2: " + why);
-      }
-    }
-  }
-  ~deaf_client() { close(); }
-  deaf_client(const deaf_client&) = delete;
-  deaf_client& operator=(const deaf_client&) = delete;
+  explicit deaf_client(std::uint16_t port) : socket_(port, 4096, h2_tls()) {}
 
-  void close() {
-    tls_.reset();
-    if (fd_ >= 0)
-      ::close(fd_);
-    fd_ = -1;
-  }
+  void close() { socket_.close(); }
 
   /// Sends as much of `bytes` as the connection takes within `wait`: how much.
-  std::size_t send_some(std::string_view bytes, ms wait) {
-    if (gone_ || fd_ < 0)
-      return 0;
-    if (tls_) {
-      auto done = tls_->write(bytes.data(), bytes.size(), wait);
-      gone_ = tls_->broken();
-      return done;
-    }
-    std::size_t done = 0;
-    for (auto until = clock_type::now() + wait; done < bytes.size();) {
-      auto n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
-      if (n > 0) {
-        done += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        auto left = std::chrono::duration_cast<ms>(until - clock_type::now()).count();
-        if (left <= 0)
-          break;
-        pollfd p{fd_, POLLOUT, 0};
-        ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 20)));
-        continue;
-      }
-      gone_ = true;  // EPIPE, ECONNRESET: the server ended the connection
-      break;
-    }
-    return done;
-  }
+  std::size_t send_some(std::string_view bytes, ms wait) { return socket_.send_some(bytes, wait); }
 
   /// Reads (at last) until a GOAWAY came and the server closed, or `wait` passed; parses
   /// frames as they come.
   void read_frames(ms wait) {
-    for (auto until = clock_type::now() + wait; !eof_ && clock_type::now() < until;) {
-      read_some(20ms);
+    for (auto until = clock_type::now() + wait; !socket_.eof() && clock_type::now() < until;) {
+      socket_.receive(received_, 20ms);
       parse();
     }
   }
@@ -367,36 +321,9 @@ public:
     return std::nullopt;
   }
   /// The server closed (EOF or reset) while reading.
-  bool closed() const { return eof_; }
+  bool closed() const { return socket_.eof(); }
 
 private:
-  void read_some(ms wait) {
-    if (fd_ < 0 || eof_)
-      return;
-    if (tls_) {
-      int n = tls_->read(received_, wait);
-      while (n > 0)
-        n = tls_->read(received_, 0ms);
-      eof_ = n < 0;
-      return;
-    }
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0)
-      return;
-    char buf[65536];
-    for (;;) {
-      auto n = ::recv(fd_, buf, sizeof(buf), 0);
-      if (n > 0) {
-        received_.append(buf, static_cast<std::size_t>(n));
-        continue;
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-        return;
-      eof_ = true;
-      return;
-    }
-  }
-
   void parse() {
     auto be = [this](std::size_t at, int n) {
       std::uint32_t v = 0;
@@ -430,15 +357,20 @@ private:
     parsed_ = 0;
   }
 
-  int fd_ = -1;
-  std::unique_ptr<tls_stream> tls_;
+  /// TLS with ALPN h2 in a TLS run; plain (prior knowledge) otherwise.
+  static std::optional<tls_options> h2_tls() {
+    auto tls = transport::from_environment().tls;
+    if (tls)
+      tls->alpn = {"h2"};
+    return tls;
+  }
+
+  raw_socket socket_;
   std::string received_;
   std::size_t parsed_ = 0;
   std::vector<h2_frame_in> frames_;
   std::size_t acks_ = 0;
   std::size_t resets_ = 0;
-  bool gone_ = false;
-  bool eof_ = false;
 };
 
 /// Sends `piece` (a batch of flood frames) over and over, without reading, until the server
