@@ -399,9 +399,9 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
     return false;
   }
   std::size_t bytes = 0;
-  for (const auto& part : parts)
-    bytes += part.size();
-  if (holds_back(kind, at_once_ok, bytes)) {
+  // (A lone request leaves the buffer empty: it costs this one test.)
+  if (kind == write_kind::last_keep_alive && buffer_.size() > 0
+      && holds_back(at_once_ok, parts, bytes)) {
     // Done, as far as the writer is concerned: it moves on to the next request, whose
     // response joins this one (see holds_back for why that is bounded).
     if (held_.empty())
@@ -414,12 +414,13 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
     after_write(kind);
     return true;
   }
-  take_held(parts);  // what was held goes first, in the same write
+  if (!held_.empty())
+    take_held(parts);  // what was held goes first, in the same write
   out_ = std::move(parts);
   return start_write(kind, at_once_ok);
 }
 
-// A response is held back when all of these hold:
+// A response is held back (do_write checks the first two) when all of these hold:
 // - it is complete and the connection stays open (last_keep_alive), and it would have been
 //   written at once (the writer called from its turn and waits for the answer);
 // - the next request waits whole in the buffer, needs nothing more from the client (no body,
@@ -432,10 +433,15 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
 // What is held goes out with the next write that is not held back (a response that streams,
 // the last of the batch, one past the bound, one that closes), or at the end of the writer's
 // turn (writer_turn_ended), so nothing held ever waits for a producer or for the client.
-bool session::holds_back(write_kind kind, bool at_once_ok, std::size_t bytes) const {
-  return kind == write_kind::last_keep_alive && at_once_ok && phase_ == phase::responding
-    && !read_pending_ && !close_after_flush_ && held_responses_ + 1 < pipeline_hold_responses
-    && held_bytes_ + bytes <= pipeline_hold_bytes && next_request_buffered();
+// `bytes`: set to the size of `parts` once that was needed.
+bool session::holds_back(bool at_once_ok, const std::vector<std::string>& parts,
+                         std::size_t& bytes) const {
+  if (!at_once_ok || phase_ != phase::responding || read_pending_ || close_after_flush_
+      || held_responses_ + 1 >= pipeline_hold_responses)
+    return false;
+  for (const auto& part : parts)
+    bytes += part.size();
+  return held_bytes_ + bytes <= pipeline_hold_bytes && next_request_buffered();
 }
 
 // Cheaper than the parser and stricter: a request that begins at once (no empty lines before

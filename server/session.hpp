@@ -175,7 +175,7 @@ protected:
   // waits whole in the buffer is held back (held_), and goes out with the responses after it
   // in one write — the writer's next write, or the session's own at the end of the writer's
   // turn (flush_held). Bounded: see holds_back.
-  bool holds_back(write_kind kind, bool at_once_ok, std::size_t bytes) const;
+  bool holds_back(bool at_once_ok, const std::vector<std::string>& parts, std::size_t& bytes) const;
   bool next_request_buffered() const;
   void take_held(std::vector<std::string>& into);
   void flush_held();
