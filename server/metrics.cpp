@@ -156,6 +156,9 @@ std::string prometheus_text(const server_stats& s) {
   metric(out, "fastactor_send_timeouts_total", "counter",
          "Connections ended because a write made no progress for send-timeout-ms.",
          s.send_timeouts_total);
+  metric(out, "fastactor_coalesced_responses_total", "counter",
+         "HTTP/1.1 responses to pipelined requests sent in one write with the ones after them.",
+         s.coalesced_responses_total);
   tls_metrics(out, s.tls);
   http2_metrics(out, s.http2);
   compression_metrics(out, s.compression);

@@ -18,6 +18,8 @@
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <cstring>
+#include <string_view>
 #include <sys/socket.h>
 #include <utility>
 
@@ -34,6 +36,30 @@ constexpr auto read_deadline_grace = std::chrono::seconds(1);
 
 /// The most one partial write offers the socket, for a write that waits for the client.
 constexpr std::size_t partial_write_max = 64 * 1024;
+
+/// Responses to pipelined requests held back for one write: at most this many in one write,
+/// and at most this many of their bytes held (a write carries at most one response more).
+constexpr std::size_t pipeline_hold_responses = 16;
+constexpr std::size_t pipeline_hold_bytes = 64 * 1024;
+
+/// True if the header line at `line` (up to `end`) may name a field that announces a body or
+/// an interim response: Content-Length, Transfer-Encoding, Expect (in any case).
+bool may_announce_body(const char* line, const char* end) {
+  auto names = [&](std::string_view name) {  // `name` in lower case
+    if (static_cast<std::size_t>(end - line) < name.size())
+      return false;
+    for (std::size_t i = 0; i < name.size(); ++i)
+      if ((line[i] | 0x20) != name[i])  // letters and '-' only ('-' | 0x20 is '-')
+        return false;
+    return true;
+  };
+  switch (line[0] | 0x20) {
+    case 'c': return names("content-length");
+    case 't': return names("transfer-encoding");
+    case 'e': return names("expect");
+    default: return false;
+  }
+}
 
 /// Drops the first `n` bytes of a gathered write.
 template <class Buffers>
@@ -73,6 +99,7 @@ void session::start() {
   // The writer runs on this connection's executor (its I/O thread): its writes start without
   // a thread hop.
   writer_home_.set_owner(weak_from_this());
+  writer_home_.set_turn_listener(this);
   writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, &writer_home_, key_);
   shared_.registry.add(shared_from_this());
   asio::dispatch(socket_.get_executor(), bind_self(&session::begin, shared_from_this()));
@@ -247,6 +274,15 @@ void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
   // The writer may have answered at once, and the session moved on inside tell_writer (the
   // next request, a 100-continue and body read, the lingering close): the watch is then not
   // this request's to start.
+  // Inside the writer's turn (a pipelined request, read after the writer's at-once answer to
+  // the one before) the writer has not seen the request yet: it answers it later in this
+  // turn, most likely at once, and the session reads on. The watch waits for the turn's end
+  // (writer_turn_ended): started now, it would be cancelled again at once (await_request),
+  // and the next request read only once that cancel completed, in a later turn.
+  if (writer_home_.in_turn()) {
+    watch_after_turn_ = then_watch;
+    return;
+  }
   if (then_watch && handed == handed_over_ && phase_ == phase::responding)
     do_watch();
 }
@@ -355,8 +391,155 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
     tell_writer(write_done_atom::value, channel_id{0}, false);
     return false;
   }
+  if (own_write_) {  // held responses are still on their way: this write follows them
+    take_held(parts);
+    held_ = std::move(parts);
+    writer_write_queued_ = true;
+    queued_kind_ = kind;
+    return false;
+  }
+  std::size_t bytes = 0;
+  // (A lone request leaves the buffer empty: it costs this one test.)
+  if (kind == write_kind::last_keep_alive && buffer_.size() > 0
+      && holds_back(at_once_ok, parts, bytes)) {
+    // Done, as far as the writer is concerned: it moves on to the next request, whose
+    // response joins this one (see holds_back for why that is bounded).
+    if (held_.empty())
+      held_.reserve(2 * pipeline_hold_responses);  // a head and a body each, most often
+    for (auto& part : parts)
+      held_.push_back(std::move(part));
+    held_bytes_ += bytes;
+    ++held_responses_;
+    shared_.rt->stats.coalesced_responses_total.fetch_add(1, std::memory_order_relaxed);
+    after_write(kind);
+    return true;
+  }
+  if (!held_.empty())
+    take_held(parts);  // what was held goes first, in the same write
   out_ = std::move(parts);
   return start_write(kind, at_once_ok);
+}
+
+// A response is held back (do_write checks the first two) when all of these hold:
+// - it is complete and the connection stays open (last_keep_alive), and it would have been
+//   written at once (the writer called from its turn and waits for the answer);
+// - the next request waits whole in the buffer, needs nothing more from the client (no body,
+//   no 100-continue) and nothing is pending on the socket: so the session reads it and hands
+//   it to the writer at once, inside this turn;
+// - fewer than pipeline_hold_responses responses and at most pipeline_hold_bytes would be
+//   held: the writer is told this write is done, and moves on, while its bytes are still
+//   here — the bound is what keeps a pipelining client from piling up memory (past it, the
+//   write goes to the socket, and the writer waits for it as for any write).
+// What is held goes out with the next write that is not held back (a response that streams,
+// the last of the batch, one past the bound, one that closes), or at the end of the writer's
+// turn (writer_turn_ended), so nothing held ever waits for a producer or for the client.
+// `bytes`: set to the size of `parts` once that was needed.
+bool session::holds_back(bool at_once_ok, const std::vector<std::string>& parts,
+                         std::size_t& bytes) const {
+  if (!at_once_ok || phase_ != phase::responding || read_pending_ || close_after_flush_
+      || held_responses_ + 1 >= pipeline_hold_responses)
+    return false;
+  for (const auto& part : parts)
+    bytes += part.size();
+  return held_bytes_ + bytes <= pipeline_hold_bytes && next_request_buffered();
+}
+
+// Cheaper than the parser and stricter: a request that begins at once (no empty lines before
+// it), whose header is complete, and without a field that could mean a body or an interim
+// response (Content-Length, Transfer-Encoding, Expect). A request this passes wrongly — a
+// header the parser refuses — is refused at once, which needs nothing from the client either.
+bool session::next_request_buffered() const {
+  auto data = buffer_.cdata();
+  auto* p = static_cast<const char*>(data.data());
+  auto* end = p + data.size();
+  if (p == end || *p < 'A' || *p > 'Z')
+    return false;
+  for (;;) {  // one line at a time, from the request line on
+    auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    if (!nl || nl + 1 == end)
+      return false;
+    p = nl + 1;
+    if (*p == '\r')  // the empty line (a bare CR or LF there: the parser's to judge, not held)
+      return p + 1 < end && p[1] == '\n';
+    if (*p == '\n' || may_announce_body(p, end))
+      return false;
+  }
+}
+
+// Moves `after` behind what is held (held_ keeps the order of the writes).
+void session::take_held(std::vector<std::string>& after) {
+  if (held_.empty())
+    return;
+  held_.reserve(held_.size() + after.size());
+  for (auto& part : after)
+    held_.push_back(std::move(part));
+  after = std::move(held_);
+  held_.clear();
+  held_bytes_ = 0;
+  held_responses_ = 0;
+}
+
+// After each of the writer's turns: what it held back goes to the socket — the writer did
+// not answer the next request at once (a producer works on it), or the turn ended (yield).
+// Then the watch a request handed over inside the turn wanted (hand_over).
+void session::writer_turn_ended() {
+  if (!held_.empty() && !own_write_)
+    flush_held();
+  if (std::exchange(watch_after_turn_, false) && phase_ == phase::responding)
+    do_watch();
+}
+
+// The session's own write: through start_write as any other (plain or TLS), with the send
+// deadline if the client is slow; its completion goes to on_flushed, not to the writer.
+void session::flush_held() {
+  if (held_.empty() || own_write_)
+    return;
+  if (phase_ == phase::closed) {
+    held_ = {};
+    held_bytes_ = held_responses_ = 0;
+    return;
+  }
+  out_ = std::move(held_);
+  held_.clear();
+  held_bytes_ = held_responses_ = 0;
+  own_write_ = true;
+  if (start_write(write_kind::more, true)) {  // complete at once; after_write(more) did nothing
+    own_write_ = false;
+    after_flush();
+  }
+}
+
+void session::on_flushed(beast::error_code ec) {
+  own_write_ = false;
+  release_write();
+  if (ec) {  // the client left, or the send deadline closed the connection
+    held_ = {};
+    held_bytes_ = held_responses_ = 0;
+    close_after_flush_ = false;
+    if (std::exchange(writer_write_queued_, false))
+      tell_writer(write_done_atom::value, channel_id{0}, false);
+    else if (phase_ != phase::client_gone)
+      tell_writer(closed_atom::value);  // the writer ends what it is producing, and quits
+    return do_close();
+  }
+  after_flush();
+}
+
+void session::after_flush() {
+  if (std::exchange(close_after_flush_, false)) {
+    // The writer has quit: a write it left queued is dropped (it closed, so the client
+    // would not get the rest of that response anyway).
+    writer_write_queued_ = false;
+    held_ = {};
+    held_bytes_ = held_responses_ = 0;
+    return linger();
+  }
+  if (std::exchange(writer_write_queued_, false)) {
+    out_ = std::move(held_);
+    held_.clear();
+    held_bytes_ = held_responses_ = 0;
+    start_write(queued_kind_, false);  // the writer's: its completion is on_write's
+  }
 }
 
 bool session::start_write(write_kind kind, bool at_once_ok) {
@@ -413,6 +596,8 @@ void session::on_write_rest(write_kind kind, beast::error_code ec, std::size_t) 
 void session::on_write(beast::error_code ec, write_kind kind) {
   if (h2_)
     return on_h2_written(ec);
+  if (own_write_)
+    return on_flushed(ec);
   release_write();
   tell_writer(write_done_atom::value, channel_id{0}, !ec);
   if (ec)
@@ -741,10 +926,17 @@ void session::close() {
                  bind_self(&session::do_close_unless_lingering, shared_from_this()));
 }
 
-// A lingering close ends itself (the client's EOF or the patience).
+// A lingering close ends itself (the client's EOF or the patience). Responses held back
+// (or on their way in the session's own write) are complete: they go out first, then the
+// connection closes as after a last response — unless the client is gone.
 void session::do_close_unless_lingering() {
-  if (phase_ != phase::lingering)
-    do_close();
+  if (phase_ == phase::lingering)
+    return;
+  if (phase_ != phase::client_gone && phase_ != phase::closed && (own_write_ || !held_.empty())) {
+    close_after_flush_ = true;
+    return flush_held();  // if not under way already
+  }
+  do_close();
 }
 
 void session::do_close() {

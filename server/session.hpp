@@ -56,7 +56,10 @@ struct session_shared {
 /// A plain TCP connection. Its transport steps (reading, writing, the lingering close) are
 /// virtual so that a TLS connection (tls_session) can do them through OpenSSL; everything
 /// else, the phases and deadlines and the talk with the writer, is the same for both.
-class session : public connection, public http2_host, public std::enable_shared_from_this<session> {
+class session : public connection,
+                public http2_host,
+                public strand_execution_unit::turn_listener,
+                public std::enable_shared_from_this<session> {
 public:
   session(boost::asio::ip::tcp::socket socket, session_shared& shared);
   ~session() override;
@@ -89,6 +92,9 @@ public:
   void h2_write_done(channel_id ch) override;
   void set_timer(std::chrono::steady_clock::time_point due) override;
   void cancel_timer() override;
+
+  // -- turn_listener (called by writer_home_ after each of the writer's turns) --------------
+  void writer_turn_ended() override;
 
 protected:
   /// Where the connection is. The phase alone says what the one timer is for and what the
@@ -166,6 +172,17 @@ protected:
   void release_write();
   void after_write(write_kind kind);
 
+  // Coalescing the responses to pipelined requests: a complete response whose next request
+  // waits whole in the buffer is held back (held_), and goes out with the responses after it
+  // in one write — the writer's next write, or the session's own at the end of the writer's
+  // turn (flush_held). Bounded: see holds_back.
+  bool holds_back(bool at_once_ok, const std::vector<std::string>& parts, std::size_t& bytes) const;
+  bool next_request_buffered() const;
+  void take_held(std::vector<std::string>& into);
+  void flush_held();
+  void on_flushed(boost::beast::error_code ec);
+  void after_flush();
+
   // The one timer. In the reading phases (waiting, reading_header, reading_body) it is that
   // phase's read deadline; while responding, the writer's timer and the send deadline of a
   // write that waits for the client; while lingering, the patience for the client's EOF.
@@ -218,6 +235,22 @@ protected:
   http1_framer framer_;  ///< the writer's responses as HTTP/1.1 bytes
   std::vector<std::string> out_;  ///< the parts of the write in flight
   std::vector<boost::asio::const_buffer> out_buffers_;  ///< what is left of it
+  /// Complete responses (and, behind a flush in flight, the writer's next write) not yet
+  /// offered to the socket: at most pipeline_hold_responses responses or
+  /// pipeline_hold_bytes, plus one write.
+  std::vector<std::string> held_;
+  std::size_t held_bytes_ = 0;
+  std::size_t held_responses_ = 0;
+  /// The write in flight is the session's flush of held responses: no writer waits for it.
+  bool own_write_ = false;
+  /// The writer's write waits in held_ behind that flush; its kind.
+  bool writer_write_queued_ = false;
+  write_kind queued_kind_ = write_kind::more;
+  /// The writer closed while responses were held: they go out first, then a lingering close.
+  bool close_after_flush_ = false;
+  /// A request handed over inside the writer's turn wants the watch: started once the turn
+  /// is over, unless the writer answered it (and the next ones) at once.
+  bool watch_after_turn_ = false;
   boost::asio::steady_timer timer_;  ///< what it is for: see phase
   static constexpr auto no_due = std::chrono::steady_clock::time_point::max();
   /// The read deadline of a reading phase (no_due: none), and until when the timer waits for

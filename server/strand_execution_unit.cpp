@@ -77,6 +77,10 @@ void strand_execution_unit::resume(caf::intrusive_ptr<caf::resumable> job) {
     turn_mark mark{this};
     result = job->resume(this, max_messages_per_turn);
   }
+  // Whoever called us holds the owner (post's handler, or exec_later's lock), which owns the
+  // listener.
+  if (listener_)
+    listener_->writer_turn_ended();
   if (result == caf::resumable::resume_later)
     return post(std::move(job));
   // done or awaiting_message: `job` releases the writer here; whoever called us still holds

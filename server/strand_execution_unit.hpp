@@ -43,6 +43,17 @@ public:
   /// until the end of the writer's last turn, after the writer's state let the owner go.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
 
+  /// Told after each of the writer's turns here, once the writer has stopped running (the
+  /// session puts on the socket what it held back during the turn). Lives as long as the owner.
+  class turn_listener {
+  public:
+    virtual void writer_turn_ended() = 0;
+
+  protected:
+    ~turn_listener() = default;
+  };
+  void set_turn_listener(turn_listener* listener) { listener_ = listener; }
+
   /// Thread-safe: CAF calls it from whichever thread sent the writer a message.
   void exec_later(caf::resumable* ptr) override;
 
@@ -72,6 +83,7 @@ private:
 
   const boost::asio::any_io_executor& strand_;
   std::weak_ptr<void> owner_;
+  turn_listener* listener_ = nullptr;
 };
 
 }  // namespace fastactor

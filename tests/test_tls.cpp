@@ -264,6 +264,23 @@ SCENARIO("one HTTPS connection serves many requests, also pipelined", "[tls]") {
       CHECK(srv.stats().tls.handshakes_total == 1);
     }
   }
+  WHEN("it sends sixteen requests in one write") {
+    std::string batch;
+    for (int i = 0; i < 16; ++i)
+      batch += i % 2 ? "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+                     : "HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+    c.send(batch);
+    std::vector<http_response> got;
+    for (int i = 0; i < 16; ++i)
+      got.push_back(c.read_response(i % 2 == 0));
+    THEN("sixteen answers in order, which went out in one write, as over plain TCP") {
+      for (int i = 0; i < 16; ++i) {
+        CHECK(got[i].status == 200);
+        CHECK(got[i].body == (i % 2 ? "ok" : ""));
+      }
+      CHECK(srv.stats().coalesced_responses_total == 15);
+    }
+  }
 }
 
 SCENARIO("an HTTPS client that vanishes mid-stream leaves nothing behind", "[tls]") {

@@ -53,6 +53,9 @@ struct server_stats {
   /// forging the session's messages, a `done` from no registered task).
   std::atomic<std::uint64_t> forged_messages_total{0};
   std::atomic<std::uint64_t> send_timeouts_total{0};  ///< connections ended by --send-timeout-ms
+  /// HTTP/1.1 responses to pipelined requests held back to go out in one write with the
+  /// responses after them (at most 16 responses or 64 KiB in one write).
+  std::atomic<std::uint64_t> coalesced_responses_total{0};
   /// TLS (an HTTPS server only): handshakes completed, and connections that ended before
   /// theirs did, by reason.
   struct tls_counters {

@@ -1,0 +1,336 @@
+// Pipelined HTTP/1.1 requests over real sockets: the responses to a batch of pipelined
+// requests go out together (the session holds a complete response back while the next
+// request waits whole in its buffer; server/session.cpp, holds_back), in request order and
+// with intact framing, and what is held is bounded, flushed when a response must wait for a
+// producer, guarded by the send deadline, and dropped when the client leaves.
+#include "support/http_client.hpp"
+#include "support/memory.hpp"
+#include "support/test_routes.hpp"
+#include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+fastactor::router pipelining_routes() {
+  fastactor::router r;
+  r.get("/hello", shared_routes::hello);
+  r.get("/stream", shared_routes::stream);
+  r.get("/n/:i", [](fastactor::context& ctx) {  // a response of its own per request
+    ctx.write("n=" + std::string{*ctx.req().path_param("i")});
+  });
+  r.get("/big", [](fastactor::context& ctx) { ctx.write(std::string(8 * 1024, 'b')); });
+  r.get("/slow", [](fastactor::context& ctx) {  // answered by a blocking task, 300 ms later
+    ctx.go([](fastactor::task_context& t) {
+      std::this_thread::sleep_for(300ms);
+      t.write("slow");
+    });
+  });
+  return r;
+}
+
+std::string get_line(const std::string& target) {
+  return "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+}
+
+/// Whole Content-Length responses at the front of `in` (status, body), removed from it.
+std::vector<std::pair<int, std::string>> take_responses(std::string& in) {
+  std::vector<std::pair<int, std::string>> out;
+  for (;;) {
+    auto end = in.find("\r\n\r\n");
+    if (end == std::string::npos)
+      return out;
+    auto head = in.substr(0, end);
+    auto cl = head.find("Content-Length: ");
+    REQUIRE(cl != std::string::npos);
+    auto length = std::stoul(head.substr(cl + 16));
+    if (in.size() < end + 4 + length)
+      return out;
+    out.emplace_back(std::stoi(head.substr(9, 3)), in.substr(end + 4, length));
+    in.erase(0, end + 4 + length);
+  }
+}
+
+/// A plain TCP client that counts its reads.
+struct counting_client {
+  explicit counting_client(std::uint16_t port, int receive_buffer = 0)
+    : fd(connect_loopback(port, receive_buffer)) {}
+  ~counting_client() { close(); }
+  void close() {
+    if (fd >= 0)
+      ::close(fd);
+    fd = -1;
+  }
+  bool send_all(const std::string& bytes) {
+    return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL)
+      == static_cast<ssize_t>(bytes.size());
+  }
+  /// Reads until `n` whole responses arrived (or `wait` passed without a byte).
+  std::vector<std::pair<int, std::string>> read_responses(std::size_t n,
+                                                          std::chrono::milliseconds wait = 5s) {
+    std::vector<std::pair<int, std::string>> got;
+    while (got.size() < n) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0)
+        break;
+      char buf[65536];
+      auto k = ::recv(fd, buf, sizeof(buf), 0);
+      if (k <= 0)
+        break;
+      ++reads;
+      in.append(buf, static_cast<std::size_t>(k));
+      for (auto& r : take_responses(in))
+        got.push_back(std::move(r));
+    }
+    return got;
+  }
+  int fd;
+  int reads = 0;
+  std::string in;
+};
+
+}  // namespace
+
+SCENARIO("16 pipelined requests in one segment are answered in order, in one write",
+         "[connection][pipelining]") {
+  test_server srv{pipelining_routes()};
+  counting_client c{srv.port()};
+  REQUIRE(c.send_all(get_line("/hello")));  // warm: the connection is set up
+  REQUIRE(c.read_responses(1).size() == 1);
+  auto coalesced_before = srv.stats().coalesced_responses_total.load();
+  c.reads = 0;
+  WHEN("a client sends 16 requests, each with a response of its own, in one send") {
+    std::string batch;
+    for (int i = 0; i < 16; ++i)
+      batch += get_line("/n/" + std::to_string(i));
+    REQUIRE(c.send_all(batch));
+    auto got = c.read_responses(16);
+    THEN("all 16 are answered, in request order") {
+      REQUIRE(got.size() == 16);
+      for (int i = 0; i < 16; ++i) {
+        CHECK(got[i].first == 200);
+        CHECK(got[i].second == "n=" + std::to_string(i));
+      }
+      CHECK(c.in.empty());  // not a byte more
+    }
+    AND_THEN("they arrive together: 15 held back for the 16th's write, one read or two") {
+      CHECK(srv.stats().coalesced_responses_total - coalesced_before == 15);
+      CHECK(c.reads <= 2);
+      INFO("reads: " << c.reads);
+    }
+    AND_THEN("the connection goes on") {
+      REQUIRE(c.send_all(get_line("/hello")));
+      auto next = c.read_responses(1);
+      REQUIRE(next.size() == 1);
+      CHECK(next[0].second == "ok");
+    }
+  }
+  WHEN("it sends 40 in one send") {
+    std::string batch;
+    for (int i = 0; i < 40; ++i)
+      batch += get_line("/n/" + std::to_string(i));
+    REQUIRE(c.send_all(batch));
+    auto got = c.read_responses(40);
+    THEN("all 40 come in order, at most 16 to a write: 15 + 15 + 7 held back") {
+      REQUIRE(got.size() == 40);
+      for (int i = 0; i < 40; ++i)
+        CHECK(got[i].second == "n=" + std::to_string(i));
+      CHECK(srv.stats().coalesced_responses_total - coalesced_before == 15 + 15 + 7);
+    }
+  }
+  WHEN("it sends 16 requests for 8 KiB each") {
+    std::string batch;
+    for (int i = 0; i < 16; ++i)
+      batch += get_line("/big");
+    REQUIRE(c.send_all(batch));
+    auto got = c.read_responses(16);
+    THEN("all 16 arrive whole, and no more than 64 KiB was held: 7 of each 8 held back") {
+      REQUIRE(got.size() == 16);
+      for (auto& r : got)
+        CHECK(r.second == std::string(8 * 1024, 'b'));
+      // An 8 KiB response with its head is a little over 8 KiB: seven fit under 64 KiB, the
+      // eighth goes out with them.
+      CHECK(srv.stats().coalesced_responses_total - coalesced_before == 14);
+    }
+  }
+}
+
+SCENARIO("a pipelined batch mixing a stream, a 404 and HEAD keeps order and framing",
+         "[connection][pipelining]") {
+  test_server srv{pipelining_routes()};
+  http_client c{srv.port()};
+  c.send(get_line("/hello") + get_line("/stream?n=3&size=2") + get_line("/no/such/thing")
+         + "HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n" + get_line("/n/1")
+         + "HEAD /no/such/thing HTTP/1.1\r\nHost: x\r\n\r\n" + get_line("/stream?n=2&size=3")
+         + get_line("/n/2"));
+  auto hello = c.read_response();
+  auto stream = c.read_response();
+  auto missing = c.read_response();
+  auto head = c.read_response(true);
+  auto one = c.read_response();
+  auto head_missing = c.read_response(true);
+  auto stream2 = c.read_response();
+  auto two = c.read_response();
+  THEN("each response is whole, in request order, with its own framing") {
+    CHECK(hello.status == 200);
+    CHECK(hello.body == "ok");
+    CHECK(stream.status == 200);
+    CHECK(stream.chunked);
+    CHECK(stream.complete);
+    CHECK(stream.body == "aabbcc");
+    CHECK(missing.status == 404);
+    CHECK(missing.header("content-type") == "application/json");
+    CHECK(head.status == 200);
+    CHECK(head.header("content-length") == "2");
+    CHECK(head.body.empty());
+    CHECK(one.body == "n=1");
+    CHECK(head_missing.status == 404);
+    CHECK(head_missing.body.empty());
+    CHECK(stream2.chunked);
+    CHECK(stream2.body == "aaabbb");
+    CHECK(two.body == "n=2");
+    CHECK(srv.stats().requests_total == 8);
+  }
+  AND_THEN("nothing stray follows, and the connection goes on") {
+    CHECK(c.read_available(200ms).empty());
+    CHECK(c.get("/hello").body == "ok");
+  }
+  AND_THEN("the whole responses before each stream and between them were held back") {
+    CHECK(srv.stats().coalesced_responses_total >= 2);
+  }
+}
+
+SCENARIO("held responses do not wait for a producer", "[connection][pipelining]") {
+  test_server srv{pipelining_routes()};
+  http_client c{srv.port()};
+  WHEN("three quick requests are pipelined before a slow one (300 ms) and two more") {
+    auto sent = clock_type::now();
+    c.send(get_line("/n/1") + get_line("/n/2") + get_line("/n/3") + get_line("/slow")
+           + get_line("/n/4") + get_line("/n/5"));
+    auto first = c.read_response();
+    auto first_at = clock_type::now();
+    auto second = c.read_response();
+    auto third = c.read_response();
+    auto slow = c.read_response();
+    auto fourth = c.read_response();
+    auto fifth = c.read_response();
+    THEN("the three quick answers arrive at once, the rest in order after the slow one") {
+      CHECK(first.body == "n=1");
+      CHECK(second.body == "n=2");
+      CHECK(third.body == "n=3");
+      CHECK(ms_between(sent, first_at) < 200);
+      CHECK(slow.body == "slow");
+      CHECK(fourth.body == "n=4");
+      CHECK(fifth.body == "n=5");
+    }
+  }
+}
+
+SCENARIO("a pipelining client that never reads is cut at the send deadline, memory bounded",
+         "[connection][pipelining][timing]") {
+  auto cfg = test_server::default_config();
+  cfg.send_timeout_ms = 1000;
+  cfg.idle_timeout_ms = 1000;
+  test_server srv{pipelining_routes(), cfg};
+  GIVEN("a client with a 4 KiB receive buffer that pipelines 8 KiB responses and never reads") {
+    peak_rss_probe rss;
+    counting_client c{srv.port(), 4096};
+    ::fcntl(c.fd, F_SETFL, ::fcntl(c.fd, F_GETFL) | O_NONBLOCK);
+    std::string batch;
+    for (int i = 0; i < 500; ++i)
+      batch += get_line("/big");
+    // 500 x 8 KiB answers are more than every kernel buffer between them holds: the server
+    // stops reading long before it took them all.
+    std::size_t sent = 0;
+    auto until = clock_type::now() + 3s;
+    bool closed = false;
+    while (clock_type::now() < until && !closed) {
+      auto n = ::send(c.fd, batch.data(), batch.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        sent += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        break;  // the server stopped taking requests
+      closed = true;
+    }
+    auto taken = srv.stats().requests_total.load();
+    auto last_progress = clock_type::now();
+    bool ended = false;
+    for (auto stop = clock_type::now() + 10s; !ended && clock_type::now() < stop;) {
+      std::this_thread::sleep_for(5ms);
+      ended = srv.stats().live_connections == 0;
+      if (auto now_taken = srv.stats().requests_total.load(); now_taken != taken) {
+        taken = now_taken;
+        last_progress = clock_type::now();
+      }
+    }
+    THEN("the server took only what fits its buffers, and ended the connection in time") {
+      INFO("sent " << sent << " bytes of requests; the server took " << taken);
+      CHECK(ended);
+      CHECK(ms_between(last_progress, clock_type::now()) < cfg.send_timeout_ms + 2000);
+      CHECK(srv.stats().send_timeouts_total >= 1);
+      CHECK(srv.server().wait_for([](auto& s) { return s.queued_response_bytes == 0; }, 5s));
+      if (rss.valid() && !built_with_asan)
+        CHECK(rss.growth_mib() < 16);
+    }
+    AND_THEN("others are served meanwhile and after") {
+      CHECK(http_get(srv.port(), "/hello").body == "ok");
+      CHECK(srv.idle(5s));
+    }
+  }
+}
+
+SCENARIO("a client that closes in the middle of a pipelined batch leaves nothing behind",
+         "[connection][pipelining]") {
+  test_server srv{pipelining_routes()};
+  auto all_clear = [&] {
+    return srv.server().wait_for(
+      [](auto& s) {
+        return s.live_connections == 0 && s.live_writers == 0 && s.active_streams == 0
+          && s.running_tasks == 0;
+      },
+      5s);
+  };
+  WHEN("it pipelines quick requests around a slow one, reads the quick answers, and leaves") {
+    {
+      http_client c{srv.port()};
+      std::string batch = get_line("/n/1") + get_line("/n/2") + get_line("/slow");
+      for (int i = 0; i < 13; ++i)
+        batch += get_line("/hello");
+      c.send(batch);
+      CHECK(c.read_response().body == "n=1");  // flushed: the slow one waits for its task
+      CHECK(c.read_response().body == "n=2");
+    }
+    THEN("the slow response is abandoned, the rest never started, and everything ends") {
+      CHECK(all_clear());
+      CHECK(srv.stats().requests_total == 3);
+    }
+  }
+  WHEN("it leaves right after sending a batch of 16 it never reads") {
+    {
+      http_client c{srv.port()};
+      std::string batch;
+      for (int i = 0; i < 16; ++i)
+        batch += get_line(i == 8 ? "/slow" : "/hello");
+      c.send(batch);
+      std::this_thread::sleep_for(50ms);
+    }
+    THEN("its session and writer end") {
+      CHECK(all_clear());
+      CHECK(srv.stats().requests_total <= 9);
+    }
+  }
+  CHECK(http_get(srv.port(), "/hello").body == "ok");
+}
