@@ -175,22 +175,14 @@ void tls_session::start_watch() {
   session::start_watch();
 }
 
-// As much as the pipelining bound allows, so that OpenSSL keeps nothing back that the next
-// wait would not see. A lingering connection reads nothing through OpenSSL: the drain discards
-// the raw bytes.
+// One read of at most read_size per wake-up, as a plain connection reads: what a client sent
+// is taken in bites of the same size over both transports (an HTTP/2 flood is checked after
+// each), and what OpenSSL keeps back wakes the next watch at once (start_watch). A lingering
+// connection reads nothing through OpenSSL: the drain discards the raw bytes.
 void tls_session::read_available(beast::error_code& ec) {
   if (phase_ == phase::lingering)
     return;
-  bool got_some = false;
-  while (buffer_.size() < pipeline_limit) {
-    auto n = stream_.read_some(buffer_.prepare(read_size), ec);
-    buffer_.commit(n);
-    got_some = got_some || n > 0;
-    if (ec)
-      break;
-  }
-  if (got_some && ec == asio::error::would_block)
-    ec = {};
+  buffer_.commit(stream_.read_some(buffer_.prepare(read_size), ec));
 }
 
 // -- writing: a record at a time ----------------------------------------------------------------
