@@ -175,14 +175,24 @@ void tls_session::start_watch() {
   session::start_watch();
 }
 
-// One read of at most read_size per wake-up, as a plain connection reads: what a client sent
-// is taken in bites of the same size over both transports (an HTTP/2 flood is checked after
-// each), and what OpenSSL keeps back wakes the next watch at once (start_watch). A lingering
-// connection reads nothing through OpenSSL: the drain discards the raw bytes.
+// At most read_size bytes per wake-up, as a plain connection reads: what a client sent is taken
+// in bites of the same size over both transports (an HTTP/2 flood is checked after each), and
+// what OpenSSL keeps back wakes the next watch at once (start_watch). A bite may span records:
+// a client that sends tiny records must not get a wake-up, a parse and a flush per record. A
+// lingering connection reads nothing through OpenSSL: the drain discards the raw bytes.
 void tls_session::read_available(beast::error_code& ec) {
   if (phase_ == phase::lingering)
     return;
-  buffer_.commit(stream_.read_some(buffer_.prepare(read_size), ec));
+  std::size_t got = 0;
+  while (got < read_size) {
+    auto n = stream_.read_some(buffer_.prepare(read_size - got), ec);
+    buffer_.commit(n);
+    got += n;
+    if (ec)
+      break;
+  }
+  if (got > 0 && ec == asio::error::would_block)
+    ec = {};
 }
 
 // -- writing: a record at a time ----------------------------------------------------------------
