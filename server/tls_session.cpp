@@ -206,7 +206,7 @@ constexpr std::size_t record_max = 16 * 1024;
 
 // Records go to the socket as OpenSSL makes them. Most writes fit into the socket's buffer
 // and complete here, as on a plain connection; one that waits for the client goes on as the
-// socket takes it, under the send deadline, every record sent counting as progress.
+// socket takes it, under the send deadline (see write_records for what counts as progress).
 bool tls_session::start_write(write_kind kind, bool at_once_ok) {
   part_ = offset_ = 0;
   record_ = {};
