@@ -130,8 +130,10 @@ done
 step "listening on port $port"
 
 url="http://127.0.0.1:$port/primes?from=1&to=50&workers=3"
-status=$(curl -sS --max-time 30 -o "$scratch/primes.ndjson" -w '%{http_code}' "$url") \
-  || fail "curl $url failed"
+status=$(curl -sS --max-time 30 -o "$scratch/primes.ndjson" -w '%{http_code}' "$url") || {
+  cat "$scratch/server.err" >&2  # (once failed this way under load: why, if it happens again)
+  fail "curl $url failed; custom_worker: $(st=$(state); echo "${st:-gone}")"
+}
 [[ $status == 200 ]] || fail "GET $url answered $status: $(cat "$scratch/primes.ndjson")"
 got=$(grep -o '"prime":[0-9]*' "$scratch/primes.ndjson" | cut -d: -f2 | sort -n | tr '\n' ' ')
 want="2 3 5 7 11 13 17 19 23 29 31 37 41 43 47 "
