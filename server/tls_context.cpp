@@ -145,8 +145,12 @@ bool set_mac_key(EVP_MAC_CTX* mac, ticket_key& key) {
 
 // OpenSSL's contract: 1 = use this key, 2 = valid but renew the ticket, 0 = unknown (a full
 // handshake), -1 = error.
-int ticket_key_callback(SSL*, unsigned char* key_name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
-                        EVP_MAC_CTX* mac, int encrypt) {
+// TLS 1.3 clients use a ticket once (RFC 8446 C.4: OpenSSL's client, browsers), and OpenSSL
+// sends a resumed TLS 1.3 connection new tickets only when told to renew: answering 1 there
+// would leave the client nothing to resume with next time, so every other connection would be
+// a full handshake. OpenSSL's built-in keys renew every TLS 1.3 ticket for the same reason.
+int ticket_key_callback(SSL* ssl, unsigned char* key_name, unsigned char* iv,
+                        EVP_CIPHER_CTX* cipher, EVP_MAC_CTX* mac, int encrypt) {
   auto& keys = process_ticket_keys();
   if (encrypt) {
     auto key = keys.current();
@@ -164,7 +168,8 @@ int ticket_key_callback(SSL*, unsigned char* key_name, unsigned char* iv, EVP_CI
   if (!set_mac_key(mac, found->first)
       || EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, found->first.aes.data(), iv) != 1)
     return -1;
-  return found->second ? 1 : 2;
+  bool renew = !found->second || SSL_version(ssl) == TLS1_3_VERSION;
+  return renew ? 2 : 1;
 }
 
 std::string apply_defaults(SSL_CTX* ctx, const tls_settings& settings) {

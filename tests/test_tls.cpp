@@ -613,40 +613,58 @@ SCENARIO("ALPN with --http2=0: http/1.1 is chosen, a client that offers only h2 
   }
 }
 
-SCENARIO("a second connection resumes the first one's session", "[tls]") {
+SCENARIO("every connection resumes the session the one before it got", "[tls]") {
   test_server srv{tls_routes(), test_server::tls_config()};
-  auto resumes = [&](tls_options o) {
-    std::shared_ptr<SSL_SESSION> session;
-    {
-      http_client first{srv.port(), https(o)};
-      CHECK_FALSE(first.tls()->resumed());
-      // TLS 1.3 sends its tickets after the handshake: a response read brings them in.
-      CHECK(first.get("/hello").body == "ok");
-      session = first.tls()->session();
-      // OpenSSL does not resume a session whose connection it freed without a close_notify
-      // sent (a TLS 1.0 rule; the server keeps its side resumable): the client says goodbye.
-      first.shutdown_send();
-      CHECK(first.closed_by_peer(3s));
+  // Connects with `session` (none: a full handshake), reads a response and says goodbye;
+  // returns whether it resumed and the session it holds at the end.
+  auto connect = [&](const tls_options& o, std::shared_ptr<SSL_SESSION> session) {
+    auto with = o;
+    with.resume = std::move(session);
+    http_client c{srv.port(), https(with)};
+    bool resumed = c.tls()->resumed();
+    // TLS 1.3 sends its tickets after the handshake: a response read brings them in.
+    CHECK(c.get("/hello").body == "ok");
+    // OpenSSL does not resume a session whose connection it freed without a close_notify
+    // sent (a TLS 1.0 rule; the server keeps its side resumable): the client says goodbye.
+    c.shutdown_send();
+    CHECK(c.closed_by_peer(3s));
+    return std::make_pair(resumed, c.tls()->session());
+  };
+  // A chain, as a browser or wrk makes it: each connection offers what the last one left.
+  // TLS 1.3 clients use a ticket once, so a resumed connection must bring a new one (without
+  // it, the third connection here was a full handshake).
+  auto ticket_of = [](const std::shared_ptr<SSL_SESSION>& session) {
+    const unsigned char* bytes = nullptr;
+    std::size_t size = 0;
+    SSL_SESSION_get0_ticket(session.get(), &bytes, &size);
+    return std::string(reinterpret_cast<const char*>(bytes), size);
+  };
+  auto resumes = [&](const tls_options& o, bool single_use_tickets) {
+    auto [first_resumed, session] = connect(o, nullptr);
+    CHECK_FALSE(first_resumed);
+    for (int i = 2; i <= 4; ++i) {
+      REQUIRE(session);
+      auto [resumed, next] = connect(o, session);
+      INFO("connection " << i);
+      CHECK(resumed);
+      if (single_use_tickets)
+        CHECK(ticket_of(next) != ticket_of(session));  // a fresh ticket for the next one
+      session = next;
     }
-    REQUIRE(session);
-    o.resume = session;
-    http_client second{srv.port(), https(o)};
-    CHECK(second.tls()->resumed());
-    CHECK(second.get("/hello").body == "ok");
   };
   WHEN("TLS 1.3, with a ticket") {
-    resumes({});
+    resumes({}, true);
   }
   WHEN("TLS 1.2, with a ticket") {
     tls_options o;
     o.max_version = TLS1_2_VERSION;
-    resumes(o);
+    resumes(o, false);
   }
   WHEN("TLS 1.2 without tickets: by session ID, from the server's cache") {
     tls_options o;
     o.max_version = TLS1_2_VERSION;
     o.tickets = false;
-    resumes(o);
+    resumes(o, false);
   }
 }
 
