@@ -1,5 +1,6 @@
 #include <fastactor/run.hpp>
 
+#include <fastactor/malloc_trim.hpp>
 #include <fastactor/signals.hpp>
 
 #include <caf/actor_system.hpp>
@@ -69,6 +70,8 @@ std::optional<int> parse_or_exit(system_config& cfg, int argc, char** argv,
       // Before the actor system and the server start their threads: they inherit it.
       if (auto err = apply_thread_policy(cfg.server.threads); !err.empty())
         std::cerr << program << ": " << err << " (going on with the system's default)\n";
+      if (auto err = apply_malloc_trim_threshold(cfg.server.malloc_trim_threshold); !err.empty())
+        std::cerr << program << ": " << err << " (going on with glibc's default)\n";
       return std::nullopt;
     case parse_outcome::help_shown: return 0;
     case parse_outcome::invalid: break;

@@ -19,6 +19,7 @@
 //                       parse_options)
 
 #include <fastactor/compression.hpp>
+#include <fastactor/malloc_trim.hpp>
 #include <fastactor/thread_policy.hpp>
 
 #include <cstddef>
@@ -39,6 +40,11 @@
     a_thread_policy,                                                                            \
     "batch: a woken thread does not preempt a running one, so threads hand messages over "      \
     "in batches; normal: the system's default")                                                 \
+  X(std::size_t, malloc_trim_threshold, "malloc-trim-threshold", 8 * 1024 * 1024,             \
+    in_range(0, fastactor::max_malloc_trim_threshold),                                         \
+    "bytes of freed memory each malloc arena keeps for reuse before giving it back (glibc's "   \
+    "M_TRIM_THRESHOLD; blocks of half of it or more get their own mapping); 0 = glibc's "        \
+    "default. Process-wide; MALLOC_TRIM_THRESHOLD_ or GLIBC_TUNABLES override it")             \
   X(std::size_t, blocking_threads, "blocking-threads", 256, in_range(1, 4096),                  \
     "most threads for blocking tasks, started as tasks need them")                              \
   X(std::int64_t, blocking_idle_ms, "blocking-idle-ms", 10'000, in_range(0, 86'400'000),        \

@@ -3,7 +3,8 @@
 // they are for:
 //
 //   a program        run.hpp (one call: options, actor system, server, signals),
-//                    server.hpp, config.hpp, options.hpp, signals.hpp, thread_policy.hpp
+//                    server.hpp, config.hpp, options.hpp, signals.hpp, thread_policy.hpp,
+//                    malloc_trim.hpp
 //   routes           router.hpp, handler.hpp, request.hpp, method.hpp, status.hpp,
 //                    metrics.hpp
 //   handlers         context.hpp (the request, the response head, output, producers),
@@ -20,6 +21,7 @@
 #include <fastactor/context.hpp>
 #include <fastactor/errors.hpp>
 #include <fastactor/handler.hpp>
+#include <fastactor/malloc_trim.hpp>
 #include <fastactor/messages.hpp>
 #include <fastactor/method.hpp>
 #include <fastactor/metrics.hpp>

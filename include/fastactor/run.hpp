@@ -45,7 +45,7 @@ int run(int argc, char** argv, route_factory make_routes);
 /// Parses the command line (parse_options). On --help returns 0, on bad options prints what
 /// was wrong to stderr and returns 2; otherwise applies --thread-policy to the calling thread
 /// (every thread started later inherits it: call this before creating the actor system) and
-/// returns nothing: go on.
+/// --malloc-trim-threshold to the process (malloc_trim.hpp), and returns nothing: go on.
 std::optional<int> parse_or_exit(system_config& cfg, int argc, char** argv,
                                  const std::string& program);
 
