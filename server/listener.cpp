@@ -50,7 +50,7 @@ void listener::do_accept() {
   // gets a strand of its own — which costs ~100 bytes and a lock per handler, so only then.
   auto executor = shared_.cfg.io_threads > 1 ? asio::any_io_executor{asio::make_strand(ioc_)}
                                              : asio::any_io_executor{ioc_.get_executor()};
-  acceptor_.async_accept(executor, bind_self(&listener::on_accept, shared_from_this()));
+  acceptor_.async_accept(executor, peer_, bind_self(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
@@ -67,7 +67,7 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
       >= static_cast<std::int64_t>(shared_.cfg.max_connections))
     reject(std::move(socket));
   else
-    make_session(std::move(socket))->start();
+    make_session(std::move(socket))->start(peer_);
   do_accept();
 }
 
@@ -130,10 +130,7 @@ struct rejected_connection : std::enable_shared_from_this<rejected_connection> {
 void listener::reject(tcp::socket socket) {
   shared_.rt->stats.connections_rejected_total.fetch_add(1, std::memory_order_relaxed);
   if (shared_.cfg.access_log) {  // an access-log line, though no request was read
-    boost::system::error_code ec;
-    auto peer = socket.remote_endpoint(ec);
-    auto who =
-      ec ? std::string{"-"} : peer.address().to_string() + ":" + std::to_string(peer.port());
+    auto who = peer_.address().to_string() + ":" + std::to_string(peer_.port());
     auto note = "over --max-connections=" + std::to_string(shared_.cfg.max_connections)
       + (shared_.tls ? ", closed before the TLS handshake (no 503 sent)" : "");
     access_log_entry entry;

@@ -34,6 +34,9 @@ private:
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   session_shared& shared_;
+  /// Where the connection being accepted comes from: accept() says, so no getpeername per
+  /// connection. One accept is under way at a time.
+  boost::asio::ip::tcp::endpoint peer_;
   std::uint16_t port_ = 0;
 };
 

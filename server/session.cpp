@@ -88,14 +88,12 @@ session::~session() {
   shared_.rt->stats.live_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void session::start() {
+void session::start(const asio::ip::tcp::endpoint& peer) {
   beast::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // no Nagle + delayed-ACK stalls
   socket_.non_blocking(true, ignored);  // read_available() must never block
   native_fd_.store(socket_.native_handle(), std::memory_order_release);
-  auto remote = socket_.remote_endpoint(ignored);
-  if (!ignored)
-    peer_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+  peer_ = peer.address().to_string() + ":" + std::to_string(peer.port());
   // The writer runs on this connection's executor (its I/O thread): its writes start without
   // a thread hop.
   writer_home_.set_owner(weak_from_this());
@@ -952,8 +950,7 @@ void session::do_close() {
   beast::error_code ignored;
   timer_taken();
   timer_.cancel();
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  socket_.close(ignored);  // no shutdown first: close sends the same FIN (or reset)
 }
 
 // The last response is out: see lingering_close. No request is read any more, so the timer

@@ -64,8 +64,8 @@ public:
   session(boost::asio::ip::tcp::socket socket, session_shared& shared);
   ~session() override;
 
-  /// Spawns the writer and reads the first request.
-  void start();
+  /// Spawns the writer and reads the first request. `peer`: where the client connects from.
+  void start(const boost::asio::ip::tcp::endpoint& peer);
 
   /// Server shutdown: the writer lets the response under way finish (`hard`: ends it now)
   /// and closes the connection.
