@@ -144,6 +144,7 @@ protected:
   // Reading a request: wait for its first byte, read its header, check it, maybe answer
   // `100 Continue`, read its body, hand it to the writer.
   void await_request();
+  void read_first();
   void read_header();
   bool parse_buffered_header();
   void on_header(boost::beast::error_code ec, std::size_t);
