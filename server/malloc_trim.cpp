@@ -5,6 +5,15 @@
 #include <cstdlib>
 #include <cstring>
 
+// Under a sanitizer the allocator is the sanitizer's: it takes mallopt and ignores it.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#  define FASTACTOR_OWN_ALLOCATOR 1
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#    define FASTACTOR_OWN_ALLOCATOR 1
+#  endif
+#endif
+
 namespace fastactor {
 
 namespace {
@@ -27,6 +36,9 @@ std::string apply_malloc_trim_threshold(std::size_t bytes) {
       + std::to_string(max_malloc_trim_threshold);
   if (bytes == 0 || environment_sets_thresholds())
     return {};
+#ifdef FASTACTOR_OWN_ALLOCATOR
+  return {};
+#else
   // The mmap threshold first: setting either one fixes both (glibc stops adapting them), and a
   // block between 128 KiB and the trim threshold should come from the arena, not a mapping of
   // its own made and unmade per block.
@@ -34,6 +46,7 @@ std::string apply_malloc_trim_threshold(std::size_t bytes) {
       || mallopt(M_TRIM_THRESHOLD, static_cast<int>(bytes)) != 1)
     return "glibc refused the malloc thresholds";
   return {};
+#endif
 }
 
 }  // namespace fastactor

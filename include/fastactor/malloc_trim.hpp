@@ -20,7 +20,8 @@ namespace fastactor {
 /// gets a mapping of its own) to half of it, glibc's own ratio when it adapts them. Process-wide.
 /// 0, or an environment that sets either already (MALLOC_TRIM_THRESHOLD_,
 /// MALLOC_MMAP_THRESHOLD_, or GLIBC_TUNABLES with glibc.malloc.trim_threshold or
-/// glibc.malloc.mmap_threshold), leaves glibc as it is. Returns an error message, or empty.
+/// glibc.malloc.mmap_threshold), leaves glibc as it is; so does a build with AddressSanitizer
+/// or ThreadSanitizer, whose allocator ignores mallopt. Returns an error message, or empty.
 std::string apply_malloc_trim_threshold(std::size_t bytes);
 
 /// The largest `bytes` apply_malloc_trim_threshold takes: glibc refuses an mmap threshold above
