@@ -2,6 +2,7 @@
 // (include/fastactor/config.hpp): adding an option there is all an option takes.
 #include <fastactor/options.hpp>
 
+#include "actors/quiet_scheduler.hpp"
 #include "protocol/accept_encoding.hpp"
 #include "server/tls_context.hpp"
 
@@ -180,6 +181,9 @@ system_config::system_config() : raw_(std::make_unique<detail::raw_options>(to_r
   // `sharing` has no polling sleeps between an Asio completion and the actor it wakes
   // (docs/design-notes.md, "The scheduler: sharing").
   set("scheduler.policy", caf::atom("sharing"));
+  // With `sharing` (decided when the actor system is built), a scheduler whose clock wakes no
+  // thread when an actor without timeouts exits (actors/quiet_scheduler.hpp).
+  detail::use_quiet_scheduler(*this);
   set("scheduler.max-threads", static_cast<std::int64_t>(server.actor_threads));
   set("logger.console", caf::atom("none"));
   opt_group group{custom_options_, "global"};
