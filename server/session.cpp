@@ -966,7 +966,8 @@ void session::do_close() {
   beast::error_code ignored;
   timer_taken();
   timer_.cancel();
-  socket_.close(ignored);  // no shutdown first: close sends the same FIN (or reset)
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
 }
 
 // The last response is out: see lingering_close. No request is read any more, so the timer
