@@ -153,9 +153,9 @@ void session::await_request() {
 }
 
 // A new connection's first request has usually arrived with it (a client writes it as soon as
-// it is connected): reading at once costs one recv, where a watch costs an epoll_ctl (Asio
-// re-arms the descriptor for every wait) and a wake-up before that recv. Later requests are
-// awaited on a watch: a busy keep-alive client's next request is rarely there yet when its
+// it is connected): reading at once costs one recv, where a watch first costs a wait and a
+// wake-up (and, when the request is not there yet, a recv that finds nothing). Later requests
+// are awaited on a watch: a busy keep-alive client's next request is rarely there yet when its
 // response is out (tried: reading first made /hello at c64 cost 8 % more CPU per request).
 void session::read_first() {
   read_pending_ = true;
