@@ -205,6 +205,12 @@ struct request_scope {
   }
 
 private:
+  template <class Container>
+  static void release(Container& c) {
+    if (c.capacity() > 0)
+      Container{}.swap(c);
+  }
+
   void drop_taken_parts() {
     queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(queue_front));
     queue_front = 0;
@@ -240,6 +246,26 @@ public:
     queue.clear();
     queue_front = front_offset = 0;
     queued_bytes = 0;
+  }
+
+  /// Frees what a response under way no longer reads: once its handler has returned and its
+  /// head is out, the request is read only for the framing and the access log (method,
+  /// target, version, keep-alive, peer), and the response's header fields not at all. A
+  /// long stream (SSE, a paced download) would otherwise hold its client's header fields,
+  /// query and body, and its own head's fields, for its whole life. Only while the scope
+  /// holds the request alone (context::req() is valid while the handler runs, no longer):
+  /// the session made it mutable, so clearing it through the scope's const view is sound.
+  void release_spent_fields() {
+    if (!handler_returned || phase == response_phase::open || !in || in.use_count() != 1)
+      return;
+    auto& req = const_cast<request&>(in->req);
+    release(req.path);
+    release(req.query);
+    release(req.params);
+    release(req.headers);
+    release(req.trailers);
+    release(req.body);
+    release(headers);
   }
 
   /// Records an error, bounded: long texts are cut, a status that is not an error status
