@@ -5,6 +5,7 @@
 
 #include "actors/connection.hpp"
 #include "protocol/content_encoder.hpp"
+#include "protocol/release_memory.hpp"
 #include <fastactor/compression.hpp>
 #include <fastactor/handler.hpp>
 #include <fastactor/messages.hpp>
@@ -205,12 +206,6 @@ struct request_scope {
   }
 
 private:
-  template <class Container>
-  static void release(Container& c) {
-    if (c.capacity() > 0)
-      Container{}.swap(c);
-  }
-
   void drop_taken_parts() {
     queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(queue_front));
     queue_front = 0;
@@ -259,13 +254,13 @@ public:
     if (!handler_returned || phase == response_phase::open || !in || in.use_count() != 1)
       return;
     auto& req = const_cast<request&>(in->req);
-    release(req.path);
-    release(req.query);
-    release(req.params);
-    release(req.headers);
-    release(req.trailers);
-    release(req.body);
-    release(headers);
+    release_memory(req.path);
+    release_memory(req.query);
+    release_memory(req.params);
+    release_memory(req.headers);
+    release_memory(req.trailers);
+    release_memory(req.body);
+    release_memory(headers);
   }
 
   /// Records an error, bounded: long texts are cut, a status that is not an error status

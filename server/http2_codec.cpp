@@ -1,6 +1,7 @@
 #include "server/http2_codec.hpp"
 
 #include "protocol/http_date.hpp"
+#include "protocol/release_memory.hpp"
 #include "server/request_reader.hpp"
 #include <fastactor/status.hpp>
 
@@ -305,7 +306,7 @@ void http2_codec::refuse(std::int32_t id, stream& st, status code, std::string m
 
 void http2_codec::hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_request> in) {
   st.handed_over = true;
-  st.body = {};
+  release_memory(st.body);
   ++active_;
   stats_.streams_total.fetch_add(1, std::memory_order_relaxed);
   host_.h2_request(static_cast<channel_id>(id), std::move(in));

@@ -1,6 +1,7 @@
 #include "server/session.hpp"
 
 #include "actors/response_writer.hpp"
+#include "protocol/release_memory.hpp"
 #include "protocol/response_head.hpp"
 #include "server/bind_self.hpp"
 #include "server/lingering_close.hpp"
@@ -509,7 +510,7 @@ void session::flush_held() {
   if (held_.empty() || own_write_)
     return;
   if (phase_ == phase::closed) {
-    held_ = {};
+    release_memory(held_);
     held_bytes_ = held_responses_ = 0;
     return;
   }
@@ -527,7 +528,7 @@ void session::on_flushed(beast::error_code ec) {
   own_write_ = false;
   release_write();
   if (ec) {  // the client left, or the send deadline closed the connection
-    held_ = {};
+    release_memory(held_);
     held_bytes_ = held_responses_ = 0;
     close_after_flush_ = false;
     if (std::exchange(writer_write_queued_, false))
@@ -544,7 +545,7 @@ void session::after_flush() {
     // The writer has quit: a write it left queued is dropped (it closed, so the client
     // would not get the rest of that response anyway).
     writer_write_queued_ = false;
-    held_ = {};
+    release_memory(held_);
     held_bytes_ = held_responses_ = 0;
     return linger();
   }
@@ -621,8 +622,8 @@ void session::on_write(beast::error_code ec, write_kind kind) {
 
 // Released, not kept for the next write: a slow stream would hold them between chunks.
 void session::release_write() {
-  out_ = {};
-  out_buffers_ = {};
+  release_memory(out_);
+  release_memory(out_buffers_);
 }
 
 // Only a response under way moves on; a client that left is closed by the writer.

@@ -1,6 +1,7 @@
 #include "server/tls_session.hpp"
 
 #include "protocol/access_log.hpp"
+#include "protocol/release_memory.hpp"
 #include "protocol/response_head.hpp"
 #include "server/bind_self.hpp"
 #include "server/lingering_close.hpp"
@@ -135,7 +136,7 @@ void tls_session::answer_plain_http() {
 }
 
 void tls_session::on_plain_http_answered(beast::error_code ec, std::size_t) {
-  out_ = {};
+  release_memory(out_);
   if (ec || phase_ == phase::closed)
     return do_close();
   // The request is still unread in the socket: a plain lingering close, no TLS goodbye.
@@ -213,13 +214,13 @@ bool tls_session::start_write(write_kind kind, bool at_once_ok) {
   beast::error_code ec;
   bool done = write_records(ec);
   if (done && at_once_ok) {
-    gathered_ = {};
+    done_gathering(kind);
     release_write();
     after_write(kind);
     return true;
   }
   if (done || ec != asio::error::would_block) {
-    gathered_ = {};
+    done_gathering(kind);
     asio::post(socket_.get_executor(),
                bind_self(&tls_session::on_write, shared_from_this(), ec, kind));
     return false;
@@ -237,8 +238,18 @@ void tls_session::on_writable(write_kind kind, beast::error_code ec) {
     if (!done && ec == asio::error::would_block)
       return stream_.async_wait(bind_self(&tls_session::on_writable, self(), kind));
   }
-  gathered_ = {};
+  done_gathering(kind);
   on_write_rest(kind, ec, 0);
+}
+
+// A stream's records reuse one buffer; a response's last write gives it back, so that an idle
+// keep-alive connection does not hold up to a record (16 KiB) between requests, as nginx frees
+// its SSL buffer on an idle connection.
+void tls_session::done_gathering(write_kind kind) {
+  if (kind == write_kind::more)
+    gathered_.clear();
+  else
+    release_memory(gathered_);
 }
 
 // True once every part is out; false with `ec` set (would_block: the socket is full).

@@ -59,6 +59,7 @@ private:
   bool write_records(boost::beast::error_code& ec);
   boost::asio::const_buffer next_record();
   void on_writable(write_kind kind, boost::beast::error_code ec);
+  void done_gathering(write_kind kind);
 
   std::shared_ptr<tls_session> self();
 
@@ -70,7 +71,9 @@ private:
   /// The record OpenSSL is sending. A record OpenSSL could not send whole must be offered
   /// again as it was, so it stays until it is out.
   boost::asio::const_buffer record_;
-  std::string gathered_;  ///< a record made of several parts (only while a write is in flight)
+  /// A record made of several parts; its memory is kept while a response streams and given
+  /// back with the response's last write (done_gathering).
+  std::string gathered_;
 };
 
 }  // namespace fastactor
