@@ -91,7 +91,10 @@ session::~session() {
 
 void session::start(const asio::ip::tcp::endpoint& peer) {
   beast::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // no Nagle + delayed-ACK stalls
+  if (shared_.tls) {  // the handshake writes more than once: see no_delay_from_second_write
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    no_delay_ = true;
+  }
   socket_.non_blocking(true, ignored);  // read_available() must never block
   native_fd_.store(socket_.native_handle(), std::memory_order_release);
   peer_ = peer.address().to_string() + ":" + std::to_string(peer.port());
@@ -233,6 +236,7 @@ void session::do_continue() {
 }
 
 void session::start_continue_write() {
+  no_delay_from_second_write();
   asio::async_write(socket_, asio::buffer(continue_response()),
                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
                       if (ec)
@@ -558,6 +562,7 @@ void session::after_flush() {
 }
 
 bool session::start_write(write_kind kind, bool at_once_ok) {
+  no_delay_from_second_write();
   // Most writes fit into the socket's buffer: write at once (the socket never blocks), and
   // only a write that has to wait for the client gets a send deadline.
   // (The buffers live on the stack until the socket refuses some.)
@@ -967,8 +972,22 @@ void session::do_close() {
   beast::error_code ignored;
   timer_taken();
   timer_.cancel();
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  if (!fin_sent_)  // the FIN goes out ahead of the reset that unread input causes
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+}
+
+// Nagle holds a small write back while an earlier one is unacknowledged, and the client's
+// delayed ACK can make that 40 ms: a connection turns it off before its second write. Its
+// first write goes out at once either way, so a connection that closes after one response
+// never needs the system call. (A TLS connection turns it off at once: its handshake writes
+// more than once.)
+void session::no_delay_from_second_write() {
+  if (!std::exchange(wrote_once_, true) || no_delay_)
+    return;
+  beast::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  no_delay_ = true;
 }
 
 // The last response is out: see lingering_close. No request is read any more, so the timer
@@ -982,6 +1001,7 @@ void session::linger() {
 
 void session::start_linger() {
   timer_taken();
+  fin_sent_ = true;
   lingering_close::start(socket_, timer_, linger_patience,
                          bind_self(&session::do_close, shared_from_this()));
 }

@@ -209,6 +209,7 @@ protected:
   void h2_watch_streams();
 
   void linger();
+  void no_delay_from_second_write();
   void do_close_unless_lingering();
   void do_close();
 
@@ -282,6 +283,9 @@ protected:
   bool h2_flush_posted_ = false;  ///< an h2_flush is on its way
   bool h2_writing_ = false;  ///< the codec's frames are being written (out_)
   bool h2_closing_ = false;  ///< close once the frames queued (a GOAWAY) are out
+  bool wrote_once_ = false;  ///< the connection's first write has started
+  bool no_delay_ = false;  ///< TCP_NODELAY is set (see no_delay_from_second_write)
+  bool fin_sent_ = false;  ///< the lingering close half-closed the socket
   /// When an HTTP/2 connection without a stream in the writer's hands idles out.
   std::chrono::steady_clock::time_point h2_idle_due_ = no_due;
   /// When the first HTTP/2 stream passes its send deadline (waiting for its client's window)
