@@ -17,34 +17,23 @@ bool blocking_pool::post(std::function<void()> task) {
     std::lock_guard<std::mutex> guard{mtx_};
     if (stopping_)
       return false;
-    // A waiting thread for each queued task and one more for this one, or no more threads
-    // to be had: it queues.
-    if (queue_.size() < idle_ || threads_ >= max_threads_) {
-      queue_.push_back(std::move(task));
-      cv_.notify_one();
-      return true;
+    queue_.push_back(std::move(task));
+    // More tasks waiting than threads waiting for them: this one would queue.
+    if (queue_.size() > idle_ && threads_ < max_threads_) {
+      try {
+        // Detached: a thread that retires cannot join itself. stop() waits for the count.
+        std::thread{[this] { run(); }}.detach();
+        ++threads_;
+      } catch (const std::system_error&) {
+        // No thread to be had (a pid or memory limit): with none at all, nobody would ever
+        // run the task. Otherwise the running ones will.
+        if (threads_ == 0) {
+          queue_.pop_back();
+          return false;
+        }
+      }
     }
-    ++threads_;  // counted before it exists, so that stop() waits for it
   }
-  // Otherwise a new thread starts with this task in hand: started outside the lock (creating
-  // a thread takes 100-200 us here, which held the lock against the pool's threads and the
-  // next post), and without queueing the task (the new thread runs it before it first takes
-  // the lock).
-  auto first = std::make_shared<std::function<void()>>(std::move(task));
-  try {
-    // Detached: a thread that retires cannot join itself. stop() waits for the count.
-    std::thread{[this, first] { run(std::move(*first)); }}.detach();
-    return true;
-  } catch (const std::system_error&) {
-    // No thread to be had (a pid or memory limit): the running ones will run the task; with
-    // none at all, nobody would, so it is refused.
-  }
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (--threads_ == 0)
-    all_ended_.notify_all();
-  if (threads_ == 0 || stopping_)
-    return false;  // `first` dies after the lock is released: it is declared before `guard`
-  queue_.push_back(std::move(*first));
   cv_.notify_one();
   return true;
 }
@@ -81,11 +70,7 @@ bool blocking_pool::next_task(std::unique_lock<std::mutex>& guard, std::function
   return true;
 }
 
-void blocking_pool::run(std::function<void()> first) {
-  // The task this thread was started for: handed over, not queued, so stop() does not drop
-  // it (it waits for it, as for any running task).
-  first();
-  first = nullptr;
+void blocking_pool::run() {
   std::unique_lock<std::mutex> guard{mtx_};
   for (std::function<void()> task; next_task(guard, task);) {
     guard.unlock();

@@ -6,9 +6,7 @@
 // Threads start as tasks need them — when a task arrives and no thread is idle — up to the
 // bound, and a thread idle for `idle_timeout` ends. So the bound can be generous (a burst of
 // slow calls runs at once instead of queueing) without the server keeping the burst's
-// threads for ever. A new thread is created outside the pool's lock and starts with the task
-// it was created for in hand: creating a thread is the slow part of a cold burst (100-200 us
-// on the benchmark machine), and the lock no longer waits for it.
+// threads for ever.
 
 #include <chrono>
 #include <condition_variable>
@@ -42,9 +40,7 @@ public:
   std::size_t max_threads() const { return max_threads_; }
 
 private:
-  /// A thread's life: `first` (the task it was started for), then queued tasks until
-  /// next_task() says to end.
-  void run(std::function<void()> first);
+  void run();
   /// Waits for a task; false once the thread should end (stopping, or idle too long).
   bool next_task(std::unique_lock<std::mutex>& guard, std::function<void()>& task);
 
