@@ -1027,7 +1027,12 @@ caf::behavior response_writer() {
 caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
                                  std::shared_ptr<runtime> rt, writer_home* home,
                                  connection_key key) {
-  return sys.spawn<writer_actor>(std::move(conn), std::move(rt), home, key);
+  // Lazy: the writer starts with its first message, not with a resume posted at spawn. That
+  // message is most often the connection's first request, sent from the session's turn, so
+  // the writer starts and answers it there and then (strand_execution_unit::exec_later), as
+  // it answers every later request, instead of one pass of the event loop later with the
+  // connection's watch armed meanwhile.
+  return sys.spawn<writer_actor, caf::lazy_init>(std::move(conn), std::move(rt), home, key);
 }
 
 }  // namespace fastactor

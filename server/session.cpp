@@ -145,9 +145,9 @@ void session::await_request() {
     return;
   phase_ = phase::waiting;
   if (buffer_.size() == 0) {
-    arm_read_deadline();  // an idle keep-alive connection waits this long for a first byte
     if (handed_over_ == 0 && !read_pending_)
-      return read_first();
+      return read_first();  // it arms the deadline if it has to wait
+    arm_read_deadline();  // an idle keep-alive connection waits this long for a first byte
     return do_watch();  // unless it is pending already
   }
   if (!read_pending_)
@@ -165,8 +165,10 @@ void session::read_first() {
   read_pending_ = true;
   beast::error_code ec;
   read_available(ec);
-  if (buffer_.size() == 0)
+  if (buffer_.size() == 0) {
     buffer_.shrink_to_fit();  // nothing yet: the wait holds no read memory
+    arm_read_deadline();  // the idle deadline: no timer when the request is there at once
+  }
   on_watched(ec);
 }
 
@@ -570,8 +572,11 @@ bool session::start_write(write_kind kind, bool at_once_ok) {
   for (const auto& part : out_)
     left.emplace_back(asio::buffer(part));
   beast::error_code ec;
-  while (!left.empty() && !ec)
+  for (bool first = true; !left.empty() && !ec; first = false) {
+    if (!first)
+      set_no_delay();  // a write that takes more than one send is a second write to Nagle
     consume(left, socket_.write_some(left, ec));
+  }
   if (left.empty() && at_once_ok) {
     release_write();
     after_write(kind);
@@ -582,6 +587,7 @@ bool session::start_write(write_kind kind, bool at_once_ok) {
     return false;
   }
   out_buffers_.assign(left.begin(), left.end());
+  set_no_delay();  // the rest goes out in more sends
   do_write_rest(kind);
   return false;
 }
@@ -983,11 +989,15 @@ void session::do_close() {
 // never needs the system call. (A TLS connection turns it off at once: its handshake writes
 // more than once.)
 void session::no_delay_from_second_write() {
-  if (!std::exchange(wrote_once_, true) || no_delay_)
+  if (std::exchange(wrote_once_, true))
+    set_no_delay();
+}
+
+void session::set_no_delay() {
+  if (std::exchange(no_delay_, true))
     return;
   beast::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  no_delay_ = true;
 }
 
 // The last response is out: see lingering_close. No request is read any more, so the timer
@@ -995,18 +1005,48 @@ void session::no_delay_from_second_write() {
 void session::linger() {
   phase_ = phase::lingering;
   start_linger();
-  if (!read_pending_)
+  if (read_pending_)
+    arm_linger_patience();
+  else
     drain();
 }
 
+// Half-closes; the client's EOF is then awaited by drain(), for at most linger_patience.
 void session::start_linger() {
-  timer_taken();
   fin_sent_ = true;
-  lingering_close::start(socket_, timer_, linger_patience,
-                         bind_self(&session::do_close, shared_from_this()));
+  beast::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+void session::arm_linger_patience() {
+  if (std::exchange(linger_patience_armed_, true))
+    return;
+  timer_taken();
+  lingering_close::arm_patience(timer_, linger_patience,
+                                bind_self(&session::do_close, shared_from_this()));
+}
+
+// Most clients have closed by the time the server half-closes (a client that asked for
+// `Connection: close` closes once it has read the response): their EOF is waiting, and the
+// connection closes at once, with no timer armed and no scratch buffer made. (The bytes read
+// here are discarded, as the drain's are; a client that keeps sending is left to the drain.)
+bool session::drained_at_once() {
+  char scratch[linger_scratch_size];
+  for (int reads = 0; reads < 4; ++reads) {
+    beast::error_code ec;
+    socket_.read_some(asio::buffer(scratch), ec);  // raw bytes: TLS reads nothing any more
+    if (ec == asio::error::would_block || ec == asio::error::try_again)
+      return false;
+    if (ec)
+      return true;  // the client's EOF, or an error: nothing more will come
+  }
+  return false;
 }
 
 void session::drain() {
+  if (drained_at_once())
+    return do_close();
+  arm_linger_patience();
   // Scratch of its own, not the read buffer: every drained read reuses it until the close, and
   // the read buffer's memory moves whenever anything prepares or shrinks it.
   buffer_.clear();

@@ -136,10 +136,14 @@ protected:
   /// called and waits for the answer; a write that completes at once then returns true,
   /// after what follows the write (after_write) has been done, and sends no message.
   virtual bool start_write(write_kind kind, bool at_once_ok);
-  /// The last response is out: half-close and arm the patience (see lingering_close).
+  /// The last response is out: half-close (see lingering_close; linger and drain arm the
+  /// patience).
   virtual void start_linger();
-  /// Reads and discards until the client's EOF (see lingering_close), then closes.
+  /// Reads and discards until the client's EOF (see lingering_close), then closes: at once
+  /// when the EOF is there already, else within the patience.
   void drain();
+  bool drained_at_once();
+  void arm_linger_patience();
 
   // Reading a request: wait for its first byte, read its header, check it, maybe answer
   // `100 Continue`, read its body, hand it to the writer.
@@ -210,6 +214,7 @@ protected:
 
   void linger();
   void no_delay_from_second_write();
+  void set_no_delay();
   void do_close_unless_lingering();
   void do_close();
 
@@ -286,6 +291,7 @@ protected:
   bool wrote_once_ = false;  ///< the connection's first write has started
   bool no_delay_ = false;  ///< TCP_NODELAY is set (see no_delay_from_second_write)
   bool fin_sent_ = false;  ///< the lingering close half-closed the socket
+  bool linger_patience_armed_ = false;  ///< see arm_linger_patience
   /// When an HTTP/2 connection without a stream in the writer's hands idles out.
   std::chrono::steady_clock::time_point h2_idle_due_ = no_due;
   /// When the first HTTP/2 stream passes its send deadline (waiting for its client's window)
