@@ -56,7 +56,10 @@ void tls_session::begin() {
     return;
   phase_ = phase::handshaking;
   arm_read_deadline();  // the whole handshake, first byte included, within its deadline
-  wait_for_first_bytes();
+  // A client sends its ClientHello as soon as it is connected, so it has most often arrived
+  // with the connection: looked at once, it costs one peek, where a wait first costs a wait,
+  // a wake-up and the peek (and, when it is not there yet, the peek finds nothing and waits).
+  on_first_bytes({});
 }
 
 // The first byte tells a TLS client from a plain HTTP one; it is peeked at, not read, so
