@@ -867,6 +867,8 @@ void session::h2_flush() {
       linger();
       return tell_writer(closed_atom::value);
     }
+    if (h2_->active_streams() == 0)  // no response under way: as after an HTTP/1.1 response
+      output_idle();
     return h2_watch_streams();
   }
   h2_writing_ = true;

@@ -139,6 +139,10 @@ protected:
   /// The last response is out: half-close (see lingering_close; linger and drain arm the
   /// patience).
   virtual void start_linger();
+  /// An HTTP/2 connection has no response under way and nothing left to write: the transport
+  /// may give back what it keeps for writing (TLS: its record buffer, up to 16 KiB, which an
+  /// HTTP/1.1 response gives back with its last write).
+  virtual void output_idle() {}
   /// Reads and discards until the client's EOF (see lingering_close), then closes: at once
   /// when the EOF is there already, else within the patience.
   void drain();

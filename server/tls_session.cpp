@@ -255,6 +255,12 @@ void tls_session::done_gathering(write_kind kind) {
     release_memory(gathered_);
 }
 
+// HTTP/2 writes are all `more`: its connection gives the buffer back when no response is under
+// way and nothing is left to write.
+void tls_session::output_idle() {
+  release_memory(gathered_);
+}
+
 // True once every part is out; false with `ec` set (would_block: the socket is full).
 // Progress for the send deadline is any byte the socket took, part of a record included, as
 // on a plain connection.

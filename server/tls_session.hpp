@@ -48,6 +48,7 @@ private:
   void read_available(boost::beast::error_code& ec) override;
   bool start_write(write_kind kind, bool at_once_ok) override;
   void start_linger() override;
+  void output_idle() override;
 
   void wait_for_first_bytes();
   void on_first_bytes(boost::beast::error_code ec);
