@@ -806,6 +806,8 @@ bool session::begins_http2(bool still_there) {
     }
     if (!still_there)  // gone: HTTP/1.1 reads what it sent (and sees the client leave)
       return false;
+    if (read_due_ == no_due)  // the rest is due within the idle deadline, counted from now
+      arm_read_deadline();  // (read_first arms it only when nothing came at once)
     do_watch();
     return true;
   }
