@@ -777,10 +777,14 @@ SCENARIO("HTTP/2 outbound queue flood: refused streams whose RST_STREAMs the cli
     auto cfg = h2_attack_config();
     cfg.h2_max_streams = 4;
     cfg.body_timeout_ms = 0;  // the 4 open requests stay open however long the flood takes
-    // The cap must stop it, not the send deadline: once the refusals fill the kernel's buffers
-    // the server's writes stall, and where the server read slowly (TLS under ASan) the 1.5 s
-    // send deadline ended the connection first (a reset: the client read no refusal at all).
+    // The cap must stop it, not a deadline: once the refusals fill the kernel's buffers the
+    // server's writes stall, and where the server reads slowly (TLS under ASan) a deadline can
+    // end the connection first, and the reset that ends the lingering close destroys what the
+    // client has not read yet. The send deadline did (0 refusals read); so did the idle timeout,
+    // for the 4 requests still being read count as idle (a clean-clone CI run: "GOAWAYs 1,
+    // protocol errors 0", a GOAWAY(NO_ERROR) the client never read).
     cfg.send_timeout_ms = 0;
+    cfg.idle_timeout_ms = 0;
     test_server srv{h2_attack_routes(), cfg};
     warm_up(srv);
     auto before = h2_counts::of(srv);  // (the bystander's own streams are counted too)
