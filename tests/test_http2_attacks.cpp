@@ -810,8 +810,13 @@ SCENARIO("HTTP/2 outbound queue flood: refused streams whose RST_STREAMs the cli
       // AddressSanitizer.
       while (clock_type::now() < start + 20s && next_id < (1u << 30)
              && srv.stats().http2.protocol_errors_total.load() == errors) {
-        for (int i = 0; pending.empty() && i < 200; ++i, next_id += 2)
-          pending += h2_headers(next_id, block);
+        // 200 frames a send, as a real flood would: one 12-byte frame per send made a segment
+        // of each, whose kernel overhead overflowed the server's receive buffer whenever a
+        // neighbour slowed its reads; loopback dropped them, and retransmission backoff
+        // (seconds) stalled the connection both ways (ss: cwnd 1, backoff 4, 4 MB unsent).
+        if (pending.empty())
+          for (int i = 0; i < 200; ++i, next_id += 2)
+            pending += h2_headers(next_id, block);
         auto n = attacker.send_some(pending, 50ms);
         pending.erase(0, n);
         sent += n;
