@@ -182,8 +182,10 @@ void tls_session::start_watch() {
 // At most read_size bytes per wake-up, as a plain connection reads: what a client sent is taken
 // in bites of the same size over both transports (an HTTP/2 flood is checked after each), and
 // what OpenSSL keeps back wakes the next watch at once (start_watch). A bite may span records:
-// a client that sends tiny records must not get a wake-up, a parse and a flush per record. A
-// lingering connection reads nothing through OpenSSL: the drain discards the raw bytes.
+// a client that sends tiny records must not get a wake-up, a parse and a flush per record. It
+// ends once the socket is drained: asking again would cost a recv that finds nothing (one per
+// keep-alive request), and what comes later wakes the next watch. A lingering connection reads
+// nothing through OpenSSL: the drain discards the raw bytes.
 void tls_session::read_available(beast::error_code& ec) {
   if (phase_ == phase::lingering)
     return;
@@ -192,7 +194,7 @@ void tls_session::read_available(beast::error_code& ec) {
     auto n = stream_.read_some(buffer_.prepare(read_size - got), ec);
     buffer_.commit(n);
     got += n;
-    if (ec)
+    if (ec || stream_.drained())
       break;
   }
   if (got > 0 && ec == asio::error::would_block)

@@ -61,6 +61,7 @@ struct tls_socket_bio {
     BIO_clear_retry_flags(bio);
     auto n =
       ::recv(stream.socket_.native_handle(), data, static_cast<std::size_t>(size), MSG_DONTWAIT);
+    stream.socket_drained_ = n < size;
     if (n > 0)  // whatever read them (SSL_write too reads, mid-handshake), whole records may be in
       stream.read_blocked_ = false;
     if (n >= 0)

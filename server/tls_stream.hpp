@@ -55,6 +55,10 @@ public:
   /// the socket, what OpenSSL holds is part of a record at most, and only the socket brings
   /// the rest (asking again would spin).
   bool has_buffered_records() const { return !read_blocked_ && SSL_has_pending(ssl_) == 1; }
+  /// The socket's last receive took all it had (less than OpenSSL asked for, which with read
+  /// ahead is a whole buffer), and OpenSSL holds nothing more: another read_some would only
+  /// find the socket empty. Bytes that arrive meanwhile wake the next wait.
+  bool drained() const { return socket_drained_ && SSL_has_pending(ssl_) == 0; }
   /// The last read_some could not go on until the socket could be written (OpenSSL had to
   /// send something first, e.g. an answer to a key update, and the socket was full).
   bool read_waits_for_write() const { return read_blocked_ && read_wants_ == want::write; }
@@ -163,6 +167,7 @@ private:
   int bio_errno_ = 0;  ///< the errno of the BIO's failed send or recv in the current step
   std::uint64_t bytes_sent_ = 0;  ///< what the socket took, records in part included
   bool read_blocked_ = false;  ///< the last read_some needed the socket
+  bool socket_drained_ = false;  ///< the last recv returned less than it asked for
   want read_wants_ = want::read;  ///< and for what
 };
 
