@@ -99,11 +99,13 @@ for (const [index, transport] of transports.entries()) {
       await page.waitForFunction(() => window.demo.text["/stream/concurrent"]?.done, null, { timeout: 15000 });
       const s = await page.evaluate(() => window.demo.text["/stream/concurrent"]);
       // The stream lasts about a second; the page saw its first chunk long before its last.
-      // (Its 15 lines come 60 ms apart or more, but on a loaded machine Chromium reads several
-      // at once: one full ctest -j2 run saw 4 separate chunks. Three and the 600 ms between
-      // the first and the last still prove that the page rendered while the stream ran.)
+      // (Its 15 lines come from 0 to about 920 ms, but on a loaded machine Chromium reads
+      // several at once: one full ctest -j2 run saw 4 separate chunks, another its first chunk
+      // so late that the first and the last were 462 ms apart. Three chunks and 400 ms between
+      // the first and the last, against 0 for a response delivered whole, still prove that the
+      // page rendered while the stream ran.)
       assert.ok(s.chunks >= 3, `chunks seen separately: ${s.chunks}`);
-      assert.ok(s.lastChunkAt - s.firstChunkAt >= 600, `first→last chunk: ${s.lastChunkAt - s.firstChunkAt} ms`);
+      assert.ok(s.lastChunkAt - s.firstChunkAt >= 400, `first→last chunk: ${s.lastChunkAt - s.firstChunkAt} ms`);
       assert.equal(s.body.trim().split("\n").length, 15);
       const rendered = await page.locator('section[data-endpoint="/stream/concurrent"] pre div').count();
       assert.equal(rendered, s.chunks, "every chunk was rendered as it arrived");
