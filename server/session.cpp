@@ -278,10 +278,12 @@ void session::on_read(beast::error_code ec, std::size_t) {
   reading_.reset();
   if (buffer_.size() == 0)
     buffer_.shrink_to_fit();
+  client_closes_ = !refused && !in->req.keep_alive;
   hand_over(std::move(in), !refused);
 }
 
 void session::refuse(const request_refusal& why) {
+  client_closes_ = false;  // what it sent was not read whole: the close lingers
   hand_over(refused_request(why), false);
 }
 
@@ -1009,10 +1011,27 @@ void session::set_no_delay() {
 void session::linger() {
   phase_ = phase::lingering;
   start_linger();
+  if (client_sends_no_more())
+    return do_close();  // (a watch still pending ends with the close)
   if (read_pending_)
     arm_linger_patience();
   else
     drain();
+}
+
+// A client that asked to close sends no further request (RFC 9112 9.6): once its request was
+// read whole and nothing more is waiting, the server need not wait for its EOF, and closes at
+// once, as nginx does (`lingering_close on` lingers only when more input may come). That
+// saves a wake-up per connection, and the wait for clients that close only after the server
+// (a TLS client that sends its close_notify, then closes). Whatever is waiting (raw bytes:
+// TLS reads nothing any more) is discarded and the close lingers, as for any other client.
+bool session::client_sends_no_more() {
+  if (!client_closes_ || buffer_.size() > 0)
+    return false;
+  char scratch[linger_scratch_size];
+  beast::error_code ec;
+  socket_.read_some(asio::buffer(scratch), ec);
+  return ec.failed();  // would_block (nothing waiting), the client's EOF, or an error
 }
 
 // Half-closes; the client's EOF is then awaited by drain(), for at most linger_patience.

@@ -147,6 +147,7 @@ protected:
   /// when the EOF is there already, else within the patience.
   void drain();
   bool drained_at_once();
+  bool client_sends_no_more();
   void arm_linger_patience();
 
   // Reading a request: wait for its first byte, read its header, check it, maybe answer
@@ -295,6 +296,9 @@ protected:
   bool wrote_once_ = false;  ///< the connection's first write has started
   bool no_delay_ = false;  ///< TCP_NODELAY is set (see no_delay_from_second_write)
   bool fin_sent_ = false;  ///< the lingering close half-closed the socket
+  /// The last request asked to close the connection, and was read whole (so the client
+  /// promised to send no more: see client_sends_no_more).
+  bool client_closes_ = false;
   bool linger_patience_armed_ = false;  ///< see arm_linger_patience
   /// When an HTTP/2 connection without a stream in the writer's hands idles out.
   std::chrono::steady_clock::time_point h2_idle_due_ = no_due;
