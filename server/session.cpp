@@ -32,6 +32,13 @@ namespace http = beast::http;
 
 namespace {
 
+/// The client itself asked to close: `Connection: close`, or HTTP/1.0 without keep-alive.
+/// Not when the server forced the close: an HTTP/1.0 message with Transfer-Encoding has faulty
+/// framing (RFC 9112 6.1), and its sender may still be sending what it meant as its body.
+bool asked_to_close(const request& req) {
+  return !req.keep_alive && !(req.version < 11 && req.header("Transfer-Encoding"));
+}
+
 /// How long a read may go on after its deadline cancelled it (see on_read_deadline).
 constexpr auto read_deadline_grace = std::chrono::seconds(1);
 
@@ -278,7 +285,7 @@ void session::on_read(beast::error_code ec, std::size_t) {
   reading_.reset();
   if (buffer_.size() == 0)
     buffer_.shrink_to_fit();
-  client_closes_ = !refused && !in->req.keep_alive;
+  client_closes_ = !refused && asked_to_close(in->req);
   hand_over(std::move(in), !refused);
 }
 

@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <thread>
 
 using namespace testing;
 using namespace std::chrono_literals;
@@ -21,10 +22,18 @@ namespace {
 
 const std::string hello_and_close = "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 
+constexpr std::size_t big = 256 * 1024;
+
 fastactor::router closing_routes() {
   fastactor::router r;
   r.get("/hello", shared_routes::hello);
+  r.get("/big", [](fastactor::context& ctx) { ctx.write(std::string(big, 'x')); });
   return r;
+}
+
+std::size_t body_bytes(const std::string& got) {
+  auto head_end = got.find("\r\n\r\n");
+  return head_end == std::string::npos ? 0 : got.size() - head_end - 4;
 }
 
 /// Reads until the server's end (EOF or reset) or `wait`; what arrived.
@@ -108,6 +117,34 @@ SCENARIO("a client that asked to close but sends more still gets its response wh
         CHECK(client.eof());
         CHECK_FALSE(let_go_early);
         CHECK(released(srv, 5s));
+      }
+    }
+  }
+}
+
+// A reviewer's reproduction: the server, not the client, decided to close (RFC 9112 6.1: an
+// HTTP/1.0 message with Transfer-Encoding has faulty framing), and closing at once left the
+// rest of a large response in the kernel when the sender's late bytes came: the reset that
+// answered them destroyed it (3,914 of 262,144 bytes arrived; over TLS none).
+SCENARIO("a client that did not ask to close gets its large response whole, though it sends "
+         "more after it",
+         "[closing][attack]") {
+  GIVEN("a server, and a client with a small receive buffer") {
+    test_server srv{closing_routes()};
+    raw_socket client{srv.port(), 4096, transport::from_environment().tls};
+    WHEN("the client sends GET /big as HTTP/1.0 with Connection: keep-alive and a chunked body "
+         "(faulty framing: the server closes after its answer), reads nothing for 300 ms, then "
+         "sends more bytes") {
+      const std::string request = "GET /big HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n"
+                                  "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+      REQUIRE(client.send_some(request, 2s) == request.size());
+      std::this_thread::sleep_for(300ms);  // the server wrote what the socket took, and moved on
+      client.send_some("what the sender meant as its body", 1s);
+      auto got = read_to_end(client, 10s);
+      THEN("the whole response arrives: the server lingered, and drained what came") {
+        INFO("head: " << got.substr(0, got.find("\r\n\r\n")));
+        CHECK(got.rfind("HTTP/1.1 200", 0) == 0);
+        CHECK(body_bytes(got) == big);
       }
     }
   }
