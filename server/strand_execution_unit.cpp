@@ -38,8 +38,11 @@ strand_execution_unit::strand_execution_unit(caf::actor_system& sys,
 void strand_execution_unit::exec_later(caf::resumable* ptr) {
   // The writer runs here; whatever else CAF hands this unit (a worker the writer spawned or
   // sent a message to) belongs on the scheduler.
-  if (!runs_at_home(*ptr))
+  if (!runs_at_home(*ptr)) {
+    if (running == this)  // woken once the writer's turn is over: see schedule_woken_workers
+      return woken_workers_.push_back(ptr);
     return system().scheduler().enqueue(ptr);
+  }
   caf::intrusive_ptr<caf::resumable> job{ptr, false};
   // CAF calls exec_later last in its enqueue, so resuming here is resuming after the send.
   if (telling == this && running == nullptr) {
@@ -81,10 +84,22 @@ void strand_execution_unit::resume(caf::intrusive_ptr<caf::resumable> job) {
   // listener.
   if (listener_)
     listener_->writer_turn_ended();
+  schedule_woken_workers();
   if (result == caf::resumable::resume_later)
     return post(std::move(job));
   // done or awaiting_message: `job` releases the writer here; whoever called us still holds
   // the owner, so this unit lives until it returns.
+}
+
+// A producer with flow control is woken by its first acknowledgement; the writer sends them
+// together after a batch of writes. Scheduled at once, the producer could take the core on
+// that first one (the scheduler's wake-up preempts the I/O thread when both share it), make one
+// write and sleep again, to be woken by the next: a thread switch per acknowledgement, a
+// pattern that, once begun, kept itself up. Scheduled after the turn, it finds them all.
+void strand_execution_unit::schedule_woken_workers() {
+  for (auto* job : woken_workers_)
+    system().scheduler().enqueue(job);
+  woken_workers_.clear();
 }
 
 strand_execution_unit::connection_turn::connection_turn(strand_execution_unit& unit)

@@ -29,6 +29,7 @@
 #include <caf/resumable.hpp>
 
 #include <memory>
+#include <vector>
 
 namespace fastactor {
 
@@ -80,10 +81,14 @@ public:
 private:
   void post(caf::intrusive_ptr<caf::resumable> job);
   void resume(caf::intrusive_ptr<caf::resumable> job);
+  void schedule_woken_workers();
 
   const boost::asio::any_io_executor& strand_;
   std::weak_ptr<void> owner_;
   turn_listener* listener_ = nullptr;
+  /// Actors the writer made ready during its turn (a worker it acknowledged or sent a message
+  /// to), each with the reference exec_later was given: scheduled when the turn is over.
+  std::vector<caf::resumable*> woken_workers_;
 };
 
 }  // namespace fastactor

@@ -17,6 +17,7 @@
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -116,11 +117,14 @@ private:
 
 /// An actor system, an I/O thread, a runtime and one writer on a recording connection.
 struct writer_fixture {
-  explicit writer_fixture(bool auto_complete = true, response_limits limits = {})
+  /// `listener`: told after each of the writer's turns, as the session is.
+  explicit writer_fixture(bool auto_complete = true, response_limits limits = {},
+                          strand_execution_unit::turn_listener* listener = nullptr)
     : sys(cfg), work(ioc.get_executor()), io_thread([this] { ioc.run(); }),
       rt(std::make_shared<runtime>(limits, 2, "fastactor")),
       conn(std::make_shared<recording_connection>(ioc)), strand(boost::asio::make_strand(ioc)),
       home(sys, strand) {
+    home.set_turn_listener(listener);
     writer = spawn_response_writer(sys, conn, rt, &home, test_key);
     conn->attach(writer, auto_complete);
   }
@@ -498,6 +502,110 @@ SCENARIO("the writer runs on its connection's I/O thread, its workers on the sch
       REQUIRE(writes.size() == 2);
       CHECK(contains(writes[0].bytes, "\r\n\r\n12\r\nfrom the scheduler\r\n"));
       CHECK(writes[1].kind == write_kind::last_keep_alive);
+    }
+  }
+}
+
+namespace {
+
+/// Told at the end of each of the writer's turns; holds the I/O thread there for a while when
+/// asked to, and notes how far a producer had got by then.
+class turn_probe : public strand_execution_unit::turn_listener {
+public:
+  void writer_turn_ended() override {
+    if (!hold_)
+      return;
+    std::this_thread::sleep_for(150ms);  // time enough for a producer woken during the turn
+    std::lock_guard<std::mutex> guard{mtx_};
+    seen_.push_back(acks_handled.load());
+  }
+  void hold(bool on) { hold_ = on; }
+  /// acks_handled at the end of each turn while held.
+  std::vector<int> seen() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return seen_;
+  }
+
+  std::atomic<int> acks_handled{0};  ///< by the producer, so far
+
+private:
+  std::atomic<bool> hold_{false};
+  std::mutex mtx_;
+  std::vector<int> seen_;
+};
+
+}  // namespace
+
+// A flow-controlled producer is woken by its first acknowledgement; the writer releases them
+// together after a batch of writes. A producer scheduled at that first one may take the core
+// from the I/O thread, make one write and sleep again: a thread switch per acknowledgement.
+SCENARIO("a producer woken by the writer runs once the writer's turn is over", "[writer][flow]") {
+  response_limits limits;
+  limits.stream_buffer = 1000;
+  turn_probe probe;
+  std::mutex mtx;
+  std::vector<std::size_t> waiting_at_ack;  // per ack: acks already waiting behind it
+  std::promise<void> sent;
+  std::shared_future<void> all_sent = sent.get_future().share();
+  writer_fixture f{false, limits, &probe};
+  GIVEN("four flow-controlled writes that reach the writer together, and wait for the first") {
+    f.request([&](context& ctx) {
+      // The I/O thread waits until the producer has sent all four: the writer takes them in
+      // one turn, which starts the first write (held in flight) and queues the rest past the
+      // high-water mark, so that no write is acknowledged yet.
+      boost::asio::post(f.ioc, [all_sent] { all_sent.wait(); });
+      ctx.spawn([&](caf::event_based_actor* self, response_handle out) {
+        for (char c : std::string{"abcd"})
+          out.write_acked(self, std::string(600, c)).then([&, self](ack_atom) {
+            std::lock_guard<std::mutex> guard{mtx};
+            waiting_at_ack.push_back(self->mailbox().size());
+            if (++probe.acks_handled == 4)
+              self->quit();
+          });
+        sent.set_value();
+      });
+    });
+    REQUIRE(f.eventually([&] { return f.rt->stats.backpressure_waits_total >= 2; }));
+    REQUIRE(f.conn->write_count() == 1);
+    REQUIRE(probe.acks_handled == 0);
+    WHEN("the write in flight completes, and the writer acknowledges all four in one turn") {
+      probe.hold(true);
+      f.conn->complete_write();
+      REQUIRE(f.eventually([&] { return probe.acks_handled == 4; }));
+      auto seen = probe.seen();
+      probe.hold(false);
+      THEN("the producer had not run when that turn ended, held there 150 ms") {
+        REQUIRE_FALSE(seen.empty());
+        CHECK(seen.front() == 0);
+      }
+      THEN("it woke once, to find all four acknowledgements waiting") {
+        std::lock_guard<std::mutex> guard{mtx};
+        REQUIRE(waiting_at_ack.size() == 4);
+        CHECK(waiting_at_ack[0] == 3);
+      }
+    }
+  }
+}
+
+SCENARIO("a worker spawned by a handler starts once the handler has returned", "[writer]") {
+  std::promise<void> started;
+  auto started_future = started.get_future();
+  std::future_status while_handler_ran = std::future_status::deferred;
+  writer_fixture f;
+  WHEN("a handler spawns a worker and then takes 200 ms") {
+    f.request([&](context& ctx) {
+      ctx.spawn([&](caf::event_based_actor* self, response_handle out) {
+        started.set_value();
+        out.write(self, "started");
+        self->quit();
+      });
+      while_handler_ran = started_future.wait_for(200ms);
+    });
+    auto writes = f.conn->wait_writes(2);
+    THEN("the worker had not started while the handler ran, and ran after it") {
+      CHECK(while_handler_ran == std::future_status::timeout);
+      REQUIRE(writes.size() == 2);
+      CHECK(contains(writes[0].bytes, "started"));
     }
   }
 }
