@@ -13,7 +13,9 @@
 // `exec_later(ptr)` has added one reference to `ptr` for us. The writer is resumed on the
 // strand until it waits for messages or is done (the reference is released), or posted again
 // when it yields after a batch (`resume_later`). Anything else handed to this unit — a worker
-// the writer spawned or sent a message to — goes to the CAF scheduler, where it belongs.
+// the writer spawned, acknowledged or sent a message to — goes to the CAF scheduler, where it
+// belongs, once the writer's turn is over (see schedule_woken_workers): a handler's workers
+// start after the handler has returned, so a handler must never wait for one of them.
 //
 // A message the connection itself sends from its strand (a request, a write's completion)
 // need not be posted at all: inside a `connection_turn` the writer is resumed at once, on the
