@@ -4,6 +4,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
+#include <vector>
+
 namespace fastactor {
 
 namespace {
@@ -16,6 +18,11 @@ constexpr std::size_t max_messages_per_turn = 64;
 /// Per thread, so that a message from another thread never sees this thread's state.
 thread_local strand_execution_unit* running = nullptr;  ///< whose writer runs here now
 thread_local strand_execution_unit* telling = nullptr;  ///< whose connection sends now
+/// Actors the running writer made ready during its turn (a worker it acknowledged, spawned or
+/// sent a message to), each with the reference exec_later was given: scheduled when the turn
+/// is over. Per thread rather than per connection, so that an idle connection holds nothing
+/// for it: a turn runs on one thread, and no other writer's turn runs inside it.
+thread_local std::vector<caf::resumable*> woken_workers;
 
 /// Marks the writer of `unit` as running on this thread for the scope's life.
 class turn_mark {
@@ -40,7 +47,7 @@ void strand_execution_unit::exec_later(caf::resumable* ptr) {
   // sent a message to) belongs on the scheduler.
   if (!runs_at_home(*ptr)) {
     if (running == this)  // woken once the writer's turn is over: see schedule_woken_workers
-      return woken_workers_.push_back(ptr);
+      return woken_workers.push_back(ptr);
     return system().scheduler().enqueue(ptr);
   }
   caf::intrusive_ptr<caf::resumable> job{ptr, false};
@@ -97,9 +104,9 @@ void strand_execution_unit::resume(caf::intrusive_ptr<caf::resumable> job) {
 // write and sleep again, to be woken by the next: a thread switch per acknowledgement, a
 // pattern that, once begun, kept itself up. Scheduled after the turn, it finds them all.
 void strand_execution_unit::schedule_woken_workers() {
-  for (auto* job : woken_workers_)
+  for (auto* job : woken_workers)
     system().scheduler().enqueue(job);
-  woken_workers_.clear();
+  woken_workers.clear();
 }
 
 strand_execution_unit::connection_turn::connection_turn(strand_execution_unit& unit)

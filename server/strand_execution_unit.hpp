@@ -31,7 +31,6 @@
 #include <caf/resumable.hpp>
 
 #include <memory>
-#include <vector>
 
 namespace fastactor {
 
@@ -88,9 +87,6 @@ private:
   const boost::asio::any_io_executor& strand_;
   std::weak_ptr<void> owner_;
   turn_listener* listener_ = nullptr;
-  /// Actors the writer made ready during its turn (a worker it acknowledged or sent a message
-  /// to), each with the reference exec_later was given: scheduled when the turn is over.
-  std::vector<caf::resumable*> woken_workers_;
 };
 
 }  // namespace fastactor
