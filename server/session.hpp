@@ -30,6 +30,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/scheduled_actor.hpp>
 #include <caf/send.hpp>
 #include <fastactor/detail/handoff.hpp>
 
@@ -307,11 +309,27 @@ protected:
   std::chrono::steady_clock::time_point h2_streams_due_ = no_due;
 };
 
-// Sent from the session's strand: the writer runs at once (see connection_turn), so anything
-// the session does after a tell_writer must not assume the writer has not acted yet.
+/// What CAF's make_mailbox_element stores for an argument of type T (an atom constant becomes
+/// its atom_value), so that a message run at once is the message the mailbox would hold.
+template <class T>
+using mailbox_slot =
+  typename caf::unbox_message_element<typename caf::detail::strip_and_convert<T>::type>::type;
+
+// Sent from the session's strand: the writer runs at once, so anything the session does
+// after a tell_writer must not assume the writer has not acted yet. An idle writer is run for
+// the message directly (run_at_once: no mailbox element, no enqueue); a busy one, or one with
+// messages waiting, gets it in its mailbox, behind them (and, inside a connection_turn, is
+// resumed here unless it runs already).
 template <class Atom, class... Ts>
 void session::tell_writer(Atom atom, Ts&&... xs) {
   detail::handoff_release(writer_);
+  // The writer is always a local scheduled actor: spawn_response_writer made it.
+  auto* writer = static_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(writer_));
+  if (writer != nullptr && writer_home_.may_run_at_once(*writer)) {
+    caf::mailbox_element_vals<mailbox_slot<Atom>, connection_key, mailbox_slot<Ts>...> msg{
+      nullptr, caf::make_message_id(), {}, atom, key_, std::forward<Ts>(xs)...};
+    return writer_home_.run_at_once(*writer, msg);
+  }
   strand_execution_unit::connection_turn turn{writer_home_};
   caf::anon_send(writer_, atom, key_, std::forward<Ts>(xs)...);
 }

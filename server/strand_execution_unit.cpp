@@ -4,6 +4,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
+#include <utility>
 #include <vector>
 
 namespace fastactor {
@@ -23,6 +24,10 @@ thread_local strand_execution_unit* telling = nullptr;  ///< whose connection se
 /// is over. Per thread rather than per connection, so that an idle connection holds nothing
 /// for it: a turn runs on one thread, and no other writer's turn runs inside it.
 thread_local std::vector<caf::resumable*> woken_workers;
+/// The writer run at once (run_at_once) when a message from this thread made it ready during
+/// that run (its own, or its connection's), with the reference exec_later was given: resumed
+/// before the run ends, as CAF's resume loop would take the message in its next round.
+thread_local caf::resumable* ready_again = nullptr;
 
 /// Marks the writer of `unit` as running on this thread for the scope's life.
 class turn_mark {
@@ -51,6 +56,10 @@ void strand_execution_unit::exec_later(caf::resumable* ptr) {
     return system().scheduler().enqueue(ptr);
   }
   caf::intrusive_ptr<caf::resumable> job{ptr, false};
+  // Only while it runs at once is the writer made ready by a message sent from its own run:
+  // in a resume its mailbox is not marked idle, so a message sent then wakes nobody.
+  if (running == this)
+    return static_cast<void>(ready_again = job.detach());
   // CAF calls exec_later last in its enqueue, so resuming here is resuming after the send.
   if (telling == this && running == nullptr) {
     auto keep = owner_.lock();  // as post's handler does: the writer may let its owner go
@@ -81,14 +90,40 @@ void strand_execution_unit::post(caf::intrusive_ptr<caf::resumable> job) {
   });
 }
 
+bool strand_execution_unit::may_run_at_once(caf::scheduled_actor& writer) const {
+  // blocked: CAF marks the mailbox so when the actor has nothing left and waits; the next
+  // message then wakes it through exec_later. An actor that quit has a closed mailbox instead.
+  return running == nullptr && writer.mailbox().blocked();
+}
+
+void strand_execution_unit::run_at_once(caf::scheduled_actor& writer, caf::mailbox_element& msg) {
+  auto keep = owner_.lock();  // the writer may let its owner, the caller, go
+  caf::intrusive_ptr<caf::resumable> again;
+  auto result = caf::resumable::awaiting_message;
+  {
+    turn_mark mark{this};
+    writer.activate(this, msg);  // handles the writer's exceptions and its quitting, as resume
+    if (ready_again != nullptr) {  // (a writer that quit meanwhile: resume finds it done)
+      again.reset(std::exchange(ready_again, nullptr), false);
+      result = again->resume(this, max_messages_per_turn);
+    }
+  }
+  end_turn(result, std::move(again));
+}
+
 void strand_execution_unit::resume(caf::intrusive_ptr<caf::resumable> job) {
   caf::resumable::resume_result result;
   {
     turn_mark mark{this};
     result = job->resume(this, max_messages_per_turn);
   }
-  // Whoever called us holds the owner (post's handler, or exec_later's lock), which owns the
-  // listener.
+  end_turn(result, std::move(job));
+}
+
+void strand_execution_unit::end_turn(caf::resumable::resume_result result,
+                                     caf::intrusive_ptr<caf::resumable> job) {
+  // Whoever called us holds the owner (post's handler, exec_later's or run_at_once's lock),
+  // which owns the listener.
   if (listener_)
     listener_->writer_turn_ended();
   schedule_woken_workers();

@@ -11,6 +11,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -138,15 +139,36 @@ struct writer_fixture {
     io_thread.join();
   }
 
+  /// Sends a request from the test's thread (as a worker would send a message: posted).
   void request(handler fn, fastactor::method m = method::get, unsigned version = 11) {
+    caf::anon_send(writer, request_atom::value, test_key, channel_id{0},
+                   make_request(std::move(fn), m, version));
+  }
+
+  static std::shared_ptr<const routed_request>
+  make_request(handler fn, fastactor::method m = method::get, unsigned version = 11) {
     auto in = std::make_shared<routed_request>();
     in->req.method = m;
     in->req.target = in->req.path = "/test";
     in->req.version = version;
     in->req.keep_alive = version == 11;
     in->fn = std::make_shared<const handler>(std::move(fn));
-    caf::anon_send(writer, request_atom::value, test_key, channel_id{0},
-                   std::shared_ptr<const routed_request>{in});
+    return in;
+  }
+
+  /// The writer as the session sees it: a local scheduled actor.
+  caf::scheduled_actor& writer_actor() {
+    return *static_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(writer));
+  }
+
+  /// Runs `fn` on the writer's strand, as the session's code runs, and waits for it.
+  void on_strand(std::function<void()> fn) {
+    std::promise<void> done;
+    boost::asio::post(strand, [&] {
+      fn();
+      done.set_value();
+    });
+    done.get_future().wait();
   }
 
   template <class Pred>
@@ -606,6 +628,122 @@ SCENARIO("a worker spawned by a handler starts once the handler has returned", "
       CHECK(while_handler_ran == std::future_status::timeout);
       REQUIRE(writes.size() == 2);
       CHECK(contains(writes[0].bytes, "started"));
+    }
+  }
+}
+
+namespace {
+
+/// Counts the writer's turns on its strand, as the session is told of them.
+class turn_counter : public strand_execution_unit::turn_listener {
+public:
+  void writer_turn_ended() override { ++turns; }
+  std::atomic<int> turns{0};
+};
+
+/// A request as the session hands it over: the message its mailbox would hold.
+using request_message = caf::mailbox_element_vals<caf::atom_value, connection_key, channel_id,
+                                                  std::shared_ptr<const routed_request>>;
+
+std::string all_bytes(const std::vector<recorded_write>& writes) {
+  std::string joined;
+  for (auto& w : writes)
+    joined += w.bytes;
+  return joined;
+}
+
+}  // namespace
+
+// The session hands an idle writer its messages without the mailbox (run_at_once): CAF's
+// one-shot activation, as caf::io's brokers take their I/O events.
+SCENARIO("the connection's message to an idle writer is handled before the hand-over returns",
+         "[writer]") {
+  turn_counter counter;
+  writer_fixture f{true, {}, &counter};
+  GIVEN("an idle writer") {
+    WHEN("the connection runs it at once for a request, from its strand") {
+      bool could = false;
+      bool inside_its_turn = true;
+      std::size_t writes_then = 0;
+      int turns_then = -1;
+      f.on_strand([&] {
+        could = f.home.may_run_at_once(f.writer_actor());
+        request_message msg{nullptr,
+                            caf::make_message_id(),
+                            {},
+                            request_atom::value,
+                            test_key,
+                            channel_id{0},
+                            f.make_request([&](context& ctx) {
+                              inside_its_turn = f.home.may_run_at_once(f.writer_actor());
+                              ctx.write("at once");
+                            })};
+        f.home.run_at_once(f.writer_actor(), msg);
+        writes_then = f.conn->write_count();
+        turns_then = counter.turns;
+      });
+      THEN("it could, and the response was written and the turn over when it returned") {
+        CHECK(could);
+        CHECK(writes_then == 1);
+        CHECK(turns_then == 1);
+        CHECK(contains(f.conn->wait_writes(1).front().bytes, "at once"));
+      }
+      THEN("while the writer runs, the next message cannot run it again: it waits its turn") {
+        CHECK_FALSE(inside_its_turn);
+      }
+    }
+  }
+}
+
+SCENARIO("a writer with a message waiting gets the connection's next one behind it", "[writer]") {
+  writer_fixture f;
+  GIVEN("a message sent to the writer from another thread while its strand is busy") {
+    std::promise<void> sent;
+    auto sent_future = sent.get_future().share();
+    std::promise<bool> could;
+    boost::asio::post(f.strand, [&, sent_future] {
+      sent_future.wait();
+      could.set_value(f.home.may_run_at_once(f.writer_actor()));
+    });
+    f.request([](context& ctx) { ctx.write("first"); });
+    sent.set_value();
+    WHEN("the connection asks whether it may run the writer at once") {
+      bool answer = could.get_future().get();
+      THEN("it may not (its message goes through the mailbox), and the waiting one is answered") {
+        CHECK_FALSE(answer);
+        auto writes = f.conn->wait_writes(1);
+        REQUIRE(writes.size() == 1);
+        CHECK(contains(writes[0].bytes, "first"));
+      }
+    }
+  }
+}
+
+SCENARIO("a message for the writer sent during a run at once is handled in the same turn",
+         "[writer]") {
+  turn_counter counter;
+  writer_fixture f{true, {}, &counter};
+  WHEN("the handler run at once keeps its response open and writes to it as a worker would") {
+    std::string written_then;
+    int turns_then = -1;
+    f.on_strand([&] {
+      request_message msg{nullptr,
+                          caf::make_message_id(),
+                          {},
+                          request_atom::value,
+                          test_key,
+                          channel_id{0},
+                          f.make_request([&](context& ctx) {
+                            ctx.spawn(lingering_worker);  // the response stays open
+                            response_handle{f.writer, ctx.id()}.write("from the handler");
+                          })};
+      f.home.run_at_once(f.writer_actor(), msg);
+      written_then = all_bytes(f.conn->wait_writes(0));
+      turns_then = counter.turns;
+    });
+    THEN("the write was handled before the run returned, in one turn") {
+      CHECK(contains(written_then, "from the handler"));
+      CHECK(turns_then == 1);
     }
   }
 }
