@@ -21,7 +21,9 @@
 // need not be posted at all: inside a `connection_turn` the writer is resumed at once, on the
 // connection's stack — one post and one scheduler round trip less per request. Only one turn
 // runs at a time: a message sent while the writer runs (from inside its own turn) simply
-// waits in its mailbox for the turn's next round.
+// waits in its mailbox for the turn's next round. And when the writer is idle, the
+// connection's message does not even enter the mailbox: `run_at_once` hands it to the writer
+// with CAF's one-shot activation, from the connection's stack.
 
 #include "actors/writer_home.hpp"
 
