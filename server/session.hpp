@@ -129,8 +129,12 @@ protected:
   virtual void start_body_read();
   /// Writes `continue_response()` (then reads the body, or the client is gone).
   virtual void start_continue_write();
-  /// Waits, without a buffer, until the client sent something (on_watch completes it).
+  /// Waits until the client sent something (on_watch completes it): between requests, on a
+  /// plain connection, by reading a small request at once (start_peek); otherwise without a
+  /// buffer (wait_readable).
   virtual void start_watch();
+  /// The wait without a buffer.
+  void wait_readable();
   /// Reads what the client sent, without blocking, into buffer_; `ec` says whether the
   /// client is still there (would_block: nothing to read after all).
   virtual void read_available(boost::beast::error_code& ec);
@@ -169,6 +173,8 @@ protected:
 
   void do_watch();
   void on_watch(boost::beast::error_code ec);
+  void start_peek();
+  void on_peek(boost::beast::error_code ec, std::size_t n);
   void on_watched(boost::beast::error_code ec);
 
   bool do_write(std::vector<std::string> parts, write_kind kind, bool at_once_ok);
@@ -243,6 +249,9 @@ protected:
   std::unique_ptr<char[]> linger_scratch_;
   static constexpr std::size_t linger_scratch_size = 1024;
   std::unique_ptr<incoming_request> reading_;  ///< only while a request is read
+  /// What the wait for the next request reads into (only while that read is pending).
+  std::unique_ptr<char[]> peek_;
+  static constexpr std::size_t peek_size = 256;
   caf::actor writer_;
   connection_key key_;  ///< shared with the writer alone
   std::string peer_;  ///< the client's address, for the access log
@@ -281,6 +290,9 @@ protected:
   /// end (-> waiting, lingering) with the watch still pending, which the next phase then
   /// inherits. (The lingering drain is not counted: nothing waits for it.)
   bool read_pending_ = false;
+  /// False once a request did not fit the peek: this client's next ones are awaited with a
+  /// plain wait (see start_peek).
+  bool peek_fits_ = true;
   /// The read deadline fired and cancelled the pending read. The timer and the read
   /// complete independently, in either order; the read's handler needs to know whether its
   /// deadline passed (a header complete just as the timer fires is not late).

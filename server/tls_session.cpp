@@ -176,7 +176,7 @@ void tls_session::start_watch() {
   if (stream_.read_waits_for_write())
     return socket_.async_wait(asio::ip::tcp::socket::wait_write,
                               bind_self(&tls_session::on_watch, shared_from_this()));
-  session::start_watch();
+  wait_readable();  // OpenSSL reads the socket: nothing can be read past it
 }
 
 // At most read_size bytes per wake-up, as a plain connection reads: what a client sent is taken

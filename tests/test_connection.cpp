@@ -1,5 +1,6 @@
 // HTTP/1.1 connection behaviour over real sockets: keep-alive, pipelining, HEAD, standard
 // headers, 404/405, HTTP/1.0, and bad input.
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
@@ -8,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <vector>
 
 using namespace testing;
@@ -41,6 +43,61 @@ SCENARIO("several requests share one keep-alive connection", "[connection]") {
       CHECK(d.body == "ok");
       CHECK(srv.stats().requests_total == 3);
       CHECK(srv.stats().live_connections == 1);
+    }
+  }
+}
+
+/// "GET /hello" with a padding header, `size` bytes in all.
+std::string hello_request_of_size(std::size_t size) {
+  const std::string head = "GET /hello HTTP/1.1\r\nHost: x\r\nX-Pad: ";
+  const std::string tail = "\r\n\r\n";
+  REQUIRE(size > head.size() + tail.size());
+  return head + std::string(size - head.size() - tail.size(), 'p') + tail;
+}
+
+// Between requests a plain connection waits by reading into a small block (session::start_peek):
+// a request that fits costs one recv; one that fills it is read on, and that client's later
+// requests are awaited with plain waits.
+SCENARIO("a keep-alive client's requests are read whole, whatever their size and however they "
+         "arrive",
+         "[connection]") {
+  test_server srv{test_routes()};
+  http_client c{srv.port()};
+  REQUIRE(c.get("/hello").body == "ok");  // the connection now waits between requests
+  WHEN("requests just below, at and above the waiting read's block follow each other") {
+    std::vector<std::string> bodies;
+    for (std::size_t size : {255, 256, 257, 1000, 3000, 100}) {
+      c.send(hello_request_of_size(size));
+      bodies.push_back(c.read_response().body);
+    }
+    THEN("each is answered, on the one connection") {
+      CHECK(bodies == std::vector<std::string>(6, "ok"));
+      CHECK(srv.stats().requests_total == 7);
+      CHECK(srv.stats().live_connections == 1);
+    }
+  }
+  WHEN("a request arrives in two pieces, 50 ms apart") {
+    auto request = hello_request_of_size(200);
+    c.send(request.substr(0, 10));
+    std::this_thread::sleep_for(50ms);
+    c.send(request.substr(10));
+    THEN("it is answered once whole") {
+      CHECK(c.read_response().body == "ok");
+    }
+  }
+  WHEN("two requests arrive together while the connection waits") {
+    c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto first = c.read_response();
+    auto second = c.read_response();
+    THEN("both are answered") {
+      CHECK(first.body == "ok");
+      CHECK(second.body == "ok");
+    }
+  }
+  WHEN("the client leaves while the connection waits") {
+    c.close();
+    THEN("the server closes it") {
+      CHECK(eventually([&] { return srv.stats().live_connections == 0; }));
     }
   }
 }
