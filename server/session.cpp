@@ -326,8 +326,9 @@ void session::peer_gone() {
 // A wait kept pending while the response is produced: it sees the client leave (EOF or
 // reset) at once, and buffers what a pipelining client sends ahead. Between requests it
 // waits for the next request, whose header is then read. It waits for readability without a
-// buffer, so an idle or streaming connection holds no read memory (a `read_size` buffer each
-// was the largest part of a paced stream's footprint); bytes are read once they are there.
+// buffer, so a streaming connection holds no read memory (a `read_size` buffer each was the
+// largest part of a paced stream's footprint); bytes are read once they are there. Between
+// requests a plain connection reads instead, into a small block (start_peek).
 void session::do_watch() {
   if (read_pending_ || buffer_.size() >= pipeline_limit)
     return;
