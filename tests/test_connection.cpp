@@ -1,6 +1,7 @@
 // HTTP/1.1 connection behaviour over real sockets: keep-alive, pipelining, HEAD, standard
 // headers, 404/405, HTTP/1.0, and bad input.
 #include "support/eventually.hpp"
+#include "support/h2_client.hpp"
 #include "support/http_client.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
@@ -56,7 +57,7 @@ std::string hello_request_of_size(std::size_t size) {
 }
 
 // Between requests a plain connection waits by reading into a small block (session::start_peek):
-// a request that fits costs one recv; one that fills it is read on, and that client's later
+// a request that fits is read by it; one that fills it is read on, and that client's later
 // requests are awaited with plain waits.
 SCENARIO("a keep-alive client's requests are read whole, whatever their size and however they "
          "arrive",
@@ -64,24 +65,37 @@ SCENARIO("a keep-alive client's requests are read whole, whatever their size and
   test_server srv{test_routes()};
   http_client c{srv.port()};
   REQUIRE(c.get("/hello").body == "ok");  // the connection now waits between requests
-  WHEN("requests just below, at and above the waiting read's block follow each other") {
-    std::vector<std::string> bodies;
-    for (std::size_t size : {255, 256, 257, 1000, 3000, 100}) {
-      c.send(hello_request_of_size(size));
-      bodies.push_back(c.read_response().body);
+  auto small_reads = [&] { return srv.stats().small_reads_total.load(); };
+  WHEN("a small request comes") {
+    auto before = small_reads();
+    auto body = c.get("/hello").body;
+    THEN("the waiting read took it whole") {
+      CHECK(body == "ok");
+      CHECK(small_reads() == before + 1);
     }
-    THEN("each is answered, on the one connection") {
-      CHECK(bodies == std::vector<std::string>(6, "ok"));
-      CHECK(srv.stats().requests_total == 7);
+  }
+  WHEN("a request below, at or above the block's size comes, then a small one") {
+    auto size = GENERATE(std::size_t{255}, std::size_t{256}, std::size_t{257}, std::size_t{1000},
+                         std::size_t{6000});
+    c.send(hello_request_of_size(size));
+    auto first = c.read_response().body;
+    auto second = c.get("/hello").body;
+    THEN("both are answered, on the one connection") {
+      INFO("request of " << size << " bytes");
+      CHECK(first == "ok");
+      CHECK(second == "ok");
+      CHECK(srv.stats().requests_total == 3);
       CHECK(srv.stats().live_connections == 1);
     }
   }
   WHEN("a request arrives in two pieces, 50 ms apart") {
-    auto request = hello_request_of_size(200);
-    c.send(request.substr(0, 10));
+    auto cut = GENERATE(std::size_t{10}, std::size_t{256});
+    auto request = hello_request_of_size(400);
+    c.send(request.substr(0, cut));
     std::this_thread::sleep_for(50ms);
-    c.send(request.substr(10));
+    c.send(request.substr(cut));
     THEN("it is answered once whole") {
+      INFO("cut after " << cut << " bytes");
       CHECK(c.read_response().body == "ok");
     }
   }
@@ -98,6 +112,20 @@ SCENARIO("a keep-alive client's requests are read whole, whatever their size and
     c.close();
     THEN("the server closes it") {
       CHECK(eventually([&] { return srv.stats().live_connections == 0; }));
+    }
+  }
+}
+
+SCENARIO("an HTTP/2 client that speaks only after a pause is heard", "[connection][http2]") {
+  test_server srv{test_routes()};
+  GIVEN("a connection whose preface comes 50 ms after it opened") {
+    h2_raw client{srv.port()};
+    std::this_thread::sleep_for(50ms);  // the connection waits: its small read is pending
+    WHEN("the preface and SETTINGS arrive") {
+      bool settled = client.handshake();
+      THEN("the server answers in HTTP/2") {
+        CHECK(settled);
+      }
     }
   }
 }

@@ -56,6 +56,10 @@ struct server_stats {
   /// HTTP/1.1 responses to pipelined requests held back to go out in one write with the
   /// responses after them (at most 16 responses or 64 KiB in one write).
   std::atomic<std::uint64_t> coalesced_responses_total{0};
+  /// HTTP/1.1 requests taken whole by the small read a plain keep-alive connection waits with
+  /// between requests (docs/design-notes.md, "Between requests, a small read instead of a
+  /// wait"); the others were awaited with a plain wait, or did not fit.
+  std::atomic<std::uint64_t> small_reads_total{0};
   /// TLS (an HTTPS server only): handshakes completed, and connections that ended before
   /// theirs did, by reason.
   struct tls_counters {
