@@ -1,7 +1,9 @@
 #include "server/strand_execution_unit.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/assert.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/mailbox_element.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
 #include <utility>
@@ -58,8 +60,10 @@ void strand_execution_unit::exec_later(caf::resumable* ptr) {
   caf::intrusive_ptr<caf::resumable> job{ptr, false};
   // Only while it runs at once is the writer made ready by a message sent from its own run:
   // in a resume its mailbox is not marked idle, so a message sent then wakes nobody.
-  if (running == this)
+  if (running == this) {
+    BOOST_ASSERT(ready_again == nullptr);  // one wake per blocked mailbox: see run_at_once
     return static_cast<void>(ready_again = job.detach());
+  }
   // CAF calls exec_later last in its enqueue, so resuming here is resuming after the send.
   if (telling == this && running == nullptr) {
     auto keep = owner_.lock();  // as post's handler does: the writer may let its owner go
@@ -97,15 +101,27 @@ bool strand_execution_unit::may_run_at_once(caf::scheduled_actor& writer) const 
 }
 
 void strand_execution_unit::run_at_once(caf::scheduled_actor& writer, caf::mailbox_element& msg) {
+  BOOST_ASSERT(may_run_at_once(writer) && ready_again == nullptr);
   auto keep = owner_.lock();  // the writer may let its owner, the caller, go
   caf::intrusive_ptr<caf::resumable> again;
   auto result = caf::resumable::awaiting_message;
   {
     turn_mark mark{this};
-    writer.activate(this, msg);  // handles the writer's exceptions and its quitting, as resume
-    if (ready_again != nullptr) {  // (a writer that quit meanwhile: resume finds it done)
+    // Handles the writer's exceptions and its quitting, as resume does.
+    auto activation = writer.activate(this, msg);
+    // Only resume keeps a message the behavior skips (the writer skips none: it never awaits
+    // a response): into the mailbox with it, where the resume below finds it.
+    if (activation == caf::scheduled_actor::activation_result::skipped)
+      writer.enqueue(caf::make_mailbox_element(std::move(msg.sender), msg.mid, {},
+                                               msg.move_content_to_message()),
+                     this);
+    // A message this thread sent the writer during its run made it ready (exec_later kept
+    // it): the rest of its turn, as CAF's resume loop would take it in its next round. (A
+    // writer that quit meanwhile: resume finds it done.)
+    if (ready_again != nullptr) {
+      BOOST_ASSERT(ready_again == static_cast<caf::resumable*>(&writer));
       again.reset(std::exchange(ready_again, nullptr), false);
-      result = again->resume(this, max_messages_per_turn);
+      result = again->resume(this, max_messages_per_turn - 1);
     }
   }
   end_turn(result, std::move(again));

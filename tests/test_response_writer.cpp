@@ -703,18 +703,97 @@ SCENARIO("a writer with a message waiting gets the connection's next one behind 
     std::promise<bool> could;
     boost::asio::post(f.strand, [&, sent_future] {
       sent_future.wait();
-      could.set_value(f.home.may_run_at_once(f.writer_actor()));
+      // The session's way: at once if it may, else through the mailbox.
+      bool may = f.home.may_run_at_once(f.writer_actor());
+      could.set_value(may);
+      if (!may) {
+        strand_execution_unit::connection_turn turn{f.home};
+        caf::anon_send(f.writer, request_atom::value, test_key, channel_id{0},
+                       f.make_request([](context& ctx) { ctx.write("second"); }));
+      }
     });
     f.request([](context& ctx) { ctx.write("first"); });
     sent.set_value();
-    WHEN("the connection asks whether it may run the writer at once") {
+    WHEN("the connection has its next message for it") {
       bool answer = could.get_future().get();
-      THEN("it may not (its message goes through the mailbox), and the waiting one is answered") {
+      auto writes = f.conn->wait_writes(2);
+      THEN("it may not run the writer at once: its message is answered after the waiting one") {
         CHECK_FALSE(answer);
-        auto writes = f.conn->wait_writes(1);
-        REQUIRE(writes.size() == 1);
+        REQUIRE(writes.size() == 2);
         CHECK(contains(writes[0].bytes, "first"));
+        CHECK(contains(writes[1].bytes, "second"));
       }
+    }
+  }
+}
+
+SCENARIO("a message from another thread between the check and the run is handled after it",
+         "[writer]") {
+  turn_counter counter;
+  writer_fixture f{true, {}, &counter};
+  WHEN("another thread sends the writer a message after the connection found it idle") {
+    bool could = false;
+    bool still_could = true;
+    std::string written_then;
+    f.on_strand([&] {
+      could = f.home.may_run_at_once(f.writer_actor());
+      // Its enqueue unblocks the mailbox and posts the writer's resume behind this handler.
+      std::thread other([&] {
+        caf::anon_send(f.writer, request_atom::value, test_key, channel_id{0},
+                       f.make_request([](context& ctx) { ctx.write("second"); }));
+      });
+      other.join();
+      still_could = f.home.may_run_at_once(f.writer_actor());
+      request_message msg{nullptr,
+                          caf::make_message_id(),
+                          {},
+                          request_atom::value,
+                          test_key,
+                          channel_id{0},
+                          f.make_request([](context& ctx) { ctx.write("first"); })};
+      f.home.run_at_once(f.writer_actor(), msg);
+      written_then = all_bytes(f.conn->wait_writes(0));
+    });
+    auto writes = f.conn->wait_writes(2);
+    THEN("the connection's message is handled in the run, the other one in a turn after it") {
+      CHECK(could);
+      CHECK_FALSE(still_could);
+      CHECK(contains(written_then, "first"));
+      CHECK_FALSE(contains(written_then, "second"));
+      REQUIRE(writes.size() == 2);
+      CHECK(contains(writes[0].bytes, "first"));
+      CHECK(contains(writes[1].bytes, "second"));
+      CHECK(f.eventually([&] { return counter.turns == 2; }));
+    }
+  }
+}
+
+SCENARIO("a writer that quits in a run at once, with its own message pending, ends cleanly",
+         "[writer]") {
+  turn_counter counter;
+  writer_fixture f{true, {}, &counter};
+  WHEN("an HTTP/1.0 request run at once writes to its response as a worker would, and ends") {
+    f.on_strand([&] {
+      request_message msg{nullptr,
+                          caf::make_message_id(),
+                          {},
+                          request_atom::value,
+                          test_key,
+                          channel_id{0},
+                          f.make_request(
+                            [&](context& ctx) {
+                              // makes the idle writer ready from its own run
+                              response_handle{f.writer, ctx.id()}.write("late");
+                              ctx.write("last");
+                            },
+                            method::get, 10)};  // HTTP/1.0: the connection closes after it
+      f.home.run_at_once(f.writer_actor(), msg);
+    });
+    THEN("the connection closes, the writer is gone, and it all took one turn") {
+      CHECK(f.conn->wait_closed());
+      CHECK(f.eventually([&] { return f.rt->stats.live_writers == 0; }));
+      CHECK(counter.turns == 1);
+      CHECK_FALSE(f.home.may_run_at_once(f.writer_actor()));  // closed, not blocked
     }
   }
 }
