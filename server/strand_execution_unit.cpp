@@ -101,7 +101,10 @@ bool strand_execution_unit::may_run_at_once(caf::scheduled_actor& writer) const 
 }
 
 void strand_execution_unit::run_at_once(caf::scheduled_actor& writer, caf::mailbox_element& msg) {
-  BOOST_ASSERT(may_run_at_once(writer) && ready_again == nullptr);
+  // may_run_at_once held when the caller asked; since then another thread may have woken the
+  // writer (its resume is posted behind us, and takes what it sent): only this thread's state
+  // is sure.
+  BOOST_ASSERT(running == nullptr && ready_again == nullptr);
   auto keep = owner_.lock();  // the writer may let its owner, the caller, go
   caf::intrusive_ptr<caf::resumable> again;
   auto result = caf::resumable::awaiting_message;
