@@ -32,10 +32,14 @@ void line_worker(caf::event_based_actor* self, response_handle out, std::string 
   fastactor::concurrent_write(self, out, std::move(line));
 }
 
-/// Writes `line` after `delay` — a timer message, not a sleep: no thread waits.
+/// Writes `line` at `due` — a timer message, not a sleep: no thread waits. A time, not a
+/// delay: a worker starts once the handler has returned, maybe late on a busy machine, and the
+/// lines must still come in the order of their times.
 caf::behavior delayed_line_worker(caf::event_based_actor* self, response_handle out,
-                                  std::chrono::milliseconds delay, std::string line) {
-  self->delayed_send(self, delay, tick_atom::value);
+                                  std::chrono::steady_clock::time_point due, std::string line) {
+  auto now = std::chrono::steady_clock::now();
+  self->delayed_send(self, due > now ? due - now : std::chrono::steady_clock::duration{0},
+                     tick_atom::value);
   return {
     [=](tick_atom) {
       fastactor::concurrent_write(self, out, line);
@@ -238,8 +242,9 @@ void concurrent_basic(context& ctx) {
 // FastGo: WithConcurrentResponse with a 50 ms "database" and an 80 ms "API" task.
 void concurrent_advanced(context& ctx) {
   fastactor::with_concurrent_response(ctx, [](fastactor::concurrent_response& cr) {
-    cr.spawn(delayed_line_worker, 50ms, std::string{"Database result loaded\n"});
-    cr.spawn(delayed_line_worker, 80ms, std::string{"API service responded\n"});
+    auto now = std::chrono::steady_clock::now();
+    cr.spawn(delayed_line_worker, now + 50ms, std::string{"Database result loaded\n"});
+    cr.spawn(delayed_line_worker, now + 80ms, std::string{"API service responded\n"});
   });
 }
 
