@@ -161,6 +161,10 @@ struct writer_fixture {
     return *static_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(writer));
   }
 
+  /// The session's hand-over of an idle writer's request (strand_execution_unit::run_at_once),
+  /// with the message its mailbox would hold. Only on the strand (on_strand).
+  void run_request_at_once(handler fn, fastactor::method m = method::get, unsigned version = 11);
+
   /// Runs `fn` on the writer's strand, as the session's code runs, and waits for it.
   void on_strand(std::function<void()> fn) {
     std::promise<void> done;
@@ -645,6 +649,17 @@ public:
 using request_message = caf::mailbox_element_vals<caf::atom_value, connection_key, channel_id,
                                                   std::shared_ptr<const routed_request>>;
 
+void writer_fixture::run_request_at_once(handler fn, fastactor::method m, unsigned version) {
+  request_message msg{nullptr,
+                      caf::make_message_id(),
+                      {},
+                      request_atom::value,
+                      test_key,
+                      channel_id{0},
+                      make_request(std::move(fn), m, version)};
+  home.run_at_once(writer_actor(), msg);
+}
+
 std::string all_bytes(const std::vector<recorded_write>& writes) {
   std::string joined;
   for (auto& w : writes)
@@ -668,17 +683,10 @@ SCENARIO("the connection's message to an idle writer is handled before the hand-
       int turns_then = -1;
       f.on_strand([&] {
         could = f.home.may_run_at_once(f.writer_actor());
-        request_message msg{nullptr,
-                            caf::make_message_id(),
-                            {},
-                            request_atom::value,
-                            test_key,
-                            channel_id{0},
-                            f.make_request([&](context& ctx) {
-                              inside_its_turn = f.home.may_run_at_once(f.writer_actor());
-                              ctx.write("at once");
-                            })};
-        f.home.run_at_once(f.writer_actor(), msg);
+        f.run_request_at_once([&](context& ctx) {
+          inside_its_turn = f.home.may_run_at_once(f.writer_actor());
+          ctx.write("at once");
+        });
         writes_then = f.conn->write_count();
         turns_then = counter.turns;
       });
@@ -744,14 +752,7 @@ SCENARIO("a message from another thread between the check and the run is handled
       });
       other.join();
       still_could = f.home.may_run_at_once(f.writer_actor());
-      request_message msg{nullptr,
-                          caf::make_message_id(),
-                          {},
-                          request_atom::value,
-                          test_key,
-                          channel_id{0},
-                          f.make_request([](context& ctx) { ctx.write("first"); })};
-      f.home.run_at_once(f.writer_actor(), msg);
+      f.run_request_at_once([](context& ctx) { ctx.write("first"); });
       written_then = all_bytes(f.conn->wait_writes(0));
     });
     auto writes = f.conn->wait_writes(2);
@@ -774,20 +775,13 @@ SCENARIO("a writer that quits in a run at once, with its own message pending, en
   writer_fixture f{true, {}, &counter};
   WHEN("an HTTP/1.0 request run at once writes to its response as a worker would, and ends") {
     f.on_strand([&] {
-      request_message msg{nullptr,
-                          caf::make_message_id(),
-                          {},
-                          request_atom::value,
-                          test_key,
-                          channel_id{0},
-                          f.make_request(
-                            [&](context& ctx) {
-                              // makes the idle writer ready from its own run
-                              response_handle{f.writer, ctx.id()}.write("late");
-                              ctx.write("last");
-                            },
-                            method::get, 10)};  // HTTP/1.0: the connection closes after it
-      f.home.run_at_once(f.writer_actor(), msg);
+      f.run_request_at_once(
+        [&](context& ctx) {
+          // makes the idle writer ready from its own run
+          response_handle{f.writer, ctx.id()}.write("late");
+          ctx.write("last");
+        },
+        method::get, 10);  // HTTP/1.0: the connection closes after it
     });
     THEN("the connection closes, the writer is gone, and it all took one turn") {
       CHECK(f.conn->wait_closed());
@@ -806,17 +800,10 @@ SCENARIO("a message for the writer sent during a run at once is handled in the s
     std::string written_then;
     int turns_then = -1;
     f.on_strand([&] {
-      request_message msg{nullptr,
-                          caf::make_message_id(),
-                          {},
-                          request_atom::value,
-                          test_key,
-                          channel_id{0},
-                          f.make_request([&](context& ctx) {
-                            ctx.spawn(lingering_worker);  // the response stays open
-                            response_handle{f.writer, ctx.id()}.write("from the handler");
-                          })};
-      f.home.run_at_once(f.writer_actor(), msg);
+      f.run_request_at_once([&](context& ctx) {
+        ctx.spawn(lingering_worker);  // the response stays open
+        response_handle{f.writer, ctx.id()}.write("from the handler");
+      });
       written_then = all_bytes(f.conn->wait_writes(0));
       turns_then = counter.turns;
     });
