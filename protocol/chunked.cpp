@@ -1,13 +1,21 @@
 #include "protocol/chunked.hpp"
 
-#include <cstdio>
-
 namespace fastactor::chunked {
 
+// Once per write of a stream: by hand, since snprintf's format parsing cost ~800
+// instructions per 16 KiB chunk (a tenth of the writer's own work for it, callgrind).
 std::string size_line(std::size_t size) {
-  char buf[32];
-  int n = std::snprintf(buf, sizeof(buf), "%zx\r\n", size);
-  return std::string(buf, static_cast<std::size_t>(n));
+  constexpr char digits[] = "0123456789abcdef";
+  char buf[2 * sizeof(size) + 2];
+  char* end = buf + sizeof(buf);
+  char* p = end;
+  *--p = '\n';
+  *--p = '\r';
+  do {
+    *--p = digits[size & 0xf];
+    size >>= 4;
+  } while (size != 0);
+  return std::string(p, end);
 }
 
 std::string last_chunk(const std::string& trailers) {

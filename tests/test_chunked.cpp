@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+
 using namespace fastactor;
 
 SCENARIO("chunk size lines are hexadecimal and end with CRLF", "[chunked]") {
@@ -10,6 +12,9 @@ SCENARIO("chunk size lines are hexadecimal and end with CRLF", "[chunked]") {
   CHECK(chunked::size_line(255) == "ff\r\n");
   CHECK(chunked::size_line(16384) == "4000\r\n");
   CHECK(chunked::size_line(1ull << 32) == "100000000\r\n");
+  CHECK(chunked::size_line(0) == "0\r\n");
+  CHECK(chunked::size_line(0xabcdef) == "abcdef\r\n");
+  CHECK(chunked::size_line(SIZE_MAX) == "ffffffffffffffff\r\n");
 }
 
 SCENARIO("the last chunk carries the trailer fields and ends the message", "[chunked]") {
