@@ -89,37 +89,41 @@ std::int64_t write_window(std::size_t chunk_size) {
   return std::clamp<std::int64_t>(static_cast<std::int64_t>(window_bytes / chunk_size), 1, 16);
 }
 
+/// Writes chunk `state.sent` with flow control; its acknowledgement writes the next one (an
+/// unpaced stream), so that no message but the ack is needed per chunk.
+void send_chunk(caf::stateful_actor<chunk_stream_state>* self, response_handle out,
+                chunk_stream_spec spec) {
+  out.write_acked(self, make_chunk(self->state.sent++, spec.size))
+    .then([self, out, spec](fastactor::ack_atom) {
+      if (++self->state.acked == spec.chunks)
+        return self->quit();
+      if (spec.interval.count() == 0 && self->state.sent < spec.chunks)
+        send_chunk(self, out, spec);
+    });
+}
+
 /// Streams `chunks` chunks with flow control: at most `window` writes unacknowledged, so a
 /// slow client slows this worker down instead of filling the server's memory.
 caf::behavior chunk_stream_worker(caf::stateful_actor<chunk_stream_state>* self,
                                   response_handle out, chunk_stream_spec spec) {
-  const std::int64_t window = write_window(spec.size);
-  auto send_one = [self, out, spec] {
-    out.write_acked(self, make_chunk(self->state.sent++, spec.size))
-      .then([self, spec](fastactor::ack_atom) {
-        if (++self->state.acked == spec.chunks)
-          return self->quit();
-        if (spec.interval.count() == 0 && self->state.sent < spec.chunks)
-          self->send(self, tick_atom::value);
-      });
-  };
   if (spec.chunks == 0) {
     self->quit();
     return {};
   }
   if (spec.interval.count() == 0) {
+    const std::int64_t window = write_window(spec.size);
     for (std::int64_t i = 0; i < std::min(window, spec.chunks); ++i)
-      send_one();
-  } else {
-    send_one();
-    self->delayed_send(self, spec.interval, tick_atom::value);
+      send_chunk(self, out, spec);
+    return {};
   }
+  send_chunk(self, out, spec);
+  self->delayed_send(self, spec.interval, tick_atom::value);
   return {
     [=](tick_atom) {
-      if (self->state.sent < spec.chunks)
-        send_one();
-      if (spec.interval.count() > 0 && self->state.sent < spec.chunks)
+      if (self->state.sent < spec.chunks) {
+        send_chunk(self, out, spec);
         self->delayed_send(self, spec.interval, tick_atom::value);
+      }
     },
   };
 }
