@@ -39,7 +39,9 @@ struct writer_state {
   /// When the connection's one timer is armed for (the earliest of the scopes' wake-ups).
   std::chrono::steady_clock::time_point timer_due = no_deadline;
   bool draining = false;  ///< the server is stopping: finish the responses, then close
-  bool flush_pending = false;  ///< a flush_atom is on its way: acks go out after this batch
+  /// A flush_atom is on its way: the batch of messages before it is handled, then its
+  /// flow-controlled output is written and acknowledged (see defer_to_flush).
+  bool flush_pending = false;
   /// A coded stream's input compressed since the writer last yielded, and whether its
   /// resume_atom is on its way (see must_yield).
   std::size_t coded_since_yield = 0;
@@ -200,6 +202,14 @@ bool may_ack(const writer_actor* self, const request_scope& sc) {
   auto mark = self->state.rt->limits.stream_buffer;
   return acks_at_once(sc)
     || (sc.queued_bytes < mark && (held_bytes(sc) < mark || !server_over_budget(self)));
+}
+
+/// The queue is written at the flush (defer_to_flush): it is as good as drained, and what
+/// the response then holds is its write in flight.
+bool may_ack_after_flush(const writer_actor* self, const request_scope& sc) {
+  auto mark = self->state.rt->limits.stream_buffer;
+  return self->state.flush_pending && sc.phase == response_phase::streaming && !sc.write_in_flight
+    && (held_bytes(sc) < mark || !server_over_budget(self));
 }
 
 /// Acknowledges flow-controlled writes once the queue is below the high-water mark.
@@ -720,6 +730,24 @@ void settle_writes(writer_actor* self) {
 /// How a producer sent its output: with flow control (it waits for acks) or without.
 enum class paced { yes, no };
 
+/// Makes sure the flush comes after the messages already in the mailbox.
+void schedule_flush(writer_actor* self) {
+  if (!std::exchange(self->state.flush_pending, true))
+    self->send(self, flush_atom::value);
+}
+
+/// A flow-controlled producer sends a window of writes at once (the demo's 1 GiB stream:
+/// 16 of 16 KiB). Written one by one, each would cost a send; waiting for the flush, which
+/// follows the batch of messages already here, writes them together. The bound is the
+/// producer's window: it waits for acks, which go out after the write. Output without flow
+/// control, and a response not yet streaming, move on at once.
+bool defer_to_flush(writer_actor* self, const request_scope& sc, paced how) {
+  if (how != paced::yes || sc.phase != response_phase::streaming || sc.write_in_flight)
+    return false;
+  schedule_flush(self);
+  return true;
+}
+
 /// After output was queued: past the per-response cap — or, for a producer that ignores
 /// flow control, past the server-wide budget — the response fails; else it moves on.
 void after_append(writer_actor* self, request_scope& sc, paced how) {
@@ -742,6 +770,8 @@ void after_append(writer_actor* self, request_scope& sc, paced how) {
                            + " bytes) is used up, and this response's producers ignore "
                              "flow control",
                          status::service_unavailable});
+  if (defer_to_flush(self, sc, how))
+    return;
   progress(self, sc);
 }
 
@@ -760,12 +790,9 @@ caf::result<ack_atom> ack_when_below_mark(writer_actor* self, stream_id id) {
   auto* sc = st.scopes.find(id);
   if (!sc)
     rp.deliver(make_error(errc::request_finished));
-  else if (may_ack(self, *sc)) {
+  else if (may_ack(self, *sc) || may_ack_after_flush(self, *sc)) {
     sc->waiting_acks.emplace_back(rp);
-    if (!st.flush_pending) {
-      st.flush_pending = true;
-      self->send(self, flush_atom::value);
-    }
+    schedule_flush(self);
   } else {
     st.rt->stats.backpressure_waits_total.fetch_add(1, std::memory_order_relaxed);
     sc->waiting_acks.emplace_back(rp);
@@ -1017,7 +1044,11 @@ caf::behavior response_writer() {
         return;
       }
       self->state.flush_pending = false;
-      self->state.scopes.for_each([self](request_scope& sc) { release_acks(self, sc); });
+      self->state.scopes.for_each([self](request_scope& sc) {
+        progress(self, sc);  // what defer_to_flush held back
+        release_acks(self, sc);
+      });
+      settle_writes(self);
     },
   };
 }

@@ -504,6 +504,61 @@ SCENARIO("flow-controlled writes are acknowledged only below the high-water mark
   release.set_value();
 }
 
+SCENARIO("a window of flow-controlled writes that arrives together goes out in one write",
+         "[writer][flow]") {
+  writer_fixture f;
+  std::promise<response_handle> got;
+  std::promise<void> release;
+  std::shared_future<void> opened = release.get_future().share();
+  f.request([&](context& ctx) {
+    got.set_value(ctx.output());
+    ctx.go(gate(opened));  // keeps the response open
+  });
+  auto out = got.get_future().get();
+  caf::scoped_actor self{f.sys};
+  auto send = [&](std::string bytes) {
+    return self->request(out.writer(), 5s, write_atom::value, out.id(), std::move(bytes));
+  };
+  auto acked = [](auto& handle) {
+    bool ok = false;
+    handle.receive([&](ack_atom) { ok = true; }, [](caf::error&) {});
+    return ok;
+  };
+  auto first = send("first");
+  REQUIRE(acked(first));
+  REQUIRE(f.conn->wait_writes(1).size() == 1);  // the head and the first chunk: streaming
+  GIVEN("a producer that sends eight writes while the writer's thread is busy") {
+    std::promise<void> busy_done;
+    std::promise<void> busy_started;
+    std::shared_future<void> done = busy_done.get_future().share();
+    boost::asio::post(f.strand, [&busy_started, done] {
+      busy_started.set_value();
+      done.wait();
+    });
+    busy_started.get_future().wait();
+    std::vector<decltype(send(""))> pending;
+    for (char c = 'a'; c < 'a' + 8; ++c)
+      pending.push_back(send(std::string(100, c)));
+    WHEN("the writer handles them, all in one turn") {
+      busy_done.set_value();
+      int acks = 0;
+      for (auto& handle : pending)
+        acks += acked(handle) ? 1 : 0;
+      THEN("every write is acknowledged, and the eight chunks went out as one") {
+        CHECK(acks == 8);
+        auto writes = f.conn->wait_writes(2);
+        REQUIRE(writes.size() == 2);
+        std::string body;
+        for (char c = 'a'; c < 'a' + 8; ++c)
+          body += std::string(100, c);
+        CHECK(writes[1].bytes == "320\r\n" + body + "\r\n");  // 800 bytes: one size line
+        CHECK(f.rt->stats.backpressure_waits_total == 0);  // nothing waited for the client
+      }
+    }
+  }
+  release.set_value();
+}
+
 SCENARIO("the writer runs on its connection's I/O thread, its workers on the scheduler",
          "[writer]") {
   writer_fixture f;
