@@ -51,6 +51,10 @@ constexpr std::size_t partial_write_max = 64 * 1024;
 constexpr std::size_t pipeline_hold_responses = 16;
 constexpr std::size_t pipeline_hold_bytes = 64 * 1024;
 
+/// Pipelined requests run at once one after the other (writer_turn_ended) before the next is
+/// posted behind the other connections' handlers: as many as a writer's turn handles messages.
+constexpr std::size_t pipelined_requests_per_turn = 64;
+
 /// True if the header line at `line` (up to `end`) may name a field that announces a body or
 /// an interim response: Content-Length, Transfer-Encoding, Expect (in any case).
 bool may_announce_body(const char* line, const char* end) {
@@ -297,23 +301,37 @@ void session::refuse(const request_refusal& why) {
 
 // The watch is kept unless the request was refused: a refusal is answered, and the connection
 // closes after it.
+//
+// Inside the writer's turn (a pipelined request, read after the writer's at-once answer to the
+// one before) the request waits for the turn's end (writer_turn_ended): the writer is then
+// idle, and is run for it at once (tell_writer) instead of finding it in its mailbox later in
+// the turn — a heap element, an enqueue and a round of CAF's resume loop less per pipelined
+// request. Its watch waits too: started now, it would be cancelled again at once
+// (await_request), and the next request read only once that cancel completed.
 void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
   phase_ = phase::responding;
-  auto handed = ++handed_over_;
-  tell_writer(request_atom::value, channel_id{0},
-              std::shared_ptr<const routed_request>{std::move(in)});
-  // The writer may have answered at once, and the session moved on inside tell_writer (the
-  // next request, a 100-continue and body read, the lingering close): the watch is then not
-  // this request's to start.
-  // Inside the writer's turn (a pipelined request, read after the writer's at-once answer to
-  // the one before) the writer has not seen the request yet: it answers it later in this
-  // turn, most likely at once, and the session reads on. The watch waits for the turn's end
-  // (writer_turn_ended): started now, it would be cancelled again at once (await_request),
-  // and the next request read only once that cancel completed, in a later turn.
+  ++handed_over_;
   if (writer_home_.in_turn()) {
+    BOOST_ASSERT(!next_request_);  // one request at a time: the next is read after its answer
+    next_request_ = std::move(in);
     watch_after_turn_ = then_watch;
     return;
   }
+  give_request(std::move(in), then_watch, true);
+}
+
+// `at_once`: the writer may be run for it on this stack; else it is posted, behind the
+// handlers of the other connections on this thread.
+void session::give_request(std::shared_ptr<routed_request> in, bool then_watch, bool at_once) {
+  auto handed = handed_over_;
+  std::shared_ptr<const routed_request> request{std::move(in)};
+  if (at_once)
+    tell_writer(request_atom::value, channel_id{0}, std::move(request));
+  else
+    caf::anon_send(writer_, request_atom::value, key_, channel_id{0}, std::move(request));
+  // The writer may have answered at once, and the session moved on inside tell_writer (the
+  // next request, a 100-continue and body read, the lingering close): the watch is then not
+  // this request's to start.
   if (then_watch && handed == handed_over_ && phase_ == phase::responding)
     do_watch();
 }
@@ -553,10 +571,26 @@ void session::take_held(std::vector<std::string>& after) {
   held_responses_ = 0;
 }
 
-// After each of the writer's turns: what it held back goes to the socket — the writer did
-// not answer the next request at once (a producer works on it), or the turn ended (yield).
-// Then the watch a request handed over inside the turn wanted (hand_over).
+// After each of the writer's turns: first the request read inside it (hand_over), and the
+// next one read inside that request's turn, and so on: one after the other here, not each
+// inside the last one's turn, so that a client pipelining thousands of requests costs no
+// stack (the turns of this loop end here at once). After as many requests as a turn handles
+// messages, the next one is posted: the other connections on this thread get their turn, as
+// they do when a writer yields.
+// Then what the writer held back goes to the socket — the writer did not answer the next
+// request at once (a producer works on it), or the turn ended (yield) — and the watch the
+// last request handed over inside a turn wanted.
 void session::writer_turn_ended() {
+  if (handing_over_)
+    return;  // a turn of the loop below: it goes on from there
+  handing_over_ = true;
+  for (std::size_t given = 0; next_request_; ++given) {
+    auto in = std::move(next_request_);
+    next_request_.reset();
+    give_request(std::move(in), std::exchange(watch_after_turn_, false),
+                 given < pipelined_requests_per_turn);
+  }
+  handing_over_ = false;
   if (!held_.empty() && !own_write_)
     flush_held();
   if (std::exchange(watch_after_turn_, false) && phase_ == phase::responding)

@@ -168,6 +168,7 @@ protected:
   void do_read_body();
   void on_read(boost::beast::error_code ec, std::size_t);
   void hand_over(std::shared_ptr<routed_request> in, bool then_watch);
+  void give_request(std::shared_ptr<routed_request> in, bool then_watch, bool at_once);
   void refuse(const request_refusal& why);
   void peer_gone();
 
@@ -274,6 +275,10 @@ protected:
   /// A request handed over inside the writer's turn wants the watch: started once the turn
   /// is over, unless the writer answered it (and the next ones) at once.
   bool watch_after_turn_ = false;
+  /// A request read inside the writer's turn (a pipelined one): given to the writer once the
+  /// turn is over (writer_turn_ended).
+  std::shared_ptr<routed_request> next_request_;
+  bool handing_over_ = false;  ///< writer_turn_ended is giving the writer such requests
   boost::asio::steady_timer timer_;  ///< what it is for: see phase
   static constexpr auto no_due = std::chrono::steady_clock::time_point::max();
   /// The read deadline of a reading phase (no_due: none), and until when the timer waits for

@@ -166,6 +166,38 @@ SCENARIO("16 pipelined requests in one segment are answered in order, in one wri
   }
 }
 
+SCENARIO("1,000 pipelined requests are answered in order, one after the other",
+         "[connection][pipelining]") {
+  test_server srv{pipelining_routes()};
+  counting_client c{srv.port()};
+  WHEN("a client sends 1,000 requests in one send (about 60 KiB, read 4 KiB at a time)") {
+    // Each read brings about 70 requests: the writer answers them one after the other
+    // (session::writer_turn_ended), 64 at once and then one posted behind the other
+    // connections, and the next read brings more.
+    std::string batch;
+    for (int i = 0; i < 1000; ++i)
+      batch += get_line("/n/" + std::to_string(i));
+    REQUIRE(c.send_all(batch));
+    auto got = c.read_responses(1000, 10s);
+    THEN("all 1,000 are answered, each once, in request order") {
+      REQUIRE(got.size() == 1000);
+      int out_of_order = 0;
+      for (int i = 0; i < 1000; ++i)
+        out_of_order += got[i].second == "n=" + std::to_string(i) ? 0 : 1;
+      CHECK(out_of_order == 0);
+      CHECK(c.in.empty());
+    }
+    AND_THEN("the connection goes on, and so does the server for another client") {
+      auto other = http_get(srv.port(), "/hello");
+      CHECK(other.status == 200);
+      REQUIRE(c.send_all(get_line("/hello")));
+      auto next = c.read_responses(1);
+      REQUIRE(next.size() == 1);
+      CHECK(next[0].second == "ok");
+    }
+  }
+}
+
 SCENARIO("a pipelined batch mixing a stream, a 404 and HEAD keeps order and framing",
          "[connection][pipelining]") {
   test_server srv{pipelining_routes()};
