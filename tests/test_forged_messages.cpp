@@ -38,6 +38,12 @@ void forger(caf::event_based_actor* self, fastactor::response_handle out, caf::a
   self->send(w, fastactor::shutdown_atom::value, connection_key{4}, true);
   self->send(w, fastactor::request_atom::value, connection_key{5}, fastactor::channel_id{0},
              std::shared_ptr<const fastactor::routed_request>{});
+  // The connection's request with a string where the request belongs: the writer takes its
+  // requests without CAF's matching (writer_actor::consume_request), and must check the types
+  // before it reads one. Not a forgery the writer can count: it matches none of its messages,
+  // and CAF drops it.
+  self->send(w, fastactor::request_atom::value, connection_key{7}, fastactor::channel_id{0},
+             std::string{"not a request"});
   self->send(w, fastactor::reset_atom::value, connection_key{6}, fastactor::channel_id{0});
   self->send(w, fastactor::done_atom::value, out.id(), std::uint64_t{42});
   self->send(w, fastactor::flush_atom::value);  // the writer's own
