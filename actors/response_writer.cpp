@@ -233,14 +233,6 @@ bool may_ack(const writer_actor* self, const request_scope& sc) {
     || (sc.queued_bytes < mark && (held_bytes(sc) < mark || !server_over_budget(self)));
 }
 
-/// The queue is written at the flush (defer_to_flush): it is as good as drained, and what
-/// the response then holds is its write in flight.
-bool may_ack_after_flush(const writer_actor* self, const request_scope& sc) {
-  auto mark = self->state.rt->limits.stream_buffer;
-  return self->state.flush_pending && sc.phase == response_phase::streaming && !sc.write_in_flight
-    && (held_bytes(sc) < mark || !server_over_budget(self));
-}
-
 /// Acknowledges flow-controlled writes once the queue is below the high-water mark.
 void release_acks(writer_actor* self, request_scope& sc) {
   if (!may_ack(self, sc))
@@ -767,11 +759,14 @@ void schedule_flush(writer_actor* self) {
 
 /// A flow-controlled producer sends a window of writes at once (the demo's 1 GiB stream:
 /// 16 of 16 KiB). Written one by one, each would cost a send; waiting for the flush, which
-/// follows the batch of messages already here, writes them together. The bound is the
-/// producer's window: it waits for acks, which go out after the write. Output without flow
-/// control, and a response not yet streaming, move on at once.
+/// follows the batch of messages already here, writes them together. Up to the high-water
+/// mark: a write that takes the queue there goes out at once, with what waited before it, so
+/// a batch never holds more than an unflushed queue may (and never nears stream-buffer-max,
+/// which fails the response). Output without flow control, and a response not yet
+/// streaming, move on at once.
 bool defer_to_flush(writer_actor* self, const request_scope& sc, paced how) {
-  if (how != paced::yes || sc.phase != response_phase::streaming || sc.write_in_flight)
+  if (how != paced::yes || sc.phase != response_phase::streaming || sc.write_in_flight
+      || sc.queued_bytes >= self->state.rt->limits.stream_buffer)
     return false;
   schedule_flush(self);
   return true;
@@ -819,7 +814,7 @@ caf::result<ack_atom> ack_when_below_mark(writer_actor* self, stream_id id) {
   auto* sc = st.scopes.find(id);
   if (!sc)
     rp.deliver(make_error(errc::request_finished));
-  else if (may_ack(self, *sc) || may_ack_after_flush(self, *sc)) {
+  else if (may_ack(self, *sc)) {
     sc->waiting_acks.emplace_back(rp);
     schedule_flush(self);
   } else {
@@ -1078,10 +1073,14 @@ caf::behavior response_writer() {
         return;
       }
       self->state.flush_pending = false;
-      self->state.scopes.for_each([self](request_scope& sc) {
-        progress(self, sc);  // what defer_to_flush held back
-        release_acks(self, sc);
-      });
+      // By id, as progress_all: progress may end a scope (a compressor that fails cuts its
+      // response off).
+      for (auto id : self->state.scopes.ids()) {
+        if (auto* sc = self->state.scopes.find(id))
+          progress(self, *sc);  // what defer_to_flush held back
+        if (auto* sc = self->state.scopes.find(id))
+          release_acks(self, *sc);
+      }
       settle_writes(self);
     },
   };

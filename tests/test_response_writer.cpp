@@ -504,43 +504,113 @@ SCENARIO("flow-controlled writes are acknowledged only below the high-water mark
   release.set_value();
 }
 
+namespace {
+
+using ack_handle = caf::response_handle<caf::blocking_actor, caf::message, true>;
+
+/// True if the writer acknowledged the write (false: it refused it).
+bool acked(ack_handle& handle) {
+  bool ok = false;
+  handle.receive([&](ack_atom) { ok = true; }, [](caf::error&) {});
+  return ok;
+}
+
+/// Holds the writer's strand (its I/O thread) until release(): what is sent to the writer
+/// meanwhile waits in its mailbox, and is handled in one turn.
+class strand_hold {
+public:
+  explicit strand_hold(writer_fixture& f) {
+    std::promise<void> started;
+    boost::asio::post(f.strand, [&started, done = done_] {
+      started.set_value();
+      done.wait();
+    });
+    started.get_future().wait();
+  }
+  ~strand_hold() { release(); }
+  strand_hold(const strand_hold&) = delete;
+  strand_hold& operator=(const strand_hold&) = delete;
+
+  void release() {
+    if (!std::exchange(released_, true))
+      gate_.set_value();
+  }
+
+private:
+  std::promise<void> gate_;
+  std::shared_future<void> done_ = gate_.get_future().share();
+  bool released_ = false;
+};
+
+/// A response kept open by a blocking task until end(), and a producer (a scoped actor) that
+/// sends its writer flow-controlled writes. `setup` runs in the handler first.
+struct open_response {
+  explicit open_response(writer_fixture& f, std::function<void(context&)> setup = {})
+    : producer(f.sys) {
+    std::promise<response_handle> got;
+    auto opened = task_gate;
+    f.request([&got, &setup, opened](context& ctx) {
+      if (setup)
+        setup(ctx);
+      got.set_value(ctx.output());
+      ctx.go(gate(opened));
+    });
+    out = got.get_future().get();
+  }
+  ~open_response() { end(); }
+
+  ack_handle write(std::string bytes) {
+    return producer->request(out.writer(), 5s, write_atom::value, out.id(), std::move(bytes));
+  }
+  ack_handle event(std::string data) {
+    return producer->request(out.writer(), 5s, event_atom::value, out.id(),
+                             sse_event{"", std::move(data), {}, -1});
+  }
+  /// The task ends: the response ends once the producers' output is out.
+  void end() {
+    if (!std::exchange(ended, true))
+      task_done.set_value();
+  }
+
+  std::promise<void> task_done;
+  std::shared_future<void> task_gate = task_done.get_future().share();
+  bool ended = false;
+  caf::scoped_actor producer;
+  response_handle out;
+};
+
+/// The data of a chunked body's chunks (size lines dropped), up to the last chunk.
+std::string dechunk(const std::string& wire) {
+  std::string body;
+  for (std::size_t pos = 0; pos < wire.size();) {
+    auto eol = wire.find("\r\n", pos);
+    if (eol == std::string::npos)
+      break;
+    auto size = std::stoul(wire.substr(pos, eol - pos), nullptr, 16);
+    if (size == 0)
+      break;
+    body += wire.substr(eol + 2, size);
+    pos = eol + 2 + size + 2;
+  }
+  return body;
+}
+
+}  // namespace
+
 SCENARIO("a window of flow-controlled writes that arrives together goes out in one write",
          "[writer][flow]") {
   writer_fixture f;
-  std::promise<response_handle> got;
-  std::promise<void> release;
-  std::shared_future<void> opened = release.get_future().share();
-  f.request([&](context& ctx) {
-    got.set_value(ctx.output());
-    ctx.go(gate(opened));  // keeps the response open
-  });
-  auto out = got.get_future().get();
-  caf::scoped_actor self{f.sys};
-  auto send = [&](std::string bytes) {
-    return self->request(out.writer(), 5s, write_atom::value, out.id(), std::move(bytes));
-  };
-  auto acked = [](auto& handle) {
-    bool ok = false;
-    handle.receive([&](ack_atom) { ok = true; }, [](caf::error&) {});
-    return ok;
-  };
-  auto first = send("first");
+  open_response r{f};
+  auto first = r.write("first");
   REQUIRE(acked(first));
   REQUIRE(f.conn->wait_writes(1).size() == 1);  // the head and the first chunk: streaming
   GIVEN("a producer that sends eight writes while the writer's thread is busy") {
-    std::promise<void> busy_done;
-    std::promise<void> busy_started;
-    std::shared_future<void> done = busy_done.get_future().share();
-    boost::asio::post(f.strand, [&busy_started, done] {
-      busy_started.set_value();
-      done.wait();
-    });
-    busy_started.get_future().wait();
-    std::vector<decltype(send(""))> pending;
+    strand_hold hold{f};
+    std::vector<ack_handle> pending;
     for (char c = 'a'; c < 'a' + 8; ++c)
-      pending.push_back(send(std::string(100, c)));
+      pending.push_back(r.write(std::string(100, c)));
     WHEN("the writer handles them, all in one turn") {
-      busy_done.set_value();
+      hold.release();
       int acks = 0;
       for (auto& handle : pending)
         acks += acked(handle) ? 1 : 0;
@@ -556,7 +626,107 @@ SCENARIO("a window of flow-controlled writes that arrives together goes out in o
       }
     }
   }
-  release.set_value();
+}
+
+SCENARIO("a window wider than stream-buffer-max, to a client that keeps up, goes through",
+         "[writer][flow]") {
+  response_limits limits;
+  limits.stream_buffer = 16 * 1024;
+  limits.stream_buffer_max = 64 * 1024;
+  writer_fixture f{true, limits};
+  open_response r{f};
+  auto first = r.write("0");
+  REQUIRE(acked(first));
+  REQUIRE(f.conn->wait_writes(1).size() == 1);
+  GIVEN("ten writes of 16 KiB (160 KiB) that arrive together") {
+    strand_hold hold{f};
+    std::vector<ack_handle> pending;
+    for (int i = 0; i < 10; ++i)
+      pending.push_back(r.write(std::string(16 * 1024, static_cast<char>('a' + i))));
+    hold.release();
+    int acks = 0;
+    for (auto& handle : pending)
+      acks += acked(handle) ? 1 : 0;
+    THEN("a write that takes the queue to the high-water mark goes out at once: all acked") {
+      CHECK(acks == 10);
+      CHECK_FALSE(f.conn->wait_closed(300ms));
+      // Each write reaches the mark (16 KiB) by itself: none waits for the flush.
+      CHECK(f.conn->write_count() == 11);
+    }
+  }
+}
+
+SCENARIO("flow-controlled, plain and final writes of one batch keep their order",
+         "[writer][flow]") {
+  writer_fixture f;
+  open_response r{f};
+  auto first = r.write("0");
+  REQUIRE(acked(first));
+  REQUIRE(f.conn->wait_writes(1).size() == 1);
+  WHEN("a batch brings an acked write, a plain one, two acked ones and the task's end") {
+    strand_hold hold{f};
+    auto a = r.write("a");
+    r.out.write("b");  // no flow control: goes out at once, taking "a" along
+    auto c = r.write("c");
+    auto d = r.write("d");
+    r.end();  // the task's done_atom follows, from the pool's thread
+    std::this_thread::sleep_for(100ms);
+    hold.release();
+    THEN("the body is in the order sent, and the last write ends it") {
+      CHECK(acked(a));  // with "b"'s write (c and d: the response ended before their flush)
+      CHECK(f.eventually([&] { return f.rt->stats.active_streams == 0; }));
+      auto writes = f.conn->wait_writes(10, 1s);
+      REQUIRE(writes.size() >= 2);
+      std::string wire;
+      for (std::size_t i = 1; i < writes.size(); ++i)
+        wire += writes[i].bytes;
+      CHECK(dechunk(wire) == "abcd");
+      CHECK(writes.back().kind == write_kind::last_keep_alive);
+      CHECK(ends_with(writes.back().bytes, "\r\n\r\n"));  // the last chunk and its trailer
+    }
+  }
+}
+
+SCENARIO("a response reset between a deferred write and its flush drops the write",
+         "[writer][flow]") {
+  writer_fixture f;
+  open_response r{f};
+  auto first = r.write("0");
+  REQUIRE(acked(first));
+  REQUIRE(f.conn->wait_writes(1).size() == 1);
+  WHEN("an acked write, the connection's reset and its next request arrive together") {
+    strand_hold hold{f};
+    auto a = r.write("a");  // deferred: its flush comes behind the reset and the request
+    caf::anon_send(f.writer, reset_atom::value, test_key, channel_id{0});
+    f.request([](context& ctx) { ctx.write("next"); });
+    hold.release();
+    THEN("the write is refused and never sent, and the next response is whole") {
+      CHECK_FALSE(acked(a));
+      auto writes = f.conn->wait_writes(2);
+      REQUIRE(writes.size() == 2);
+      CHECK_FALSE(contains(writes[1].bytes, "a\r\n"));
+      CHECK(ends_with(writes[1].bytes, "\r\n\r\nnext"));
+    }
+  }
+}
+
+SCENARIO("acknowledged SSE events of one batch go out in one write", "[writer][flow][sse]") {
+  writer_fixture f;
+  open_response r{f, [](context& ctx) { ctx.begin_sse(); }};
+  REQUIRE(f.conn->wait_writes(1).size() == 1);  // an event stream opens at once
+  strand_hold hold{f};
+  std::vector<ack_handle> pending;
+  for (int i = 0; i < 5; ++i)
+    pending.push_back(r.event("e" + std::to_string(i)));
+  hold.release();
+  int acks = 0;
+  for (auto& handle : pending)
+    acks += acked(handle) ? 1 : 0;
+  CHECK(acks == 5);
+  auto writes = f.conn->wait_writes(3, 300ms);
+  REQUIRE(writes.size() == 2);
+  for (int i = 0; i < 5; ++i)
+    CHECK(contains(writes[1].bytes, "data: e" + std::to_string(i) + "\n"));
 }
 
 SCENARIO("the writer runs on its connection's I/O thread, its workers on the scheduler",

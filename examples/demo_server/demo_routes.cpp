@@ -120,10 +120,10 @@ caf::behavior chunk_stream_worker(caf::stateful_actor<chunk_stream_state>* self,
   self->delayed_send(self, spec.interval, tick_atom::value);
   return {
     [=](tick_atom) {
-      if (self->state.sent < spec.chunks) {
+      if (self->state.sent < spec.chunks)
         send_chunk(self, out, spec);
+      if (self->state.sent < spec.chunks)
         self->delayed_send(self, spec.interval, tick_atom::value);
-      }
     },
   };
 }
