@@ -40,15 +40,22 @@ std::size_t size_bound(const response_head& head) {
 }
 
 /// Writes a head into memory reserved for it by size_bound: one copy per piece, without the
-/// bookkeeping of a string append per piece (a head is rendered per response).
+/// bookkeeping of a string append per piece (a head is rendered per response). A head that
+/// fits is written on the stack and copied into its string once: a string sized up front
+/// would be filled with zeros first (~200 instructions of a /hello's ~8,900, callgrind).
 class head_text {
 public:
-  explicit head_text(std::size_t bound) { out_.resize(bound); }
+  explicit head_text(std::size_t bound) {
+    if (bound > sizeof(local_))
+      grow(bound);
+  }
+  head_text(const head_text&) = delete;
+  head_text& operator=(const head_text&) = delete;
 
   head_text& operator<<(std::string_view piece) {
-    if (size_ + piece.size() > out_.size())  // never, if size_bound is right; but cheap
-      out_.resize(2 * (size_ + piece.size()));
-    std::memcpy(out_.data() + size_, piece.data(), piece.size());
+    if (size_ + piece.size() > capacity_)  // never, if size_bound is right; but cheap
+      grow(2 * (size_ + piece.size()));
+    std::memcpy(data_ + size_, piece.data(), piece.size());
     size_ += piece.size();
     return *this;
   }
@@ -58,13 +65,26 @@ public:
   }
 
   std::string take() {
-    out_.resize(size_);
-    return std::move(out_);
+    if (data_ == local_)
+      return std::string(local_, size_);
+    heap_.resize(size_);
+    return std::move(heap_);
   }
 
 private:
-  std::string out_;
+  void grow(std::size_t capacity) {
+    std::string bigger(capacity, '\0');
+    std::memcpy(bigger.data(), data_, size_);
+    heap_ = std::move(bigger);
+    data_ = heap_.data();
+    capacity_ = capacity;
+  }
+
+  char local_[512];
+  char* data_ = local_;
+  std::size_t capacity_ = sizeof(local_);
   std::size_t size_ = 0;
+  std::string heap_;
 };
 
 void append_framing(head_text& out, const response_head& head) {

@@ -148,6 +148,27 @@ SCENARIO("the writer's heads are rendered with status, server, date, fields and 
       }
     }
   }
+  GIVEN("fields of every size around the 512 bytes a head is first written in") {
+    THEN("each head is whole, in order, ending with the framing and the empty line") {
+      for (std::size_t size : {0u, 200u, 300u, 350u, 400u, 500u, 600u, 5000u}) {
+        name_value_list big{{"X-Big", std::string(size, 'v')}, {"X-After", "1"}};
+        auto head = render({status::ok,
+                            "unit-test",
+                            &big,
+                            {},
+                            framing::content_length,
+                            42,
+                            connection_for(11, false)});
+        auto lines = lines_of(head);
+        INFO("value size " << size);
+        REQUIRE(lines.size() == 8);
+        CHECK(lines[3] == "X-Big: " + std::string(size, 'v'));
+        CHECK(lines[4] == "X-After: 1");
+        CHECK(lines[7] == "Connection: close");
+        CHECK(head.compare(head.size() - 4, 4, "\r\n\r\n") == 0);
+      }
+    }
+  }
   GIVEN("a persistent HTTP/1.0 connection, and a code without a name") {
     auto lines = lines_of(render(
       {to_status(299), "s", nullptr, {}, framing::until_close, 0, connection_for(10, true)}));
