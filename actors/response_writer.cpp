@@ -154,13 +154,14 @@ void on_connection_request(writer_actor* self, connection_key key, channel_id ch
 /// behavior: matching it against the behavior's cases, unpacking it and visiting the handler's
 /// result cost ~900 instructions, a tenth of a /hello's (callgrind). Everything around stays
 /// CAF's: activate and resume call this consume, catch the writer's exceptions and finalize
-/// its quitting. What CAF's consume does first does not apply: the writer never awaits a
-/// response (it never uses `await`), and the message is neither a response nor a system
-/// message. The types are checked before anything is read (anyone may send the writer
-/// anything), and the key after, as in the behavior's case.
+/// its quitting. What CAF's consume does first is kept: while a handler awaits a response
+/// (`ctx.self()->request(...).await`), CAF's consume holds every other message back, so the
+/// request is left to it then; a response and a system message never match here. The types are
+/// checked before anything is read (anyone may send the writer anything), and the key after, as in
+/// the behavior's case.
 bool writer_actor::consume_request(caf::mailbox_element& x) {
   auto& content = x.content();
-  if (!x.mid.is_async() || content.size() != 4
+  if (!x.mid.is_async() || !awaited_responses_.empty() || content.size() != 4
       || content.type_nr(0) != caf::type_nr<caf::atom_value>::value
       || content.get_as<caf::atom_value>(0) != request_atom::value
       || !content.match_elements<caf::atom_value, connection_key, channel_id,

@@ -327,8 +327,10 @@ void session::give_request(std::shared_ptr<routed_request> in, bool then_watch, 
   std::shared_ptr<const routed_request> request{std::move(in)};
   if (at_once)
     tell_writer(request_atom::value, channel_id{0}, std::move(request));
-  else
+  else {
+    strand_execution_unit::posted_send posted;  // even inside a connection_turn
     caf::anon_send(writer_, request_atom::value, key_, channel_id{0}, std::move(request));
+  }
   // The writer may have answered at once, and the session moved on inside tell_writer (the
   // next request, a 100-continue and body read, the lingering close): the watch is then not
   // this request's to start.

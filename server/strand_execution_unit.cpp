@@ -172,4 +172,12 @@ strand_execution_unit::connection_turn::~connection_turn() {
   telling = previous_;
 }
 
+strand_execution_unit::posted_send::posted_send() : previous_(telling) {
+  telling = nullptr;
+}
+
+strand_execution_unit::posted_send::~posted_send() {
+  telling = previous_;
+}
+
 }  // namespace fastactor

@@ -96,6 +96,20 @@ public:
     strand_execution_unit* previous_;
   };
 
+  /// While one lives, a message this thread sends the writer is posted, even inside a
+  /// connection_turn: the other connections on the thread go first (the fairness post of
+  /// session::writer_turn_ended, whose turn may have been run inside one by after_others).
+  class posted_send {
+  public:
+    posted_send();
+    ~posted_send();
+    posted_send(const posted_send&) = delete;
+    posted_send& operator=(const posted_send&) = delete;
+
+  private:
+    strand_execution_unit* previous_;
+  };
+
 private:
   void post(caf::intrusive_ptr<caf::resumable> job);
   void resume(caf::intrusive_ptr<caf::resumable> job);

@@ -3,6 +3,7 @@
 // request waits whole in its buffer; server/session.cpp, holds_back), in request order and
 // with intact framing, and what is held is bounded, flushed when a response must wait for a
 // producer, guarded by the send deadline, and dropped when the client leaves.
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/memory.hpp"
 #include "support/test_routes.hpp"
@@ -11,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <poll.h>
@@ -40,8 +42,8 @@ fastactor::router pipelining_routes() {
   return r;
 }
 
-std::string get_line(const std::string& target) {
-  return "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+std::string get_line(const std::string& target, const std::string& fields = "") {
+  return "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + fields + "\r\n";
 }
 
 /// Whole Content-Length responses at the front of `in` (status, body), removed from it.
@@ -195,6 +197,84 @@ SCENARIO("1,000 pipelined requests are answered in order, one after the other",
       REQUIRE(next.size() == 1);
       CHECK(next[0].second == "ok");
     }
+  }
+}
+
+namespace {
+
+/// Routes to see whether a pipelining client lets another connection have the I/O thread.
+struct fairness_probe {
+  std::atomic<int> spins{0};  ///< /spin requests answered
+  std::atomic<int> spins_at_tick{-1};  ///< how many had been answered when /tick was
+
+  fastactor::router routes() {
+    fastactor::router r;
+    r.get("/hello", [](fastactor::context& ctx) { ctx.write("ok"); });
+    r.get("/tick", [this](fastactor::context& ctx) {
+      spins_at_tick = spins.load();
+      ctx.write("t");
+    });
+    r.get("/spin", [this](fastactor::context& ctx) {  // 100 us of the I/O thread
+      auto until = std::chrono::steady_clock::now() + 100us;
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      ++spins;
+      ctx.write("s");
+    });
+    // 2 MiB compressed in 32 KiB slices, yielding between them (after_others): its last
+    // write, and the pipelined request read after it, happen in a turn run inside a
+    // connection_turn.
+    r.get("/coded", [](fastactor::context& ctx) {
+      ctx.set_compression(fastactor::compression::on);
+      ctx.spawn([](caf::event_based_actor* self, fastactor::response_handle out) {
+        std::string text;
+        for (int i = 0; text.size() < 2 * 1024 * 1024; ++i)
+          text += "{\"id\":" + std::to_string(i) + ",\"event\":\"view\"}\n";
+        out.write(self, std::move(text));
+      });
+    });
+    return r;
+  }
+};
+
+}  // namespace
+
+SCENARIO("a pipelining client lets the other connections have the I/O thread every 64 requests",
+         "[connection][pipelining]") {
+  auto first = GENERATE(std::string{"/hello"}, std::string{"/coded"});
+  fairness_probe probe;
+  auto cfg = test_server::default_config();
+  cfg.io_threads = 1;  // one thread for both connections (the default, said here)
+  test_server srv{probe.routes(), cfg};
+  GIVEN("a client that pipelines 2,500 requests of 100 us each after " + first) {
+    // 2,500 requests are more than the 64 KiB a connection buffers: the watch stops meanwhile,
+    // and the first pipelined request is read inside the writer's turn.
+    std::string batch = get_line(first, "Accept-Encoding: zstd\r\n");
+    for (int i = 0; i < 2500; ++i)
+      batch += get_line("/spin");
+    counting_client a{srv.port()};
+    REQUIRE(a.send_all(batch));
+    REQUIRE(eventually([&] { return probe.spins >= 100; }, 20s));
+    WHEN("another client asks for /tick meanwhile") {
+      http_client b{srv.port()};
+      auto tick = b.get("/tick");
+      THEN("it is answered after at most a few turns of 64, not after the whole buffer") {
+        CHECK(tick.status == 200);
+        auto at = probe.spins_at_tick.load();
+        INFO("/spin answered when /tick was: " << at);
+        CHECK(at >= 100);
+        CHECK(at < 100 + 1000);  // the buffer holds about 1,600 of them
+      }
+    }
+    // Reads A's responses (a chunked one among them: not parsed) until every /spin ran.
+    for (auto until = std::chrono::steady_clock::now() + 20s;
+         probe.spins < 2500 && std::chrono::steady_clock::now() < until;) {
+      pollfd p{a.fd, POLLIN, 0};
+      char buf[65536];
+      if (::poll(&p, 1, 50) > 0 && ::recv(a.fd, buf, sizeof(buf), 0) <= 0)
+        break;
+    }
+    CHECK(probe.spins == 2500);
   }
 }
 

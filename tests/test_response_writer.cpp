@@ -1038,3 +1038,124 @@ SCENARIO("a message for the writer sent during a run at once is handled in the s
     }
   }
 }
+
+// -- the connection's request taken in consume (writer_actor::consume_request) ----------------
+
+SCENARIO("a request message its sender still holds is left as it was", "[writer][forged]") {
+  writer_fixture f;
+  WHEN("the key holder sends a caf::message it keeps (its content is shared)") {
+    auto in = writer_fixture::make_request([](context& ctx) { ctx.write("shared"); });
+    auto msg = caf::make_message(request_atom::value, test_key, channel_id{0}, in);
+    caf::anon_send(f.writer, msg);
+    auto writes = f.conn->wait_writes(1);
+    REQUIRE(writes.size() == 1);
+    THEN("the writer answered it, and the sender's message still holds its request") {
+      CHECK(contains(writes[0].bytes, "shared"));
+      // The writer moves the request out of the message (consume_request reads it with
+      // get_mutable_as); a message whose content is shared is copied on write first.
+      CHECK(msg.get_as<std::shared_ptr<const routed_request>>(3) == in);
+    }
+  }
+}
+
+SCENARIO("messages that look like the connection's request but are not change nothing",
+         "[writer][forged]") {
+  writer_fixture f;
+  auto forged_before = f.rt->stats.forged_messages_total.load();
+  WHEN("a worker sends a request_atom as a request (not async) with a wrong key") {
+    caf::scoped_actor self{f.sys};
+    bool answered = false;
+    self
+      ->request(f.writer, caf::infinite, request_atom::value, connection_key{1}, channel_id{0},
+                std::shared_ptr<const routed_request>{})
+      .receive([&] { answered = true; }, [&](caf::error&) { answered = true; });
+    THEN("CAF's behavior takes it: counted as forged, answered, the writer serves on") {
+      CHECK(answered);
+      CHECK(f.rt->stats.forged_messages_total - forged_before == 1);
+      f.request([](context& ctx) { ctx.write("after"); });
+      auto writes = f.conn->wait_writes(1);
+      REQUIRE(writes.size() == 1);
+      CHECK(contains(writes[0].bytes, "after"));
+    }
+  }
+  WHEN("messages of four elements that are not the connection's request arrive") {
+    // first element not an atom, but the rest typed as a request
+    caf::anon_send(f.writer, std::uint64_t{0x6672657175657374}, test_key, channel_id{0},
+                   writer_fixture::make_request([](context& ctx) { ctx.write("no"); }));
+    // another atom
+    caf::anon_send(f.writer, write_done_atom::value, test_key, channel_id{0},
+                   writer_fixture::make_request([](context& ctx) { ctx.write("no"); }));
+    // request_atom, with five and with three elements
+    caf::anon_send(f.writer, request_atom::value, test_key, channel_id{0},
+                   writer_fixture::make_request([](context& ctx) { ctx.write("no"); }), 1);
+    caf::anon_send(f.writer, request_atom::value, test_key, channel_id{0});
+    // request_atom with the key as a signed integer
+    caf::anon_send(f.writer, request_atom::value, static_cast<std::int64_t>(test_key),
+                   channel_id{0},
+                   writer_fixture::make_request([](context& ctx) { ctx.write("no"); }));
+    // a wrong key, sent urgently (an async message id of 0)
+    caf::anon_send<caf::message_priority::high>(
+      f.writer, request_atom::value, connection_key{2}, channel_id{0},
+      writer_fixture::make_request([](context& ctx) { ctx.write("no"); }));
+    f.request([](context& ctx) { ctx.write("after"); });
+    auto writes = f.conn->wait_writes(1);
+    THEN("none is answered, only the real request is; the urgent forgery is counted") {
+      REQUIRE(writes.size() == 1);
+      CHECK(contains(writes[0].bytes, "after"));
+      CHECK(f.eventually([&] { return f.rt->stats.forged_messages_total - forged_before == 1; }));
+      std::this_thread::sleep_for(50ms);
+      CHECK(f.conn->write_count() == 1);
+    }
+  }
+}
+
+SCENARIO("a handler that awaits a reply through ctx.self() holds the next request back",
+         "[writer]") {
+  static std::mutex m;
+  static std::vector<std::string> order;
+  order.clear();
+  auto note = [](std::string what) {
+    std::lock_guard<std::mutex> g{m};
+    order.push_back(std::move(what));
+  };
+  writer_fixture f;
+  // Replies 200 ms after it is asked.
+  auto replier = f.sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
+    return {[=](int x) {
+      auto rp = self->make_response_promise<int>();
+      self->delayed_send(self, 200ms, caf::atom("go"), x);
+      self->become(caf::keep_behavior, [=](caf::atom_value, int y) mutable {
+        rp.deliver(y);
+        self->unbecome();
+      });
+      return rp;
+    }};
+  });
+  WHEN("the first request's handler awaits the reply, and the second request comes at once") {
+    f.request([note, replier](context& ctx) {
+      ctx.write("first");
+      ctx.self()->request(replier, caf::infinite, 1).await([note](int) { note("await"); });
+      note("handler 1");
+    });
+    f.request([note](context& ctx) {
+      note("handler 2");
+      ctx.write("second");
+    });
+    f.conn->wait_writes(2, 2s);
+    CHECK(f.eventually(
+      [&] {
+        std::lock_guard<std::mutex> g{m};
+        return order.size() >= 3;
+      },
+      2s));
+    THEN("the await's callback runs before the second request's handler (CAF's await skips "
+         "every other message until the reply)") {
+      std::lock_guard<std::mutex> g{m};
+      REQUIRE(order.size() == 3);
+      CHECK(order[0] == "handler 1");
+      CHECK(order[1] == "await");
+      CHECK(order[2] == "handler 2");
+    }
+  }
+  caf::anon_send_exit(replier, caf::exit_reason::user_shutdown);
+}
