@@ -971,8 +971,7 @@ void install_handlers(writer_actor* self) {
   self->set_exit_handler([self](caf::exit_msg& msg) { on_exit_message(self, msg); });
 }
 
-/// The behavior every writer shares (writer_actor::make_behavior). Each handler ends by
-/// settling a write that completed at once while it ran.
+/// The connection's request (writer_actor::consume_request, or the behavior's case).
 void on_connection_request(writer_actor* self, connection_key key, channel_id ch,
                            std::shared_ptr<const routed_request>& in) {
   if (from_connection(self, key))
@@ -980,6 +979,8 @@ void on_connection_request(writer_actor* self, connection_key key, channel_id ch
   settle_writes(self);
 }
 
+/// The behavior every writer shares (writer_actor::make_behavior). Each handler ends by
+/// settling a write that completed at once while it ran.
 caf::behavior response_writer() {
   return {
     [](request_atom, connection_key key, channel_id ch, std::shared_ptr<const routed_request>& in) {

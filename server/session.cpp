@@ -314,7 +314,7 @@ void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
   if (writer_home_.in_turn()) {
     BOOST_ASSERT(!next_request_);  // one request at a time: the next is read after its answer
     next_request_ = std::move(in);
-    watch_after_turn_ = then_watch;
+    next_request_watch_ = then_watch;
     return;
   }
   give_request(std::move(in), then_watch, true);
@@ -591,9 +591,8 @@ void session::take_held(std::vector<std::string>& after) {
 // stack (the turns of this loop end here at once). After as many requests as a turn handles
 // messages, the next one is posted: the other connections on this thread get their turn, as
 // they do when a writer yields.
-// Then what the writer held back goes to the socket — the writer did not answer the next
-// request at once (a producer works on it), or the turn ended (yield) — and the watch the
-// last request handed over inside a turn wanted.
+// Then what the writer held back goes to the socket: the writer did not answer the next
+// request at once (a producer works on it), or the turn ended (yield).
 void session::writer_turn_ended() {
   if (handing_over_)
     return;  // a turn of the loop below: it goes on from there
@@ -601,14 +600,11 @@ void session::writer_turn_ended() {
   for (std::size_t given = 0; next_request_; ++given) {
     auto in = std::move(next_request_);
     next_request_.reset();
-    give_request(std::move(in), std::exchange(watch_after_turn_, false),
-                 given < pipelined_requests_per_turn);
+    give_request(std::move(in), next_request_watch_, given < pipelined_requests_per_turn);
   }
   handing_over_ = false;
   if (!held_.empty() && !own_write_)
     flush_held();
-  if (std::exchange(watch_after_turn_, false) && phase_ == phase::responding)
-    do_watch();
 }
 
 // The session's own write: through start_write as any other (plain or TLS), with the send

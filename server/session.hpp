@@ -272,12 +272,11 @@ protected:
   write_kind queued_kind_ = write_kind::more;
   /// The writer closed while responses were held: they go out first, then a lingering close.
   bool close_after_flush_ = false;
-  /// A request handed over inside the writer's turn wants the watch: started once the turn
-  /// is over, unless the writer answered it (and the next ones) at once.
-  bool watch_after_turn_ = false;
   /// A request read inside the writer's turn (a pipelined one): given to the writer once the
-  /// turn is over (writer_turn_ended).
+  /// turn is over (writer_turn_ended); and whether it wants the watch, started then unless the
+  /// writer answered it (and the next ones) at once.
   std::shared_ptr<routed_request> next_request_;
+  bool next_request_watch_ = false;
   bool handing_over_ = false;  ///< writer_turn_ended is giving the writer such requests
   boost::asio::steady_timer timer_;  ///< what it is for: see phase
   static constexpr auto no_due = std::chrono::steady_clock::time_point::max();
