@@ -559,6 +559,13 @@ struct open_response {
   }
   ~open_response() { end(); }
 
+  /// Writes a first chunk and waits for it to go out with the head: the response streams.
+  void start_streaming(writer_fixture& f) {
+    auto first = write("0");
+    REQUIRE(acked(first));
+    REQUIRE(f.conn->wait_writes(1).size() == 1);
+  }
+
   ack_handle write(std::string bytes) {
     return producer->request(out.writer(), 5s, write_atom::value, out.id(), std::move(bytes));
   }
@@ -601,9 +608,7 @@ SCENARIO("a window of flow-controlled writes that arrives together goes out in o
          "[writer][flow]") {
   writer_fixture f;
   open_response r{f};
-  auto first = r.write("first");
-  REQUIRE(acked(first));
-  REQUIRE(f.conn->wait_writes(1).size() == 1);  // the head and the first chunk: streaming
+  r.start_streaming(f);
   GIVEN("a producer that sends eight writes while the writer's thread is busy") {
     strand_hold hold{f};
     std::vector<ack_handle> pending;
@@ -635,9 +640,7 @@ SCENARIO("a window wider than stream-buffer-max, to a client that keeps up, goes
   limits.stream_buffer_max = 64 * 1024;
   writer_fixture f{true, limits};
   open_response r{f};
-  auto first = r.write("0");
-  REQUIRE(acked(first));
-  REQUIRE(f.conn->wait_writes(1).size() == 1);
+  r.start_streaming(f);
   GIVEN("ten writes of 16 KiB (160 KiB) that arrive together") {
     strand_hold hold{f};
     std::vector<ack_handle> pending;
@@ -660,9 +663,7 @@ SCENARIO("flow-controlled, plain and final writes of one batch keep their order"
          "[writer][flow]") {
   writer_fixture f;
   open_response r{f};
-  auto first = r.write("0");
-  REQUIRE(acked(first));
-  REQUIRE(f.conn->wait_writes(1).size() == 1);
+  r.start_streaming(f);
   WHEN("a batch brings an acked write, a plain one, two acked ones and the task's end") {
     strand_hold hold{f};
     auto a = r.write("a");
@@ -691,9 +692,7 @@ SCENARIO("a response reset between a deferred write and its flush drops the writ
          "[writer][flow]") {
   writer_fixture f;
   open_response r{f};
-  auto first = r.write("0");
-  REQUIRE(acked(first));
-  REQUIRE(f.conn->wait_writes(1).size() == 1);
+  r.start_streaming(f);
   WHEN("an acked write, the connection's reset and its next request arrive together") {
     strand_hold hold{f};
     auto a = r.write("a");  // deferred: its flush comes behind the reset and the request
