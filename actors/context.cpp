@@ -142,6 +142,15 @@ void context::adopt(const caf::actor& worker) {
   scope_.workers.push_back(worker);
 }
 
+void context::subscribe(const caf::actor& producer) {
+  if (!producer || scope_.holds_shared_producer(producer.address()))
+    return;
+  // One monitor per subscription; the writer's release_shared_producer keeps at least one
+  // while any of its responses holds the producer, and none after.
+  self_->monitor(producer);
+  scope_.shared_producers.push_back(producer);
+}
+
 void context::go(std::function<void(task_context&)> task, std::string source) {
   auto out = output();
   auto cancelled = scope_.cancel_flag_for_tasks();

@@ -115,6 +115,9 @@ struct request_scope {
   /// forged and changes nothing.
   std::uint64_t task_key = 0;
   std::vector<caf::actor> workers;  ///< worker actors, monitored by the writer
+  /// Long-lived producers this response is subscribed to (context::subscribe): monitored,
+  /// never stopped; told `ended_atom` if the response ends without their finish.
+  std::vector<caf::actor> shared_producers;
 
   // Output not yet handed to the socket, and what went wrong.
   std::vector<std::string> queue;
@@ -146,7 +149,9 @@ struct request_scope {
       cancelled->store(true);
   }
 
-  bool complete() const { return handler_returned && running_tasks == 0 && workers.empty(); }
+  bool complete() const {
+    return handler_returned && running_tasks == 0 && workers.empty() && shared_producers.empty();
+  }
 
   void append(std::string bytes) {
     if (discard_body) {
@@ -292,6 +297,24 @@ public:
     else if (auto n = parse_event_id(ev.id); n && *n > last_event_id)
       last_event_id = *n;
     append(encode_sse(ev));
+  }
+
+  /// True if `who` is one of the shared producers this response is subscribed to.
+  bool holds_shared_producer(const caf::actor_addr& who) const {
+    for (auto& p : shared_producers)
+      if (p.address() == who)
+        return true;
+    return false;
+  }
+
+  /// Forgets `who` as a shared producer; false if it was not one of this scope's.
+  bool remove_shared_producer(const caf::actor_addr& who) {
+    for (auto i = shared_producers.begin(); i != shared_producers.end(); ++i)
+      if (i->address() == who) {
+        shared_producers.erase(i);
+        return true;
+      }
+    return false;
   }
 
   /// Forgets `who` as a worker; false if it was not one of this scope's.

@@ -30,6 +30,7 @@ struct writer_state {
   std::shared_ptr<connection> conn;
   std::shared_ptr<runtime> rt;
   connection_key key = 0;  ///< what the connection's messages carry
+  caf::actor_addr self;  ///< the writer's own address, for what its destructor sends
   scope_table scopes;  ///< the requests under way: one over HTTP/1.1, one per HTTP/2 stream
   /// A write completed at once (connection::write said so; only an HTTP/1.1 connection, with
   /// its one channel, does): handled as its completion message would be, once the message
@@ -51,9 +52,13 @@ struct writer_state {
     // However the writer ends, its requests' workers end with it: they are monitored, not
     // linked (a linked worker exiting with `kill` would take the writer down with it).
     // (Scopes left here: the writer was killed, or threw, with requests under way.)
-    scopes.for_each([this](request_scope& sc) {
+    auto writer = caf::actor_cast<caf::actor>(self);  // null once nothing refers to it
+    scopes.for_each([&](request_scope& sc) {
       for (auto& worker : sc.workers)
         caf::anon_send_exit(worker, caf::exit_reason::kill);
+      if (writer)  // shared producers go on; they forget the response
+        for (auto& producer : sc.shared_producers)
+          caf::anon_send(producer, ended_atom::value, response_handle{writer, sc.id});
       sc.cancel_tasks();
       for (auto& rp : sc.waiting_acks)  // a blocking write_acked must not wait forever
         rp.deliver(make_error(errc::request_finished));
@@ -88,6 +93,7 @@ public:
     state.conn = std::move(conn);
     state.rt = std::move(rt);
     state.key = key;
+    state.self = address();
     state.rt->stats.live_writers.fetch_add(1, std::memory_order_relaxed);
   }
 
@@ -586,14 +592,36 @@ void account(writer_actor* self, const request_scope& sc, bool completed) {
   write_access_log(entry);
 }
 
-/// Stops a request's workers and tasks. `kill`: a worker may install an exit handler that
-/// ignores other reasons, and must still stop.
+/// `sc` no longer holds shared producer `who` (already removed from it). CAF's demonitor
+/// drops all of the writer's monitors of an actor at once, so one is put back while another
+/// response of the writer still holds it: at least one monitor while it is held, none after
+/// (a long-lived producer must not collect the monitors of every connection it ever fed).
+void release_shared_producer(writer_actor* self, const caf::actor& who) {
+  self->demonitor(who);
+  bool still_held = false;
+  self->state.scopes.for_each([&](request_scope& other) {
+    still_held = still_held || other.holds_shared_producer(who.address());
+  });
+  if (still_held)
+    self->monitor(who);
+}
+
+/// Stops a request's workers and tasks, and tells its shared producers that it ended.
+/// `kill`: a worker may install an exit handler that ignores other reasons, and must still
+/// stop.
 void stop_producers(writer_actor* self, request_scope& sc) {
   for (auto& worker : sc.workers) {
     self->demonitor(worker);
     self->send_exit(worker, caf::exit_reason::kill);
   }
   sc.workers.clear();
+  auto shared = std::move(sc.shared_producers);
+  sc.shared_producers.clear();
+  for (auto& producer : shared) {
+    self->send(producer, ended_atom::value,
+               response_handle{caf::actor_cast<caf::actor>(self), sc.id});
+    release_shared_producer(self, producer);
+  }
   sc.running_tasks = 0;
   sc.cancel_tasks();
 }
@@ -868,6 +896,39 @@ void on_task_done(writer_actor* self, stream_id id, std::uint64_t token) {
   progress(self, *sc);
 }
 
+/// A shared producer ended: every response still subscribed to it loses it (an error unless
+/// it exited normally) and moves on; one that nothing else feeds completes.
+void on_shared_producer_down(writer_actor* self, caf::down_msg& msg) {
+  auto& st = self->state;
+  auto& reason = msg.reason;
+  for (auto id : st.scopes.ids()) {  // by id: progress may end a scope
+    auto* sc = st.scopes.find(id);
+    if (!sc || !sc->remove_shared_producer(msg.source))
+      continue;
+    if (reason && reason != caf::exit_reason::normal)
+      record_error(self, *sc,
+                   {"producer " + std::to_string(msg.source.id()), "exited: " + describe(reason),
+                    status::internal_server_error});
+    progress(self, *sc);
+  }
+}
+
+/// A shared producer is done with response `id`. Only a producer the response is subscribed
+/// to may say so: from anybody else it is counted as forged (it would end a response that is
+/// still fed).
+void on_finish(writer_actor* self, stream_id id) {
+  auto* sc = live_scope(self, id);
+  if (!sc)
+    return;
+  auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!sender || !sc->remove_shared_producer(sender.address())) {
+    self->state.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  release_shared_producer(self, sender);
+  progress(self, *sc);
+}
+
 /// A monitored worker ended: normally (done) or not (an error of its request, whatever the
 /// reason — `kill` included; the writer and the connection go on).
 void on_worker_down(writer_actor* self, caf::down_msg& msg) {
@@ -884,7 +945,7 @@ void on_worker_down(writer_actor* self, caf::down_msg& msg) {
       owner = &sc;
   });
   if (!owner)
-    return;  // a worker of an ended request, stopped on purpose
+    return on_shared_producer_down(self, msg);  // or a worker stopped on purpose: nothing
   auto& reason = msg.reason;
   if (reason && reason != caf::exit_reason::normal && !is(reason, errc::worker_failed))
     record_error(self, *owner,
@@ -1049,6 +1110,12 @@ caf::behavior response_writer() {
       auto* self = writer_actor::current();
       received(self);
       on_fail(self, id, err);
+      settle_writes(self);
+    },
+    [](finish_atom, stream_id id) {
+      auto* self = writer_actor::current();
+      received(self);
+      on_finish(self, id);
       settle_writes(self);
     },
     [](done_atom, stream_id id, std::uint64_t token) {

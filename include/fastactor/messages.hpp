@@ -21,6 +21,14 @@
 //                                             writer made for the request's tasks, so nobody
 //                                             else can end a request early (a forged one is
 //                                             counted)
+//   (finish_atom, stream_id)                  a shared producer (context::subscribe) is done
+//                                             with this response; from anyone else ignored
+//
+//   writer -> shared producer
+//   (ended_atom, response_handle)             the response ended without the producer's
+//                                             finish (client gone, deadline, error, shutdown):
+//                                             forget it. Holding the handle is what it takes
+//                                             to send this, as it is to write into the response
 //
 // Worker actors spawned through the request (`context::spawn`) are done when they terminate:
 // the writer monitors them (no link). A normal exit is "done", any other exit reason — `kill`
@@ -45,6 +53,8 @@ using ack_atom = caf::atom_constant<caf::atom("fa_ack")>;
 using event_atom = caf::atom_constant<caf::atom("fa_event")>;
 using fail_atom = caf::atom_constant<caf::atom("fa_fail")>;
 using done_atom = caf::atom_constant<caf::atom("fa_done")>;
+using finish_atom = caf::atom_constant<caf::atom("fa_finish")>;
+using ended_atom = caf::atom_constant<caf::atom("fa_ended")>;
 
 /// One error of a response, as workers report it and as the JSON report lists it.
 struct worker_error {

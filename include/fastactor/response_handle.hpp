@@ -104,6 +104,21 @@ public:
     return self->request(writer_, caf::infinite, write_atom::value, id_, std::move(bytes));
   }
 
+  /// A shared producer (context::subscribe) is done with this response: once no other
+  /// producer holds it, the response completes. Only the subscribed producer may send it
+  /// (the writer checks the sender), so it must come from inside that actor.
+  template <class Self>
+  void finish(Self* self) const {
+    detail::handoff_release(writer_);
+    self->send(writer_, finish_atom::value, id_);
+  }
+
+  /// The same response: the same writer and stream id.
+  friend bool operator==(const response_handle& x, const response_handle& y) {
+    return x.id_ == y.id_ && x.writer_ == y.writer_;
+  }
+  friend bool operator!=(const response_handle& x, const response_handle& y) { return !(x == y); }
+
   /// Lets CAF serialize the handle (to spawn workers on other nodes).
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, response_handle& x) {

@@ -1,0 +1,280 @@
+// A producer shared by many responses (context::subscribe): one long-lived actor — here a
+// broadcaster — feeds many SSE streams without an actor per stream. The response stays open
+// while it is subscribed; the producer ends it with finish, or by exiting; a response that
+// ends otherwise (the client left) is reported to the producer, so that it forgets it; and
+// only the subscribed producer can finish a response.
+#include "support/eventually.hpp"
+#include "support/h2_client.hpp"
+#include "support/http_client.hpp"
+#include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
+
+#include <caf/all.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+
+using namespace testing;
+using namespace std::chrono_literals;
+using fastactor::response_handle;
+
+namespace {
+
+using join_atom = caf::atom_constant<caf::atom("t_join")>;
+using say_atom = caf::atom_constant<caf::atom("t_say")>;
+using finish_all_atom = caf::atom_constant<caf::atom("t_finall")>;
+using finish_first_atom = caf::atom_constant<caf::atom("t_fin1")>;
+using count_atom = caf::atom_constant<caf::atom("t_count")>;
+using first_atom = caf::atom_constant<caf::atom("t_first")>;
+using quit_atom = caf::atom_constant<caf::atom("t_quit")>;
+
+struct broadcaster_state {
+  std::vector<response_handle> subscribers;
+  static inline const char* name = "test.broadcaster";
+};
+
+/// Sends every event to every subscriber; forgets a response that ended.
+caf::behavior broadcaster(caf::stateful_actor<broadcaster_state>* self) {
+  auto& subs = self->state.subscribers;
+  return {
+    [&subs](join_atom, response_handle& out) { subs.push_back(std::move(out)); },
+    [&subs](fastactor::ended_atom, const response_handle& out) {
+      subs.erase(std::remove(subs.begin(), subs.end(), out), subs.end());
+    },
+    [self, &subs](say_atom, const std::string& text) {
+      for (auto& out : subs)
+        out.send_event(self, fastactor::sse_event{{}, text, {}, -1});
+    },
+    [self, &subs](finish_all_atom) {
+      for (auto& out : subs)
+        out.finish(self);
+      subs.clear();
+    },
+    [self, &subs](finish_first_atom) {
+      subs.front().finish(self);
+      subs.erase(subs.begin());
+    },
+    [&subs](count_atom) { return static_cast<std::int64_t>(subs.size()); },
+    [&subs](first_atom) { return subs.front(); },
+    [self](quit_atom) { self->quit(); },
+  };
+}
+
+/// The producer the routes feed from: spawned in the server's actor system, so after the
+/// routes were made.
+class producer_slot {
+public:
+  void set(caf::actor a) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    actor_ = std::move(a);
+  }
+  caf::actor get() const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return actor_;
+  }
+
+private:
+  mutable std::mutex mtx_;
+  caf::actor actor_;
+};
+
+/// GET /feed: an SSE stream fed by the broadcaster (subscribed twice with ?twice=1).
+fastactor::router feed_routes(std::shared_ptr<producer_slot> slot) {
+  fastactor::router r;
+  r.get("/feed", [slot](fastactor::context& ctx) {
+    auto producer = slot->get();
+    ctx.begin_sse();
+    ctx.subscribe(producer);
+    if (ctx.req().query_param("twice"))
+      ctx.subscribe(producer);
+    ctx.self()->send(producer, join_atom::value, ctx.output());
+  });
+  return r;
+}
+
+/// How many responses the broadcaster feeds (-1: no answer).
+std::int64_t subscribers(caf::actor_system& sys, const caf::actor& producer) {
+  caf::scoped_actor self{sys};
+  std::int64_t n = -1;
+  self->request(producer, 5s, count_atom::value)
+    .receive([&](std::int64_t x) { n = x; }, [](caf::error&) {});
+  return n;
+}
+
+bool has_subscribers(caf::actor_system& sys, const caf::actor& producer, std::int64_t n) {
+  return eventually([&] { return subscribers(sys, producer) == n; });
+}
+
+/// A server with /feed and the broadcaster it feeds from, in the server's actor system.
+struct feed_fixture {
+  feed_fixture() {
+    producer = srv.system().spawn(broadcaster);
+    slot->set(producer);
+  }
+  /// The broadcaster goes before the actor system, which waits for every actor.
+  ~feed_fixture() { caf::anon_send_exit(producer, caf::exit_reason::user_shutdown); }
+
+  caf::actor_system& sys() { return srv.system(); }
+  std::uint16_t port() { return srv.port(); }
+
+  std::shared_ptr<producer_slot> slot = std::make_shared<producer_slot>();
+  test_server srv{feed_routes(slot)};
+  caf::actor producer;
+};
+
+}  // namespace
+
+SCENARIO("one producer feeds many responses, and its finish ends each", "[shared-producer]") {
+  GIVEN("three clients on a stream the broadcaster feeds") {
+    feed_fixture f;
+    auto port = f.port();
+    std::vector<std::unique_ptr<http_client>> clients;
+    for (int i = 0; i < 3; ++i) {
+      clients.push_back(std::make_unique<http_client>(port));
+      clients.back()->send_get(i == 0 ? "/feed?twice=1" : "/feed");
+    }
+    REQUIRE(has_subscribers(f.sys(), f.producer, 3));
+
+    WHEN("it says something and then finishes") {
+      caf::anon_send(f.producer, say_atom::value, std::string{"hello"});
+      caf::anon_send(f.producer, finish_all_atom::value);
+
+      THEN("every client got the event and a complete response") {
+        for (auto& c : clients) {
+          auto r = c->read_response();
+          CHECK(r.status == 200);
+          CHECK(r.complete);
+          CHECK(r.body.find("data: hello\n") != std::string::npos);
+          CHECK(r.body.find("event: error") == std::string::npos);
+        }
+        CHECK(f.srv.idle());
+      }
+      AND_THEN("the producer lives on and feeds the next response") {
+        for (auto& c : clients)
+          c->read_response();
+        http_client next{port};
+        next.send_get("/feed");
+        REQUIRE(has_subscribers(f.sys(), f.producer, 1));
+        caf::anon_send(f.producer, say_atom::value, std::string{"again"});
+        caf::anon_send(f.producer, finish_all_atom::value);
+        auto r = next.read_response();
+        CHECK(r.complete);
+        CHECK(r.body.find("data: again\n") != std::string::npos);
+      }
+    }
+  }
+}
+
+SCENARIO("a response that ends without the producer is reported to it", "[shared-producer]") {
+  GIVEN("two clients on the feed") {
+    feed_fixture f;
+    http_client leaving{f.port()};
+    http_client staying{f.port()};
+    leaving.send_get("/feed");
+    staying.send_get("/feed");
+    REQUIRE(has_subscribers(f.sys(), f.producer, 2));
+
+    WHEN("one client vanishes") {
+      leaving.close();
+
+      THEN("the producer is told, forgets it, and goes on feeding the other") {
+        CHECK(has_subscribers(f.sys(), f.producer, 1));
+        caf::anon_send(f.producer, say_atom::value, std::string{"still here"});
+        caf::anon_send(f.producer, finish_all_atom::value);
+        auto r = staying.read_response();
+        CHECK(r.complete);
+        CHECK(r.body.find("data: still here\n") != std::string::npos);
+        CHECK(f.srv.idle());
+      }
+    }
+  }
+}
+
+SCENARIO("a producer that exits ends the responses it feeds", "[shared-producer]") {
+  GIVEN("a client on the feed") {
+    feed_fixture f;
+    http_client c{f.port()};
+    c.send_get("/feed");
+    REQUIRE(has_subscribers(f.sys(), f.producer, 1));
+
+    WHEN("the producer quits") {
+      caf::anon_send(f.producer, quit_atom::value);
+      THEN("the response completes, without an error") {
+        auto r = c.read_response();
+        CHECK(r.complete);
+        CHECK(r.body.find("event: error") == std::string::npos);
+        CHECK(f.srv.idle());
+      }
+    }
+    WHEN("the producer is killed") {
+      caf::anon_send_exit(f.producer, caf::exit_reason::kill);
+      THEN("the response completes with the error in the stream") {
+        auto r = c.read_response();
+        CHECK(r.complete);
+        CHECK(r.body.find("event: error") != std::string::npos);
+        CHECK(r.body.find("exited") != std::string::npos);
+        CHECK(f.srv.idle());
+      }
+    }
+  }
+}
+
+SCENARIO("only the subscribed producer can finish a response", "[shared-producer][attack]") {
+  GIVEN("a client on the feed, and another actor that got hold of its handle") {
+    feed_fixture f;
+    http_client c{f.port()};
+    c.send_get("/feed");
+    REQUIRE(has_subscribers(f.sys(), f.producer, 1));
+    caf::scoped_actor self{f.sys()};
+    response_handle stolen;
+    self->request(f.producer, 5s, first_atom::value)
+      .receive([&](response_handle& h) { stolen = h; }, [](caf::error&) {});
+    REQUIRE(stolen);
+    auto forged_before = f.srv.stats().forged_messages_total.load();
+
+    WHEN("that actor says the response is finished") {
+      f.sys().spawn([](caf::event_based_actor* intruder, response_handle h) { h.finish(intruder); },
+                    stolen);
+
+      THEN("the writer counts it as forged and the response goes on") {
+        CHECK(eventually(
+          [&] { return f.srv.stats().forged_messages_total.load() == forged_before + 1; }));
+        caf::anon_send(f.producer, say_atom::value, std::string{"after"});
+        caf::anon_send(f.producer, finish_all_atom::value);
+        auto r = c.read_response();
+        CHECK(r.complete);
+        CHECK(r.body.find("data: after\n") != std::string::npos);
+      }
+    }
+  }
+}
+
+SCENARIO("two streams of one HTTP/2 connection share a producer", "[shared-producer][http2]") {
+  GIVEN("two streams on the feed over one connection") {
+    feed_fixture f;
+    h2_client c{f.port(), transport::plain()};
+    REQUIRE(c.connected());
+    auto first = c.submit("GET", "/feed");
+    REQUIRE(c.run_until([&] { return subscribers(f.sys(), f.producer) == 1; }, 5s));
+    auto second = c.submit("GET", "/feed");
+    REQUIRE(c.run_until([&] { return subscribers(f.sys(), f.producer) == 2; }, 5s));
+
+    WHEN("the producer finishes the first, then is killed") {
+      caf::anon_send(f.producer, finish_first_atom::value);
+      REQUIRE(c.wait_for(first, 5s));
+      caf::anon_send_exit(f.producer, caf::exit_reason::kill);
+
+      THEN("the first ended cleanly, and the writer still saw the producer go for the second") {
+        // The writer's monitor of the producer outlives the first stream's release.
+        CHECK(c.response(first).ended);
+        CHECK(c.response(first).body.find("event: error") == std::string::npos);
+        REQUIRE(c.wait_for(second, 5s));
+        CHECK(c.response(second).ended);
+        CHECK(c.response(second).body.find("event: error") != std::string::npos);
+      }
+    }
+  }
+}
