@@ -13,6 +13,9 @@
 //                                        bytes of data, the first with the head, then ONE
 //                                        worker actor writes one every I ms (a timer message,
 //                                        no flow control, no JSON)
+//   GET /sse?...&pacer=shared            the same events, written by one pacer actor that
+//                                        feeds every such stream (context::subscribe), not a
+//                                        worker per stream
 //   GET /ndjson?bytes=B&write=W          NDJSON (application/x-ndjson) for the compression
 //                                        benchmarks (bench/compress.sh): varied log-like JSON
 //                                        lines of ~100-200 bytes (the generator of
@@ -37,9 +40,11 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -149,17 +154,116 @@ caf::behavior sse_ticker(caf::event_based_actor* self, response_handle out, std:
   };
 }
 
-void sse(context& ctx) {
+// -- one pacer for many slow SSE streams --------------------------------------------------------
+
+using pace_join_atom = caf::atom_constant<caf::atom("bn_pjoin")>;
+using pace_tick_atom = caf::atom_constant<caf::atom("bn_ptick")>;
+
+/// A stream the pacer feeds.
+struct paced_stream {
+  response_handle out;
+  std::int64_t next = 2;  ///< the number of its next event (event 1 went out with the head)
+  std::int64_t n = 0;  ///< its last
+  std::chrono::milliseconds interval{0};
+  std::size_t size = 0;
+};
+
+/// The pacer's streams by when each is due, and where each is (so that one whose response
+/// ended is dropped at once: a pacer that keeps dead streams grows with every client).
+struct pacer_state {
+  using clock = std::chrono::steady_clock;
+  std::multimap<clock::time_point, paced_stream> due;
+  std::unordered_map<fastactor::stream_id, decltype(due)::iterator> by_id;
+  clock::time_point tick_at = clock::time_point::max();  ///< of the one tick on its way
+  static inline const char* name = "bench.pacer";
+};
+
+/// Sends the next tick for the earliest stream, unless one on its way comes first. The tick
+/// carries its time: a tick overtaken by an earlier one is stale when it arrives.
+void arm_pacer(caf::stateful_actor<pacer_state>* self) {
+  auto& st = self->state;
+  if (st.due.empty() || st.due.begin()->first >= st.tick_at)
+    return;
+  st.tick_at = st.due.begin()->first;
+  auto wait = std::max(st.tick_at - pacer_state::clock::now(), pacer_state::clock::duration{0});
+  self->delayed_send(self, wait, pace_tick_atom::value,
+                     static_cast<std::int64_t>(st.tick_at.time_since_epoch().count()));
+}
+
+/// Writes every due stream's event, ends the streams that had their last, re-files the rest.
+void pace_due(caf::stateful_actor<pacer_state>* self) {
+  auto& st = self->state;
+  auto now = pacer_state::clock::now();
+  while (!st.due.empty() && st.due.begin()->first <= now) {
+    auto node = st.due.extract(st.due.begin());
+    auto& s = node.mapped();
+    s.out.send_event(self, fastactor::sse_event{{}, sse_data(s.next - 1, s.size), {}, -1});
+    if (s.next++ == s.n) {
+      s.out.finish(self);
+      st.by_id.erase(s.out.id());
+      continue;
+    }
+    node.key() += s.interval;
+    auto id = s.out.id();
+    st.by_id[id] = st.due.insert(std::move(node));
+  }
+}
+
+/// One actor that writes the events of every `/sse?pacer=shared` stream: a stream costs an
+/// entry here and a subscription in its writer (context::subscribe), not an actor.
+caf::behavior pacer(caf::stateful_actor<pacer_state>* self) {
+  return {
+    [=](pace_join_atom, response_handle& out, std::int64_t n, std::int64_t interval_ms,
+        std::int64_t size) {
+      auto& st = self->state;
+      auto interval = std::chrono::milliseconds(interval_ms);
+      auto id = out.id();
+      auto at = st.due.emplace(
+        pacer_state::clock::now() + interval,
+        paced_stream{std::move(out), 2, n, interval, static_cast<std::size_t>(size)});
+      st.by_id[id] = at;
+      arm_pacer(self);
+    },
+    [=](fastactor::ended_atom, const response_handle& out) {
+      auto& st = self->state;
+      auto i = st.by_id.find(out.id());
+      if (i == st.by_id.end() || i->second->second.out != out)
+        return;
+      st.due.erase(i->second);
+      st.by_id.erase(i);
+    },
+    [=](pace_tick_atom, std::int64_t at) {
+      auto& st = self->state;
+      if (at != st.tick_at.time_since_epoch().count())
+        return;  // overtaken: the tick on its way now is another
+      st.tick_at = pacer_state::clock::time_point::max();
+      pace_due(self);
+      arm_pacer(self);
+    },
+  };
+}
+
+void sse(context& ctx, const caf::actor& shared_pacer) {
   auto n = ctx.int_param("n", 10, 1, 10'000'000);
   auto interval = ctx.int_param("interval_ms", 10'000, 1, 3'600'000);
   auto size = ctx.int_param("size", 16, 1, 1 << 16);
   if (!n || !interval || !size)
     return;
+  auto shared = ctx.req().query_param("pacer") == "shared";
   ctx.begin_sse();
   ctx.write_event(fastactor::sse_event{{}, sse_data(0, static_cast<std::size_t>(*size)), {}, -1});
-  if (*n > 1)
-    ctx.spawn(sse_ticker, static_cast<std::int64_t>(*n), std::chrono::milliseconds(*interval),
-              static_cast<std::size_t>(*size));
+  if (*n == 1)
+    return;
+  if (shared) {
+    ctx.subscribe(shared_pacer);
+    // From the writer: its `ended_atom`, if the client leaves, comes after this.
+    ctx.self()->send(shared_pacer, pace_join_atom::value, ctx.output(),
+                     static_cast<std::int64_t>(*n), static_cast<std::int64_t>(*interval),
+                     static_cast<std::int64_t>(*size));
+    return;
+  }
+  ctx.spawn(sse_ticker, static_cast<std::int64_t>(*n), std::chrono::milliseconds(*interval),
+            static_cast<std::size_t>(*size));
 }
 
 // -- NDJSON for the compression benchmarks (bench/compress.sh) -------------------------------
@@ -247,14 +351,14 @@ void ndjson(context& ctx) {
   ctx.spawn(ndjson_worker, static_cast<std::size_t>(*bytes), static_cast<std::size_t>(*write));
 }
 
-fastactor::router bench_routes() {
+fastactor::router bench_routes(const caf::actor& shared_pacer) {
   auto r = demo::routes();
   r.get("/fanout/serial", fanout_serial);
   r.get("/fanout/concurrent_write", fanout_concurrent_write);
   r.get("/fanout/with_concurrent_response", fanout_with_concurrent_response);
   r.get("/fanout/parallel_execute", fanout_parallel_execute);
   r.get("/latency", latency);
-  r.get("/sse", sse);
+  r.get("/sse", [shared_pacer](context& ctx) { sse(ctx, shared_pacer); });
   r.get("/ndjson", ndjson);
   return r;
 }
@@ -267,6 +371,12 @@ int main(int argc, char** argv) {
   if (auto code = fastactor::parse_or_exit(cfg, argc, argv, "fastactor_bench_server"))
     return *code;
   caf::actor_system sys{cfg};
-  fastactor::server srv{sys, cfg.server, bench_routes()};
-  return fastactor::serve_until_signal(srv, "fastactor_bench_server");
+  auto shared_pacer = sys.spawn(pacer);
+  int code = 0;
+  {
+    fastactor::server srv{sys, cfg.server, bench_routes(shared_pacer)};
+    code = fastactor::serve_until_signal(srv, "fastactor_bench_server");
+  }
+  caf::anon_send_exit(shared_pacer, caf::exit_reason::user_shutdown);  // or sys waits for it
+  return code;
 }

@@ -58,6 +58,9 @@ UNPACED_PATH='/stream?n=16&size=4096'              # streams_unpaced: 64 KiB eac
 UNPACED_BYTES=65536
 PACED_CHUNKS=10
 PACED_PATH="/stream?n=$PACED_CHUNKS&size=16&interval_ms=1000"
+# The same cadence and chunk count, every stream written by one pacer actor (context::subscribe)
+# instead of a worker actor per stream: each event is one chunk, the first with the head.
+PACED_SHARED_PATH="/sse?n=$PACED_CHUNKS&size=16&interval_ms=1000&pacer=shared"
 LATENCY_PATH='/latency?n=400&interval_ms=5'
 LATENCY_SKIP=1                                     # the first chunk travels with the head
 FANOUT_ROUTES=(serial concurrent_write with_concurrent_response parallel_execute)
@@ -422,12 +425,13 @@ measure_parallel() {
   log "    parallel: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms (others: $D_PCT% of a core)"
 }
 
+measure_paced_shared() { PACED_CURRENT=$PACED_SHARED_PATH measure_paced; }
 measure_paced() {
   sleep 0.5  # idle
   local res err=$OUT/paced-$srv_seq.err
   dist_begin
   res=$("$PACED_BIN" --port="$SRV_PORT" --pid="$SRV_PID" --connections="$STREAMS" \
-          --path="$PACED_PATH" --chunks="$PACED_CHUNKS" --parallel=256 --settle-ms=2000 \
+          --path="${PACED_CURRENT:-$PACED_PATH}" --chunks="$PACED_CHUNKS" --parallel=256 --settle-ms=2000 \
           --timeout-s=$((PACED_CHUNKS + 90)) 2>"$err")
   dist_end
   echo "$(basename "$SRV_LOG"): $res" >>"$OUT/paced.log"
@@ -614,6 +618,8 @@ fi
 if want paced; then
   log "== 4. $STREAMS concurrent paced streams ($PACED_PATH, lean fa)"
   for r in $(seq 1 "$ROUNDS"); do run_round paced measure_paced "lean fa" kib 2; done
+  log "== 4s. $STREAMS concurrent paced streams, one shared pacer ($PACED_SHARED_PATH, fa)"
+  for r in $(seq 1 "$ROUNDS"); do run_round paced_shared measure_paced_shared fa kib 2; done
 fi
 if want latency; then
   log "== 5. chunk latency ($LATENCY_PATH, lean fa)"
@@ -719,6 +725,10 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
     row 4 "$STREAMS paced streams" "RSS MiB, all streams live" paced rss_mib 1 0 "lean"
     row 4 "$STREAMS paced streams" "ms until all got a first chunk" paced first_ms 0 0 "lean"
     row 4 "$STREAMS paced streams" "streams completed" paced completed 0 0 "lean"
+    row 4s "$STREAMS paced streams, one shared pacer" "RSS KiB per connection" paced_shared kib 2 0 ""
+    row 4s "$STREAMS paced streams, one shared pacer" "RSS MiB, all streams live" paced_shared rss_mib 1 0 ""
+    row 4s "$STREAMS paced streams, one shared pacer" "ms until all got a first chunk" paced_shared first_ms 0 0 ""
+    row 4s "$STREAMS paced streams, one shared pacer" "streams completed" paced_shared completed 0 0 ""
   fi
   if want latency; then
     row 5 "chunk latency, idle" "p50 ms" latency p50 3 0 "lean"
@@ -761,7 +771,9 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
   fi
   if want paced; then
     v=$(median paced.fa.kib)
-    echo "| $STREAMS paced streams at ≤ 6 KiB RSS per connection | $v KiB | $(verdict "$v" 6 '<=') |"
+    echo "| $STREAMS paced streams, a worker actor each, at ≤ 4 KiB RSS per connection (issue 15) | $v KiB | $(verdict "$v" 4 '<=') |"
+    v=$(median paced_shared.fa.kib)
+    echo "| $STREAMS paced streams, one shared pacer, at ≤ 4 KiB RSS per connection (issue 15) | $v KiB | $(verdict "$v" 4 '<=') |"
   fi
   if want parallel; then
     v=$(median parallel.bt256.fa.p99)

@@ -11,7 +11,9 @@
 #                  every BENCH_SCALE_INTERVAL_MS (10 s) on each: the server's RSS per stream
 #                  (VmRSS all live − VmRSS idle, /proc/PID/status) and its CPU per event
 #                  (/proc/PID/task/*/schedstat, ns, over a BENCH_SCALE_WINDOW s window).
-#                  fastactor: /sse (an SSE event every 10 s from one worker actor); the Beast
+#                  fastactor: /sse (an SSE event every 10 s, written by one pacer actor that
+#                  feeds every stream, or with BENCH_SCALE_PACER=own by a worker actor per
+#                  stream); the Beast
 #                  baseline: /stream?interval_ms=10000 (a chunk of the same size every 10 s,
 #                  not SSE); nginx: idle keep-alive connections (bench/idle_connections.py),
 #                  the far anchor. The clients are paced_clients processes (at most
@@ -29,7 +31,9 @@
 # BENCH_SCALE_STREAMS ("1000 10000 100000"), BENCH_SCALE_ROUNDS (1), BENCH_SCALE_DURATION
 # (wrk, 3s), BENCH_SCALE_WINDOW (30), BENCH_SCALE_INTERVAL_MS (10000), BENCH_SCALE_SIZE (16
 # bytes per event or chunk), BENCH_SCALE_PER_CLIENT (10000), BENCH_SCALE_PER_SOURCE (20000),
-# BENCH_SCALE_CHARTS (the source tree's docs/; empty: no charts).
+# BENCH_SCALE_CHARTS (the source tree's docs/; empty: no charts), BENCH_SCALE_PACER (shared:
+# one pacer actor writes every stream's events, context::subscribe; own: a worker actor per
+# stream).
 
 SCALE_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SCALE_NAMES="scale_hello scale_streams"
@@ -51,6 +55,12 @@ SCALE_SIZE=${BENCH_SCALE_SIZE:-16}
 SCALE_PER_CLIENT=${BENCH_SCALE_PER_CLIENT:-10000}
 SCALE_PER_SOURCE=${BENCH_SCALE_PER_SOURCE:-20000}
 SCALE_CHARTS=${BENCH_SCALE_CHARTS-$SCALE_SRC/docs}
+SCALE_PACER=${BENCH_SCALE_PACER:-shared}
+case $SCALE_PACER in
+  shared) SCALE_FA_QUERY="&pacer=shared" SCALE_FA_LABEL="fastactor /sse, one pacer" SCALE_FA_HOW="SSE, one pacer actor writes every stream's events" ;;
+  own) SCALE_FA_QUERY="" SCALE_FA_LABEL="fastactor /sse, a worker each" SCALE_FA_HOW="SSE, one worker actor per stream" ;;
+  *) echo "bench/scale.sh: BENCH_SCALE_PACER is shared or own, not $SCALE_PACER" >&2; exit 1 ;;
+esac
 SCALE_SETTLE=2                       # s after the last first event, before the window
 # Events per stream: the first, then enough to outlast ramp + settle + window; the clients
 # close the streams after the window.
@@ -181,7 +191,7 @@ measure_scale_streams() {
 
   local path flags=()
   if [ "$SRV_KIND" = fa ]; then
-    path="/sse?n=$SCALE_EVENTS&interval_ms=$SCALE_INTERVAL_MS&size=$SCALE_SIZE"
+    path="/sse?n=$SCALE_EVENTS&interval_ms=$SCALE_INTERVAL_MS&size=$SCALE_SIZE$SCALE_FA_QUERY"
     flags=(--events)
   else
     path="/stream?n=$SCALE_EVENTS&size=$SCALE_SIZE&interval_ms=$SCALE_INTERVAL_MS"
@@ -292,7 +302,7 @@ scale_run() {
     # figures and the server's own CPU time per event (what it spent, not how fast), with
     # the disturbance shown in the table.
     local CPU_INSENSITIVE="$CPU_INSENSITIVE cpu_us_event events_s cpu_pct idle_pct ramp_ms others"
-    log "== 12. $SCALE_STREAMS concurrent streams, an event every $SCALE_INTERVAL_MS ms each, a ${SCALE_WINDOW} s window ($SCALE_BEAST_NAME /stream, fastactor /sse; nginx: idle keep-alive connections)"
+    log "== 12. $SCALE_STREAMS concurrent streams, an event every $SCALE_INTERVAL_MS ms each, a ${SCALE_WINDOW} s window ($SCALE_BEAST_NAME /stream, $SCALE_FA_LABEL; nginx: idle keep-alive connections)"
     for r in $(seq 1 "$SCALE_ROUNDS"); do
       for SCALE_N in $SCALE_STREAMS; do
         local fa_extra=()
@@ -401,18 +411,18 @@ set bmargin 11
 set title "server RSS growth over idle, MiB (log scale)"
 set logscale y
 set samples 200
-plot "$streams" using 1:3 with linespoints lw 2 pt 5 lc 2 title "fastactor /sse", \
+plot "$streams" using 1:3 with linespoints lw 2 pt 5 lc 2 title "$SCALE_FA_LABEL", \
      "" using 1:2 with linespoints lw 2 pt 7 lc 1 title "$beast /stream", \
      "" using 1:4 with linespoints lw 2 pt 9 lc 3 title "nginx, idle connections"$extra
 unset logscale y
 set title "RSS per stream, KiB"
 set yrange [0:*]
-plot "$streams" using 1:6 with linespoints lw 2 pt 5 lc 2 title "fastactor /sse", \
+plot "$streams" using 1:6 with linespoints lw 2 pt 5 lc 2 title "$SCALE_FA_LABEL", \
      "" using 1:5 with linespoints lw 2 pt 7 lc 1 title "$beast /stream", \
      "" using 1:7 with linespoints lw 2 pt 9 lc 3 title "nginx, idle connections"
 set title "server CPU per event, µs"
 set xrange [$(scale_xrange "$SCALE_STREAMS")]
-plot "$streams" using 1:9 with linespoints lw 2 pt 5 lc 2 title "fastactor /sse", \
+plot "$streams" using 1:9 with linespoints lw 2 pt 5 lc 2 title "$SCALE_FA_LABEL", \
      "" using 1:8 with linespoints lw 2 pt 7 lc 1 title "$beast /stream"
 unset multiplot
 EOF
@@ -449,7 +459,7 @@ scale_table() {
   fi
   if want scale_streams; then
     echo
-    echo "Streams: fastactor \`/sse?n=$SCALE_EVENTS&interval_ms=$SCALE_INTERVAL_MS&size=$SCALE_SIZE\` (SSE, one worker actor per stream); $beast \`/stream?n=$SCALE_EVENTS&size=$SCALE_SIZE&interval_ms=$SCALE_INTERVAL_MS\` (a chunk every $((SCALE_INTERVAL_MS / 1000)) s, not SSE); nginx: the same number of idle keep-alive connections after one \`/hello\` each (\`bench/idle_connections.py\`), the anchor."
+    echo "Streams: fastactor \`/sse?n=$SCALE_EVENTS&interval_ms=$SCALE_INTERVAL_MS&size=$SCALE_SIZE$SCALE_FA_QUERY\` ($SCALE_FA_HOW); $beast \`/stream?n=$SCALE_EVENTS&size=$SCALE_SIZE&interval_ms=$SCALE_INTERVAL_MS\` (a chunk every $((SCALE_INTERVAL_MS / 1000)) s, not SSE); nginx: the same number of idle keep-alive connections after one \`/hello\` each (\`bench/idle_connections.py\`), the anchor."
     echo "RSS per stream = (VmRSS at the end of the ${SCALE_WINDOW} s window − VmRSS idle) / streams; CPU per event = the server's CPU time in the window (all threads, \`/proc/PID/task/*/schedstat\`) / the events the clients received in it.${SCALE_CLIPPED:+ **Clipped by the open-file limit: $SCALE_CLIPPED.**}"
     echo
     echo "| # | streams | metric | $beast | fastactor | nginx (idle) | fastactor/Beast |"
@@ -468,7 +478,7 @@ scale_table() {
     echo "Least-squares line through the RSS growth (KiB) against the stream count, $(echo "$SCALE_STREAMS" | sed 's/ /, /g') streams:"
     echo
     for kind in fa raw nginxplain; do
-      case $kind in fa) label="fastactor /sse" ;; raw) label="$beast /stream" ;; *) label="nginx, idle connections" ;; esac
+      case $kind in fa) label="$SCALE_FA_LABEL" ;; raw) label="$beast /stream" ;; *) label="nginx, idle connections" ;; esac
       read -r b a < <(scale_fit $kind)
       [ "$b" = - ] && { echo "- $label: not enough points"; continue; }
       if [ "$last" -lt 100000 ]; then
