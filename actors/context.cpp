@@ -145,9 +145,7 @@ void context::adopt(const caf::actor& worker) {
 void context::subscribe(const caf::actor& producer) {
   if (!producer || scope_.holds_shared_producer(producer.address()))
     return;
-  // One monitor per subscription; the writer's release_shared_producer keeps at least one
-  // while any of its responses holds the producer, and none after.
-  self_->monitor(producer);
+  rt_.watches->add(producer, self_->address());  // not a monitor: see producer_watches.hpp
   scope_.shared_producers.push_back(producer);
 }
 

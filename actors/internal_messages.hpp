@@ -16,6 +16,9 @@
 //     (timer_atom, key)                       the timer set with connection::set_timer
 //     (shutdown_atom, key, bool hard)         the server is stopping: finish the response
 //                                             under way (drain), or end it now (hard)
+//   a server's producer_watches -> writer, with the server's token (producer_watches.hpp):
+//     (producer_ended_atom, caf::actor_addr, caf::error, token)  a shared producer that the
+//                                             writer's responses hold has ended
 //   writer -> itself:
 //     (flush_atom)                            write what the last batch of messages queued
 //     (resume_atom)                           go on compressing a coded stream (after a yield)
@@ -38,6 +41,8 @@ using reset_atom = caf::atom_constant<caf::atom("fa_reset")>;
 using closed_atom = caf::atom_constant<caf::atom("fa_closed")>;
 using timer_atom = caf::atom_constant<caf::atom("fa_timer")>;
 using shutdown_atom = caf::atom_constant<caf::atom("fa_shut")>;
+
+using producer_ended_atom = caf::atom_constant<caf::atom("fa_pended")>;
 
 using flush_atom = caf::atom_constant<caf::atom("fa_flush")>;
 using resume_atom = caf::atom_constant<caf::atom("fa_resume")>;

@@ -56,9 +56,12 @@ struct writer_state {
     scopes.for_each([&](request_scope& sc) {
       for (auto& worker : sc.workers)
         caf::anon_send_exit(worker, caf::exit_reason::kill);
-      if (writer)  // shared producers go on; they forget the response
-        for (auto& producer : sc.shared_producers)
+      for (auto& producer : sc.shared_producers) {  // they go on, and forget the response
+        if (rt)
+          rt->watches->remove(producer.address(), self);
+        if (writer)
           caf::anon_send(producer, ended_atom::value, response_handle{writer, sc.id});
+      }
       sc.cancel_tasks();
       for (auto& rp : sc.waiting_acks)  // a blocking write_acked must not wait forever
         rp.deliver(make_error(errc::request_finished));
@@ -592,18 +595,9 @@ void account(writer_actor* self, const request_scope& sc, bool completed) {
   write_access_log(entry);
 }
 
-/// `sc` no longer holds shared producer `who` (already removed from it). CAF's demonitor
-/// drops all of the writer's monitors of an actor at once, so one is put back while another
-/// response of the writer still holds it: at least one monitor while it is held, none after
-/// (a long-lived producer must not collect the monitors of every connection it ever fed).
+/// A response of the writer no longer holds shared producer `who` (already removed from it).
 void release_shared_producer(writer_actor* self, const caf::actor& who) {
-  self->demonitor(who);
-  bool still_held = false;
-  self->state.scopes.for_each([&](request_scope& other) {
-    still_held = still_held || other.holds_shared_producer(who.address());
-  });
-  if (still_held)
-    self->monitor(who);
+  self->state.rt->watches->remove(who.address(), self->address());
 }
 
 /// Stops a request's workers and tasks, and tells its shared producers that it ended.
@@ -896,18 +890,23 @@ void on_task_done(writer_actor* self, stream_id id, std::uint64_t token) {
   progress(self, *sc);
 }
 
-/// A shared producer ended: every response still subscribed to it loses it (an error unless
-/// it exited normally) and moves on; one that nothing else feeds completes.
-void on_shared_producer_down(writer_actor* self, caf::down_msg& msg) {
+/// A shared producer ended (producer_watches; only its message has the server's token): every
+/// response still subscribed to it loses it (an error unless it exited normally) and moves on;
+/// one that nothing else feeds completes.
+void on_producer_ended(writer_actor* self, const caf::actor_addr& producer,
+                       const caf::error& reason, std::uint64_t token) {
   auto& st = self->state;
-  auto& reason = msg.reason;
+  if (token != st.rt->watches->token()) {
+    st.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   for (auto id : st.scopes.ids()) {  // by id: progress may end a scope
     auto* sc = st.scopes.find(id);
-    if (!sc || !sc->remove_shared_producer(msg.source))
+    if (!sc || !sc->remove_shared_producer(producer))
       continue;
     if (reason && reason != caf::exit_reason::normal)
       record_error(self, *sc,
-                   {"producer " + std::to_string(msg.source.id()), "exited: " + describe(reason),
+                   {"producer " + std::to_string(producer.id()), "exited: " + describe(reason),
                     status::internal_server_error});
     progress(self, *sc);
   }
@@ -945,7 +944,7 @@ void on_worker_down(writer_actor* self, caf::down_msg& msg) {
       owner = &sc;
   });
   if (!owner)
-    return on_shared_producer_down(self, msg);  // or a worker stopped on purpose: nothing
+    return;  // a worker of an ended request, stopped on purpose
   auto& reason = msg.reason;
   if (reason && reason != caf::exit_reason::normal && !is(reason, errc::worker_failed))
     record_error(self, *owner,
@@ -1110,6 +1109,13 @@ caf::behavior response_writer() {
       auto* self = writer_actor::current();
       received(self);
       on_fail(self, id, err);
+      settle_writes(self);
+    },
+    [](producer_ended_atom, const caf::actor_addr& producer, const caf::error& reason,
+       std::uint64_t token) {
+      auto* self = writer_actor::current();
+      received(self);
+      on_producer_ended(self, producer, reason, token);
       settle_writes(self);
     },
     [](finish_atom, stream_id id) {

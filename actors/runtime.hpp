@@ -2,6 +2,7 @@
 // What every response writer of a server shares: limits, the blocking pool, the counters.
 
 #include "actors/blocking_pool.hpp"
+#include "actors/producer_watches.hpp"
 #include "protocol/accept_encoding.hpp"
 #include <fastactor/config.hpp>
 #include <fastactor/messages.hpp>
@@ -73,13 +74,17 @@ struct runtime : std::enable_shared_from_this<runtime> {
   runtime(response_limits lim, std::size_t blocking_threads, std::string server_header,
           std::chrono::milliseconds blocking_idle = std::chrono::seconds(10))
     : limits(lim), pool(blocking_threads, blocking_idle), server_name(std::move(server_header)),
-      secret_seed_(random_seed()) {}
+      secret_seed_(random_seed()) {
+    watches = std::make_shared<producer_watches>(next_secret());  // after the secret's state
+  }
 
   response_limits limits;
   blocking_pool pool;
   server_stats stats;
   std::string server_name;
   std::atomic<stream_id> last_stream_id{0};
+  /// Who must hear that a shared producer ended (context::subscribe).
+  std::shared_ptr<producer_watches> watches;
 
   stream_id next_stream_id() { return ++last_stream_id; }
 

@@ -46,13 +46,18 @@ void forger(caf::event_based_actor* self, fastactor::response_handle out, caf::a
              std::string{"not a request"});
   self->send(w, fastactor::reset_atom::value, connection_key{6}, fastactor::channel_id{0});
   self->send(w, fastactor::done_atom::value, out.id(), std::uint64_t{42});
+  // "A shared producer ended": without the server's token (producer_watches).
+  self->send(w, fastactor::producer_ended_atom::value, sibling.address(), caf::error{},
+             std::uint64_t{42});
+  // "This response is finished": only a producer it is subscribed to may say so.
+  out.finish(self);
   self->send(w, fastactor::flush_atom::value);  // the writer's own
   self->send(w, fastactor::resume_atom::value);  // the writer's own
   self->send_exit(w, caf::exit_reason::user_shutdown);
   out.write(self, "forger still here\n");
 }
 
-constexpr std::uint64_t forgeries = 11;
+constexpr std::uint64_t forgeries = 13;
 
 fastactor::router forging_routes() {
   fastactor::router r;

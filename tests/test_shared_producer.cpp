@@ -278,3 +278,27 @@ SCENARIO("two streams of one HTTP/2 connection share a producer", "[shared-produ
     }
   }
 }
+
+SCENARIO("a response subscribed to a producer that has already ended does not wait for it",
+         "[shared-producer]") {
+  GIVEN("a feed whose producer was killed before any client came") {
+    feed_fixture f;
+    {
+      caf::scoped_actor self{f.sys()};
+      self->monitor(f.producer);
+      caf::anon_send_exit(f.producer, caf::exit_reason::kill);
+      self->receive([](caf::down_msg&) {});
+    }
+
+    WHEN("a client asks for the feed") {
+      auto r = http_get(f.port(), "/feed");
+
+      THEN("the response ends at once, with the producer's end as its error") {
+        CHECK(r.status == 200);
+        CHECK(r.complete);
+        CHECK(r.body.find("event: error") != std::string::npos);
+        CHECK(f.srv.idle());
+      }
+    }
+  }
+}

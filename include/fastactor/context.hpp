@@ -147,7 +147,8 @@ public:
   /// Keeps this response open for `producer`, a long-lived actor that feeds many responses
   /// (a broadcaster, one pacer for many slow streams) instead of a worker per response. Give
   /// it `output()` yourself (in a message of your own). Unlike a worker it is never stopped by
-  /// the request: the writer monitors it, and the response ends
+  /// the request: the server watches it (one attachment per server, not per response), and
+  /// the response ends
   ///  * when the producer sends `output().finish(self)` (and nothing else still produces),
   ///  * when it exits (an exit other than `normal` is an error of the response), or
   ///  * for the usual reasons (the client left, the deadline, an overflow, the server's
