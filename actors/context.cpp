@@ -142,11 +142,14 @@ void context::adopt(const caf::actor& worker) {
   scope_.workers.push_back(worker);
 }
 
-void context::subscribe(const caf::actor& producer) {
-  if (!producer || scope_.holds_shared_producer(producer.address()))
-    return;
-  rt_.watches->add(producer, self_->address());  // not a monitor: see producer_watches.hpp
-  scope_.shared_producers.push_back(producer);
+response_handle context::subscribe(const caf::actor& producer) {
+  if (scope_.finish_key == 0)
+    scope_.finish_key = rt_.next_secret();
+  if (producer && !scope_.holds_shared_producer(producer.address())) {
+    rt_.watches->add(producer, self_->address());  // not a monitor: see producer_watches.hpp
+    scope_.shared_producers.push_back(producer);
+  }
+  return response_handle{caf::actor_cast<caf::actor>(self_), id(), scope_.finish_key};
 }
 
 void context::go(std::function<void(task_context&)> task, std::string source) {

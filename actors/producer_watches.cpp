@@ -8,6 +8,37 @@
 
 namespace fastactor {
 
+/// The one attachment a server puts on a producer: tells the server's watches when the
+/// producer ends, and matches the token the watches take it off with.
+class producer_watches::attachment : public caf::attachable {
+public:
+  static constexpr std::size_t token_type = 0x66617077;  // "fapw": no token of CAF's
+
+  explicit attachment(producer_watches& owner, caf::actor_addr producer)
+    : watches_(owner.weak_from_this()), owner_(&owner), producer_(std::move(producer)) {}
+
+  void actor_exited(const caf::error& reason, caf::execution_unit*) override {
+    if (auto w = watches_.lock())  // null: the server is gone
+      w->ended(producer_, reason);
+  }
+
+  bool matches(const token& what) override {
+    return what.subtype == token_type && what.ptr == owner_;
+  }
+
+private:
+  std::weak_ptr<producer_watches> watches_;
+  const void* owner_;  ///< only compared: the watches may be gone when CAF asks
+  caf::actor_addr producer_;
+};
+
+producer_watches::~producer_watches() {
+  // No attachment of a server that is gone stays on a producer that lives on.
+  for (auto& entry : producers_)
+    if (auto producer = caf::actor_cast<caf::strong_actor_ptr>(entry.first))
+      producer->get()->detach(caf::attachable::token{attachment::token_type, this});
+}
+
 void producer_watches::add(const caf::actor& producer, const caf::actor_addr& writer) {
   bool first = false;
   {
@@ -18,14 +49,11 @@ void producer_watches::add(const caf::actor& producer, const caf::actor_addr& wr
   }
   if (!first)
     return;
-  // Outside the lock: attaching to an actor that has already ended runs the functor at once,
+  // Outside the lock: attaching to an actor that has already ended runs the attachment at once,
   // here, and it takes the lock. Until it is attached, the entry above collects the writers
-  // of any response that subscribes meanwhile; the functor tells them all.
-  caf::actor_cast<caf::abstract_actor*>(producer)->attach_functor(
-    [watches = weak_from_this(), who = producer.address()](const caf::error& reason) {
-      if (auto w = watches.lock())
-        w->ended(who, reason);
-    });
+  // of any response that subscribes meanwhile; the attachment tells them all.
+  caf::actor_cast<caf::abstract_actor*>(producer)->attach(
+    caf::attachable_ptr{new attachment(*this, producer.address())});
 }
 
 void producer_watches::remove(const caf::actor_addr& producer, const caf::actor_addr& writer) {
@@ -36,11 +64,6 @@ void producer_watches::remove(const caf::actor_addr& producer, const caf::actor_
   auto holder = entry->second.find(writer);
   if (holder != entry->second.end() && --holder->second == 0)
     entry->second.erase(holder);
-}
-
-std::size_t producer_watches::size() const {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return producers_.size();
 }
 
 void producer_watches::ended(const caf::actor_addr& producer, const caf::error& reason) {

@@ -6,10 +6,11 @@
 // CAF 0.17 keeps an actor's attachables in a list that every demonitor scans: a producer that
 // feeds n responses paid O(n) for each response that ended (10,000 paced streams fed by one
 // actor: 4.0 s of server CPU, against 3.2 s with a worker actor each; 19,900: 11.2 s; and a
-// hard stop outlasted its patience). Instead a server attaches one functor to a producer, the
-// first time one of its responses subscribes to it, and keeps the writers to tell in a hash
-// map: subscribing and letting go are O(1), and the producer carries one attachable per server
-// whatever the number of responses it feeds.
+// hard stop outlasted its patience). Instead a server attaches one attachment of its own to a
+// producer, the first time one of its responses subscribes to it, and keeps the writers to tell in
+// a hash map: subscribing and letting go are O(1), and the producer carries one attachable per
+// server whatever the number of responses it feeds — taken off again when the server goes, so that
+// a producer that outlives many servers in one actor system does not collect them.
 //
 // When the producer ends, each writer that still holds it gets
 //   (producer_ended_atom, caf::actor_addr producer, caf::error reason, std::uint64_t token)
@@ -30,6 +31,7 @@ namespace fastactor {
 class producer_watches : public std::enable_shared_from_this<producer_watches> {
 public:
   explicit producer_watches(std::uint64_t token) : token_(token) {}
+  ~producer_watches();
 
   producer_watches(const producer_watches&) = delete;
   producer_watches& operator=(const producer_watches&) = delete;
@@ -44,17 +46,15 @@ public:
   /// What the end message carries.
   std::uint64_t token() const { return token_; }
 
-  /// How many producers are watched (for tests): each stays until it ends.
-  std::size_t size() const;
-
 private:
+  class attachment;  // what a producer carries for this server (producer_watches.cpp)
   using holders = std::unordered_map<caf::actor_addr, std::size_t>;
 
   /// The producer ended: tells each writer that holds it, and forgets it.
   void ended(const caf::actor_addr& producer, const caf::error& reason);
 
   const std::uint64_t token_;
-  mutable std::mutex mtx_;
+  std::mutex mtx_;
   std::unordered_map<caf::actor_addr, holders> producers_;
 };
 

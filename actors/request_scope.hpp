@@ -115,9 +115,12 @@ struct request_scope {
   /// forged and changes nothing.
   std::uint64_t task_key = 0;
   std::vector<caf::actor> workers;  ///< worker actors, monitored by the writer
-  /// Long-lived producers this response is subscribed to (context::subscribe): monitored,
-  /// never stopped; told `ended_atom` if the response ends without their finish.
+  /// Long-lived producers this response is subscribed to (context::subscribe): watched
+  /// (producer_watches), never stopped; told `ended_atom` if the response ends without their
+  /// finish.
   std::vector<caf::actor> shared_producers;
+  /// What a shared producer's finish must carry (made by the first subscribe; 0: none).
+  std::uint64_t finish_key = 0;
 
   // Output not yet handed to the socket, and what went wrong.
   std::vector<std::string> queue;

@@ -59,8 +59,9 @@ struct writer_state {
       for (auto& producer : sc.shared_producers) {  // they go on, and forget the response
         if (rt)
           rt->watches->remove(producer.address(), self);
-        if (writer)
-          caf::anon_send(producer, ended_atom::value, response_handle{writer, sc.id});
+        if (writer)  // in the writer's name, as the writer's own ended_atom
+          caf::send_as(writer, producer, ended_atom::value,
+                       response_handle{writer, sc.id, sc.finish_key});
       }
       sc.cancel_tasks();
       for (auto& rp : sc.waiting_acks)  // a blocking write_acked must not wait forever
@@ -516,6 +517,8 @@ bool must_yield(writer_actor* self) {
   return true;
 }
 
+void end_subscriptions(writer_actor* self, request_scope& sc);
+
 /// Moves a response forward after anything changed. The one place that decides what to
 /// send next.
 void progress(writer_actor* self, request_scope& sc) {
@@ -524,6 +527,10 @@ void progress(writer_actor* self, request_scope& sc) {
     return;
   switch (sc.phase) {
     case response_phase::open:
+      // An error report does not wait for shared producers: they finish when they like (a
+      // chat room never), so they are told now that this response ended.
+      if (!sc.shared_producers.empty() && must_report_errors(sc))
+        end_subscriptions(self, sc);
       if (sc.complete())
         return send_whole(self, sc);
       arm_deadline(self, sc);
@@ -600,6 +607,17 @@ void release_shared_producer(writer_actor* self, const caf::actor& who) {
   self->state.rt->watches->remove(who.address(), self->address());
 }
 
+/// Tells a response's shared producers that it ended without them, and lets them go.
+void end_subscriptions(writer_actor* self, request_scope& sc) {
+  auto shared = std::move(sc.shared_producers);
+  sc.shared_producers.clear();
+  for (auto& producer : shared) {
+    self->send(producer, ended_atom::value,
+               response_handle{caf::actor_cast<caf::actor>(self), sc.id, sc.finish_key});
+    release_shared_producer(self, producer);
+  }
+}
+
 /// Stops a request's workers and tasks, and tells its shared producers that it ended.
 /// `kill`: a worker may install an exit handler that ignores other reasons, and must still
 /// stop.
@@ -609,13 +627,7 @@ void stop_producers(writer_actor* self, request_scope& sc) {
     self->send_exit(worker, caf::exit_reason::kill);
   }
   sc.workers.clear();
-  auto shared = std::move(sc.shared_producers);
-  sc.shared_producers.clear();
-  for (auto& producer : shared) {
-    self->send(producer, ended_atom::value,
-               response_handle{caf::actor_cast<caf::actor>(self), sc.id});
-    release_shared_producer(self, producer);
-  }
+  end_subscriptions(self, sc);
   sc.running_tasks = 0;
   sc.cancel_tasks();
 }
@@ -912,15 +924,17 @@ void on_producer_ended(writer_actor* self, const caf::actor_addr& producer,
   }
 }
 
-/// A shared producer is done with response `id`. Only a producer the response is subscribed
-/// to may say so: from anybody else it is counted as forged (it would end a response that is
-/// still fed).
-void on_finish(writer_actor* self, stream_id id) {
+/// A shared producer is done with response `id`. Only with the subscription's key (in the
+/// handle context::subscribe returned: CAF 0.17's send_as lets anybody send in the producer's
+/// name) and from a producer the response is subscribed to; anything else is counted as forged
+/// (it would end a response that is still fed).
+void on_finish(writer_actor* self, stream_id id, std::uint64_t key) {
   auto* sc = live_scope(self, id);
   if (!sc)
     return;
   auto sender = caf::actor_cast<caf::actor>(self->current_sender());
-  if (!sender || !sc->remove_shared_producer(sender.address())) {
+  if (key == 0 || key != sc->finish_key || !sender
+      || !sc->remove_shared_producer(sender.address())) {
     self->state.rt->stats.forged_messages_total.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -1118,10 +1132,10 @@ caf::behavior response_writer() {
       on_producer_ended(self, producer, reason, token);
       settle_writes(self);
     },
-    [](finish_atom, stream_id id) {
+    [](finish_atom, stream_id id, std::uint64_t key) {
       auto* self = writer_actor::current();
       received(self);
-      on_finish(self, id);
+      on_finish(self, id, key);
       settle_writes(self);
     },
     [](done_atom, stream_id id, std::uint64_t token) {

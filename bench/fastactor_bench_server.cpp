@@ -203,7 +203,9 @@ void pace_due(caf::stateful_actor<pacer_state>* self) {
       st.by_id.erase(s.out.id());
       continue;
     }
-    node.key() += s.interval;
+    // On the stream's grid, but never in the past: after a stall it resumes, it does not
+    // send the events it missed in one burst (no flow control here).
+    node.key() = std::max(node.key() + s.interval, now);
     auto id = s.out.id();
     st.by_id[id] = st.due.insert(std::move(node));
   }
@@ -255,9 +257,8 @@ void sse(context& ctx, const caf::actor& shared_pacer) {
   if (*n == 1)
     return;
   if (shared) {
-    ctx.subscribe(shared_pacer);
     // From the writer: its `ended_atom`, if the client leaves, comes after this.
-    ctx.self()->send(shared_pacer, pace_join_atom::value, ctx.output(),
+    ctx.self()->send(shared_pacer, pace_join_atom::value, ctx.subscribe(shared_pacer),
                      static_cast<std::int64_t>(*n), static_cast<std::int64_t>(*interval),
                      static_cast<std::int64_t>(*size));
     return;

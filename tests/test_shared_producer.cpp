@@ -87,10 +87,12 @@ fastactor::router feed_routes(std::shared_ptr<producer_slot> slot) {
   r.get("/feed", [slot](fastactor::context& ctx) {
     auto producer = slot->get();
     ctx.begin_sse();
-    ctx.subscribe(producer);
+    auto handle = ctx.subscribe(producer);
     if (ctx.req().query_param("twice"))
       ctx.subscribe(producer);
-    ctx.self()->send(producer, join_atom::value, ctx.output());
+    ctx.self()->send(producer, join_atom::value, handle);
+    if (ctx.req().query_param("fail"))  // an error of the handler's own after subscribing
+      ctx.fail(fastactor::worker_error{"handler", "refused", fastactor::status::bad_request});
   });
   return r;
 }
@@ -255,7 +257,7 @@ SCENARIO("only the subscribed producer can finish a response", "[shared-producer
 SCENARIO("two streams of one HTTP/2 connection share a producer", "[shared-producer][http2]") {
   GIVEN("two streams on the feed over one connection") {
     feed_fixture f;
-    h2_client c{f.port(), transport::plain()};
+    h2_client c{f.port()};
     REQUIRE(c.connected());
     auto first = c.submit("GET", "/feed");
     REQUIRE(c.run_until([&] { return subscribers(f.sys(), f.producer) == 1; }, 5s));
@@ -268,7 +270,7 @@ SCENARIO("two streams of one HTTP/2 connection share a producer", "[shared-produ
       caf::anon_send_exit(f.producer, caf::exit_reason::kill);
 
       THEN("the first ended cleanly, and the writer still saw the producer go for the second") {
-        // The writer's monitor of the producer outlives the first stream's release.
+        // The server's watch of the producer outlives the first stream's release.
         CHECK(c.response(first).ended);
         CHECK(c.response(first).body.find("event: error") == std::string::npos);
         REQUIRE(c.wait_for(second, 5s));
@@ -298,6 +300,152 @@ SCENARIO("a response subscribed to a producer that has already ended does not wa
         CHECK(r.complete);
         CHECK(r.body.find("event: error") != std::string::npos);
         CHECK(f.srv.idle());
+      }
+    }
+  }
+}
+
+SCENARIO("an error before the first byte does not wait for a shared producer",
+         "[shared-producer]") {
+  GIVEN("a handler that subscribes the broadcaster, then fails the request (400)") {
+    feed_fixture f;
+    http_client c{f.port(), std::chrono::seconds(3)};
+    c.send_get("/feed?fail=1");
+
+    WHEN("the client waits for its answer") {
+      auto r = c.read_response();
+
+      THEN("it is the 400 report at once, and the broadcaster was told the response ended") {
+        CHECK(r.status == 400);
+        CHECK(r.complete);
+        CHECK(has_subscribers(f.sys(), f.producer, 0));
+        CHECK(f.srv.idle());
+      }
+    }
+  }
+}
+
+SCENARIO("finishing takes the subscription's key, not only the producer's name",
+         "[shared-producer][attack]") {
+  GIVEN("a client on the feed, and an actor with the response's plain handle") {
+    feed_fixture f;
+    http_client c{f.port()};
+    c.send_get("/feed");
+    REQUIRE(has_subscribers(f.sys(), f.producer, 1));
+    caf::scoped_actor self{f.sys()};
+    response_handle subscribed;
+    self->request(f.producer, 5s, first_atom::value)
+      .receive([&](response_handle& h) { subscribed = h; }, [](caf::error&) {});
+    REQUIRE(subscribed);
+    response_handle plain{subscribed.writer(), subscribed.id()};  // what output() gives
+    auto forged_before = f.srv.stats().forged_messages_total.load();
+
+    WHEN("it sends finish in the subscribed producer's name (CAF's send_as), without the key") {
+      caf::send_as(f.producer, plain.writer(), fastactor::finish_atom::value, plain.id(),
+                   std::uint64_t{0});
+      caf::send_as(f.producer, plain.writer(), fastactor::finish_atom::value, plain.id(),
+                   std::uint64_t{1});
+
+      THEN("both are counted as forged and the response goes on until the producer finishes") {
+        CHECK(eventually(
+          [&] { return f.srv.stats().forged_messages_total.load() == forged_before + 2; }));
+        caf::anon_send(f.producer, say_atom::value, std::string{"after"});
+        caf::anon_send(f.producer, finish_all_atom::value);
+        auto r = c.read_response();
+        CHECK(r.complete);
+        CHECK(r.body.find("data: after\n") != std::string::npos);
+      }
+    }
+  }
+}
+
+SCENARIO("a writer that is killed tells its shared producer", "[shared-producer]") {
+  GIVEN("a client on the feed") {
+    feed_fixture f;
+    http_client c{f.port()};
+    c.send_get("/feed");
+    REQUIRE(has_subscribers(f.sys(), f.producer, 1));
+    caf::scoped_actor self{f.sys()};
+    response_handle h;
+    self->request(f.producer, 5s, first_atom::value)
+      .receive([&](response_handle& x) { h = x; }, [](caf::error&) {});
+    REQUIRE(h);
+
+    WHEN("its writer is killed") {
+      caf::anon_send_exit(h.writer(), caf::exit_reason::kill);
+
+      THEN("the broadcaster forgets the response") {
+        CHECK(has_subscribers(f.sys(), f.producer, 0));
+      }
+    }
+  }
+}
+
+namespace {
+
+/// /a fed by `one`; /b fed by `two`, whose plain handle `one` gets too (not subscribed).
+fastactor::router two_feed_routes(std::shared_ptr<producer_slot> one,
+                                  std::shared_ptr<producer_slot> two) {
+  fastactor::router r;
+  r.get("/a", [one](fastactor::context& ctx) {
+    ctx.begin_sse();
+    ctx.self()->send(one->get(), join_atom::value, ctx.subscribe(one->get()));
+  });
+  r.get("/b", [one, two](fastactor::context& ctx) {
+    ctx.begin_sse();
+    ctx.self()->send(two->get(), join_atom::value, ctx.subscribe(two->get()));
+    ctx.self()->send(one->get(), join_atom::value, ctx.output());
+  });
+  return r;
+}
+
+struct two_feed_fixture {
+  two_feed_fixture() {
+    p1 = srv.system().spawn(broadcaster);
+    p2 = srv.system().spawn(broadcaster);
+    one->set(p1);
+    two->set(p2);
+  }
+  ~two_feed_fixture() {
+    caf::anon_send_exit(p1, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(p2, caf::exit_reason::user_shutdown);
+  }
+  std::shared_ptr<producer_slot> one = std::make_shared<producer_slot>();
+  std::shared_ptr<producer_slot> two = std::make_shared<producer_slot>();
+  test_server srv{two_feed_routes(one, two)};
+  caf::actor p1, p2;
+};
+
+}  // namespace
+
+SCENARIO("a producer cannot finish another stream of the same HTTP/2 connection",
+         "[shared-producer][http2][attack]") {
+  GIVEN("stream A fed by p1, stream B fed by p2, and p1 holding B's plain handle too") {
+    two_feed_fixture f;
+    auto& sys = f.srv.system();
+    h2_client c{f.srv.port()};  // over TLS in the TLS run of the [attack] cases
+    REQUIRE(c.connected());
+    auto a = c.submit("GET", "/a");
+    REQUIRE(c.run_until([&] { return subscribers(sys, f.p1) == 1; }, 5s));
+    auto b = c.submit("GET", "/b");
+    REQUIRE(
+      c.run_until([&] { return subscribers(sys, f.p1) == 2 && subscribers(sys, f.p2) == 1; }, 5s));
+    auto forged_before = f.srv.stats().forged_messages_total.load();
+
+    WHEN("p1 finishes every handle it holds") {
+      caf::anon_send(f.p1, finish_all_atom::value);
+      REQUIRE(c.wait_for(a, 5s));
+
+      THEN("A ends, B's finish from p1 is forged, and B goes on until p2 finishes it") {
+        CHECK(c.run_until(
+          [&] { return f.srv.stats().forged_messages_total.load() == forged_before + 1; }, 5s));
+        c.run_until([] { return false; }, 200ms);
+        CHECK_FALSE(c.response(b).ended);
+        caf::anon_send(f.p2, say_atom::value, std::string{"b"});
+        caf::anon_send(f.p2, finish_all_atom::value);
+        REQUIRE(c.wait_for(b, 5s));
+        CHECK(c.response(b).ended);
+        CHECK(c.response(b).body.find("data: b\n") != std::string::npos);
       }
     }
   }

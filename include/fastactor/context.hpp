@@ -145,18 +145,22 @@ public:
   void adopt(const caf::actor& worker);
 
   /// Keeps this response open for `producer`, a long-lived actor that feeds many responses
-  /// (a broadcaster, one pacer for many slow streams) instead of a worker per response. Give
-  /// it `output()` yourself (in a message of your own). Unlike a worker it is never stopped by
+  /// (a broadcaster, one pacer for many slow streams) instead of a worker per response, and
+  /// returns the handle to give it (in a message of your own, sent through self(), so that
+  /// the writer's `ended_atom` comes after it): output() plus the key that lets the producer
+  /// finish the response. Unlike a worker it is never stopped by
   /// the request: the server watches it (one attachment per server, not per response), and
   /// the response ends
-  ///  * when the producer sends `output().finish(self)` (and nothing else still produces),
+  ///  * when the producer sends `handle.finish(self)` (and nothing else still produces),
   ///  * when it exits (an exit other than `normal` is an error of the response), or
   ///  * for the usual reasons (the client left, the deadline, an overflow, the server's
   ///    shutdown): then the producer gets `(ended_atom, response_handle)`, so that it can
   ///    forget the response. A producer that keeps handles must handle it, or it holds every
   ///    response it was ever given.
-  /// Subscribing the same producer twice to one response counts once.
-  void subscribe(const caf::actor& producer);
+  /// An error recorded before the first byte (the response becomes an error report) also
+  /// ends the subscription: the report does not wait for the producer. Subscribing the same
+  /// producer twice to one response counts once.
+  response_handle subscribe(const caf::actor& producer);
 
   /// Runs `task` in the blocking pool, off the actor scheduler. It is a producer of this
   /// request until it returns; an exception it throws becomes an error entry.

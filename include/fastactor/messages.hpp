@@ -21,8 +21,10 @@
 //                                             writer made for the request's tasks, so nobody
 //                                             else can end a request early (a forged one is
 //                                             counted)
-//   (finish_atom, stream_id)                  a shared producer (context::subscribe) is done
-//                                             with this response; from anyone else ignored
+//   (finish_atom, stream_id, key)             a shared producer (context::subscribe) is done
+//                                             with this response; the key is the one in the
+//                                             handle subscribe returned. Anything else is
+//                                             dropped and counted
 //
 //   writer -> shared producer
 //   (ended_atom, response_handle)             the response ended without the producer's

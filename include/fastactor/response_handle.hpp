@@ -29,6 +29,9 @@ public:
   response_handle() = default;
   /// The handle of request `id` answered by `writer` (context::output() makes it).
   response_handle(caf::actor writer, stream_id id) : writer_(std::move(writer)), id_(id) {}
+  /// The same, with the key that lets its holder finish the response (context::subscribe).
+  response_handle(caf::actor writer, stream_id id, std::uint64_t finish_key)
+    : writer_(std::move(writer)), id_(id), finish_key_(finish_key) {}
 
   /// The writer actor.
   const caf::actor& writer() const { return writer_; }
@@ -104,16 +107,18 @@ public:
     return self->request(writer_, caf::infinite, write_atom::value, id_, std::move(bytes));
   }
 
-  /// A shared producer (context::subscribe) is done with this response: once no other
-  /// producer holds it, the response completes. Only the subscribed producer may send it
-  /// (the writer checks the sender), so it must come from inside that actor.
+  /// A shared producer is done with this response: once nothing else produces for it, the
+  /// response completes. Only with the handle context::subscribe returned (it carries the
+  /// subscription's key; output()'s does not), and from inside the subscribed producer (the
+  /// writer checks both); anything else is dropped and counted as forged.
   template <class Self>
   void finish(Self* self) const {
     detail::handoff_release(writer_);
-    self->send(writer_, finish_atom::value, id_);
+    self->send(writer_, finish_atom::value, id_, finish_key_);
   }
 
-  /// The same response: the same writer and stream id.
+  /// The same response: the same writer and stream id (whether or not a handle carries the
+  /// finish key).
   friend bool operator==(const response_handle& x, const response_handle& y) {
     return x.id_ == y.id_ && x.writer_ == y.writer_;
   }
@@ -122,12 +127,13 @@ public:
   /// Lets CAF serialize the handle (to spawn workers on other nodes).
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, response_handle& x) {
-    return f(caf::meta::type_name("fastactor::response_handle"), x.writer_, x.id_);
+    return f(caf::meta::type_name("fastactor::response_handle"), x.writer_, x.id_, x.finish_key_);
   }
 
 private:
   caf::actor writer_;
   stream_id id_ = 0;
+  std::uint64_t finish_key_ = 0;  ///< 0: this handle cannot finish the response
 };
 
 }  // namespace fastactor
