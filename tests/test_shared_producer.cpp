@@ -106,6 +106,15 @@ std::int64_t subscribers(caf::actor_system& sys, const caf::actor& producer) {
   return n;
 }
 
+/// The handle the broadcaster got first (empty: no answer).
+response_handle first_subscriber(caf::actor_system& sys, const caf::actor& producer) {
+  caf::scoped_actor self{sys};
+  response_handle h;
+  self->request(producer, 5s, first_atom::value)
+    .receive([&](response_handle& x) { h = x; }, [](caf::error&) {});
+  return h;
+}
+
 bool has_subscribers(caf::actor_system& sys, const caf::actor& producer, std::int64_t n) {
   return eventually([&] { return subscribers(sys, producer) == n; });
 }
@@ -230,10 +239,7 @@ SCENARIO("only the subscribed producer can finish a response", "[shared-producer
     http_client c{f.port()};
     c.send_get("/feed");
     REQUIRE(has_subscribers(f.sys(), f.producer, 1));
-    caf::scoped_actor self{f.sys()};
-    response_handle stolen;
-    self->request(f.producer, 5s, first_atom::value)
-      .receive([&](response_handle& h) { stolen = h; }, [](caf::error&) {});
+    auto stolen = first_subscriber(f.sys(), f.producer);
     REQUIRE(stolen);
     auto forged_before = f.srv.stats().forged_messages_total.load();
 
@@ -332,10 +338,7 @@ SCENARIO("finishing takes the subscription's key, not only the producer's name",
     http_client c{f.port()};
     c.send_get("/feed");
     REQUIRE(has_subscribers(f.sys(), f.producer, 1));
-    caf::scoped_actor self{f.sys()};
-    response_handle subscribed;
-    self->request(f.producer, 5s, first_atom::value)
-      .receive([&](response_handle& h) { subscribed = h; }, [](caf::error&) {});
+    auto subscribed = first_subscriber(f.sys(), f.producer);
     REQUIRE(subscribed);
     response_handle plain{subscribed.writer(), subscribed.id()};  // what output() gives
     auto forged_before = f.srv.stats().forged_messages_total.load();
@@ -365,10 +368,7 @@ SCENARIO("a writer that is killed tells its shared producer", "[shared-producer]
     http_client c{f.port()};
     c.send_get("/feed");
     REQUIRE(has_subscribers(f.sys(), f.producer, 1));
-    caf::scoped_actor self{f.sys()};
-    response_handle h;
-    self->request(f.producer, 5s, first_atom::value)
-      .receive([&](response_handle& x) { h = x; }, [](caf::error&) {});
+    auto h = first_subscriber(f.sys(), f.producer);
     REQUIRE(h);
 
     WHEN("its writer is killed") {
