@@ -122,6 +122,7 @@ public:
   friend bool operator==(const response_handle& x, const response_handle& y) {
     return x.id_ == y.id_ && x.writer_ == y.writer_;
   }
+  /// Not the same response.
   friend bool operator!=(const response_handle& x, const response_handle& y) { return !(x == y); }
 
   /// Lets CAF serialize the handle (to spawn workers on other nodes).
