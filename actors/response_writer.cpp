@@ -52,13 +52,17 @@ struct writer_state {
     // However the writer ends, its requests' workers end with it: they are monitored, not
     // linked (a linked worker exiting with `kill` would take the writer down with it).
     // (Scopes left here: the writer was killed, or threw, with requests under way.)
-    auto writer = caf::actor_cast<caf::actor>(self);  // null once nothing refers to it
+    // A strong handle to the writer itself, made only when a shared producer must be told:
+    // a writer without subscriptions ends exactly as before they existed.
+    caf::actor writer;
     scopes.for_each([&](request_scope& sc) {
       for (auto& worker : sc.workers)
         caf::anon_send_exit(worker, caf::exit_reason::kill);
       for (auto& producer : sc.shared_producers) {  // they go on, and forget the response
         if (rt)
           rt->watches->remove(producer.address(), self);
+        if (!writer)
+          writer = caf::actor_cast<caf::actor>(self);  // null once nothing refers to it
         if (writer)  // in the writer's name, as the writer's own ended_atom
           caf::send_as(writer, producer, ended_atom::value,
                        response_handle{writer, sc.id, sc.finish_key});
