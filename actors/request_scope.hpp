@@ -167,16 +167,27 @@ struct request_scope {
     }
     queued_bytes += bytes.size();
     held_total_.fetch_add(static_cast<std::int64_t>(bytes.size()), std::memory_order_relaxed);
+    if (queue.capacity() == 0)
+      queue.reserve(1 + framing_parts);  // so that take_queue can hand it on whole
     queue.push_back(std::move(bytes));
   }
+
+  /// What HTTP/1.1 framing adds around a write's body parts (head, size line, CRLF, last
+  /// chunk): a write's vector has room for them, so that the framer never reallocates
+  /// (protocol/http1_framer.cpp).
+  static constexpr std::size_t framing_parts = 4;
 
   /// Moves the queue out for a write; the bytes stay counted as held until the writer
   /// releases them (release_written) once the write is done.
   std::size_t take_queue(std::vector<std::string>& into) {
     settle_front();
-    // + 4: what HTTP/1.1 framing adds around them (head, size line, CRLF, last chunk), so
-    // that the framer never reallocates (protocol/http1_framer.cpp)
-    into.reserve(into.size() + queue.size() + 4);
+    // A response's one write (the usual case) takes the queue's own vector: one allocation
+    // per response less.
+    if (into.empty() && queue.capacity() >= queue.size() + framing_parts) {
+      into.swap(queue);
+      return std::exchange(queued_bytes, 0);
+    }
+    into.reserve(into.size() + queue.size() + framing_parts);
     for (auto& part : queue)
       into.push_back(std::move(part));
     queue.clear();

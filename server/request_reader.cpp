@@ -86,9 +86,19 @@ void chunk_framing_budget::operator()(std::uint64_t size, boost::beast::string_v
 }
 
 incoming_request::incoming_request(const server_config& cfg) : cfg_(cfg) {
-  parser_.header_limit(static_cast<std::uint32_t>(cfg.max_header_bytes));
-  parser_.body_limit(cfg.max_body_bytes);
-  parser_.on_chunk_header(framing_);
+  restart();
+}
+
+void incoming_request::restart() {
+  parser_.reset();  // the last request's fields first: then its arena is free again
+  arena_.reset();
+  parser_.emplace(std::piecewise_construct, std::make_tuple(),
+                  std::make_tuple(header_allocator<char>{&arena_}));
+  framing_ = {};
+  header_ = {};
+  parser_->header_limit(static_cast<std::uint32_t>(cfg_.max_header_bytes));
+  parser_->body_limit(cfg_.max_body_bytes);
+  parser_->on_chunk_header(framing_);
 }
 
 header_fields::header_fields(const beast_request& msg) : all_(false) {
@@ -103,14 +113,14 @@ bool header_fields::contains(const void* field) const {
 }
 
 std::optional<request_refusal> incoming_request::header_done() {
-  if (auto why = check_header(parser_.get()))
+  if (auto why = check_header(parser_->get()))
     return why;
-  if (header_size(parser_.get()) > cfg_.max_header_bytes)
+  if (header_size(parser_->get()) > cfg_.max_header_bytes)
     return request_refusal{status::request_header_fields_too_large,
                            "request header block is larger than "
                              + std::to_string(cfg_.max_header_bytes) + " bytes"};
-  if (parser_.chunked())  // only a chunked body has a trailer
-    header_ = header_fields{parser_.get()};
+  if (parser_->chunked())  // only a chunked body has a trailer
+    header_ = header_fields{parser_->get()};
   return std::nullopt;
 }
 
@@ -124,9 +134,9 @@ std::optional<request_refusal> incoming_request::refusal(boost::beast::error_cod
 }
 
 std::pair<std::shared_ptr<routed_request>, bool> incoming_request::finish(const router& routes) {
-  if (auto why = check_trailers(parser_.get(), header_))
+  if (auto why = check_trailers(parser_->get(), header_))
     return {refused_request(*why), true};
-  return {route_request(parser_.get(), routes, header_), false};
+  return {route_request(parser_->get(), routes, header_), false};
 }
 
 // One pass over the fields (a lookup by name walks Beast's field set, per name).

@@ -3,6 +3,7 @@
 // The session uses it between Beast's parser and the writer; the fuzzer (fuzz/) drives it
 // directly, so everything a hostile client controls is checked here in one place.
 
+#include "server/header_arena.hpp"
 #include <fastactor/config.hpp>
 #include <fastactor/handler.hpp>
 #include <fastactor/router.hpp>
@@ -19,7 +20,10 @@
 
 namespace fastactor {
 
-using beast_request = boost::beast::http::request<boost::beast::http::string_body>;
+/// A request as Beast parses it. Its fields are allocated from the request's header_arena
+/// when it is read from a connection; built anywhere else, from the heap.
+using beast_fields = boost::beast::http::basic_fields<header_allocator<char>>;
+using beast_request = boost::beast::http::request<boost::beast::http::string_body, beast_fields>;
 
 /// How much a pipelining client may send ahead while a response is produced. Past it the
 /// session stops reading until the response is done.
@@ -80,14 +84,19 @@ private:
 /// need to remember from its header until its body ends.
 class incoming_request {
 public:
-  using parser_type = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using parser_type =
+    boost::beast::http::request_parser<boost::beast::http::string_body, header_allocator<char>>;
 
   explicit incoming_request(const server_config& cfg);
   incoming_request(const incoming_request&) = delete;
   incoming_request& operator=(const incoming_request&) = delete;
 
-  parser_type& parser() { return parser_; }
-  const beast_request& get() const { return parser_.get(); }
+  parser_type& parser() { return *parser_; }
+  const beast_request& get() const { return parser_->get(); }
+
+  /// Makes it read the next request: a new parser in place (Beast's cannot be reset), the
+  /// last request's fields freed. A pipelining client's requests reuse one block.
+  void restart();
 
   /// Call once the header is in: checks it (check_header, and its size: see
   /// header_size) and remembers which fields are the header's, so that the fields parsed
@@ -102,7 +111,8 @@ public:
 
 private:
   const server_config& cfg_;
-  parser_type parser_;
+  header_arena arena_;  ///< before parser_: the parser's fields live in it
+  std::optional<parser_type> parser_;
   chunk_framing_budget framing_;
   header_fields header_;
 };

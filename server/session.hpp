@@ -198,6 +198,9 @@ protected:
   bool holds_back(bool at_once_ok, const std::vector<std::string>& parts, std::size_t& bytes) const;
   bool next_request_buffered() const;
   void take_held(std::vector<std::string>& into);
+  void hold(std::vector<std::string>& parts);
+  std::vector<std::string> take_all_held();
+  void drop_held();
   void flush_held();
   void on_flushed(boost::beast::error_code ec);
   void after_flush();
@@ -265,6 +268,8 @@ protected:
   std::vector<std::string> held_;
   std::size_t held_bytes_ = 0;
   std::size_t held_responses_ = 0;
+  /// held_.back() is the batch buffer that small held parts are copied into (hold).
+  bool held_batch_open_ = false;
   /// The write in flight is the session's flush of held responses: no writer waits for it.
   bool own_write_ = false;
   /// The writer's write waits in held_ behind that flush; its kind.
