@@ -12,8 +12,6 @@ namespace fastactor {
 /// producer ends, and matches the token the watches take it off with.
 class producer_watches::attachment : public caf::attachable {
 public:
-  static constexpr std::size_t token_type = 0x66617077;  // "fapw": no token of CAF's
-
   explicit attachment(producer_watches& owner, caf::actor_addr producer)
     : watches_(owner.weak_from_this()), owner_(&owner), producer_(std::move(producer)) {}
 
@@ -23,7 +21,7 @@ public:
   }
 
   bool matches(const token& what) override {
-    return what.subtype == token_type && what.ptr == owner_;
+    return what.subtype == attachment_token_type && what.ptr == owner_;
   }
 
 private:
@@ -36,7 +34,7 @@ producer_watches::~producer_watches() {
   // No attachment of a server that is gone stays on a producer that lives on.
   for (auto& entry : producers_)
     if (auto producer = caf::actor_cast<caf::strong_actor_ptr>(entry.first))
-      producer->get()->detach(caf::attachable::token{attachment::token_type, this});
+      producer->get()->detach(caf::attachable::token{attachment_token_type, this});
 }
 
 void producer_watches::add(const caf::actor& producer, const caf::actor_addr& writer) {

@@ -46,6 +46,10 @@ public:
   /// What the end message carries.
   std::uint64_t token() const { return token_; }
 
+  /// The subtype of the token its attachment on a producer matches (with this object's
+  /// address as the token's pointer): `producer->detach({attachment_token_type, &watches})`.
+  static constexpr std::size_t attachment_token_type = 0x66617077;  // "fapw": no token of CAF's
+
 private:
   class attachment;  // what a producer carries for this server (producer_watches.cpp)
   using holders = std::unordered_map<caf::actor_addr, std::size_t>;
