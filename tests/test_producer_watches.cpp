@@ -45,7 +45,9 @@ std::optional<end_message> next_end(caf::scoped_actor& writer,
   std::optional<end_message> got;
   writer->receive(
     [&](producer_ended_atom, const caf::actor_addr& who, const caf::error& reason,
-        std::uint64_t token) { got = end_message{who, reason, token}; },
+        std::uint64_t token) {
+      got = end_message{who, reason, token};
+    },
     caf::after(wait) >> [] {});
   return got;
 }
