@@ -96,7 +96,7 @@ pid $TLS_DIR/nginx-$port.pid;
 error_log stderr error;
 events { worker_connections ${NGINX_WORKER_CONNECTIONS:-16384}; }   # bench/scale.sh raises it
 http {
-  access_log off;
+$(nginx_access_log)
   server_tokens off;
   keepalive_timeout 60s;            # fastactor: --idle-timeout-ms=60000
   keepalive_requests 1000000000;    # fastactor has no per-connection request limit (nginx: 1000)
@@ -150,6 +150,19 @@ EOF
   }
 }
 EOF
+}
+
+# The access log line of nginx_conf: off, or with ACCESS_LOGS=1 (bench/run.sh, benchmark 1L)
+# the fields of fastactor's line (protocol/access_log.hpp: peer, request line, status, body
+# bytes, duration), buffered as fastactor buffers its own (64 KiB, flushed at least every
+# second).
+nginx_access_log() {
+  if [ "${ACCESS_LOGS:-0}" = 1 ]; then
+    echo "  log_format fastactor_like '\$remote_addr:\$remote_port \"\$request\" \$status \$body_bytes_sent \${request_time}s';"
+    echo "  access_log $SRV_LOG.access fastactor_like buffer=64k flush=1s;"
+  else
+    echo "  access_log off;"
+  fi
 }
 
 # A port below the ephemeral range that nothing listens on.

@@ -26,7 +26,7 @@
 # BENCH_BUDGET (720), BENCH_TYPICAL (1: also run raw_beast_server, the typical Beast app, in
 # the /hello and 1 GiB rows; 0: leave it out, which saves a quarter of those), BENCH_OUT
 # (BUILD_DIR/bench-logs: logs and results.md), BENCH_ONLY (a space-separated subset of:
-# hello hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout
+# hello hello_log hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout
 # https_hello https_stream https_handshakes https_idle h2_hello h2_streams h2_stream h2_vs_h1
 # h2_idle scale_hello scale_streams compress compress_hello); the HTTPS, HTTP/2, scale and
 # compression ones have knobs of their own (bench/https.sh, bench/http2.sh, bench/scale.sh,
@@ -45,7 +45,7 @@ CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 DISTURB_MAX=${BENCH_DISTURB_MAX:-10}
 ATTEMPTS=${BENCH_ATTEMPTS:-3}
 OUT=${BENCH_OUT:-$BUILD/bench-logs}
-ONLY=${BENCH_ONLY:-hello hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout https_hello https_stream https_handshakes https_idle h2_hello h2_streams h2_stream h2_vs_h1 h2_idle scale_hello scale_streams compress compress_hello}
+ONLY=${BENCH_ONLY:-hello hello_log hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout https_hello https_stream https_handshakes https_idle h2_hello h2_streams h2_stream h2_vs_h1 h2_idle scale_hello scale_streams compress compress_hello}
 STARTED=$(date +%s)
 DEADLINE=$((STARTED + ${BENCH_BUDGET:-720}))
 late() { [ "$(date +%s)" -ge "$DEADLINE" ]; }
@@ -87,8 +87,12 @@ REPEATS=0
 note() { NOTES+=("$*"); echo "  NOTE: $*" >&2; }
 log() { echo "$*" >&2; }
 want() { [[ " $ONLY " == *" $1 "* ]]; }
-PLAIN_NAMES="hello hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout"
-HELLO_NAMES="hello hello_pipelined hello_c1000"
+PLAIN_NAMES="hello hello_log hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout"
+HELLO_NAMES="hello hello_log hello_pipelined hello_c1000"
+# 1: the servers started next write access logs, as a user gets them — fastactor its default
+# (one line per request, buffered, on stdout: SRV_LOG.out), nginx the same fields with
+# `access_log … buffer=64k flush=1s` (SRV_LOG.access). 0 (every other benchmark): off on both.
+ACCESS_LOGS=0
 # The servers of the /hello and 1 GiB rounds, in the order each round runs them; fastactor last.
 if [ "${BENCH_TYPICAL:-1}" = 0 ]; then BASE_KINDS="nginxplain lean"; else BASE_KINDS="nginxplain lean raw"; fi
 plain_wanted() { local n; for n in $PLAIN_NAMES; do want "$n" && return 0; done; return 1; }
@@ -181,6 +185,7 @@ start_server() {
   local bin=$RAW_BIN args=()
   if [ "$kind" = lean ]; then bin=$LEAN_BIN; fi
   if [[ $kind == fa || $kind == fah1 || $kind == fah2 ]]; then bin=$FA_BIN; args=("${FA_ARGS[@]}" "$@"); fi
+  if [ "$kind" = fa ] && [ "$ACCESS_LOGS" = 1 ]; then args=("$@"); fi  # the default: logging
   if [ "$kind" = fas ]; then bin=$FA_BIN; args=("${FA_ARGS[@]}" "${FAS_ARGS[@]}" "$@"); fi
   srv_seq=$((srv_seq + 1))
   SRV_KIND=$kind
@@ -553,7 +558,7 @@ machine() {
   echo "- machine: $(nproc --all) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
   echo "- load average before the run: $LOAD_BEFORE"
   echo "- tools: $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2), $(curl --version | head -n1 | cut -d' ' -f1-2)${NGINX_USED:+, nginx $(nginx -v 2>&1 | sed 's|.*nginx/||') (1 worker process)}; servers on CPU $SERVER_CPU, load generators on CPU $CLIENT_CPU (taskset); open-file limit $FD_LIMIT"
-  echo "- fastactor: $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo unknown), options ${FA_ARGS[*]:-(defaults)}; rounds: $ROUNDS (streaming and chunk latency $CHEAP_ROUNDS), wrk -t1 -d$DURATION; a measurement is repeated when other processes used more than $DISTURB_MAX% of a core${HTTPS_RUN:+; HTTPS: wrk and s_time $HTTPS_DURATION, idle connections $IDLE_ROUNDS rounds}${H2_RUN:+; HTTP/2: h2load and wrk $H2_DURATION, $H2_ROUNDS rounds, idle connections and streams $H2_IDLE_ROUNDS}"
+  echo "- fastactor: $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo unknown), options ${FA_ARGS[*]:-(defaults)}$(want hello_log && echo " (benchmark 1L: none, so its access log is on)"); rounds: $ROUNDS (streaming and chunk latency $CHEAP_ROUNDS), wrk -t1 -d$DURATION; a measurement is repeated when other processes used more than $DISTURB_MAX% of a core${HTTPS_RUN:+; HTTPS: wrk and s_time $HTTPS_DURATION, idle connections $IDLE_ROUNDS rounds}${H2_RUN:+; HTTP/2: h2load and wrk $H2_DURATION, $H2_ROUNDS rounds, idle connections and streams $H2_IDLE_ROUNDS}"
 }
 
 # The plain-HTTP servers answer /hello; what each sends goes to BENCH_OUT/hello-check.txt.
@@ -588,6 +593,12 @@ if want hello; then
   log "== 1. /hello, wrk -t1 -c64 -d$DURATION --latency ($BASE_KINDS fa)"
   HELLO_CONNS=64 HELLO_DEPTH=1 HELLO_KEY=hello
   for r in $(seq 1 "$ROUNDS"); do run_round hello measure_hello "$BASE_KINDS fa" rps "$ATTEMPTS"; done
+fi
+if want hello_log; then
+  log "== 1L. /hello with access logs on (fastactor's default; nginx: access_log … buffer=64k), wrk -t1 -c64 -d$DURATION --latency (nginxplain fa)"
+  HELLO_CONNS=64 HELLO_DEPTH=1 HELLO_KEY=hello_log ACCESS_LOGS=1
+  for r in $(seq 1 "$ROUNDS"); do run_round hello_log measure_hello "nginxplain fa" rps "$ATTEMPTS"; done
+  ACCESS_LOGS=0
 fi
 if want hello_pipelined; then
   log "== 1p. /hello pipelined, $PIPELINE_DEPTH requests per write, wrk -t1 -c64 -d$DURATION -s bench/pipeline.lua ($BASE_KINDS fa)"
@@ -690,6 +701,12 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
     row 1 "/hello, wrk -c64" "p99 ms" hello p99 3 0 "$BASE_KINDS"
     row 1 "/hello, wrk -c64" "server CPU µs per request" hello cpu_us 2 0 "$BASE_KINDS"
   fi
+  if want hello_log; then
+    row 1L "/hello, wrk -c64, access logs on" "req/s" hello_log rps 0 1 "nginxplain"
+    row 1L "/hello, wrk -c64, access logs on" "p50 ms" hello_log p50 3 0 "nginxplain"
+    row 1L "/hello, wrk -c64, access logs on" "p99 ms" hello_log p99 3 0 "nginxplain"
+    row 1L "/hello, wrk -c64, access logs on" "server CPU µs per request" hello_log cpu_us 2 0 "nginxplain"
+  fi
   if want hello_pipelined; then
     row 1p "/hello, pipelined ×$PIPELINE_DEPTH, wrk -c64" "req/s" hello_pipelined rps 0 1 "$BASE_KINDS"
     row 1p "/hello, pipelined ×$PIPELINE_DEPTH, wrk -c64" "p50 ms per batch" hello_pipelined p50 3 0 "$BASE_KINDS"
@@ -759,6 +776,12 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
     echo "| $2 p99 no worse than nginx's | $(median "$1.fa.p99") ms against $(median "$1.nginxplain.p99") ms ($v×) | $(verdict "$v" 1 '<=') |"
   }
   want hello && local_hello_targets hello "/hello, c64"
+  if want hello_log; then
+    v=$(ratio_of hello_log rps nginxplain)
+    echo "| /hello, c64, access logs on ≥ 0.9× nginx req/s | $v× | $(verdict "$v" 0.9 '>=') |"
+    v=$(ratio_of hello_log p99 nginxplain)
+    echo "| /hello, c64, access logs on: p99 no worse than nginx's | $(median hello_log.fa.p99) ms against $(median hello_log.nginxplain.p99) ms ($v×) | $(verdict "$v" 1 '<=') |"
+  fi
   want hello_pipelined && local_hello_targets hello_pipelined "/hello pipelined ×$PIPELINE_DEPTH (p99 per batch)"
   want hello_c1000 && local_hello_targets hello_c1000 "/hello, c$MANY_CONNS"
   if want stream; then
