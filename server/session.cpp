@@ -51,12 +51,6 @@ constexpr std::size_t partial_write_max = 64 * 1024;
 constexpr std::size_t pipeline_hold_responses = 16;
 constexpr std::size_t pipeline_hold_bytes = 64 * 1024;
 
-/// A held part this small is copied into the batch buffer (session::hold); a larger one is
-/// moved, as it is. The batch buffer is reserved at batch_reserve, enough for sixteen small
-/// responses.
-constexpr std::size_t batch_part_max = 1024;
-constexpr std::size_t batch_reserve = 4096;
-
 /// Pipelined requests run at once one after the other (writer_turn_ended) before the next is
 /// posted behind the other connections' handlers: as many as a writer's turn handles messages.
 constexpr std::size_t pipelined_requests_per_turn = 64;
@@ -294,7 +288,8 @@ void session::on_read(beast::error_code ec, std::size_t) {
   in->req.peer = peer_;
   // The request is copied out: free the parser's fields, and the read buffer unless a
   // pipelined request waits in it (its parser is then made ready for it, in the same block).
-  // A streaming connection keeps no read memory.
+  // A streaming connection keeps no read memory, unless a pipelined request waits: then the
+  // read buffer and that block (~1 KiB) until the request is read.
   if (buffer_.size() == 0) {
     reading_.reset();
     buffer_.shrink_to_fit();
@@ -306,6 +301,7 @@ void session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void session::refuse(const request_refusal& why) {
+  reading_.reset();  // nothing more is read: the refusal ends the connection
   client_closes_ = false;  // what it sent was not read whole: the close lingers
   hand_over(refused_request(why), false);
 }
@@ -351,6 +347,7 @@ void session::give_request(std::shared_ptr<routed_request> in, bool then_watch, 
 
 // The writer closes the connection when it hears so; until then nothing more is read.
 void session::peer_gone() {
+  reading_.reset();
   phase_ = phase::client_gone;
   tell_writer(closed_atom::value);
 }
@@ -509,8 +506,7 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
     return false;
   }
   if (own_write_) {  // held responses are still on their way: this write follows them
-    take_held(parts);
-    held_ = std::move(parts);
+    held_.queue_behind(std::move(parts));
     writer_write_queued_ = true;
     queued_kind_ = kind;
     return false;
@@ -521,15 +517,12 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
       && holds_back(at_once_ok, parts, bytes)) {
     // Done, as far as the writer is concerned: it moves on to the next request, whose
     // response joins this one (see holds_back for why that is bounded).
-    hold(parts);
-    held_bytes_ += bytes;
-    ++held_responses_;
+    held_.hold(parts, bytes);
     shared_.rt->stats.coalesced_responses_total.fetch_add(1, std::memory_order_relaxed);
     after_write(kind);
     return true;
   }
-  if (!held_.empty())
-    take_held(parts);  // what was held goes first, in the same write
+  held_.take_into(parts);  // what was held goes first, in the same write
   out_ = std::move(parts);
   return start_write(kind, at_once_ok);
 }
@@ -551,11 +544,11 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
 bool session::holds_back(bool at_once_ok, const std::vector<std::string>& parts,
                          std::size_t& bytes) const {
   if (!at_once_ok || phase_ != phase::responding || read_pending_ || close_after_flush_
-      || held_responses_ + 1 >= pipeline_hold_responses)
+      || held_.responses() + 1 >= pipeline_hold_responses)
     return false;
   for (const auto& part : parts)
     bytes += part.size();
-  return held_bytes_ + bytes <= pipeline_hold_bytes && next_request_buffered();
+  return held_.bytes() + bytes <= pipeline_hold_bytes && next_request_buffered();
 }
 
 // Cheaper than the parser and stricter: a request that begins at once (no empty lines before
@@ -578,55 +571,6 @@ bool session::next_request_buffered() const {
     if (*p == '\n' || may_announce_body(p, end))
       return false;
   }
-}
-
-// A held response's small parts (a head, a short body) are copied into one buffer, which the
-// batch's later responses fill on: the batch goes out as a few parts instead of two per
-// response, and each response's own strings are freed at once. Kept, sixteen heads outlive
-// the allocator's per-thread cache (seven blocks of a size), and every free and allocation
-// of the batch took malloc's slow path: ~1,500 of a pipelined request's ~7,900 instructions
-// went to malloc (callgrind).
-void session::hold(std::vector<std::string>& parts) {
-  if (held_.empty())
-    held_.reserve(4);
-  for (auto& part : parts) {
-    if (part.size() > batch_part_max) {
-      held_.push_back(std::move(part));
-      held_batch_open_ = false;
-      continue;
-    }
-    if (!held_batch_open_) {
-      held_.emplace_back().reserve(batch_reserve);
-      held_batch_open_ = true;
-    }
-    held_.back() += part;
-  }
-}
-
-// What is held, in the order of the writes; nothing is held after it.
-std::vector<std::string> session::take_all_held() {
-  auto parts = std::move(held_);
-  held_.clear();
-  held_bytes_ = held_responses_ = 0;
-  held_batch_open_ = false;
-  return parts;
-}
-
-void session::drop_held() {
-  release_memory(held_);
-  held_bytes_ = held_responses_ = 0;
-  held_batch_open_ = false;
-}
-
-// Moves `after` behind what is held (held_ keeps the order of the writes).
-void session::take_held(std::vector<std::string>& after) {
-  if (held_.empty())
-    return;
-  auto parts = take_all_held();
-  parts.reserve(parts.size() + after.size());
-  for (auto& part : after)
-    parts.push_back(std::move(part));
-  after = std::move(parts);
 }
 
 // After each of the writer's turns: first the request read inside it (hand_over), and the
@@ -657,8 +601,8 @@ void session::flush_held() {
   if (held_.empty() || own_write_)
     return;
   if (phase_ == phase::closed)
-    return drop_held();
-  out_ = take_all_held();
+    return held_.drop();
+  out_ = held_.take_all();
   own_write_ = true;
   if (start_write(write_kind::more, true)) {  // complete at once; after_write(more) did nothing
     own_write_ = false;
@@ -670,7 +614,7 @@ void session::on_flushed(beast::error_code ec) {
   own_write_ = false;
   release_write();
   if (ec) {  // the client left, or the send deadline closed the connection
-    drop_held();
+    held_.drop();
     close_after_flush_ = false;
     if (std::exchange(writer_write_queued_, false))
       tell_writer(write_done_atom::value, channel_id{0}, false);
@@ -686,11 +630,11 @@ void session::after_flush() {
     // The writer has quit: a write it left queued is dropped (it closed, so the client
     // would not get the rest of that response anyway).
     writer_write_queued_ = false;
-    drop_held();
+    held_.drop();
     return linger();
   }
   if (std::exchange(writer_write_queued_, false)) {
-    out_ = take_all_held();
+    out_ = held_.take_all();
     start_write(queued_kind_, false);  // the writer's: its completion is on_write's
   }
 }
@@ -1139,6 +1083,7 @@ void session::set_no_delay() {
 // The last response is out: see lingering_close. No request is read any more, so the timer
 // is free for the patience. A watch still pending drains once it completes (on_watch).
 void session::linger() {
+  reading_.reset();  // a request kept for (pipelined after this one) is never read now
   phase_ = phase::lingering;
   start_linger();
   if (client_sends_no_more())

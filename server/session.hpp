@@ -16,6 +16,7 @@
 #include "actors/connection.hpp"
 #include "actors/runtime.hpp"
 #include "protocol/http1_framer.hpp"
+#include "server/held_responses.hpp"
 #include "server/http2_codec.hpp"
 #include "server/read_buffer_allocator.hpp"
 #include "server/request_reader.hpp"
@@ -197,10 +198,6 @@ protected:
   // turn (flush_held). Bounded: see holds_back.
   bool holds_back(bool at_once_ok, const std::vector<std::string>& parts, std::size_t& bytes) const;
   bool next_request_buffered() const;
-  void take_held(std::vector<std::string>& into);
-  void hold(std::vector<std::string>& parts);
-  std::vector<std::string> take_all_held();
-  void drop_held();
   void flush_held();
   void on_flushed(boost::beast::error_code ec);
   void after_flush();
@@ -265,11 +262,7 @@ protected:
   /// Complete responses (and, behind a flush in flight, the writer's next write) not yet
   /// offered to the socket: at most pipeline_hold_responses responses or
   /// pipeline_hold_bytes, plus one write.
-  std::vector<std::string> held_;
-  std::size_t held_bytes_ = 0;
-  std::size_t held_responses_ = 0;
-  /// held_.back() is the batch buffer that small held parts are copied into (hold).
-  bool held_batch_open_ = false;
+  held_responses held_;
   /// The write in flight is the session's flush of held responses: no writer waits for it.
   bool own_write_ = false;
   /// The writer's write waits in held_ behind that flush; its kind.

@@ -9,6 +9,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <limits>
+#include <new>
 #include <string>
 
 using namespace fastactor;
@@ -103,4 +105,27 @@ SCENARIO("a parser made again for the next request keeps each request's fields i
       CHECK(in.get().count("X-Field-0") == 0);
     }
   }
+}
+
+SCENARIO("an arena's every block is its own, a zero-byte one at its end included",
+         "[header_arena]") {
+  header_arena arena;
+  arena.allocate(header_arena::capacity - 1, 1);
+  void* last = arena.allocate(0, 1);
+  THEN("a zero-byte request still gets a block the arena knows as its own") {
+    CHECK(arena.owns(last));
+    arena.deallocate(last, 0);  // not freed: a heap free here would be ASan's to report
+  }
+  AND_THEN("once full, even a zero-byte request goes to the heap, and is freed there") {
+    void* beyond = arena.allocate(0, 1);
+    CHECK_FALSE(arena.owns(beyond));
+    arena.deallocate(beyond, 0);
+  }
+}
+
+SCENARIO("an allocator asked for more than memory can hold refuses", "[header_arena]") {
+  header_arena arena;
+  header_allocator<std::uint64_t> alloc{&arena};
+  CHECK_THROWS_AS(alloc.allocate(std::numeric_limits<std::size_t>::max() / 4),
+                  std::bad_array_new_length);
 }

@@ -3,6 +3,7 @@
 // request waits whole in its buffer; server/session.cpp, holds_back), in request order and
 // with intact framing, and what is held is bounded, flushed when a response must wait for a
 // producer, guarded by the send deadline, and dropped when the client leaves.
+#include "server/held_responses.hpp"
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/memory.hpp"
@@ -477,4 +478,78 @@ SCENARIO("a client that closes in the middle of a pipelined batch leaves nothing
     }
   }
   CHECK(http_get(srv.port(), "/hello").body == "ok");
+}
+
+SCENARIO("held responses cost at most the bytes they count, plus one batch buffer",
+         "[connection][pipelining]") {
+  using fastactor::held_responses;
+  held_responses held;
+  WHEN("fifteen responses are held, each a small head and a body over batch_part_max") {
+    std::size_t counted = 0;
+    for (int i = 0; i < 15; ++i) {
+      std::vector<std::string> parts{std::string(100, 'h'), std::string(4200, 'b')};
+      held.hold(parts, 4300);
+      counted += 4300;
+    }
+    THEN("only the first head opened a batch buffer: no 4 KiB per response") {
+      CHECK(held.bytes() == counted);
+      CHECK(held.responses() == 15);
+      CHECK(held.memory() <= counted + held_responses::batch_reserve + 1024);
+    }
+    AND_THEN("the parts come out whole and in order") {
+      auto parts = held.take_all();
+      std::string all;
+      for (auto& p : parts)
+        all += p;
+      std::string expected;
+      for (int i = 0; i < 15; ++i)
+        expected += std::string(100, 'h') + std::string(4200, 'b');
+      CHECK(all == expected);
+      CHECK(held.empty());
+      CHECK(held.bytes() == 0);
+    }
+  }
+  WHEN("sixteen small responses are held") {
+    for (int i = 0; i < 16; ++i) {
+      std::vector<std::string> parts{"head" + std::to_string(i) + ";", "ok;"};
+      held.hold(parts, 0);
+    }
+    THEN("they share the one batch buffer, in order") {
+      auto parts = held.take_all();
+      REQUIRE(parts.size() == 1);
+      CHECK(parts[0].rfind("head0;ok;head1;ok;", 0) == 0);
+      CHECK(parts[0].size() > 15 * 9);
+    }
+  }
+  WHEN("small parts outgrow the batch buffer") {
+    for (int i = 0; i < 16; ++i) {
+      std::vector<std::string> parts{std::string(1000, 'a' + i)};
+      held.hold(parts, 1000);
+    }
+    THEN("the buffer is not grown: the rest are moved, in order, and memory stays bounded") {
+      CHECK(held.memory() <= 16 * 1000 + held_responses::batch_reserve + 1024);
+      auto parts = held.take_all();
+      std::string all;
+      for (auto& p : parts)
+        all += p;
+      REQUIRE(all.size() == 16 * 1000);
+      for (int i = 0; i < 16; ++i)
+        CHECK(all[static_cast<std::size_t>(i) * 1000] == 'a' + i);
+    }
+  }
+  WHEN("the writer's write waits behind held responses") {
+    std::vector<std::string> one{"a"}, two{"b"};
+    held.hold(one, 1);
+    held.queue_behind({"c", "d"});
+    THEN("it follows them, and nothing more counts as held") {
+      CHECK(held.responses() == 0);
+      CHECK(held.bytes() == 0);
+      std::vector<std::string> next{"e"};
+      held.take_into(next);
+      std::string all;
+      for (auto& p : next)
+        all += p;
+      CHECK(all == "acde");
+    }
+  }
 }

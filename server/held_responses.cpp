@@ -1,0 +1,69 @@
+#include "server/held_responses.hpp"
+
+#include "protocol/release_memory.hpp"
+
+namespace fastactor {
+
+void held_responses::hold(std::vector<std::string>& parts, std::size_t bytes) {
+  if (parts_.empty())
+    parts_.reserve(4);
+  for (auto& part : parts) {
+    if (!batch_used_ && part.size() <= batch_part_max) {
+      parts_.emplace_back().reserve(batch_reserve);
+      batch_used_ = batch_open_ = true;
+    }
+    auto& last = parts_.back();
+    if (batch_open_ && part.size() <= batch_part_max
+        && last.size() + part.size() <= last.capacity()) {
+      last += part;
+      continue;
+    }
+    batch_open_ = false;
+    parts_.push_back(std::move(part));
+  }
+  parts.clear();
+  bytes_ += bytes;
+  ++responses_;
+}
+
+void held_responses::queue_behind(std::vector<std::string> parts) {
+  take_into(parts);
+  parts_ = std::move(parts);
+  clear_counts();
+}
+
+void held_responses::take_into(std::vector<std::string>& after) {
+  if (parts_.empty())
+    return;
+  auto parts = take_all();
+  parts.reserve(parts.size() + after.size());
+  for (auto& part : after)
+    parts.push_back(std::move(part));
+  after = std::move(parts);
+}
+
+std::vector<std::string> held_responses::take_all() {
+  auto parts = std::move(parts_);
+  parts_.clear();
+  clear_counts();
+  return parts;
+}
+
+void held_responses::drop() {
+  release_memory(parts_);
+  clear_counts();
+}
+
+std::size_t held_responses::memory() const {
+  auto total = parts_.capacity() * sizeof(std::string);
+  for (const auto& part : parts_)
+    total += part.capacity();
+  return total;
+}
+
+void held_responses::clear_counts() {
+  bytes_ = responses_ = 0;
+  batch_open_ = batch_used_ = false;
+}
+
+}  // namespace fastactor
