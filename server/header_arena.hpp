@@ -50,9 +50,9 @@ public:
   }
 
   /// Memory from the buffer is given back with the arena; only the heap's is freed here.
-  void deallocate(void* p, std::size_t bytes) noexcept {
+  void deallocate(void* p, [[maybe_unused]] std::size_t bytes) noexcept {
     if (!owns(p))
-      ::operator delete(p, bytes);
+      ::operator delete(p);  // unsized: clang 14 declares no sized delete by default
   }
 
   bool owns(const void* p) const noexcept {
@@ -106,7 +106,7 @@ public:
 
   void deallocate(T* p, std::size_t n) noexcept {
     if (!arena_)
-      return ::operator delete(p, n * sizeof(T));
+      return ::operator delete(p);
     arena_->deallocate(p, n * sizeof(T));
   }
 
