@@ -480,6 +480,18 @@ SCENARIO("a client that closes in the middle of a pipelined batch leaves nothing
   CHECK(http_get(srv.port(), "/hello").body == "ok");
 }
 
+namespace {
+
+/// The parts of a write, as the socket would take them.
+std::string joined(const std::vector<std::string>& parts) {
+  std::string all;
+  for (const auto& part : parts)
+    all += part;
+  return all;
+}
+
+}  // namespace
+
 SCENARIO("held responses cost at most the bytes they count, plus one batch buffer",
          "[connection][pipelining]") {
   using fastactor::held_responses;
@@ -497,10 +509,7 @@ SCENARIO("held responses cost at most the bytes they count, plus one batch buffe
       CHECK(held.memory() <= counted + held_responses::batch_reserve + 1024);
     }
     AND_THEN("the parts come out whole and in order") {
-      auto parts = held.take_all();
-      std::string all;
-      for (auto& p : parts)
-        all += p;
+      auto all = joined(held.take_all());
       std::string expected;
       for (int i = 0; i < 15; ++i)
         expected += std::string(100, 'h') + std::string(4200, 'b');
@@ -528,10 +537,7 @@ SCENARIO("held responses cost at most the bytes they count, plus one batch buffe
     }
     THEN("the buffer is not grown: the rest are moved, in order, and memory stays bounded") {
       CHECK(held.memory() <= 16 * 1000 + held_responses::batch_reserve + 1024);
-      auto parts = held.take_all();
-      std::string all;
-      for (auto& p : parts)
-        all += p;
+      auto all = joined(held.take_all());
       REQUIRE(all.size() == 16 * 1000);
       for (int i = 0; i < 16; ++i)
         CHECK(all[static_cast<std::size_t>(i) * 1000] == 'a' + i);
@@ -546,10 +552,7 @@ SCENARIO("held responses cost at most the bytes they count, plus one batch buffe
       CHECK(held.bytes() == 0);
       std::vector<std::string> next{"e"};
       held.take_into(next);
-      std::string all;
-      for (auto& p : next)
-        all += p;
-      CHECK(all == "acde");
+      CHECK(joined(next) == "acde");
     }
   }
 }
