@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdio>
+#include <future>
 
 #include <iostream>
 
@@ -36,12 +37,16 @@ void listener::run() {
   asio::post(acceptor_.get_executor(), bind_self(&listener::do_accept, shared_from_this()));
 }
 
-void listener::stop() {
-  asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+std::future<void> listener::stop() {
+  auto closed = std::make_shared<std::promise<void>>();
+  auto done = closed->get_future();
+  asio::post(acceptor_.get_executor(), [self = shared_from_this(), closed] {
     boost::system::error_code ignored;
     self->retry_timer_.cancel();
     self->acceptor_.close(ignored);
+    closed->set_value();
   });
+  return done;
 }
 
 void listener::do_accept() {

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <future>
 #include <memory>
 
 namespace fastactor {
@@ -18,8 +19,10 @@ public:
            session_shared& shared);
 
   void run();
-  /// Stops accepting (from any thread).
-  void stop();
+  /// Stops accepting (from any thread): the acceptor is closed on its strand. The future is
+  /// ready once it is; from then on no session starts, and every one started before is in the
+  /// registry. (An I/O thread blocked in a handler delays it.)
+  std::future<void> stop();
   std::uint16_t port() const { return port_; }
 
 private:

@@ -60,8 +60,11 @@ public:
     return detail::poll_until([&] { return pred(rt_->stats); }, timeout);
   }
 
+  /// Drains, then stops hard, then force-closes, until no writer is left.
+  void drain_sessions();
   /// Tells every session to stop (drain or hard) until no writer is left or `patience` ends.
   void stop_sessions(bool hard, std::chrono::milliseconds patience);
+  static bool no_writers(const server_stats& s) { return s.live_writers == 0; }
   /// Last resort for connections whose I/O thread a handler blocks (see below).
   void force_close_blocked_sessions();
 
@@ -148,15 +151,19 @@ void server::impl::stop() {
   if (!running_)
     return;
   running_ = false;
-  listener_->stop();
-  // Drain: responses under way may finish (their connections close after them); idle
-  // connections close now. Whatever is still running after the drain timeout is cut off.
-  auto no_writers = [](const server_stats& s) { return s.live_writers == 0; };
-  stop_sessions(false, std::chrono::milliseconds(cfg_.drain_timeout_ms));
+  auto drain = std::chrono::milliseconds(cfg_.drain_timeout_ms);
+  auto listener_closed = listener_->stop();
+  // At once, unless a handler blocks an I/O thread: then the drain must not wait for it.
+  listener_closed.wait_for(drain);
+  drain_sessions();
+  // Once the close has run, every session the listener ever started is registered. One
+  // accepted just before the close may have started after the drain above: it is drained
+  // now, or its writer would be left half-run on the stopped io_context and the actor
+  // system would wait for it for ever. (The I/O threads are free by now: the drain waited
+  // for every blocked handler.)
+  listener_closed.wait();
   if (!wait_for(no_writers, std::chrono::milliseconds(0)))
-    stop_sessions(true, std::chrono::seconds(2));
-  if (!wait_for(no_writers, std::chrono::milliseconds(0)))
-    force_close_blocked_sessions();
+    drain_sessions();
   rt_->pool.stop();
   if (log_flusher_)
     log_flusher_->stop();
@@ -167,6 +174,16 @@ void server::impl::stop() {
     t.join();
   threads_.clear();
   flush_access_log();  // the lines of the last connections
+}
+
+// Drain: responses under way may finish (their connections close after them); idle
+// connections close now. Whatever is still running after the drain timeout is cut off.
+void server::impl::drain_sessions() {
+  stop_sessions(false, std::chrono::milliseconds(cfg_.drain_timeout_ms));
+  if (!wait_for(no_writers, std::chrono::milliseconds(0)))
+    stop_sessions(true, std::chrono::seconds(2));
+  if (!wait_for(no_writers, std::chrono::milliseconds(0)))
+    force_close_blocked_sessions();
 }
 
 // A writer that did not end on a hard stop cannot run: a handler blocks its I/O thread.
@@ -180,8 +197,7 @@ void server::impl::force_close_blocked_sessions() {
                    "fastactor: connection %s: a handler blocks its I/O thread past the drain; "
                    "its socket is shut down, waiting for the handler to return\n",
                    s->peer().empty() ? "-" : s->peer().c_str());
-  while (
-    !wait_for([](const server_stats& s) { return s.live_writers == 0; }, std::chrono::seconds(10)))
+  while (!wait_for(no_writers, std::chrono::seconds(10)))
     std::fprintf(stderr, "fastactor: still waiting for %lld blocked connection(s)\n",
                  static_cast<long long>(rt_->stats.live_writers.load()));
 }
@@ -192,8 +208,7 @@ void server::impl::stop_sessions(bool hard, std::chrono::milliseconds patience) 
   do {
     for (auto& s : registry_.snapshot())
       s->stop(hard);
-  } while (!wait_for([](const server_stats& s) { return s.live_writers == 0; },
-                     std::chrono::milliseconds(50))
+  } while (!wait_for(no_writers, std::chrono::milliseconds(50))
            && std::chrono::steady_clock::now() < until);
 }
 

@@ -93,3 +93,24 @@ SCENARIO("stopping with a handler that blocks its I/O thread closes that connect
     CHECK(srv.stats().live_writers == 0);
   }
 }
+
+SCENARIO("a server stopped as a connection arrives still stops, with every actor ended",
+         "[shutdown]") {
+  // The race of a SIGTERM with a client: the connection is accepted while the listener is
+  // closing. Its session must be seen and stopped; a session that started after the drain
+  // left its writer half-run on a stopped io_context, and the actor system (the test
+  // server's destructor here) waiting for it for ever.
+  constexpr int rounds = 300;
+  auto stopped_all = std::async(std::launch::async, [] {
+    for (int i = 0; i < rounds; ++i) {
+      test_server srv{test_routes()};
+      http_client c{srv.port()};
+      c.send_get("/stream?n=20&size=100&interval_ms=100");
+      c.close();
+    }  // the server stops here, at once, and then its actor system
+  });
+  THEN("every round's server and actor system go") {
+    REQUIRE(stopped_all.wait_for(60s) == std::future_status::ready);
+    stopped_all.get();
+  }
+}
