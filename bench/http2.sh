@@ -262,7 +262,7 @@ measure_h2_idle() {
   h2_is_nginx && path=/paced
   dist_begin
   res=$(taskset -c "$CLIENT_CPU" /usr/bin/python3 "$SRC_DIR/bench/h2_idle.py" --port="$SRV_PORT" \
-          --pid="$SRV_PID${SRV_CHILD:+,$SRV_CHILD}" --connections="$H2_IDLE_CONNS" \
+          --pid="$(srv_pid_list)" --connections="$H2_IDLE_CONNS" \
           --stream-connections="$H2_IDLE_STREAM_CONNS" --streams="$H2_IDLE_STREAMS" \
           --stream-path="$path" $tls 2>&1)
   dist_end

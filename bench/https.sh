@@ -201,8 +201,34 @@ start_nginx() {
   return 1
 }
 
-# Server CPU time (user + system, all threads, nginx's worker included), in jiffies.
-srv_jiffies() { cat "/proc/$SRV_PID/stat" ${SRV_CHILD:+"/proc/$SRV_CHILD/stat"} 2>/dev/null | awk '{ s += $14 + $15 } END { print s + 0 }'; }
+# The /proc stat files of the server's processes now: fastactor's one, or nginx's master and
+# whatever workers it has at this moment (a worker nginx replaced is not the one start_nginx
+# found: reading that one's stat would lose the new worker's CPU, and bench/run.sh would count
+# it as another process's).
+srv_stat_files() {
+  echo "/proc/$SRV_PID/stat"
+  if [ -n "$SRV_CHILD" ]; then
+    local c
+    for c in $(pgrep -P "$SRV_PID"); do echo "/proc/$c/stat"; done
+  fi
+}
+
+# The server's pids now, comma-separated (as srv_stat_files: nginx's current workers).
+srv_pid_list() { srv_stat_files | sed 's|/proc/\([0-9]*\)/stat|\1|' | paste -sd, -; }
+
+# Server CPU time (user + system, all threads, nginx's workers included, and those it has
+# already reaped: the master's cutime and cstime), in jiffies.
+srv_jiffies() { cat $(srv_stat_files) 2>/dev/null | awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }'; }
+
+# Notes a replaced nginx worker (its CPU is still counted, see srv_stat_files), with the
+# lines of nginx's log that say why.
+check_nginx_worker() {
+  [ -n "$SRV_CHILD" ] || return 0
+  local now
+  now=$(pgrep -P "$SRV_PID" | tr '\n' ' ' | sed 's/ $//')
+  [ "$now" = "$SRV_CHILD" ] && return 0
+  note "nginx's worker changed during $1: pid $SRV_CHILD at the start, now ${now:-none} (log $(basename "$SRV_LOG").err: $(grep -v '^$' "$SRV_LOG.err" | tail -n3 | tr '\n' ' '))"
+}
 # us_per JIFFIES COUNT: microseconds of CPU per item.
 us_per() { awk -v j="$1" -v n="$2" -v hz="$HZ" 'BEGIN { if (n > 0) printf "%.1f", j * 1e6 / hz / n; else print "" }'; }
 
@@ -280,7 +306,7 @@ measure_https_idle() {
   [[ $SRV_KIND == fas || $SRV_KIND == nginx ]] && tls=--tls
   dist_begin
   res=$(taskset -c "$CLIENT_CPU" /usr/bin/python3 "$SRC_DIR/bench/idle_connections.py" --port="$SRV_PORT" \
-          --pid="$SRV_PID${SRV_CHILD:+,$SRV_CHILD}" --connections="$IDLE_CONNS" $tls 2>&1)
+          --pid="$(srv_pid_list)" --connections="$IDLE_CONNS" $tls 2>&1)
   dist_end
   echo "$(basename "$SRV_LOG"): $res" >>"$OUT/idle.log"
   local kib; kib=$(sed -n 's/.*kib_per_connection=\([0-9.-]*\).*/\1/p' <<<"$res")

@@ -229,6 +229,7 @@ stop_server() {
     kill -KILL $SRV_CHILD 2>/dev/null
     SRV_PID="" SRV_CHILD=""; return 0
   fi
+  check_nginx_worker "$what"
   kill -TERM "$SRV_PID"
   local waited=0
   while kill -0 "$SRV_PID" 2>/dev/null && [ $waited -lt 150 ]; do sleep 0.1; waited=$((waited + 1)); done
@@ -277,7 +278,7 @@ ME=$BASHPID
 # children (load generators), the running server and EXTRA_PID (a load generator running
 # beside another, bench/compress.sh).
 busy_all() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-our_jiffies() { cat "/proc/$ME/stat" ${SRV_PID:+"/proc/$SRV_PID/stat"} ${SRV_CHILD:+"/proc/$SRV_CHILD/stat"} ${EXTRA_PID:+"/proc/$EXTRA_PID/stat"} 2>/dev/null | awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }'; }
+our_jiffies() { cat "/proc/$ME/stat" $([ -n "$SRV_PID" ] && srv_stat_files) ${EXTRA_PID:+"/proc/$EXTRA_PID/stat"} 2>/dev/null | awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }'; }
 D_PCT=0
 dist_begin() { D_BUSY=$(busy_all); D_OURS=$(our_jiffies); D_T=$(date +%s%N); }
 # Sets D_PCT: CPU time other processes used since dist_begin, in % of one core.

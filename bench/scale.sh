@@ -108,11 +108,13 @@ scale_prepare() {
   fi
 }
 
-# CPU time of the running server (all threads; nginx: master and worker), in ns, from
+# CPU time of the running server (all threads; nginx: master and its workers now), in ns, from
 # /proc/PID/task/*/schedstat (ns on the CPU; /proc/PID/stat counts in 10 ms ticks, too coarse
 # for 3,000 events).
 scale_cpu_ns() {
-  cat /proc/"$SRV_PID"/task/*/schedstat ${SRV_CHILD:+/proc/"$SRV_CHILD"/task/*/schedstat} 2>/dev/null |
+  local pid files=()
+  for pid in ${SRV_PID:+$(srv_pid_list | tr , ' ')}; do files+=(/proc/"$pid"/task/*/schedstat); done
+  cat "${files[@]}" 2>/dev/null |
     awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 scale_now_ns() { date +%s%N; }
@@ -174,7 +176,7 @@ measure_scale_streams() {
     local res
     dist_begin
     res=$(taskset -c "$CLIENT_CPU" /usr/bin/python3 "$SCALE_SRC/bench/idle_connections.py" --port="$SRV_PORT" \
-            --pid="$SRV_PID${SRV_CHILD:+,$SRV_CHILD}" --connections="$n" 2>&1)
+            --pid="$(srv_pid_list)" --connections="$n" 2>&1)
     dist_end
     echo "$(basename "$SRV_LOG"): $res" >>"$OUT/scale-streams.log"
     local kib live
