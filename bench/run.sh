@@ -85,7 +85,26 @@ RESULTS=$OUT/results.md
 NOTES=()
 REPEATS=0
 note() { NOTES+=("$*"); echo "  NOTE: $*" >&2; }
-log() { echo "$*" >&2; }
+# A line "== N. title" starts benchmark N: its start time is kept for "Time per benchmark".
+SECTION_STARTS=() SECTION_NAMES=()
+log() {
+  if [[ $1 == "== "* ]]; then
+    local name=${1#== }
+    SECTION_STARTS+=("$(date +%s)") SECTION_NAMES+=("${name%%.*}")
+  fi
+  echo "$*" >&2
+}
+
+# "1: 95 s, 1L: 40 s, ...": how long each benchmark took, repeats and waits included (each one
+# ends where the next begins; the last at the end of the run).
+section_times() {
+  local i end out=""
+  for i in "${!SECTION_STARTS[@]}"; do
+    end=${SECTION_STARTS[$((i + 1))]:-$(date +%s)}
+    out+="${out:+, }${SECTION_NAMES[$i]}: $((end - SECTION_STARTS[i])) s"
+  done
+  echo "$out"
+}
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 PLAIN_NAMES="hello hello_log hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout"
 HELLO_NAMES="hello hello_log hello_pipelined hello_c1000"
@@ -652,6 +671,7 @@ h2_run
 scale_run
 
 elapsed=$(( $(date +%s) - STARTED ))
+SECTION_TIMES=$(section_times)
 
 # -- the table ----------------------------------------------------------------------------------
 
@@ -815,6 +835,8 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
   compress_targets
   echo
   echo "Rounds run again because other processes took the CPU: $REPEATS; time spent waiting for them to go quiet: $QUIET_WAITED s."
+  echo
+  echo "Time per benchmark (its repeats and waits included): ${SECTION_TIMES:-none}."
   echo
   if [ ${#NOTES[@]} -gt 0 ]; then
     echo "### Notes from this run"
