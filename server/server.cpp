@@ -15,6 +15,7 @@
 #include <caf/actor_system.hpp>
 
 #include <cstdio>
+#include <future>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -132,6 +133,10 @@ caf::actor_system& server::system() const {
 }
 
 void server::impl::start() {
+  // Stopped, its blocking pool and io_context are done: its threads would return at once,
+  // and the next stop() would wait for a listener nobody closes.
+  if (ioc_.stopped())
+    throw std::logic_error("fastactor::server: start() after stop(); make a new server");
   auto address = boost::asio::ip::make_address(cfg_.host);
   listener_ =
     std::make_shared<listener>(ioc_, boost::asio::ip::tcp::endpoint{address, cfg_.port}, shared_);
@@ -151,17 +156,17 @@ void server::impl::stop() {
   if (!running_)
     return;
   running_ = false;
-  auto drain = std::chrono::milliseconds(cfg_.drain_timeout_ms);
   auto listener_closed = listener_->stop();
-  // At once, unless a handler blocks an I/O thread: then the drain must not wait for it.
-  listener_closed.wait_for(drain);
   drain_sessions();
   // Once the close has run, every session the listener ever started is registered. One
   // accepted just before the close may have started after the drain above: it is drained
   // now, or its writer would be left half-run on the stopped io_context and the actor
   // system would wait for it for ever. (The I/O threads are free by now: the drain waited
-  // for every blocked handler.)
-  listener_closed.wait();
+  // for every handler that blocked one.)
+  while (listener_closed.wait_for(std::chrono::seconds(10)) != std::future_status::ready)
+    std::fprintf(stderr,
+                 "fastactor: still waiting for the listener to close (is an I/O "
+                 "thread blocked?)\n");
   if (!wait_for(no_writers, std::chrono::milliseconds(0)))
     drain_sessions();
   rt_->pool.stop();

@@ -114,6 +114,8 @@ void session::start(const asio::ip::tcp::endpoint& peer) {
   // a thread hop.
   writer_home_.set_owner(weak_from_this());
   writer_home_.set_turn_listener(this);
+  // Both here, in the listener's accept handler: once the listener's close has run, every
+  // writer it led to is counted and its session registered (server::impl::stop relies on it).
   writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, &writer_home_, key_);
   shared_.registry.add(shared_from_this());
   asio::dispatch(socket_.get_executor(), bind_self(&session::begin, shared_from_this()));

@@ -41,7 +41,8 @@ public:
   server& operator=(const server&) = delete;
 
   /// Binds, listens and starts the I/O threads. Throws boost::system::system_error when the
-  /// address cannot be bound.
+  /// address cannot be bound, std::logic_error after stop() (a stopped server is not started
+  /// again: make a new one).
   void start();
 
   /// Stops accepting, lets running responses finish for up to `drain_timeout_ms` (idle
