@@ -16,6 +16,7 @@
 
 #include <cstdio>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -84,7 +85,10 @@ public:
   std::shared_ptr<access_log_flusher> log_flusher_;  ///< with --access-log=1
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;
-  bool running_ = false;
+  // start() and stop() hold it: a second stop() from another thread (a signal handler's
+  // thread and the destructor, say) waits for the first to finish instead of racing it.
+  std::mutex lifecycle_;
+  bool running_ = false;  ///< guarded by lifecycle_
 };
 
 server::server(caf::actor_system& sys, server_config cfg, router routes)
@@ -133,6 +137,7 @@ caf::actor_system& server::system() const {
 }
 
 void server::impl::start() {
+  std::lock_guard<std::mutex> lock{lifecycle_};
   // Stopped, its blocking pool and io_context are done: its threads would return at once,
   // and the next stop() would wait for a listener nobody closes.
   if (ioc_.stopped())
@@ -153,6 +158,7 @@ void server::impl::start() {
 }
 
 void server::impl::stop() {
+  std::lock_guard<std::mutex> lock{lifecycle_};
   if (!running_)
     return;
   running_ = false;

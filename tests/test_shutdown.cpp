@@ -136,3 +136,22 @@ SCENARIO("a stopped server is not started again", "[shutdown]") {
     CHECK_THROWS_AS(srv.server().start(), std::logic_error);
   }
 }
+
+SCENARIO("two threads that stop a server at once both return with it stopped", "[shutdown]") {
+  test_server srv{test_routes()};
+  http_client busy{srv.port()};
+  busy.send_get("/stream/concurrent");  // about a second: the drain waits for it
+  REQUIRE(srv.server().wait_for([](auto& s) { return s.active_streams == 1; }, 3s));
+  auto stop_and_look = [&] {
+    srv.server().stop();
+    return srv.server().stats().live_writers.load() + srv.server().stats().live_connections.load();
+  };
+  auto first = std::async(std::launch::async, stop_and_look);
+  auto second = std::async(std::launch::async, stop_and_look);
+  THEN("neither returns before the running response is done and every connection closed") {
+    CHECK(first.get() == 0);
+    CHECK(second.get() == 0);
+    auto r = busy.read_response();
+    CHECK(r.complete);
+  }
+}

@@ -49,7 +49,8 @@ public:
   /// connections close at once), cuts off the rest (their workers stop), waits for the
   /// writers, stops the I/O threads. A connection whose I/O thread a handler blocks has its
   /// socket shut down and is logged; stop() waits for that handler to return rather than
-  /// stop an I/O thread under a live writer. Idempotent; the destructor calls it. Call it
+  /// stop an I/O thread under a live writer. Idempotent, and safe from several threads at once:
+  /// each call returns once the server has stopped. The destructor calls it. Call it
   /// from a thread of your own (as run() does on a signal), never from a handler or an actor
   /// of this server: it would wait for itself.
   void stop();
