@@ -206,13 +206,15 @@ SCENARIO("a failed handshake does not cut an authenticated link", "[remote][proc
     remote_server srv{{a.name()}, 60'000, from_ca("server")};
     REQUIRE(srv.pool->wait_until_up(1, 10s));
     http_client c{srv.port(), 30s};
-    c.send_get("/distributed/stream?n=4000&size=16384&window=4");
+    c.send_get("/distributed/stream?n=2000&size=16384&window=4");
     WHEN("peers keep failing their handshake with the node meanwhile") {
       std::atomic<bool> done{false};
+      std::atomic<int> attempts{0};
       std::thread attacker{[&] {
         while (!done) {
           int fd = connect_to(a.port);
           if (fd >= 0) {
+            ++attempts;
             std::string junk = "GET / HTTP/1.0\r\n\r\n";
             ::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL);
             closed_within(fd, 200ms);
@@ -221,12 +223,14 @@ SCENARIO("a failed handshake does not cut an authenticated link", "[remote][proc
         }
       }};
       std::string body;
-      auto until = clock_type::now() + 30s;
+      auto until = clock_type::now() + 90s;  // ~6 s under ASan; generous for a busy machine
       while (body.find("Fastactor-Errors:") == std::string::npos && clock_type::now() < until)
         body += c.read_available(200ms);
       done = true;
       attacker.join();
       THEN("the stream completes without error and the link was never lost") {
+        INFO(attempts << " failed handshakes during the stream");
+        CHECK(attempts >= 3);  // the stream did overlap the attack
         CHECK(body.find("Fastactor-Errors: []") != std::string::npos);
         CHECK(srv.pool->status().at(0).up);
         CHECK(srv.pool->status().at(0).connects == 1);
