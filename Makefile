@@ -11,7 +11,7 @@ endif
 PORT ?= 8080
 DEV_CERTS = $(BUILD_DIR)/dev-certs
 
-.PHONY: all deps build demo test test-asan test-tsan fuzz bench docs format format-check clean
+.PHONY: all deps build demo test test-asan test-tsan fuzz bench bench-all docs format format-check clean
 
 all: build
 
@@ -66,9 +66,17 @@ format-check:
 # Benchmarks against the leanest Beast server and nginx (and a typical Beast app), over HTTPS
 # against nginx, side by side, and how cost grows with connections and streams, charted with
 # gnuplot (see docs/benchmarks.md).
+# bench: issue 15's rows against nginx and the leanest Beast server (~8½ min on a quiet
+# machine); bench-all: those and HTTPS, HTTP/2, compression and how cost grows (~19 min).
+# BENCH_ONLY picks groups or single benchmarks (bench/run.sh lists them).
+BENCH_DEPS = wrk util-linux nginx-light python3 python3-h2 iproute2 procps gnuplot-nox
 bench: build
-	@scripts/install-deps.sh wrk util-linux nginx-light python3 python3-h2 iproute2 procps gnuplot-nox
+	@scripts/install-deps.sh $(BENCH_DEPS)
 	bench/run.sh $(BUILD_DIR)
+
+bench-all: build
+	@scripts/install-deps.sh $(BENCH_DEPS)
+	BENCH_ONLY=all bench/run.sh $(BUILD_DIR)
 
 # The whole suite under AddressSanitizer + UBSan (+ LeakSanitizer), built with clang 14.
 test-asan:
