@@ -4,6 +4,8 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <iterator>
 
 namespace fastactor {
@@ -23,6 +25,16 @@ std::string lower_trimmed(std::string_view s) {
   return out;
 }
 
+/// A CR or LF inside a field value. Two memchr passes: string_view::find_first_of tests
+/// every character against the set in a loop (~8 instructions a character, callgrind), and a
+/// request checks every value.
+bool has_cr_or_lf(std::string_view value) {
+  if (value.empty())  // its data() may be null, which memchr must not get
+    return false;
+  return std::memchr(value.data(), '\r', value.size()) != nullptr
+    || std::memchr(value.data(), '\n', value.size()) != nullptr;
+}
+
 /// The target as a URL: origin-form ("/path?q") or absolute-form ("http://host/path?q").
 boost::system::result<boost::urls::url_view> parse_target(std::string_view target) {
   if (!target.empty() && target.front() == '/')
@@ -38,10 +50,16 @@ boost::system::result<boost::urls::url_view> parse_target(std::string_view targe
 bool is_plain_path(std::string_view target) {
   if (target.empty() || target.front() != '/')
     return false;
-  auto unreserved = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
-      || c == '.' || c == '_' || c == '~';
-  };
+  // RFC 3986's unreserved characters, by table: a request's path is checked character by
+  // character.
+  static constexpr auto unreserved_table = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c)
+      table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || c == '-' || c == '.' || c == '_' || c == '~';
+    return table;
+  }();
+  auto unreserved = [](char c) { return unreserved_table[static_cast<unsigned char>(c)]; };
   // Dot segments ("/./", "/..") are Boost.URL's to interpret (it reads a leading "/." as a
   // prefix, not a segment).
   std::size_t segment_start = 1;
@@ -145,7 +163,7 @@ std::optional<request_refusal> check_header(const beast_request& header) {
   std::optional<std::string_view> expect, te;
   for (const auto& field : header.base()) {
     // Obsolete line folding and bare CR/LF inside a value are smuggling vectors: refuse them.
-    if (field.value().find_first_of("\r\n") != std::string_view::npos)
+    if (has_cr_or_lf(field.value()))
       return request_refusal{status::bad_request,
                              "header field '" + std::string{field.name_string()}
                                + "' uses obsolete line folding"};

@@ -1,0 +1,79 @@
+// What check_header refuses in a parsed request header, whatever the parser let through: a
+// CR or LF inside a value (a smuggling vector, refused wherever in the value it stands), a
+// missing or repeated Host, an expectation other than 100-continue.
+#include "server/request_reader.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace fastactor;
+namespace http = boost::beast::http;
+
+namespace {
+
+beast_request get_hello() {
+  beast_request msg{http::verb::get, "/hello", 11};
+  msg.set(http::field::host, "h");
+  return msg;
+}
+
+}  // namespace
+
+SCENARIO("a header field value with a CR or LF is refused, wherever it stands") {
+  GIVEN("values with a CR or an LF at the start, in the middle, at the end, or long") {
+    const std::string long_value(4000, 'a');
+    const std::vector<std::string> values{
+      "\ra", "a\nb", "ab\r", "a\r\n b", long_value + "\n", long_value + "\r" + long_value};
+    THEN("each gets 400, naming its field") {
+      for (const auto& value : values) {
+        auto msg = get_hello();
+        msg.set("X-Smuggle", value);
+        auto why = check_header(msg);
+        INFO("value of " << value.size() << " bytes");
+        REQUIRE(why);
+        CHECK(why->status == status::bad_request);
+        CHECK(why->message == "header field 'X-Smuggle' uses obsolete line folding");
+      }
+    }
+  }
+  GIVEN("values empty, or with tabs, spaces and other bytes but no CR or LF") {
+    const std::vector<std::string> values{"", "a\tb", "  a  ", std::string(4000, 'x'), "\x7f\x80"};
+    THEN("they pass") {
+      for (const auto& value : values) {
+        auto msg = get_hello();
+        msg.set("X-Fine", value);
+        CHECK_FALSE(check_header(msg));
+      }
+    }
+  }
+}
+
+SCENARIO("an HTTP/1.1 header needs exactly one Host, and only the 100-continue expectation") {
+  WHEN("Host is missing") {
+    beast_request msg{http::verb::get, "/hello", 11};
+    auto why = check_header(msg);
+    REQUIRE(why);
+    CHECK(why->message == "missing Host header");
+  }
+  WHEN("Host is there twice") {
+    auto msg = get_hello();
+    msg.insert(http::field::host, "other");
+    auto why = check_header(msg);
+    REQUIRE(why);
+    CHECK(why->message == "more than one Host header");
+  }
+  WHEN("Expect is 100-continue, in any case") {
+    auto msg = get_hello();
+    msg.set(http::field::expect, " 100-Continue ");
+    CHECK_FALSE(check_header(msg));
+  }
+  WHEN("Expect is anything else") {
+    auto msg = get_hello();
+    msg.set(http::field::expect, "200-ok");
+    auto why = check_header(msg);
+    REQUIRE(why);
+    CHECK(why->status == status::expectation_failed);
+  }
+}
