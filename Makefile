@@ -63,12 +63,11 @@ format-check:
 	@scripts/install-deps.sh clang-format
 	@clang-format --dry-run --Werror $(CXX_SOURCES) && echo "format: $(words $(CXX_SOURCES)) files as .clang-format wants them"
 
-# Benchmarks against the leanest Beast server and nginx (and a typical Beast app), over HTTPS
-# against nginx, side by side, and how cost grows with connections and streams, charted with
-# gnuplot (see docs/benchmarks.md).
-# bench: issue 15's rows against nginx and the leanest Beast server (~8½ min on a quiet
-# machine); bench-all: those and HTTPS, HTTP/2, compression and how cost grows (~19 min).
-# BENCH_ONLY picks groups or single benchmarks (bench/run.sh lists them).
+# Benchmarks, side by side (see docs/benchmarks.md). bench: plain HTTP against the leanest
+# Beast server and nginx (and a typical Beast app), ~8½ min on a quiet machine; bench-all:
+# those, HTTPS, HTTP/2 and compression against nginx, and how cost grows with connections and
+# streams, charted with gnuplot (~19 min). BENCH_ONLY picks groups or single benchmarks
+# (bench/run.sh lists them).
 BENCH_DEPS = wrk util-linux nginx-light python3 python3-h2 iproute2 procps gnuplot-nox
 bench: build
 	@scripts/install-deps.sh $(BENCH_DEPS)

@@ -30,10 +30,10 @@
 # compress all — and names: hello hello_log hello_pipelined hello_c1000 stream streams_unpaced
 # parallel paced latency fanout https_hello https_stream https_handshakes https_idle h2_hello
 # h2_streams h2_stream h2_vs_h1 h2_idle scale_hello scale_streams compress compress_hello);
-# the HTTPS, HTTP/2, scale and
-# compression ones have knobs of their own (bench/https.sh, bench/http2.sh, bench/scale.sh,
-# bench/compress.sh: `compress` is 1 GiB of NDJSON per content coding against nginx's gzip,
-# `compress_hello` the /hello p99 of other connections while one coded stream runs).
+# the HTTPS, HTTP/2, scale and compression ones have knobs of their own (bench/https.sh,
+# bench/http2.sh, bench/scale.sh, bench/compress.sh: `compress` is 1 GiB of NDJSON per
+# content coding against nginx's gzip, `compress_hello` the /hello p99 of other connections
+# while one coded stream runs).
 set -uo pipefail
 
 BUILD=${1:?usage: bench/run.sh BUILD_DIR}
