@@ -42,9 +42,8 @@ run_profiled() {
   valgrind --tool=callgrind --callgrind-out-file="$OUT/$name.callgrind" \
     "$BIN" --port="$PORT" "${EXTRA[@]}" >"$OUT/$name.server.log" 2>"$OUT/$name.valgrind.log" &
   local pid=$!
-  local i
-  for i in $(seq 1 150); do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/hello" && break
+  local tries=150  # 30 s: valgrind starts slowly
+  until curl -s -o /dev/null "http://127.0.0.1:$PORT/hello" || [ $((tries -= 1)) -eq 0 ]; do
     sleep 0.2
   done
   "$@"
@@ -83,6 +82,10 @@ load() {
 run_profiled idle true
 run_profiled "$MODE" load
 requests=$(awk '/requests in/ {print $1}' "$OUT/$MODE.wrk.txt")
+if [ "${requests:-0}" -eq 0 ]; then
+  echo "bench/instructions.sh: no request answered (see $OUT/$MODE.wrk.txt, $OUT/$MODE.valgrind.log)" >&2
+  exit 1
+fi
 idle=$(total_of "$OUT/idle.callgrind")
 loaded=$(total_of "$OUT/$MODE.callgrind")
 checks=$(inclusive_of "$OUT/$MODE.callgrind" 'fastactor::check_header(')
