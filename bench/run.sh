@@ -72,8 +72,14 @@ expand_groups() {
   done
 }
 ONLY=$(expand_groups "${BENCH_ONLY:-plain}" | tr '\n' ' ')
+ALL_NAMES=$(expand_groups all)
 default_budget=720
 for name in $ONLY; do
+  # A misspelt name would otherwise run nothing and print an empty table.
+  [[ " $ALL_NAMES " == *" $name "* ]] || {
+    echo "bench/run.sh: BENCH_ONLY: '$name' is neither a group (plain https h2 scale compress all) nor a benchmark ($ALL_NAMES)" >&2
+    exit 2
+  }
   [[ " $PLAIN_NAMES " == *" $name "* ]] || default_budget=1500
 done
 STARTED=$(date +%s)
