@@ -65,8 +65,8 @@ format-check:
 
 # Benchmarks, side by side (see docs/benchmarks.md). bench: plain HTTP against the leanest
 # Beast server and nginx (and a typical Beast app), ~8½ min on a quiet machine; bench-all:
-# those, HTTPS, HTTP/2 and compression against nginx, and how cost grows with connections and
-# streams, charted with gnuplot (~19 min). BENCH_ONLY picks groups or single benchmarks
+# those, HTTPS, HTTP/2 and compression against nginx, remote workers, and how cost grows with
+# connections and streams, charted with gnuplot (~19½ min). BENCH_ONLY picks groups or single benchmarks
 # (bench/run.sh lists them).
 BENCH_DEPS = wrk util-linux nginx-light python3 python3-h2 iproute2 procps gnuplot-nox
 bench: build

@@ -7,9 +7,21 @@
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
 
+#include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 namespace fastactor {
+
+std::size_t basp_workers_for(unsigned cores) {
+  if (cores < 4)
+    return 0;
+  return std::min(3u, cores / 4u) + 1;  // CAF 0.17's own default (caf::defaults::middleman)
+}
+
+std::size_t default_basp_workers() {
+  return basp_workers_for(std::thread::hardware_concurrency());
+}
 
 void configure_remote(caf::actor_system_config& cfg, remote_settings settings) {
   // Never half-configured: an unusable TLS setting must not leave a plain link behind.
@@ -19,6 +31,7 @@ void configure_remote(caf::actor_system_config& cfg, remote_settings settings) {
   detail::configure_tls(cfg, settings.tls);  // after the middleman: the module needs it
   cfg.set("middleman.heartbeat-interval", caf::timespan{settings.heartbeat});
   cfg.set("middleman.connection-timeout", caf::timespan{settings.timeout});
+  cfg.set("middleman.workers", settings.basp_workers);
   cfg.add_message_type<response_handle>("fastactor::response_handle");
   cfg.add_message_type<worker_error>("fastactor::worker_error");
   cfg.add_message_type<sse_event>("fastactor::sse_event");

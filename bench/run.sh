@@ -27,13 +27,14 @@
 # raw_beast_server, the typical Beast app, in the /hello and 1 GiB rows; 0: leave it out,
 # which saves a quarter of those), BENCH_OUT (BUILD_DIR/bench-logs: logs and results.md),
 # BENCH_ONLY (plain by default: a space-separated list of groups — plain https h2 scale
-# compress all — and names: hello hello_log hello_pipelined hello_c1000 stream streams_unpaced
-# parallel paced latency fanout https_hello https_stream https_handshakes https_idle h2_hello
-# h2_streams h2_stream h2_vs_h1 h2_idle scale_hello scale_streams compress compress_hello);
-# the HTTPS, HTTP/2, scale and compression ones have knobs of their own (bench/https.sh,
-# bench/http2.sh, bench/scale.sh, bench/compress.sh: `compress` is 1 GiB of NDJSON per
-# content coding against nginx's gzip, `compress_hello` the /hello p99 of other connections
-# while one coded stream runs).
+# compress remote all — and names: hello hello_log hello_pipelined hello_c1000 stream
+# streams_unpaced parallel paced latency fanout https_hello https_stream https_handshakes
+# https_idle h2_hello h2_streams h2_stream h2_vs_h1 h2_idle scale_hello scale_streams compress
+# compress_hello remote); the HTTPS, HTTP/2, scale, compression and remote ones have knobs of
+# their own (bench/https.sh, bench/http2.sh, bench/scale.sh, bench/compress.sh: `compress` is
+# 1 GiB of NDJSON per content coding against nginx's gzip, `compress_hello` the /hello p99 of
+# other connections while one coded stream runs; bench/remote.sh: 1 GiB through a worker
+# node).
 set -uo pipefail
 
 BUILD=${1:?usage: bench/run.sh BUILD_DIR}
@@ -49,14 +50,15 @@ ATTEMPTS=${BENCH_ATTEMPTS:-3}
 OUT=${BENCH_OUT:-$BUILD/bench-logs}
 # The benchmarks by group. `plain` (the default; what `make bench` runs) is issue 15's rows
 # against nginx and the leanest Beast server, about 8½ minutes on a quiet machine; the other
-# groups took (2026-12-03, quiet): https 2¼ min, h2 1½, compress 2¼, scale 4½; all of them
-# together (`make bench-all`) 19 min. A run that takes more than one group gets a budget of
+# groups took (2026-12-03, quiet): https 2¼ min, h2 1½, compress 2¼, scale 4½, remote ½; all
+# of them together (`make bench-all`) 19½ min. A run that takes more than one group gets a budget of
 # 25 minutes instead of 12 (BENCH_BUDGET overrides either).
 PLAIN_NAMES="hello hello_log hello_pipelined hello_c1000 stream streams_unpaced parallel paced latency fanout"
 HTTPS_NAMES="https_hello https_stream https_handshakes https_idle"
 H2_NAMES="h2_hello h2_streams h2_stream h2_vs_h1 h2_idle"
 SCALE_NAMES="scale_hello scale_streams"
 COMPRESS_NAMES="compress compress_hello"
+REMOTE_NAMES="remote"
 expand_groups() {
   local word
   for word in $1; do
@@ -66,7 +68,7 @@ expand_groups() {
       h2) echo "$H2_NAMES" ;;
       scale) echo "$SCALE_NAMES" ;;
       compress) echo "$COMPRESS_NAMES" ;;
-      all) echo "$PLAIN_NAMES $HTTPS_NAMES $H2_NAMES $SCALE_NAMES $COMPRESS_NAMES" ;;
+      all) echo "$PLAIN_NAMES $HTTPS_NAMES $H2_NAMES $SCALE_NAMES $COMPRESS_NAMES $REMOTE_NAMES" ;;
       *) echo "$word" ;;
     esac
   done
@@ -77,7 +79,7 @@ default_budget=720
 for name in $ONLY; do
   # A misspelt name would otherwise run nothing and print an empty table.
   [[ " $ALL_NAMES " == *" $name "* ]] || {
-    echo "bench/run.sh: BENCH_ONLY: '$name' is neither a group (plain https h2 scale compress all) nor a benchmark ($ALL_NAMES)" >&2
+    echo "bench/run.sh: BENCH_ONLY: '$name' is neither a group (plain https h2 scale compress remote all) nor a benchmark ($ALL_NAMES)" >&2
     exit 2
   }
   [[ " $PLAIN_NAMES " == *" $name "* ]] || default_budget=1500
@@ -158,6 +160,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/http2.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/scale.sh"
 # shellcheck source=bench/compress.sh
 source "$(dirname "${BASH_SOURCE[0]}")/compress.sh"
+# shellcheck source=bench/remote.sh
+source "$(dirname "${BASH_SOURCE[0]}")/remote.sh"
 
 for tool in wrk curl taskset awk ss; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing (make bench installs it)" >&2; exit 1; }
@@ -307,6 +311,7 @@ cleanup() {
   https_cleanup
   h2_cleanup
   compress_cleanup
+  remote_cleanup
 }
 trap cleanup EXIT
 
@@ -704,6 +709,7 @@ compress_run
 https_run
 h2_run
 scale_run
+remote_run
 
 elapsed=$(( $(date +%s) - STARTED ))
 SECTION_TIMES=$(section_times)
@@ -817,6 +823,7 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
   h2_table
   scale_table
   compress_table
+  remote_table
   echo
   echo "### Targets"
   echo
@@ -869,6 +876,7 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
   h2_targets
   scale_targets
   compress_targets
+  remote_targets
   echo
   echo "Rounds run again because other processes took the CPU: $REPEATS; time spent waiting for them to go quiet: $QUIET_WAITED s."
   echo

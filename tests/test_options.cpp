@@ -1,5 +1,6 @@
 // Command-line options, parsed by CAF's config machinery.
 #include <fastactor/options.hpp>
+#include <fastactor/remote.hpp>
 
 #include "actors/runtime.hpp"
 
@@ -325,6 +326,41 @@ SCENARIO("node TLS takes all three files or none, each readable, named when at f
       CHECK(cfg.openssl_certificate == cert);
       CHECK(cfg.openssl_key == key);
       CHECK(cfg.openssl_cafile == ca);
+    }
+  }
+}
+
+SCENARIO("who deserializes what worker nodes send is set by --node-basp-workers",
+         "[options][remote]") {
+  GIVEN("a machine's core count") {
+    THEN("below 4 cores CAF's network thread deserializes; from 4, CAF's own default") {
+      CHECK(basp_workers_for(1) == 0);
+      CHECK(basp_workers_for(2) == 0);
+      CHECK(basp_workers_for(3) == 0);
+      CHECK(basp_workers_for(4) == 2);
+      CHECK(basp_workers_for(8) == 3);
+      CHECK(basp_workers_for(64) == 4);
+    }
+  }
+  GIVEN("a server with worker nodes") {
+    auto workers_after = [](std::vector<std::string> args) {
+      system_config cfg;
+      args.push_back("--worker-nodes=127.0.0.1:4242");
+      auto r = parse(cfg, args);
+      INFO(r.error);
+      REQUIRE(r.outcome == parse_outcome::run);
+      return caf::get_or(cfg, "middleman.workers", std::size_t{999});
+    };
+    WHEN("the option is left out") {
+      THEN("this machine's default goes to CAF") {
+        CHECK(workers_after({}) == default_basp_workers());
+      }
+    }
+    WHEN("it is given") {
+      THEN("CAF gets it as it is, 0 included") {
+        CHECK(workers_after({"--node-basp-workers=0"}) == 0);
+        CHECK(workers_after({"--node-basp-workers=2"}) == 2);
+      }
     }
   }
 }

@@ -37,6 +37,34 @@ SCENARIO("remote workers stream every byte, spread over the nodes", "[remote][pr
   }
 }
 
+SCENARIO("every byte crosses in order whichever thread deserializes it", "[remote][process]") {
+  for (std::size_t workers : {0, 2}) {
+    GIVEN("a node and a server with " + std::to_string(workers) + " BASP workers each") {
+      auto a = start_node(0, {}, nullptr, workers);
+      remote_server srv{{a.name()}, 60'000, {}, workers};
+      REQUIRE(srv.pool->wait_until_up(1, 10s));
+      THEN("CAF was told so") {
+        CHECK(caf::get_or(srv.sys->config(), "middleman.workers", std::size_t{999}) == workers);
+      }
+      WHEN("32 MiB cross with flow control, 32 writes in flight") {
+        auto r = http_get(srv.port(), "/distributed/stream?n=2048&size=16384&window=32");
+        THEN("each chunk arrives whole and in its place") {
+          CHECK(r.status == 200);
+          CHECK(r.complete);
+          CHECK(all_chunks_right(r.body, 2048, 16384));
+          CHECK(r.trailers.at("fastactor-errors") == "[]");
+        }
+      }
+    }
+  }
+}
+
+SCENARIO("a worker node refuses a BASP worker count out of range", "[remote][process][options]") {
+  auto n = spawn_process(TEST_WORKER_NODE_PATH, {"--port=0", "--node-basp-workers=65"});
+  CHECK(n.wait_exit(10s) == 2);
+  CHECK(read_until(n.err, "\n", 1s).find("--node-basp-workers -1..64") != std::string::npos);
+}
+
 SCENARIO("a node killed mid-stream fails that response, and the other node serves on",
          "[remote][process][faults]") {
   check_node_killed_mid_stream();

@@ -118,6 +118,9 @@
   X(std::int64_t, node_timeout_ms, "node-timeout-ms", 2000,                                     \
     in_range(cfg.node_heartbeat_ms, 600'000),                                                   \
     "a worker node silent this long is down; must match theirs")                                \
+  X(std::int64_t, node_basp_workers, "node-basp-workers", -1, in_range(-1, 64),                 \
+    "threads that deserialize what worker nodes send; 0: CAF's network thread itself; -1: "     \
+    "automatic (0 below 4 cores, else CAF's default)")                                          \
   X(std::string, node_tls_cert, "node-tls-cert", "", any_text,                                  \
     "mutual TLS with the worker nodes: this server's certificate (PEM); needs --node-tls-key "  \
     "and --node-tls-ca too. Without all three the node link is plain TCP")                      \

@@ -32,10 +32,14 @@ struct node {
   std::string name() const { return "127.0.0.1:" + std::to_string(port); }
 };
 
-/// The command line of a test_worker_node with node TLS `tls` (none if empty).
-inline std::vector<std::string> node_arguments(std::uint16_t port, const fastactor::node_tls& tls) {
+/// The command line of a test_worker_node with node TLS `tls` (none if empty) and, if given,
+/// that many BASP workers (else the node's automatic choice).
+inline std::vector<std::string> node_arguments(std::uint16_t port, const fastactor::node_tls& tls,
+                                               std::optional<std::size_t> basp_workers = {}) {
   std::vector<std::string> args{"--port=" + std::to_string(port), "--node-heartbeat-ms=100",
                                 "--node-timeout-ms=1000"};
+  if (basp_workers)
+    args.push_back("--node-basp-workers=" + std::to_string(*basp_workers));
   if (tls.enabled())
     args.insert(args.end(),
                 {"--node-tls-cert=" + tls.certificate, "--node-tls-key=" + tls.key,
@@ -46,8 +50,9 @@ inline std::vector<std::string> node_arguments(std::uint16_t port, const fastact
 /// Starts a node and reads its port from its first line ("listening on tcp://..." or, with
 /// `tls`, "tls://"); `first_line` gets that line.
 inline node start_node(std::uint16_t port = 0, const fastactor::node_tls& tls = {},
-                       std::string* first_line = nullptr) {
-  node n{spawn_process(TEST_WORKER_NODE_PATH, node_arguments(port, tls))};
+                       std::string* first_line = nullptr,
+                       std::optional<std::size_t> basp_workers = {}) {
+  node n{spawn_process(TEST_WORKER_NODE_PATH, node_arguments(port, tls, basp_workers))};
   auto line = read_until(n.proc.out, "\n", 10s);
   n.port = port_in(line);
   if (first_line)
@@ -95,12 +100,15 @@ inline void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, pr
 }
 
 /// A server in this process whose /distributed/* routes use the given nodes.
-/// With `tls`, every node is connected with mutual TLS (node_pool through CAF's OpenSSL module).
+/// With `tls`, every node is connected with mutual TLS (node_pool through CAF's OpenSSL module);
+/// with `basp_workers`, that many threads deserialize (else this machine's default).
 struct remote_server {
   explicit remote_server(const std::vector<std::string>& nodes,
                          std::int64_t request_timeout_ms = 60'000,
-                         const fastactor::node_tls& tls = {}) {
-    fastactor::configure_remote(cfg, {100ms, 1000ms, tls});
+                         const fastactor::node_tls& tls = {},
+                         std::optional<std::size_t> basp_workers = {}) {
+    fastactor::configure_remote(
+      cfg, {100ms, 1000ms, tls, basp_workers.value_or(fastactor::default_basp_workers())});
     cfg.set("scheduler.max-threads", std::int64_t{2});
     sys = std::make_unique<caf::actor_system>(cfg);
     std::vector<fastactor::node_address> list;

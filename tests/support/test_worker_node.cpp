@@ -1,7 +1,7 @@
 // A worker node for the remote tests: a CAF process that servers spawn workers on, through
 // CAF's middleman (examples/worker_node is the demo's; this one is the tests' own).
 //   test_worker_node [--host=127.0.0.1] [--port=0] [--node-heartbeat-ms=200]
-//                    [--node-timeout-ms=2000]
+//                    [--node-timeout-ms=2000] [--node-basp-workers=-1]
 //                    [--node-tls-cert=PEM --node-tls-key=PEM --node-tls-ca=PEM]
 // Prints `listening on tcp://HOST:PORT` (with node TLS: tls://) first; stops on SIGINT/SIGTERM.
 
@@ -121,6 +121,7 @@ struct node_config : caf::actor_system_config {
   std::int64_t port = 9000;
   std::int64_t heartbeat_ms = 200;
   std::int64_t timeout_ms = 2000;
+  std::int64_t basp_workers = -1;
   fastactor::node_tls tls;
 
   node_config() {
@@ -131,6 +132,9 @@ struct node_config : caf::actor_system_config {
            "heartbeat interval; must match the server's (default 200)")
       .add(timeout_ms, "node-timeout-ms",
            "a peer silent this long is dropped; must match the server's (default 2000)")
+      .add(basp_workers, "node-basp-workers",
+           "threads that deserialize what servers send; 0: CAF's network thread itself; -1: "
+           "automatic, 0 below 4 cores (default -1)")
       .add(tls.certificate, "node-tls-cert",
            "mutual TLS with servers: this node's certificate (PEM); needs --node-tls-key and "
            "--node-tls-ca too. Without all three the port is plain TCP: trusted networks only")
@@ -162,10 +166,10 @@ int main(int argc, char** argv) {
   }
   if (cfg.cli_helptext_printed)
     return 0;
-  if (cfg.port < 0 || cfg.port > 65535 || cfg.heartbeat_ms < 1
-      || cfg.timeout_ms < cfg.heartbeat_ms) {
+  if (cfg.port < 0 || cfg.port > 65535 || cfg.heartbeat_ms < 1 || cfg.timeout_ms < cfg.heartbeat_ms
+      || cfg.basp_workers < -1 || cfg.basp_workers > 64) {
     std::cerr << "test_worker_node: --port must be 0..65535, heartbeat >= 1 ms, "
-                 "timeout >= heartbeat\n";
+                 "timeout >= heartbeat, --node-basp-workers -1..64\n";
     return 2;
   }
   if (auto error = fastactor::check_node_tls(cfg.tls); !error.empty()) {
@@ -177,7 +181,9 @@ int main(int argc, char** argv) {
   cfg.set("logger.console", caf::atom("none"));
   fastactor::configure_remote(cfg,
                               {std::chrono::milliseconds(cfg.heartbeat_ms),
-                               std::chrono::milliseconds(cfg.timeout_ms), cfg.tls});
+                               std::chrono::milliseconds(cfg.timeout_ms), cfg.tls,
+                               cfg.basp_workers < 0 ? fastactor::default_basp_workers()
+                                                    : static_cast<std::size_t>(cfg.basp_workers)});
   register_node_workers(cfg);
   caf::actor_system sys{cfg};
   auto info = sys.spawn(node_info, cfg.host);
