@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -60,11 +61,20 @@ struct report_limits {
   static constexpr std::size_t results_max = 64 * 1024;  ///< bytes of results in a report
 };
 
+/// What an access-log line needs of a request that a long response has let go
+/// (request_scope::release_spent_fields).
+struct logged_request {
+  std::string peer;
+  std::string method;
+  std::string target;
+};
+
 struct request_scope {
   /// `held_total` counts, for the whole server, the response bytes every scope holds.
   request_scope(stream_id sid, channel_id ch, std::shared_ptr<const routed_request> r,
                 std::atomic<std::int64_t>& held_total)
-    : id(sid), channel(ch), in(std::move(r)), held_total_(held_total) {}
+    : id(sid), channel(ch), in(std::move(r)), version(in->req.version), head(in->req.is_head()),
+      keep_alive_asked(in->req.keep_alive), held_total_(held_total) {}
 
   request_scope(const request_scope&) = delete;
   request_scope& operator=(const request_scope&) = delete;
@@ -74,11 +84,29 @@ struct request_scope {
     release_in_flight();
   }
 
+  /// The request, while the scope holds it: until release_spent_fields() lets it go (the
+  /// handler has returned by then; version, head and keep_alive_asked outlive it).
   const request& req() const { return in->req; }
+
+  /// The request line's parts and the peer, for the access log: the request's own, or what
+  /// release_spent_fields() kept of them.
+  std::string_view log_peer() const {
+    return in ? std::string_view{in->req.peer} : logged ? logged->peer : std::string_view{};
+  }
+  std::string_view log_method() const {
+    return in ? in->req.method_name() : logged ? logged->method : std::string_view{};
+  }
+  std::string_view log_target() const {
+    return in ? std::string_view{in->req.target} : logged ? logged->target : std::string_view{};
+  }
 
   stream_id id;
   channel_id channel;  ///< where on the connection it is answered (connection.hpp)
-  std::shared_ptr<const routed_request> in;
+  std::shared_ptr<const routed_request> in;  ///< null once release_spent_fields() let it go
+  unsigned version;  ///< the request's: 10, 11 or 20
+  bool head;  ///< a HEAD request: the body is not sent
+  bool keep_alive_asked;  ///< the request lets the connection stay open
+  std::unique_ptr<logged_request> logged;  ///< with an access log, once `in` is let go
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   // The response head, fixed when the first byte goes out. (The small fields of the scope
@@ -263,22 +291,23 @@ public:
   }
 
   /// Frees what a response under way no longer reads: once its handler has returned and its
-  /// head is out, the request is read only for the framing and the access log (method,
-  /// target, version, keep-alive, peer), and the response's header fields not at all. A
-  /// long stream (SSE, a paced download) would otherwise hold its client's header fields,
-  /// query and body, and its own head's fields, for its whole life. Only while the scope
-  /// holds the request alone (context::req() is valid while the handler runs, no longer):
-  /// the session made it mutable, so clearing it through the scope's const view is sound.
-  void release_spent_fields() {
+  /// head is out, it reads only the facts copied at the start (version, head,
+  /// keep_alive_asked) and, for the access log, the request line and the peer; its own
+  /// header fields not at all. A long stream (SSE, a paced download) would otherwise hold its
+  /// client's request (~300 bytes and its fields, query and body) and its own head's fields
+  /// for its whole life. Only while the scope holds the request alone (context::req() is
+  /// valid while the handler runs, no longer): the session made it mutable, so moving its
+  /// strings out through the scope's const view is sound. `for_log`: keep what the access log
+  /// needs (one allocation of its own, the target's text moved, not copied).
+  void release_spent_fields(bool for_log) {
     if (!handler_returned || phase == response_phase::open || !in || in.use_count() != 1)
       return;
-    auto& req = const_cast<request&>(in->req);
-    release_memory(req.path);
-    release_memory(req.query);
-    release_memory(req.params);
-    release_memory(req.headers);
-    release_memory(req.trailers);
-    release_memory(req.body);
+    if (for_log) {
+      auto& req = const_cast<request&>(in->req);
+      logged = std::make_unique<logged_request>(
+        logged_request{std::move(req.peer), std::string{req.method_name()}, std::move(req.target)});
+    }
+    in.reset();
     release_memory(headers);
   }
 

@@ -74,7 +74,7 @@ void choose_coding(request_scope& sc, runtime& rt, std::optional<std::size_t> wh
   if (sc.compress != compression::on && !compressible_type(content_type))
     return;
   sc.varies_by_encoding = true;  // from here on, Accept-Encoding could change the answer
-  if (sc.req().is_head() || !has_body(sc.status))
+  if (sc.head || !has_body(sc.status))
     return;
   auto coding = negotiate_coding(sc.req().headers, lim.compress_prefer);
   if (coding == content_coding::identity)

@@ -216,7 +216,7 @@ response_head make_head(const request_scope& sc, const runtime& rt, status code,
           content_type,
           how,
           content_length,
-          connection_for(sc.req().version, keep_alive)};
+          connection_for(sc.version, keep_alive)};
 }
 
 // -- sending ----------------------------------------------------------------------------------
@@ -321,11 +321,11 @@ bool take_body(writer_actor* self, request_scope& sc, std::vector<std::string>& 
 
 /// A HEAD request, or a status that has no body: the head is the whole response.
 bool bodyless(const request_scope& sc, status code) {
-  return sc.req().is_head() || !has_body(code);
+  return sc.head || !has_body(code);
 }
 
 bool keep_alive(const writer_actor* self, const request_scope& sc) {
-  return sc.req().keep_alive && !self->state.draining;
+  return sc.keep_alive_asked && !self->state.draining;
 }
 
 write_kind final_kind(bool keep) {
@@ -360,7 +360,7 @@ void send_whole(writer_actor* self, request_scope& sc) {
     sc.drop_queue();
   } else if (sc.errors.empty()) {
     // HEAD: the Content-Length GET would have had, counted while its body was dropped.
-    auto length = sc.req().is_head() ? sc.discarded_bytes : sc.queued_bytes;
+    auto length = sc.head ? sc.discarded_bytes : sc.queued_bytes;
     choose_coding(sc, *st.rt, length, head_content_type(sc));
     body_out body;
     constexpr auto whole = std::numeric_limits<std::size_t>::max();
@@ -389,7 +389,7 @@ void send_whole(writer_actor* self, request_scope& sc) {
     add_coding_fields(sc, *st.rt);
     out.head = make_head(sc, *st.rt, error_status(sc.errors), framing::content_length, body.size(),
                          keep, "application/json");
-    if (!sc.req().is_head()) {
+    if (!sc.head) {
       out.body_bytes = body.size();
       out.body.push_back(std::move(body));
     }
@@ -437,11 +437,11 @@ void arm_timer(writer_actor* self, request_scope& sc) {
 /// see before the body, so it is the whole answer; the producers are stopped once it is out.
 void send_head_only(writer_actor* self, request_scope& sc) {
   auto& st = self->state;
-  bool http10 = sc.req().version == 10;
+  bool http10 = sc.version == 10;
   auto how = !has_body(sc.status) ? framing::none
     : http10                      ? framing::until_close
                                   : framing::chunked;
-  auto keep = keep_alive(self, sc) && (how != framing::until_close || sc.req().is_head());
+  auto keep = keep_alive(self, sc) && (how != framing::until_close || sc.head);
   if (has_body(sc.status))  // HEAD: the fields GET would have had (not coded: RFC 9110 9.3.2)
     choose_coding(sc, *st.rt, std::nullopt, head_content_type(sc));
   add_coding_fields(sc, *st.rt);
@@ -458,7 +458,7 @@ void start_streaming(writer_actor* self, request_scope& sc) {
   auto& st = self->state;
   if (bodyless(sc, sc.status))
     return send_head_only(self, sc);
-  bool http10 = sc.req().version == 10;  // no chunked coding: the body ends with the connection
+  bool http10 = sc.version == 10;  // no chunked coding: the body ends with the connection
   choose_coding(sc, *st.rt, std::nullopt, head_content_type(sc));
   outgoing out;
   body_out body;
@@ -473,7 +473,7 @@ void start_streaming(writer_actor* self, request_scope& sc) {
   start_write(self, sc, std::move(out), write_kind::more, body.held);
   // The head is out (the connection used its views before write returned), and streaming
   // begins only once the handler returned (progress runs after it).
-  sc.release_spent_fields();
+  sc.release_spent_fields(st.rt->limits.access_log);
   if (sends_heartbeats(self, sc))
     arm_timer(self, sc);
 }
@@ -483,7 +483,7 @@ void compressor_failed(writer_actor* self, request_scope& sc);
 
 /// Every producer is done: the queued rest, the end of the body and the error trailer.
 void finish_stream(writer_actor* self, request_scope& sc) {
-  bool http10 = sc.req().version == 10;
+  bool http10 = sc.version == 10;
   outgoing out;
   body_out body;
   if (!take_body(self, sc, out.body, true, body))
@@ -611,12 +611,11 @@ void account(writer_actor* self, const request_scope& sc, bool completed) {
   stats.request_duration.record(elapsed);
   if (!self->state.rt->limits.access_log)
     return;
-  const auto& req = sc.req();
   access_log_entry entry;
-  entry.peer = req.peer;
-  entry.method = req.method_name();
-  entry.target = req.target;
-  entry.version = req.version;
+  entry.peer = sc.log_peer();
+  entry.method = sc.log_method();
+  entry.target = sc.log_target();
+  entry.version = sc.version;
   entry.sent = sent;
   entry.body_bytes = sc.body_bytes;
   entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
@@ -738,7 +737,7 @@ request_scope* live_scope(writer_actor* self, stream_id id) {
 void run_handler(writer_actor* self, request_scope& sc) {
   auto& st = self->state;
   // HEAD runs GET's handler and answers with GET's head; the body is counted, not kept.
-  sc.discard_body = sc.req().is_head();
+  sc.discard_body = sc.head;
   context ctx{self, sc, *st.rt};
   try {
     (*sc.in->fn)(ctx);

@@ -48,6 +48,23 @@ SCENARIO("the access log has a line per request", "[process]") {
   CHECK(c.wait_exit(10s) == 0);
 }
 
+SCENARIO("a streamed response's line names its request, though the stream let the request go",
+         "[process]") {
+  auto c = spawn_process(DEMO_SERVER_PATH, {"--port=0"});
+  auto port = port_in(read_until(c.out, "\n", 10s));
+  REQUIRE(port != 0);
+  // Paced: its handler returns before the first chunk, so the writer lets the request go
+  // once the head is out (request_scope::release_spent_fields), long before the line.
+  auto r = http_get(port, "/stream?n=3&size=10&interval_ms=30");
+  CHECK(r.body.size() == 30);
+  auto log = read_until(c.out, "\n", 5s);
+  CHECK(log.rfind("127.0.0.1:", 0) == 0);
+  CHECK(log.find("\"GET /stream?n=3&size=10&interval_ms=30 HTTP/1.1\" 200 30 ")
+        != std::string::npos);
+  c.signal(SIGTERM);
+  CHECK(c.wait_exit(10s) == 0);
+}
+
 SCENARIO("a connection over the limit is refused and logged", "[process]") {
   auto c = spawn_process(DEMO_SERVER_PATH, {"--port=0", "--max-connections=1"});
   auto port = port_in(read_until(c.out, "\n", 10s));
