@@ -23,6 +23,10 @@ std::size_t default_basp_workers() {
   return basp_workers_for(std::thread::hardware_concurrency());
 }
 
+std::size_t basp_workers_option(std::int64_t value) {
+  return value < 0 ? default_basp_workers() : static_cast<std::size_t>(value);
+}
+
 void configure_remote(caf::actor_system_config& cfg, remote_settings settings) {
   // Never half-configured: an unusable TLS setting must not leave a plain link behind.
   if (auto error = check_node_tls(settings.tls); !error.empty())

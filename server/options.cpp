@@ -217,8 +217,7 @@ parse_result parse_options(system_config& cfg, int argc, char** argv) {
       configure_remote(cfg,
                        {std::chrono::milliseconds(s.node_heartbeat_ms),
                         std::chrono::milliseconds(s.node_timeout_ms), std::move(tls),
-                        s.node_basp_workers < 0 ? default_basp_workers()
-                                                : static_cast<std::size_t>(s.node_basp_workers)});
+                        basp_workers_option(s.node_basp_workers)});
   }
   if (!error.empty())
     return {parse_outcome::invalid, error};

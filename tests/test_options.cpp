@@ -341,6 +341,11 @@ SCENARIO("who deserializes what worker nodes send is set by --node-basp-workers"
       CHECK(basp_workers_for(8) == 3);
       CHECK(basp_workers_for(64) == 4);
     }
+    THEN("the option's -1 is this machine's default, any other value itself") {
+      CHECK(basp_workers_option(-1) == default_basp_workers());
+      CHECK(basp_workers_option(0) == 0);
+      CHECK(basp_workers_option(3) == 3);
+    }
   }
   GIVEN("a server with worker nodes") {
     auto workers_after = [](std::vector<std::string> args) {

@@ -78,8 +78,7 @@ int main(int argc, char** argv) {
   fastactor::configure_remote(cfg,
                               {std::chrono::milliseconds(cfg.heartbeat_ms),
                                std::chrono::milliseconds(cfg.timeout_ms), cfg.tls,
-                               cfg.basp_workers < 0 ? fastactor::default_basp_workers()
-                                                    : static_cast<std::size_t>(cfg.basp_workers)});
+                               fastactor::basp_workers_option(cfg.basp_workers)});
   demo::register_node_workers(cfg);
   caf::actor_system sys{cfg};
   auto info = sys.spawn(node_info, cfg.host);

@@ -52,12 +52,16 @@ std::string check_node_tls(const node_tls& tls);
 /// machine with `cores` cores: none below 4 cores — the middleman's own thread deserializes
 /// each message as it reads it — else CAF's own default. A worker thread is one more hand-off
 /// per message (a wake-up, a queue) that pays only where cores are to spare: on a 2-core
-/// machine, 1 GiB through one node in 64 KiB chunks went 10–30 % faster without it
-/// (docs/remote.md, "Throughput").
+/// machine, 1 GiB through one node in 64 KiB chunks went 15 % faster without it over 9
+/// rounds, though single runs vary from no gain to 30 % (docs/remote.md, "Throughput").
 std::size_t basp_workers_for(unsigned cores);
 
 /// basp_workers_for() this machine (std::thread::hardware_concurrency()).
 std::size_t default_basp_workers();
+
+/// The `--node-basp-workers` value as a count: -1 (automatic) is default_basp_workers().
+/// The option's range, -1..64, is checked where it is parsed.
+std::size_t basp_workers_option(std::int64_t value);
 
 /// How quickly a dead or hung node is noticed (the same values must be set on both sides:
 /// heartbeats only on one side make the other side drop healthy idle connections), whether
