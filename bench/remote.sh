@@ -34,7 +34,9 @@ remote_cleanup() {
   REMOTE_PIDS=()
 }
 
-# remote_start NAME PROGRAM ARGS...: runs PROGRAM on both cores; prints the port of its first line.
+# remote_start NAME PROGRAM ARGS...: runs PROGRAM on both cores; sets R_PORT to the port of its
+# first line. (Not in a command substitution: REMOTE_PIDS must keep the pid, for remote_cleanup.)
+R_PORT=""
 remote_start() {
   local log=$OUT/remote-$1.log
   shift
@@ -43,7 +45,7 @@ remote_start() {
   REMOTE_PIDS+=($!)
   for _ in $(seq 100); do
     if grep -q '://.*:[0-9][0-9]*$' "$log" 2>/dev/null; then
-      head -n1 "$log" | grep -o '[0-9]*$'
+      R_PORT=$(head -n1 "$log" | grep -o '[0-9]*$')
       return 0
     fi
     sleep 0.1
@@ -64,14 +66,17 @@ remote_prepare() {
     extra=()
     [ "$mode" = workers ] && extra=(--node-basp-workers=1)
     if [ "$mode" = tls ]; then
-      node=$(remote_start "node-$mode" "$OUT/bin/worker_node" --port=0 "${tls_node[@]}") || return 1
-      REMOTE_PORT[$mode]=$(remote_start "server-$mode" "$OUT/bin/demo_server" --port=0 --access-log=0 \
-        --worker-nodes="127.0.0.1:$node" "${tls_server[@]}") || return 1
+      remote_start "node-$mode" "$OUT/bin/worker_node" --port=0 "${tls_node[@]}" || return 1
+      node=$R_PORT
+      remote_start "server-$mode" "$OUT/bin/demo_server" --port=0 --access-log=0 \
+        --worker-nodes="127.0.0.1:$node" "${tls_server[@]}" || return 1
     else
-      node=$(remote_start "node-$mode" "$OUT/bin/worker_node" --port=0 "${extra[@]}") || return 1
-      REMOTE_PORT[$mode]=$(remote_start "server-$mode" "$OUT/bin/demo_server" --port=0 --access-log=0 \
-        --worker-nodes="127.0.0.1:$node" "${extra[@]}") || return 1
+      remote_start "node-$mode" "$OUT/bin/worker_node" --port=0 "${extra[@]}" || return 1
+      node=$R_PORT
+      remote_start "server-$mode" "$OUT/bin/demo_server" --port=0 --access-log=0 \
+        --worker-nodes="127.0.0.1:$node" "${extra[@]}" || return 1
     fi
+    REMOTE_PORT[$mode]=$R_PORT
   done
   REMOTE_PORT[local]=${REMOTE_PORT[inline]}
   sleep 2  # the servers connect to their nodes in the background
