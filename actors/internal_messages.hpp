@@ -27,9 +27,11 @@
 //   node_pool -> a node's connector:
 //     (stop_atom)                             stop reconnecting and quit
 //   remote spawner -> the local proxy of a remote worker (remote.cpp):
-//     (adopt_atom, strong_actor_ptr)          here is your remote worker
+//     (adopt_atom, strong_actor_ptr)          here is your remote worker's host
 //     (spawn_failed_atom, error)              the spawn failed
 //     (give_up_atom)                          the proxy's own timer: the spawn took too long
+//   the local proxy -> its remote worker's host on the node (remote_worker_host.hpp):
+//     (watching_atom)                         the proxy monitors the host now: it may end
 
 #include <caf/atom.hpp>
 
@@ -54,5 +56,6 @@ using stop_atom = caf::atom_constant<caf::atom("fa_stop")>;
 using adopt_atom = caf::atom_constant<caf::atom("fa_radopt")>;
 using spawn_failed_atom = caf::atom_constant<caf::atom("fa_rsfail")>;
 using give_up_atom = caf::atom_constant<caf::atom("fa_rgiveup")>;
+using watching_atom = caf::atom_constant<caf::atom("fa_rwatch")>;
 
 }  // namespace fastactor

@@ -2,6 +2,7 @@
 
 #include "actors/internal_messages.hpp"
 #include "actors/node_tls.hpp"
+#include "actors/remote_worker_host.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
@@ -39,57 +40,69 @@ void configure_remote(caf::actor_system_config& cfg, remote_settings settings) {
   cfg.add_message_type<response_handle>("fastactor::response_handle");
   cfg.add_message_type<worker_error>("fastactor::worker_error");
   cfg.add_message_type<sse_event>("fastactor::sse_event");
+  detail::register_remote_worker_host(cfg);
 }
 
 namespace {
 
-/// Stops `worker` with `kill`: the one reason a worker's own exit handler cannot ignore.
-void kill(const caf::strong_actor_ptr& worker) {
-  caf::anon_send_exit(worker, caf::exit_reason::kill);
+/// Stops `host` with `kill`: the one reason neither it nor its worker's exit handler can
+/// refuse (the host's link passes it on to the worker).
+void kill(const caf::strong_actor_ptr& host) {
+  caf::anon_send_exit(host, caf::exit_reason::kill);
 }
 
-/// The proxy owns `worker` from now on: their links carry each one's end to the other (the
-/// node also stops it if this process or its connection dies), and whatever stops the proxy
-/// other than the worker's own end kills it — a kill of the proxy runs no handler, so this
-/// hangs on the proxy's termination itself.
-void adopt(caf::event_based_actor* self, const caf::strong_actor_ptr& worker, response_handle out,
+/// The proxy owns the worker's `host` from now on. It monitors the host (never a remote link:
+/// remote_worker_host.hpp says why), which ends as the worker ends; whatever stops the proxy
+/// other than that end kills the host and with it the worker — a kill of the proxy runs no
+/// handler, so this hangs on the proxy's termination itself. If the proxy vanishes without a
+/// word (this process died, the link broke), the host sees its monitor fire and stops the
+/// worker itself.
+void adopt(caf::event_based_actor* self, const caf::strong_actor_ptr& host, response_handle out,
            const std::string& type, const std::string& source) {
-  self->link_to(worker);
-  self->attach_functor([worker](const caf::error& reason) {
+  auto handle = caf::actor_cast<caf::actor>(host);
+  self->monitor(handle);
+  self->send(handle, watching_atom::value);
+  self->attach_functor([host](const caf::error& reason) {
     if (reason)  // only the worker's own end (below) or a failed spawn ends the proxy normally
-      kill(worker);
+      kill(host);
   });
-  auto addr = caf::actor_cast<caf::actor_addr>(worker);
-  self->set_exit_handler([=](caf::exit_msg& msg) {
-    if (msg.source != addr) {  // the request ended: as CAF's default, a normal exit is no stop
-      if (msg.reason)
-        self->quit(std::move(msg.reason));
+  auto addr = handle.address();
+  self->set_down_handler([=](caf::down_msg& msg) {
+    if (msg.source != addr)
       return;
-    }
-    if (msg.reason)  // crashed, or its node died or hung
+    if (msg.reason == caf::sec::unknown_type)  // the host found no such type to spawn
+      out.fail(self, "the node has no worker type '" + type + "' (add_actor_type there)",
+               status::bad_gateway, source);
+    else if (msg.reason)  // crashed, could not be spawned, or its node died or hung
       out.fail(self, "remote worker '" + type + "' failed: " + describe(msg.reason),
                status::bad_gateway, source);
     self->quit();
   });
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    if (msg.reason)  // the request ended: as CAF's default, a normal exit is no stop
+      self->quit(std::move(msg.reason));
+  });
 }
 
-/// Asks the node for the worker on the proxy's behalf. It lives apart from the proxy so that
-/// a spawn completing after the request ended (the proxy is gone) still meets someone who
-/// kills the new worker. It waits twice the spawn timeout: the proxy gives up after one, and
-/// a worker arriving in the second is killed too instead of left behind on the node.
+/// Asks the node for the worker's host (remote_worker_host.hpp) on the proxy's behalf. It
+/// lives apart from the proxy so that a spawn completing after the request ended (the proxy is
+/// gone) still meets someone who kills the new worker. It waits twice the spawn timeout: the
+/// proxy gives up after one, and a worker arriving in the second is killed too instead of left
+/// behind on the node (later still, the host finds its owner gone and stops it).
 void remote_spawner(caf::event_based_actor* self, caf::actor proxy, caf::node_id node,
                     std::string type, caf::message args, std::chrono::milliseconds spawn_timeout) {
   auto mm = self->system().middleman().actor_handle();
   self
-    ->request(mm, 2 * spawn_timeout, caf::spawn_atom::value, node, type, std::move(args),
+    ->request(mm, 2 * spawn_timeout, caf::spawn_atom::value, node,
+              std::string{detail::remote_worker_host_type}, caf::make_message(proxy, type, args),
               std::set<std::string>{})
     .then(
-      [=](caf::strong_actor_ptr& worker) {
-        if (!worker)
+      [=](caf::strong_actor_ptr& host) {
+        if (!host)
           return self->send(proxy, spawn_failed_atom::value, "node could not spawn '" + type + "'");
         // A proxy already gone bounces this request at once (request_receiver_down).
-        self->request(proxy, spawn_timeout, adopt_atom::value, worker)
-          .then([](adopt_atom) {}, [worker](caf::error&) { kill(worker); });
+        self->request(proxy, spawn_timeout, adopt_atom::value, host)
+          .then([](adopt_atom) {}, [host](caf::error&) { kill(host); });
       },
       [=](caf::error& err) {
         self->send(proxy, spawn_failed_atom::value,
@@ -112,8 +125,8 @@ caf::behavior remote_worker_proxy(caf::event_based_actor* self, response_handle 
     self->quit();
   };
   return {
-    [=](adopt_atom a, caf::strong_actor_ptr& worker) {
-      adopt(self, worker, out, type, source);
+    [=](adopt_atom a, caf::strong_actor_ptr& host) {
+      adopt(self, host, out, type, source);
       // Running: only the worker's end or the request's end stop it now; a late timer is moot.
       self->become([](give_up_atom) {});
       return a;

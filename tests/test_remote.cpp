@@ -70,6 +70,45 @@ SCENARIO("a node killed mid-stream fails that response, and the other node serve
   check_node_killed_mid_stream();
 }
 
+SCENARIO("a worker that ends as the server takes it on leaves its node serving",
+         "[remote][process][faults]") {
+  // CAF 0.17.6 deadlocks a node's network thread when a remote link reaches an actor that has
+  // ended but is still registered; fastactor sends no remote links (remote_worker_host.hpp).
+  GIVEN("a node whose worker ends at once and stays registered, ended, for a second") {
+    auto a = start_node();
+    remote_server srv{{a.name()}};
+    REQUIRE(srv.pool->wait_until_up(1, 10s));
+    node_probe probe{*srv.sys, a};
+    WHEN("a request spawns that worker") {
+      auto r = http_get(srv.port(), "/test/quit-slowly");
+      THEN("the response ends at once, complete and empty") {
+        CHECK(r.status == 200);
+        CHECK(r.complete);
+        CHECK(r.body.empty());
+      }
+      AND_THEN("the node still answers and streams, on the same link") {
+        CHECK(probe.all_stopped(1, 10s));
+        auto s = http_get(srv.port(), "/distributed/stream?n=10&size=100");
+        CHECK(s.status == 200);
+        CHECK(all_chunks_right(s.body, 10, 100));
+        CHECK(srv.pool->status().at(0).connects == 1);
+      }
+    }
+  }
+}
+
+SCENARIO("a worker type the node does not have fails its response", "[remote][process]") {
+  auto a = start_node();
+  remote_server srv{{a.name()}};
+  REQUIRE(srv.pool->wait_until_up(1, 10s));
+  auto r = http_get(srv.port(), "/test/no-such-type");
+  INFO(r.body);
+  CHECK(r.status == 502);
+  CHECK(r.body.find("the node has no worker type 'fastactor.test.no_such_type'")
+        != std::string::npos);
+  CHECK(r.body.find("node " + a.name()) != std::string::npos);
+}
+
 SCENARIO("a node that hangs is detected by heartbeats", "[remote][process][faults]") {
   auto a = start_node();
   remote_server srv{{a.name()}};
@@ -185,6 +224,28 @@ SCENARIO("a remote worker is stopped when its client leaves mid-stream",
   }
 }
 
+SCENARIO("a node cut off from its server stops that server's workers itself",
+         "[remote][process][orphans]") {
+  GIVEN("a node streaming to a slow client; its worker waits for acks") {
+    auto a = start_node();
+    remote_server srv{{a.name()}};
+    REQUIRE(srv.pool->wait_until_up(1, 10s));
+    http_client c{srv.port(), 10s, 4096};
+    c.send_get("/distributed/stream?n=100000&size=16384&window=4");
+    REQUIRE(c.read_available(500ms).find("200 OK") != std::string::npos);
+    WHEN("the node stops until the server drops the link, then goes on") {
+      a.proc.signal(SIGSTOP);
+      auto dropped = srv.srv->wait_for([&](auto&) { return !srv.pool->status().at(0).up; }, 10s);
+      a.proc.signal(SIGCONT);
+      REQUIRE(dropped);
+      THEN("the worker stops, though no kill from the server could reach it") {
+        node_probe probe{*srv.sys, a};
+        CHECK(probe.all_stopped(1, 10s));
+      }
+    }
+  }
+}
+
 SCENARIO("a remote spawn that completes after its request ended is killed at once",
          "[remote][process][orphans]") {
   GIVEN("a worker node whose test worker takes a while to spawn") {
@@ -212,6 +273,16 @@ SCENARIO("a remote spawn that completes after its request ended is killed at onc
         CHECK(r.body.find("timed out") != std::string::npos);
         CHECK(r.body.find("node " + a.name()) != std::string::npos);
         CHECK(ms_between(start, clock_type::now()) < 1500);
+        CHECK(probe.all_stopped(1, 10s));
+      }
+    }
+    WHEN("the spawn takes longer than twice the spawn timeout, when CAF drops its reply") {
+      remote_server srv{{a.name()}};
+      REQUIRE(srv.pool->wait_until_up(1, 10s));
+      node_probe probe{*srv.sys, a};
+      auto r = http_get(srv.port(), "/test/slow-spawn?delay=2500&spawn_timeout=1000");
+      THEN("the worker's host finds its proxy gone and stops the worker on the node") {
+        CHECK(r.status == 502);
         CHECK(probe.all_stopped(1, 10s));
       }
     }

@@ -3,9 +3,11 @@
 //
 // A worker node is an ordinary CAF process that registers actor types (`add_actor_type`) and
 // opens a port. The server connects to it (node_pool.hpp) and spawns a registered worker on
-// it per request with CAF's remote spawn; the remote worker gets the request's
-// response_handle as its first argument and sends its chunks straight to the request's writer
-// across the network. No home-made RPC: only CAF messages.
+// it per request with CAF's remote spawn (through a small host on the node that configure_remote
+// registers: the two sides only monitor each other, never link across the network, because CAF
+// 0.17.6 deadlocks a node on a remote link to an actor that just ended); the remote worker gets
+// the request's response_handle as its first argument and sends its chunks straight to the
+// request's writer across the network. No home-made RPC: only CAF messages.
 //
 //   // on the node:   (see examples/worker_node)
 //   fastactor::configure_remote(cfg, {});
@@ -106,7 +108,9 @@ struct node_ref {
 /// handler stops too. A spawn still pending when the request ends is killed as soon as it
 /// completes. A node that dies, hangs (heartbeats), cannot spawn or does not answer within
 /// `spawn_timeout` becomes an error of the response (source "node host:port", status 502); a
-/// spawn completing up to one more `spawn_timeout` after that is killed too. Returns the proxy:
+/// spawn completing after that is killed too (within one more `spawn_timeout` by this side,
+/// later by its host on the node, which finds the proxy gone). If this process dies or loses
+/// the node, the host stops the worker with `remote_link_unreachable`. Returns the proxy:
 /// stopping it (any non-normal reason) stops the remote worker.
 caf::actor spawn_remote_worker(context& ctx, const node_ref& node, std::string type,
                                caf::message args,

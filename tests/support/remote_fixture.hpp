@@ -78,7 +78,9 @@ struct proxy_slot {
 
 /// Routes for the node's test worker types (tests/support/test_worker_node.hpp):
 /// /test/slow-spawn?delay=MS[&spawn_timeout=MS]: a worker whose spawn takes `delay`;
-/// /test/deaf: a worker that writes one line, ignores exits and ticks until killed.
+/// /test/deaf: a worker that writes one line, ignores exits and ticks until killed;
+/// /test/quit-slowly: a worker that ends at once but lingers in the node's registry;
+/// /test/no-such-type: a worker type the node does not have.
 inline void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, proxy_slot* proxy) {
   r.get("/test/slow-spawn", [pool](fastactor::context& ctx) {
     auto delay = ctx.int_param("delay", 1000, 0, 60'000);
@@ -96,6 +98,18 @@ inline void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, pr
       return ctx.fail("no node", fastactor::status::service_unavailable);
     proxy->set(
       fastactor::spawn_remote_worker(ctx, *node, test_node::deaf_type, caf::make_message()));
+  });
+  r.get("/test/quit-slowly", [pool](fastactor::context& ctx) {
+    auto node = pool->next();
+    if (!node)
+      return ctx.fail("no node", fastactor::status::service_unavailable);
+    fastactor::spawn_remote_worker(ctx, *node, test_node::quit_slowly_type, caf::make_message());
+  });
+  r.get("/test/no-such-type", [pool](fastactor::context& ctx) {
+    auto node = pool->next();
+    if (!node)
+      return ctx.fail("no node", fastactor::status::service_unavailable);
+    fastactor::spawn_remote_worker(ctx, *node, "fastactor.test.no_such_type", caf::make_message());
   });
 }
 
@@ -189,6 +203,15 @@ struct node_probe {
   caf::actor info;
 };
 
+/// The pool as a line ("host:port up|down (why), ..."), for a failed check's report.
+inline std::string describe(const std::vector<fastactor::node_status>& nodes) {
+  std::string out;
+  for (auto& n : nodes)
+    out += n.address.name() + (n.up ? " up" : " down (" + n.last_error + ")") + ", connects "
+      + std::to_string(n.connects) + "; ";
+  return out;
+}
+
 inline bool all_chunks_right(const std::string& body, std::size_t n, std::size_t size) {
   if (body.size() != n * size)
     return false;
@@ -228,6 +251,7 @@ inline void check_node_killed_mid_stream(const fastactor::node_tls& node_tls = {
     REQUIRE(srv.srv->wait_for([](auto& s) { return s.live_workers == 0; }, 10s));
     for (int i = 0; i < 3; ++i) {
       auto r = http_get(srv.port(), "/distributed/stream?n=10&size=100");
+      INFO(r.body << " / pool: " << describe(srv.pool->status()));
       CHECK(r.status == 200);
       CHECK(r.header("x-worker-node") == survivor->name());
       CHECK(all_chunks_right(r.body, 10, 100));

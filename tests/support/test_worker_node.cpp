@@ -104,6 +104,19 @@ caf::behavior deaf_worker(caf::event_based_actor* self, fastactor::response_hand
   return tick_until_stopped(self);
 }
 
+/// Ends at once, slowly: it enters the registry (as sending its address across does) and its
+/// cleanup first sleeps (the last attached runs first, the registry's erase after it), so for a
+/// second it is terminated yet still found by id. A remote link arriving in that second deadlocked
+/// CAF 0.17.6's network thread (monitorable_actor::add_link -> exit to the proxy -> unlink, same
+/// lock); fastactor never sends one now (actors/remote_worker_host.hpp).
+caf::behavior quit_slowly(caf::event_based_actor* self, fastactor::response_handle) {
+  count_worker(self);
+  self->system().registry().put(self->id(), caf::actor_cast<caf::strong_actor_ptr>(self));
+  self->attach_functor([] { std::this_thread::sleep_for(std::chrono::seconds(1)); });
+  self->quit();
+  return {};
+}
+
 worker_counts counts() {
   return {live_workers.load(std::memory_order_relaxed),
           spawned_workers.load(std::memory_order_relaxed)};
@@ -114,6 +127,7 @@ void register_node_workers(caf::actor_system_config& cfg) {
   cfg.add_actor_type<slow_spawn, const fastactor::response_handle&, const std::uint32_t&>(
     slow_spawn_type);
   cfg.add_actor_type(deaf_type, deaf_worker);
+  cfg.add_actor_type(quit_slowly_type, quit_slowly);
 }
 
 struct node_config : caf::actor_system_config {

@@ -20,6 +20,10 @@ inline constexpr const char* slow_spawn_type = "fastactor.test.slow_spawn";
 /// Ignores every exit message it can (its own exit handler) and works (a timer) until killed.
 inline constexpr const char* deaf_type = "fastactor.test.deaf";
 
+/// Ends at once yet stays in the node's actor registry, terminated, for a second: what a
+/// worker that just ended looks like to a message racing its end (see quit_slowly).
+inline constexpr const char* quit_slowly_type = "fastactor.test.quit_slowly";
+
 /// Asks the node's published actor for its worker counts: the answer is (live, spawned), two
 /// std::uint64_t — so a test can prove that ended requests leave no worker behind.
 using live_atom = caf::atom_constant<caf::atom("fa_live")>;
