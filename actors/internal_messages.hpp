@@ -32,6 +32,8 @@
 //     (give_up_atom)                          the proxy's own timer: the spawn took too long
 //   the local proxy -> its remote worker's host on the node (remote_worker_host.hpp):
 //     (watching_atom)                         the proxy monitors the host now: it may end
+//   a remote worker's host -> the local proxy (remote_worker_host.hpp); and -> itself:
+//     (lease_atom) -> (lease_atom)            still there? (a request; its own timer first)
 
 #include <caf/atom.hpp>
 
@@ -57,5 +59,6 @@ using adopt_atom = caf::atom_constant<caf::atom("fa_radopt")>;
 using spawn_failed_atom = caf::atom_constant<caf::atom("fa_rsfail")>;
 using give_up_atom = caf::atom_constant<caf::atom("fa_rgiveup")>;
 using watching_atom = caf::atom_constant<caf::atom("fa_rwatch")>;
+using lease_atom = caf::atom_constant<caf::atom("fa_rlease")>;
 
 }  // namespace fastactor

@@ -105,6 +105,11 @@ void remote_spawner(caf::event_based_actor* self, caf::actor proxy, caf::node_id
           .then([](adopt_atom) {}, [host](caf::error&) { kill(host); });
       },
       [=](caf::error& err) {
+        if (err == caf::sec::unknown_type)  // a node without this fastactor's configure_remote
+          return self->send(proxy, spawn_failed_atom::value,
+                            std::string{"the node cannot host workers (no '"}
+                              + detail::remote_worker_host_type
+                              + "': build it with this fastactor and call configure_remote)");
         self->send(proxy, spawn_failed_atom::value,
                    "remote spawn of '" + type + "' failed: " + describe(err));
       });
@@ -128,9 +133,10 @@ caf::behavior remote_worker_proxy(caf::event_based_actor* self, response_handle 
     [=](adopt_atom a, caf::strong_actor_ptr& host) {
       adopt(self, host, out, type, source);
       // Running: only the worker's end or the request's end stop it now; a late timer is moot.
-      self->become([](give_up_atom) {});
+      self->become([](give_up_atom) {}, [](lease_atom l) { return l; });
       return a;
     },
+    [](lease_atom l) { return l; },  // the host's "still there?" (remote_worker_host.hpp)
     [=](spawn_failed_atom, std::string& what) { fail(std::move(what)); },
     [=](give_up_atom) {
       fail("remote spawn of '" + type + "' timed out after " + std::to_string(spawn_timeout.count())

@@ -13,16 +13,22 @@
 // which take no such lock.
 //
 // The host
+//  - refuses an owner that is missing or on its own node, and a host as its worker: only a
+//    server's proxy owns a worker here, and hosts do not nest;
 //  - spawns the worker in its constructor, so the remote spawn completes once the worker
 //    exists (a slow spawn is still bounded by the server's spawn timeout);
 //  - links itself to the worker: the worker's end ends the host with the same reason, and the
 //    host's end ends the worker (a kill from the server's proxy, even through the worker's own
 //    exit handler);
-//  - monitors its owner, the server's proxy: when that is gone without a word (the server
-//    died, the link broke: remote_link_unreachable) the worker is stopped with that reason;
+//  - monitors its owner, the server's proxy, and asks it every `lease_interval` whether it is
+//    still there: when the owner is gone (the server died, the link broke:
+//    remote_link_unreachable; or a request bounces) the host kills the worker — nobody else
+//    could now. The lease is there because CAF's monitor alone can miss a server that lost the
+//    node and reconnected before the node noticed (the node's proxies are then never purged);
 //  - ends only after its owner said it is watching (watching_atom): CAF tells the server how
 //    an actor ended only if it was alive when the server's proxy of it was announced, so an
-//    earlier end would reach the server as "unknown", not as the worker's own reason.
+//    earlier end would reach the server as "unknown", not as the worker's own reason. A host
+//    whose worker ended (or never started) and whom nobody watches leaves after one lease.
 
 #include <caf/actor.hpp>
 #include <caf/actor_system_config.hpp>
@@ -30,6 +36,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/message.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -40,6 +47,11 @@ inline constexpr const char* remote_worker_host_type = "fastactor.remote_worker_
 
 class remote_worker_host : public caf::event_based_actor {
 public:
+  /// How often a host asks its owner whether it is still there, and how long the answer may
+  /// take: generous, a busy server is no lost server.
+  static constexpr std::chrono::seconds lease_interval{5};
+  static constexpr std::chrono::seconds lease_timeout{30};
+
   /// Spawns `type` (an actor type registered on this node) with `args`; `owner` is the
   /// server's proxy that asked for it.
   remote_worker_host(caf::actor_config& cfg, const caf::actor& owner, const std::string& type,
@@ -51,8 +63,12 @@ public:
 private:
   /// The worker ended (or never started) with `reason`: end too, once the owner watches.
   void worker_ended(caf::error reason);
+  /// Asks the owner whether it is still there (or leaves, if the worker is done unwatched).
+  void renew_lease();
+  /// The owner is gone (or never answered): kill the worker and end with `reason`.
+  void owner_lost(caf::error reason);
 
-  caf::actor owner_;
+  caf::actor owner_;  ///< empty if refused (then ended_ says why)
   caf::actor worker_;  ///< empty if the spawn failed (then ended_ says why)
   std::optional<caf::error> ended_;  ///< the worker's end, once known
   bool watched_ = false;

@@ -240,7 +240,25 @@ SCENARIO("a node cut off from its server stops that server's workers itself",
       REQUIRE(dropped);
       THEN("the worker stops, though no kill from the server could reach it") {
         node_probe probe{*srv.sys, a};
-        CHECK(probe.all_stopped(1, 10s));
+        CHECK(probe.all_stopped(1, 20s));  // at once, or after one lease (5 s) at worst
+      }
+    }
+  }
+  GIVEN("a node whose worker ignores every exit message it can") {
+    auto a = start_node();
+    remote_server srv{{a.name()}};
+    REQUIRE(srv.pool->wait_until_up(1, 10s));
+    http_client c{srv.port(), 10s};
+    c.send_get("/test/deaf");
+    REQUIRE(c.read_available(2s).find("deaf") != std::string::npos);
+    WHEN("the node stops until the server drops the link, then goes on") {
+      a.proc.signal(SIGSTOP);
+      auto dropped = srv.srv->wait_for([&](auto&) { return !srv.pool->status().at(0).up; }, 10s);
+      a.proc.signal(SIGCONT);
+      REQUIRE(dropped);
+      THEN("its host kills it: nobody else could now") {
+        node_probe probe{*srv.sys, a};
+        CHECK(probe.all_stopped(1, 20s));
       }
     }
   }

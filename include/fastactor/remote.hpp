@@ -110,7 +110,8 @@ struct node_ref {
 /// `spawn_timeout` becomes an error of the response (source "node host:port", status 502); a
 /// spawn completing after that is killed too (within one more `spawn_timeout` by this side,
 /// later by its host on the node, which finds the proxy gone). If this process dies or loses
-/// the node, the host stops the worker with `remote_link_unreachable`. Returns the proxy:
+/// the node, the host kills the worker (its monitor of the proxy, or a lease it renews every
+/// 5 s). Returns the proxy:
 /// stopping it (any non-normal reason) stops the remote worker.
 caf::actor spawn_remote_worker(context& ctx, const node_ref& node, std::string type,
                                caf::message args,
