@@ -224,6 +224,19 @@ SCENARIO("a remote worker is stopped when its client leaves mid-stream",
   }
 }
 
+namespace {
+
+/// Stops node `a` until the server drops its link (heartbeats), then lets it go on: the node
+/// learns of the loss from its own side only, and no message from the server reaches it.
+bool cut_off_until_dropped(node& a, remote_server& srv) {
+  a.proc.signal(SIGSTOP);
+  auto dropped = srv.srv->wait_for([&](auto&) { return !srv.pool->status().at(0).up; }, 10s);
+  a.proc.signal(SIGCONT);
+  return dropped;
+}
+
+}  // namespace
+
 SCENARIO("a node cut off from its server stops that server's workers itself",
          "[remote][process][orphans]") {
   GIVEN("a node streaming to a slow client; its worker waits for acks") {
@@ -234,10 +247,7 @@ SCENARIO("a node cut off from its server stops that server's workers itself",
     c.send_get("/distributed/stream?n=100000&size=16384&window=4");
     REQUIRE(c.read_available(500ms).find("200 OK") != std::string::npos);
     WHEN("the node stops until the server drops the link, then goes on") {
-      a.proc.signal(SIGSTOP);
-      auto dropped = srv.srv->wait_for([&](auto&) { return !srv.pool->status().at(0).up; }, 10s);
-      a.proc.signal(SIGCONT);
-      REQUIRE(dropped);
+      REQUIRE(cut_off_until_dropped(a, srv));
       THEN("the worker stops, though no kill from the server could reach it") {
         node_probe probe{*srv.sys, a};
         CHECK(probe.all_stopped(1, 20s));  // at once, or after one lease (5 s) at worst
@@ -252,10 +262,7 @@ SCENARIO("a node cut off from its server stops that server's workers itself",
     c.send_get("/test/deaf");
     REQUIRE(c.read_available(2s).find("deaf") != std::string::npos);
     WHEN("the node stops until the server drops the link, then goes on") {
-      a.proc.signal(SIGSTOP);
-      auto dropped = srv.srv->wait_for([&](auto&) { return !srv.pool->status().at(0).up; }, 10s);
-      a.proc.signal(SIGCONT);
-      REQUIRE(dropped);
+      REQUIRE(cut_off_until_dropped(a, srv));
       THEN("its host kills it: nobody else could now") {
         node_probe probe{*srv.sys, a};
         CHECK(probe.all_stopped(1, 20s));
