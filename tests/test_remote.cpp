@@ -5,6 +5,8 @@
 // Orphans: a request that ends early (client gone, deadline, a spawn still pending or too
 // slow) leaves no worker alive on the node, even one that ignores exits; the node's own
 // worker counts prove it.
+#include "actors/internal_messages.hpp"
+#include "actors/remote_worker_host.hpp"
 #include "support/remote_fixture.hpp"
 
 #include <csignal>
@@ -95,6 +97,31 @@ SCENARIO("a worker that ends as the server takes it on leaves its node serving",
       }
     }
   }
+}
+
+SCENARIO("a worker host that nobody watches leaves once its worker ended",
+         "[remote][process][faults]") {
+  // A peer that reaches the node's port may spawn hosts itself; one that never says it watches
+  // must not keep a host for ever (remote_worker_host.hpp: it leaves after one lease, 5 s).
+  auto a = start_node();
+  remote_server srv{{a.name()}};
+  REQUIRE(srv.pool->wait_until_up(1, 10s));
+  // An owner that answers the host's leases, as a proxy does, but never says it watches.
+  auto owner =
+    srv.sys->spawn([](caf::event_based_actor*,
+                      int) -> caf::behavior { return {[](fastactor::lease_atom l) { return l; }}; },
+                   0);
+  auto host = srv.sys->middleman().remote_spawn<caf::actor>(
+    srv.pool->next()->id, fastactor::detail::remote_worker_host_type,
+    caf::make_message(owner, std::string{test_node::quit_slowly_type},
+                      caf::make_message(fastactor::response_handle{})));
+  REQUIRE(host);
+  caf::scoped_actor self{*srv.sys};
+  self->monitor(*host);
+  bool left = false;
+  self->receive([&](caf::down_msg&) { left = true; }, caf::after(20s) >> [] {});
+  CHECK(left);
+  caf::anon_send_exit(owner, caf::exit_reason::kill);
 }
 
 SCENARIO("a worker type the node does not have fails its response", "[remote][process]") {
