@@ -39,6 +39,8 @@ public:
 
   void start();
   void stop();
+  /// Undoes a start() that could not start every I/O thread (a thread or memory limit).
+  void undo_start();
 
   /// One I/O thread: Asio may take it as the only one that runs the io_context, and queue
   /// what that thread posts to itself without the scheduler's lock (other threads' posts still
@@ -151,10 +153,31 @@ void server::impl::start() {
     log_flusher_ = std::make_shared<access_log_flusher>(ioc_);
     log_flusher_->start();
   }
+  // The I/O threads start before the listener accepts: if one cannot start (a limit on
+  // threads or memory), no connection has been taken yet and the start is undone whole.
+  try {
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, cfg_.io_threads); ++i)
+      threads_.emplace_back([this] { ioc_.run(); });
+  } catch (...) {
+    undo_start();
+    throw;
+  }
   listener_->run();
-  for (std::size_t i = 0; i < std::max<std::size_t>(1, cfg_.io_threads); ++i)
-    threads_.emplace_back([this] { ioc_.run(); });
   running_ = true;
+}
+
+// Left running, the threads already started would outlive the server (a joinable
+// std::thread destroyed ends the process), and the bound socket would queue connections
+// nobody takes. The io_context is stopped for good: start() is not tried again.
+void server::impl::undo_start() {
+  if (log_flusher_)
+    log_flusher_->stop();
+  work_.reset();
+  ioc_.stop();
+  for (auto& t : threads_)
+    t.join();
+  threads_.clear();
+  listener_.reset();  // closes the socket: connections the kernel queued are reset
 }
 
 void server::impl::stop() {

@@ -8,10 +8,20 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <stdexcept>
+#include <string>
+#include <system_error>
 #include <thread>
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace testing;
 using namespace std::chrono_literals;
@@ -153,5 +163,110 @@ SCENARIO("two threads that stop a server at once both return with it stopped", "
     CHECK(second.get() == 0);
     auto r = busy.read_response();
     CHECK(r.complete);
+  }
+}
+
+namespace {
+
+/// How a server started in a child process under a limit on threads ended (the child's exit
+/// status: a process ended by std::terminate is a signal, not one of these).
+enum start_outcome : int {
+  start_refused_and_undone = 0,  ///< start() threw std::system_error; the server stopped cleanly
+  start_succeeded = 1,
+  start_threw_something_else = 2,
+  could_not_drop_root = 3,
+  restart_not_refused = 4,
+  socket_still_listening = 5,
+};
+
+/// This process's threads ("Threads:" in /proc/self/status).
+int thread_count() {
+  std::ifstream status{"/proc/self/status"};
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("Threads:", 0) == 0)
+      return std::stoi(line.substr(8));
+  return 0;
+}
+
+bool accepts_connections(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_port = htons(port);
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0;
+  ::close(fd);
+  return connected;
+}
+
+/// In a forked child: as `nobody`, whose threads RLIMIT_NPROC counts (root's it does not),
+/// with room for `spare_threads` more threads than the actor system has, starts a server
+/// that asks for four I/O threads.
+start_outcome start_with_thread_limit(int spare_threads, bool access_log) {
+  if (::setgid(65534) != 0 || ::setuid(65534) != 0)
+    return could_not_drop_root;
+  auto cfg = test_server::default_config();
+  cfg.io_threads = 4;
+  cfg.access_log = access_log;
+  fastactor::system_config config;
+  caf::actor_system sys{config};
+  fastactor::server srv{sys, cfg, test_routes()};
+  rlimit limit{};
+  limit.rlim_cur = limit.rlim_max = static_cast<rlim_t>(thread_count() + spare_threads);
+  ::setrlimit(RLIMIT_NPROC, &limit);
+  try {
+    srv.start();
+    return start_succeeded;
+  } catch (const std::system_error&) {
+  } catch (...) {
+    return start_threw_something_else;
+  }
+  if (accepts_connections(srv.port()))
+    return socket_still_listening;
+  try {
+    srv.start();
+    return restart_not_refused;
+  } catch (const std::logic_error&) {
+  }
+  return start_refused_and_undone;  // and the server's and actor system's destructors return
+}
+
+/// Runs `outcome()` in a child process; its exit status, or -signal, or -1000 if it hangs.
+template <class F>
+int in_child(F outcome, std::chrono::seconds patience) {
+  pid_t pid = ::fork();
+  if (pid == 0)
+    ::_exit(outcome());  // _exit: the parent's Catch must not run its exit handlers here
+  auto until = std::chrono::steady_clock::now() + patience;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > until) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return -1000;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+}  // namespace
+
+SCENARIO("a server whose I/O threads cannot all start stops what it started", "[shutdown]") {
+  if (::geteuid() != 0) {
+    WARN("not root: no user whose thread limit this test could set");
+    return;
+  }
+  GIVEN("a limit that lets one of its four I/O threads start") {
+    THEN("start() throws, the thread that started ends, the socket closes, the process lives") {
+      CHECK(in_child([] { return start_with_thread_limit(1, false); }, 60s)
+            == start_refused_and_undone);
+    }
+  }
+  GIVEN("a limit that lets none start, with an access log whose flusher is armed") {
+    THEN("the same") {
+      CHECK(in_child([] { return start_with_thread_limit(0, true); }, 60s)
+            == start_refused_and_undone);
+    }
   }
 }

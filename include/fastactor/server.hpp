@@ -42,7 +42,9 @@ public:
 
   /// Binds, listens and starts the I/O threads. Throws boost::system::system_error when the
   /// address cannot be bound, std::logic_error after stop() (a stopped server is not started
-  /// again: make a new one).
+  /// again: make a new one), std::system_error when an I/O thread cannot be started (a limit
+  /// on threads or memory): the server is stopped first, as by stop(), and cannot be
+  /// started again either.
   void start();
 
   /// Stops accepting, lets running responses finish for up to `drain_timeout_ms` (idle
