@@ -148,21 +148,21 @@ void server::impl::start() {
   listener_ =
     std::make_shared<listener>(ioc_, boost::asio::ip::tcp::endpoint{address, cfg_.port}, shared_);
   port_ = listener_->port();
-  work_.emplace(ioc_.get_executor());
-  if (cfg_.access_log) {
-    log_flusher_ = std::make_shared<access_log_flusher>(ioc_);
-    log_flusher_->start();
-  }
   // The I/O threads start before the listener accepts: if one cannot start (a limit on
   // threads or memory), no connection has been taken yet and the start is undone whole.
   try {
+    work_.emplace(ioc_.get_executor());
+    if (cfg_.access_log) {
+      log_flusher_ = std::make_shared<access_log_flusher>(ioc_);
+      log_flusher_->start();
+    }
     for (std::size_t i = 0; i < std::max<std::size_t>(1, cfg_.io_threads); ++i)
       threads_.emplace_back([this] { ioc_.run(); });
+    listener_->run();
   } catch (...) {
     undo_start();
     throw;
   }
-  listener_->run();
   running_ = true;
 }
 
