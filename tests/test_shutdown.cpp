@@ -1,6 +1,7 @@
 // Stopping a server (what SIGTERM does): running responses may finish within the drain
 // timeout, the rest are cut off, idle connections close at once.
 #include "support/http_client.hpp"
+#include "support/process.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
 #include <fastactor/fastactor.hpp>
@@ -17,10 +18,8 @@
 #include <thread>
 
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace testing;
@@ -169,7 +168,7 @@ SCENARIO("two threads that stop a server at once both return with it stopped", "
 namespace {
 
 /// How a server started in a child process under a limit on threads ended (the child's exit
-/// status: a process ended by std::terminate is a signal, not one of these).
+/// status: a process ended by std::terminate is 128 + SIGABRT, not one of these).
 enum start_outcome : int {
   start_refused_and_undone = 0,  ///< start() threw std::system_error; the server stopped cleanly
   start_succeeded = 1,
@@ -232,11 +231,12 @@ start_outcome start_with_thread_limit(int spare_threads, bool access_log) {
   return start_refused_and_undone;  // and the server's and actor system's destructors return
 }
 
-/// Runs `outcome()` in a child process; its exit status, or -signal, or -1000 if it hangs.
+/// Runs `outcome()` in a forked child: its exit status, 128 + signal, or -1 if it hung.
 template <class F>
 int in_child(F outcome, std::chrono::seconds patience) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
+  child_process child;
+  child.pid = ::fork();
+  if (child.pid == 0) {
     // _exit: the parent's Catch must neither go on with its tests here nor run its exit
     // handlers.
     try {
@@ -245,17 +245,7 @@ int in_child(F outcome, std::chrono::seconds patience) {
       ::_exit(99);
     }
   }
-  auto until = std::chrono::steady_clock::now() + patience;
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > until) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1000;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  return child.wait_exit(patience);
 }
 
 }  // namespace
