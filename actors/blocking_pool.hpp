@@ -4,9 +4,15 @@
 // blocking tasks run here and report back to actors by message.
 //
 // Threads start as tasks need them — when a task arrives and no thread is idle — up to the
-// bound, and a thread idle for `idle_timeout` ends. So the bound can be generous (a burst of
-// slow calls runs at once instead of queueing) without the server keeping the burst's
-// threads for ever.
+// bound, and a thread idle for `idle_timeout` ends, except the last one. So the bound can be
+// generous (a burst of slow calls runs at once instead of queueing) without the server
+// keeping the burst's threads for ever.
+//
+// Starting a thread takes 50–200 µs on a VM (the stack's mapping, clone): a burst of 100
+// tasks pays it 100 times. So a thread is started outside the pool's lock: while it starts,
+// the running threads take their next tasks and other posters queue theirs. The one thread
+// that stays is what makes this safe: a task queued for a thread whose start then fails is
+// still run by it (a start that fails with no thread alive refuses its task instead).
 
 #include <chrono>
 #include <condition_variable>
@@ -19,9 +25,14 @@ namespace fastactor {
 
 class blocking_pool {
 public:
+  /// Starts a thread that runs `body` (detached: each thread ends by itself); throws
+  /// std::system_error if none can be had. Tests pass one that fails on purpose.
+  using thread_starter = std::function<void(std::function<void()> body)>;
+
   /// `idle_timeout` 0: threads never end before stop().
   explicit blocking_pool(std::size_t max_threads,
-                         std::chrono::milliseconds idle_timeout = std::chrono::seconds(10));
+                         std::chrono::milliseconds idle_timeout = std::chrono::seconds(10),
+                         thread_starter start = detached_thread);
   ~blocking_pool();
 
   blocking_pool(const blocking_pool&) = delete;
@@ -35,23 +46,33 @@ public:
   /// Drops queued tasks, waits for running ones and for every thread to end. Idempotent.
   void stop();
 
-  /// Threads alive now (at most max_threads()).
+  /// Threads alive or starting now (at most max_threads()).
   std::size_t size() const;
   std::size_t max_threads() const { return max_threads_; }
 
+  /// The default thread_starter: a std::thread, detached.
+  static void detached_thread(std::function<void()> body);
+
 private:
-  void run();
-  /// Waits for a task; false once the thread should end (stopping, or idle too long).
+  enum class counted { live, starting };
+  void run(counted as);
+  /// Waits for a task; false once the thread should end (stopping, or idle too long and not
+  /// the last live thread).
   bool next_task(std::unique_lock<std::mutex>& guard, std::function<void()>& task);
+  bool start_first_thread(std::unique_lock<std::mutex>& guard);
+  void start_another_thread(std::unique_lock<std::mutex>& guard);
+  void thread_gone(std::unique_lock<std::mutex>& guard);
 
   const std::size_t max_threads_;
   const std::chrono::milliseconds idle_timeout_;
+  const thread_starter start_;
   mutable std::mutex mtx_;
   std::condition_variable cv_;  ///< a task or stop, for idle threads
   std::condition_variable all_ended_;  ///< the last thread ended, for stop()
   std::deque<std::function<void()>> queue_;
   std::size_t idle_ = 0;  ///< threads waiting for a task
-  std::size_t threads_ = 0;  ///< threads alive (detached: each ends by itself)
+  std::size_t live_ = 0;  ///< threads that run (or are about to run) the task loop
+  std::size_t starting_ = 0;  ///< threads being started outside the lock, not yet live
   bool stopping_ = false;
 };
 

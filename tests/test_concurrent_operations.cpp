@@ -265,8 +265,9 @@ SCENARIO("a burst of parallel tasks does not leave its threads behind", "[concur
           std::async(std::launch::async, [&] { return http_get(srv.port(), "/burst"); }));
       for (auto& a : answers)
         CHECK(a.get().body == std::string(20, '.'));
-      THEN("the pool's threads end once idle: the process is back to its threads before") {
-        CHECK(eventually([&] { return process_threads() <= before; }, 10s));
+      THEN("the pool's threads end once idle, all but one: the process is back to its "
+           "threads before, and the one that stays for the next task") {
+        CHECK(eventually([&] { return process_threads() <= before + 1; }, 10s));
         INFO("threads before " << before << ", now " << process_threads());
         CHECK(srv.stats().running_tasks == 0);
       }

@@ -48,7 +48,7 @@
   X(std::size_t, blocking_threads, "blocking-threads", 256, in_range(1, 4096),                  \
     "most threads for blocking tasks, started as tasks need them")                              \
   X(std::int64_t, blocking_idle_ms, "blocking-idle-ms", 10'000, in_range(0, 86'400'000),        \
-    "a blocking-pool thread idle this long ends; 0 = never")                                    \
+    "a blocking-pool thread idle this long ends, all but one; 0 = never")                       \
   X(std::int64_t, request_timeout_ms, "request-timeout-ms", 60'000, in_range(0, 86'400'000),    \
     "a response (streaming included) not complete after this many ms is ended; 0 = never")      \
   X(std::int64_t, sse_heartbeat_ms, "sse-heartbeat-ms", 15'000, in_range(0, 86'400'000),        \
