@@ -1,6 +1,5 @@
 #include "actors/blocking_pool.hpp"
 
-#include <system_error>
 #include <thread>
 
 namespace fastactor {
@@ -24,46 +23,53 @@ bool blocking_pool::post(std::function<void()> task) {
     return false;
   queue_.push_back(std::move(task));
   // More tasks waiting than threads waiting for them (or about to): this one would queue.
-  if (queue_.size() > idle_ + starting_ && live_ + starting_ < max_threads_) {
-    if (live_ == 0)
-      return start_first_thread(guard);
-    start_another_thread(guard);
-  }
-  guard.unlock();
+  if (queue_.size() > idle_ + starting_ && live_ + starting_ < max_threads_)
+    return live_ == 0 ? start_first_thread(guard) : start_another_thread(guard);
+  // Under the lock: once it is released, post() touches nothing of the pool, which stop()
+  // may then let die.
   cv_.notify_one();
   return true;
 }
 
-// With no thread alive, nobody else would run the queue if the start failed: started under the
-// lock, so that a failure can take back the task before anybody counts on it. (The queue holds
-// only this task then: others queue only while a thread is alive, and the last one stays.)
+// With no thread alive, a start that failed outside the lock would leave the queue to nobody
+// (other posters, counting on the thread being started, would not start one): started under
+// the lock, so that a failure takes back the task before anybody counts on it. The queue then
+// holds only this task: nobody else posted while no thread was alive.
 bool blocking_pool::start_first_thread(std::unique_lock<std::mutex>& guard) {
   try {
     start_([this] { run(counted::live); });
     ++live_;
     return true;
-  } catch (const std::system_error&) {
+  } catch (...) {  // std::system_error from std::thread; bad_alloc; whatever a starter throws
+    auto refused = std::move(queue_.back());
     queue_.pop_back();
-    return false;
+    guard.unlock();
+    return false;  // `refused` dies here, outside the lock, as a task that ran would
   }
 }
 
-// A live thread exists and stays while tasks are queued: if this start fails, it runs them.
-void blocking_pool::start_another_thread(std::unique_lock<std::mutex>& guard) {
+// A live thread exists, and none ends while a task is queued: if this start fails, the live
+// ones run the task. The poster counts itself in starters_ until it is done with the pool, so
+// that stop() cannot return (and the pool die) while it is still in here.
+bool blocking_pool::start_another_thread(std::unique_lock<std::mutex>& guard) {
   ++starting_;
+  ++starters_;
   guard.unlock();
   bool started = true;
   try {
     start_([this] { run(counted::starting); });
-  } catch (const std::system_error&) {
+  } catch (...) {  // as in start_first_thread
     started = false;
   }
   guard.lock();
+  --starters_;
   if (!started) {
     --starting_;
-    if (live_ + starting_ == 0)  // stop() took the last live thread meanwhile
-      all_ended_.notify_all();
+    cv_.notify_one();  // an idle thread that counted on the new one to take this task
   }
+  if (none_left())
+    all_ended_.notify_all();
+  return true;
 }
 
 void blocking_pool::stop() {
@@ -73,7 +79,7 @@ void blocking_pool::stop() {
     stopping_ = true;
     dropped.swap(queue_);
     cv_.notify_all();
-    all_ended_.wait(guard, [this] { return live_ + starting_ == 0; });
+    all_ended_.wait(guard, [this] { return none_left(); });
   }
   // `dropped` dies here, outside the lock: a task's captures may do real work when destroyed.
 }
@@ -86,11 +92,12 @@ std::size_t blocking_pool::size() const {
 bool blocking_pool::next_task(std::unique_lock<std::mutex>& guard, std::function<void()>& task) {
   auto ready = [this] { return stopping_ || !queue_.empty(); };
   ++idle_;
-  if (idle_timeout_.count() == 0)
+  if (idle_timeout_.count() <= 0)
     cv_.wait(guard, ready);
   else
-    // The last live thread stays: a task then never waits for a thread to start, and a
-    // thread start that fails outside the lock leaves its task to this one.
+    // The last live thread stays, so that the next task does not wait for a thread to start.
+    // (Decided in the same hold of the lock as the count goes down, in run(): two idle threads
+    // cannot both see the other and leave none.)
     while (!cv_.wait_for(guard, idle_timeout_, ready) && live_ == 1) {
     }
   --idle_;
@@ -113,15 +120,10 @@ void blocking_pool::run(counted as) {
     task = nullptr;  // its captures die outside the lock, as the task ran
     guard.lock();
   }
-  thread_gone(guard);
-}
-
-// Still under the lock (taken in the same hold as next_task's decision to end, so two idle
-// threads cannot both see the other and leave none), and so stop() cannot return (and the
-// pool die) before this thread is done with it; after the unlock it touches nothing of the
-// pool.
-void blocking_pool::thread_gone(std::unique_lock<std::mutex>&) {
-  if (--live_ + starting_ == 0)
+  // Still under the lock, so stop() cannot return (and the pool die) before this thread is
+  // done with it; after the unlock it touches nothing of the pool.
+  --live_;
+  if (none_left())
     all_ended_.notify_all();
 }
 

@@ -4,15 +4,16 @@
 // blocking tasks run here and report back to actors by message.
 //
 // Threads start as tasks need them — when a task arrives and no thread is idle — up to the
-// bound, and a thread idle for `idle_timeout` ends, except the last one. So the bound can be
-// generous (a burst of slow calls runs at once instead of queueing) without the server
-// keeping the burst's threads for ever.
+// bound, and a thread idle for `idle_timeout` ends, except the last one (so that the next task
+// does not wait for a thread to start). So the bound can be generous (a burst of slow calls
+// runs at once instead of queueing) without the server keeping the burst's threads for ever.
 //
 // Starting a thread takes 50–200 µs on a VM (the stack's mapping, clone): a burst of 100
-// tasks pays it 100 times. So a thread is started outside the pool's lock: while it starts,
-// the running threads take their next tasks and other posters queue theirs. The one thread
-// that stays is what makes this safe: a task queued for a thread whose start then fails is
-// still run by it (a start that fails with no thread alive refuses its task instead).
+// tasks pays it 100 times. So a thread is started outside the pool's lock: meanwhile the
+// running threads take their next tasks and other posters queue theirs. That is safe because
+// no thread ends while a task is queued: a task queued for a thread whose start then fails is
+// run by one that is alive. Only the first thread, with none alive, is started under the lock,
+// so that its failure refuses the task.
 
 #include <chrono>
 #include <condition_variable>
@@ -25,11 +26,13 @@ namespace fastactor {
 
 class blocking_pool {
 public:
-  /// Starts a thread that runs `body` (detached: each thread ends by itself); throws
-  /// std::system_error if none can be had. Tests pass one that fails on purpose.
+  /// Starts a thread that runs `body` (detached: each thread ends by itself), or throws
+  /// (std::system_error if none can be had) and runs nothing; it must not throw once the
+  /// thread runs, nor wait for `body` to begin (the first start holds the pool's lock). Tests
+  /// pass one that fails on purpose.
   using thread_starter = std::function<void(std::function<void()> body)>;
 
-  /// `idle_timeout` 0: threads never end before stop().
+  /// `idle_timeout` 0 (or less): threads never end before stop().
   explicit blocking_pool(std::size_t max_threads,
                          std::chrono::milliseconds idle_timeout = std::chrono::seconds(10),
                          thread_starter start = detached_thread);
@@ -60,8 +63,9 @@ private:
   /// the last live thread).
   bool next_task(std::unique_lock<std::mutex>& guard, std::function<void()>& task);
   bool start_first_thread(std::unique_lock<std::mutex>& guard);
-  void start_another_thread(std::unique_lock<std::mutex>& guard);
-  void thread_gone(std::unique_lock<std::mutex>& guard);
+  bool start_another_thread(std::unique_lock<std::mutex>& guard);
+  /// No thread alive or starting, and no poster still in start_another_thread.
+  bool none_left() const { return live_ + starting_ + starters_ == 0; }
 
   const std::size_t max_threads_;
   const std::chrono::milliseconds idle_timeout_;
@@ -73,6 +77,7 @@ private:
   std::size_t idle_ = 0;  ///< threads waiting for a task
   std::size_t live_ = 0;  ///< threads that run (or are about to run) the task loop
   std::size_t starting_ = 0;  ///< threads being started outside the lock, not yet live
+  std::size_t starters_ = 0;  ///< posters starting one of them (see start_another_thread)
   bool stopping_ = false;
 };
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <new>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -127,18 +128,23 @@ SCENARIO("stop waits for a running task, even with threads that retire", "[pool]
 
 namespace {
 
-/// A thread_starter that starts the first `allowed` threads and then fails, as a pid or
-/// memory limit would (std::thread throws std::system_error).
+/// A thread_starter that starts the first `allowed` threads and then fails, as a pid limit
+/// (std::thread throws std::system_error) or a memory limit (std::bad_alloc) would.
 struct failing_starter {
-  explicit failing_starter(int allowed) : left(std::make_shared<std::atomic<int>>(allowed)) {}
+  enum failure { no_thread, no_memory };
+  explicit failing_starter(int allowed, failure how = no_thread)
+    : left(std::make_shared<std::atomic<int>>(allowed)), how(how) {}
 
   void operator()(std::function<void()> body) const {
-    if (left->fetch_sub(1) <= 0)
-      throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
-    blocking_pool::detached_thread(std::move(body));
+    if (left->fetch_sub(1) > 0)
+      return blocking_pool::detached_thread(std::move(body));
+    if (how == no_memory)
+      throw std::bad_alloc();
+    throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
   }
 
   std::shared_ptr<std::atomic<int>> left;
+  failure how;
 };
 
 /// A gate (a promise) opened when the test leaves its scope, if not before.
@@ -164,20 +170,26 @@ SCENARIO("a blocking pool whose thread starts fail runs or refuses every task", 
     }
   }
   GIVEN("a pool that can start one thread, then no more") {
-    blocking_pool pool{8, 100ms, failing_starter{1}};
+    auto how = GENERATE(failing_starter::no_thread, failing_starter::no_memory);
+    INFO((how == failing_starter::no_thread ? "std::system_error" : "std::bad_alloc"));
+    std::promise<void> release;
+    auto gate = release.get_future().share();
+    std::atomic<int> done{0};
+    blocking_pool pool{8, 100ms, failing_starter{1, how}};
+    opened_on_exit open_task{release};  // before the pool ends, if a REQUIRE failed
     WHEN("five blocking tasks arrive at once") {
-      std::promise<void> release;
-      auto gate = release.get_future().share();
-      std::atomic<int> done{0};
       for (int i = 0; i < 5; ++i)
         REQUIRE(pool.post([&, gate] {
           gate.wait();
           ++done;
         }));
-      THEN("the one thread runs them all, one after another") {
-        release.set_value();
+      THEN("the one thread runs them all, one after another, and stop() still ends") {
+        open_task.open();
         CHECK(eventually([&] { return done == 5; }));
         CHECK(pool.size() == 1);
+        auto stopped = std::async(std::launch::async, [&] { pool.stop(); });
+        REQUIRE(stopped.wait_for(10s) == std::future_status::ready);
+        CHECK(pool.size() == 0);
       }
     }
     WHEN("its thread has been idle for longer than the idle timeout") {
@@ -200,14 +212,14 @@ SCENARIO("a thread being started does not hold up the blocking pool", "[pool]") 
   std::promise<void> let_start;
   auto start_gate = let_start.get_future().share();
   std::atomic<int> starts{0};
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::atomic<int> done{0};  // (all declared before the pool: its tasks use them until it ends)
   blocking_pool pool{8, 0ms, [&, start_gate](std::function<void()> body) {
                        if (starts++ > 0)
                          start_gate.wait();
                        blocking_pool::detached_thread(std::move(body));
                      }};
-  std::promise<void> release;
-  auto gate = release.get_future().share();
-  std::atomic<int> done{0};
   REQUIRE(pool.post([&, gate] {
     gate.wait();
     ++done;
