@@ -97,8 +97,8 @@ public:
   using super = caf::stateful_actor<writer_state>;
 
   writer_actor(caf::actor_config& cfg, std::shared_ptr<connection> conn,
-               std::shared_ptr<runtime> rt, writer_home* home, connection_key key)
-    : super(cfg), home_(home) {
+               std::shared_ptr<runtime> rt, std::shared_ptr<writer_home> home, connection_key key)
+    : super(cfg), home_(std::move(home)) {
     state.conn = std::move(conn);
     state.rt = std::move(rt);
     state.key = key;
@@ -107,11 +107,11 @@ public:
   }
 
   void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit*) override {
-    super::enqueue(std::move(ptr), home_);
+    super::enqueue(std::move(ptr), home_.get());
   }
 
   void launch(caf::execution_unit*, bool lazy, bool hide) override {
-    super::launch(home_, lazy, hide);
+    super::launch(home_.get(), lazy, hide);
   }
 
   subtype_t subtype() const override {
@@ -153,13 +153,10 @@ private:
   };
   static thread_local writer_actor* current_;
 
-  // Owned by the connection, which the state keeps alive until the writer quits; the unit
-  // holds it through each turn, the last one included (CAF sends the writer's exit and down
-  // messages through the unit after the state let the connection go). Afterwards the pointer
-  // dangles but is never used: CAF touches the unit only to wake a blocked actor, and a
-  // terminated actor's mailbox is closed. (Owning it here instead would let a worker's last
-  // handle keep an Asio strand alive past its io_context.)
-  writer_home* home_;
+  // Owned here, not by the connection: CAF hands the home a wake-up for as long as anyone
+  // can send to the writer, and that can be after the writer quit and its connection went
+  // (writer_home.hpp). The home refers to its connection's strand only weakly.
+  std::shared_ptr<writer_home> home_;
 };
 
 void on_connection_request(writer_actor* self, connection_key key, channel_id ch,
@@ -1198,14 +1195,15 @@ caf::behavior response_writer() {
 }  // namespace
 
 caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
-                                 std::shared_ptr<runtime> rt, writer_home* home,
+                                 std::shared_ptr<runtime> rt, std::shared_ptr<writer_home> home,
                                  connection_key key) {
   // Lazy: the writer starts with its first message, not with a resume posted at spawn. That
   // message is most often the connection's first request, sent from the session's turn, so
   // the writer starts and answers it there and then (strand_execution_unit::exec_later), as
   // it answers every later request, instead of one pass of the event loop later with the
   // connection's watch armed meanwhile.
-  return sys.spawn<writer_actor, caf::lazy_init>(std::move(conn), std::move(rt), home, key);
+  return sys.spawn<writer_actor, caf::lazy_init>(std::move(conn), std::move(rt), std::move(home),
+                                                 key);
 }
 
 }  // namespace fastactor

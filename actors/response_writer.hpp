@@ -31,12 +31,12 @@
 namespace fastactor {
 
 /// Spawns the writer for one connection. It ends when the connection does. It runs on
-/// `home` — the connection's own thread (writer_home.hpp) — and never on
-/// the CAF scheduler; the workers it spawns do run there. `home` must live until the writer
-/// has quit: let `conn` own it (the writer holds `conn` until then). The writer obeys only
-/// connection messages that carry `key` (connection.hpp).
+/// `home` — the connection's own thread (writer_home.hpp) — and never on the CAF scheduler;
+/// the workers it spawns do run there. The writer keeps `home` as long as it exists itself,
+/// which can be longer than `conn` (writer_home.hpp). The writer obeys only connection
+/// messages that carry `key` (connection.hpp).
 caf::actor spawn_response_writer(caf::actor_system& sys, std::shared_ptr<connection> conn,
-                                 std::shared_ptr<runtime> rt, writer_home* home,
+                                 std::shared_ptr<runtime> rt, std::shared_ptr<writer_home> home,
                                  connection_key key);
 
 }  // namespace fastactor

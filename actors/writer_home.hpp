@@ -23,7 +23,11 @@ inline bool runs_at_home(const caf::resumable& job) {
   return job.subtype() == writer_subtype;
 }
 
-/// The execution unit a writer is spawned with (spawn_response_writer).
+/// The execution unit a writer is spawned with (spawn_response_writer). The writer owns it:
+/// CAF wakes a blocked actor through the unit after the waking message is in its mailbox, so
+/// a sender preempted in between calls `exec_later` whenever it runs again — possibly after
+/// the writer quit and its connection is gone. A home must therefore never reach its
+/// connection except through a weak reference, and drop a wake-up it cannot deliver.
 class writer_home : public caf::execution_unit {
 public:
   explicit writer_home(caf::actor_system* sys) : caf::execution_unit(sys) {}

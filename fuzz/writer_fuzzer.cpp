@@ -348,7 +348,8 @@ void validate_response(const std::string& s, write_kind kind, response_check rq)
 class recording_connection : public connection {
 public:
   explicit recording_connection(environment& e)
-    : io_id_(e.io_thread.get_id()), strand(boost::asio::make_strand(e.ioc)), home(e.sys, strand) {}
+    : io_id_(e.io_thread.get_id()), strand(boost::asio::make_strand(e.ioc)),
+      home(std::make_shared<strand_execution_unit>(e.sys)) {}
 
   bool write(channel_id, outgoing out, write_kind kind) override {
     on_io_thread("write");
@@ -433,7 +434,7 @@ public:
   const std::thread::id io_id_;
   boost::asio::any_io_executor strand;
   http1_framer framer;  // on the I/O thread only
-  strand_execution_unit home;  // the writer runs here
+  std::shared_ptr<strand_execution_unit> home;  // the writer runs here
 
   // Guarded by mtx.
   std::mutex mtx;
@@ -700,9 +701,9 @@ public:
   fuzz_session(environment& e, std::shared_ptr<runtime> rt)
     : env_(e), rt_(std::move(rt)), self_(e.sys), conn_(std::make_shared<recording_connection>(e)),
       st_(std::make_shared<input_state>()) {
-    conn_->home.set_owner(conn_);
+    conn_->home->set_owner({conn_, &conn_->strand});
     key_ = rt_->next_secret();
-    writer_ = spawn_response_writer(e.sys, conn_, rt_, &conn_->home, key_);
+    writer_ = spawn_response_writer(e.sys, conn_, rt_, conn_->home, key_);
     agent_ = e.sys.spawn(agent, writer_, unanswered_);
   }
 

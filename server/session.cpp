@@ -92,7 +92,7 @@ void consume(Buffers& buffers, std::size_t n) {
 session::session(asio::ip::tcp::socket socket, session_shared& shared)
   : socket_(std::move(socket)), shared_(shared), buffer_(read_buffer_max(shared.cfg)),
     key_(shared.rt->next_secret()), timer_(socket_.get_executor()),
-    writer_home_(shared.sys, socket_.get_executor()) {
+    writer_home_(std::make_shared<strand_execution_unit>(shared.sys)) {
   shared_.rt->stats.live_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -112,11 +112,12 @@ void session::start(const asio::ip::tcp::endpoint& peer) {
   peer_ = peer.address().to_string() + ":" + std::to_string(peer.port());
   // The writer runs on this connection's executor (its I/O thread): its writes start without
   // a thread hop.
-  writer_home_.set_owner(weak_from_this());
-  writer_home_.set_turn_listener(this);
+  // The strand, sharing the session's ownership: the home (the writer's) holds it weakly.
+  writer_home_->set_owner({shared_from_this(), &socket_.get_executor()});
+  writer_home_->set_turn_listener(this);
   // Both here, in the listener's accept handler: once the listener's close has run, every
   // writer it led to is counted and its session registered (server::impl::stop relies on it).
-  writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, &writer_home_, key_);
+  writer_ = spawn_response_writer(shared_.sys, shared_from_this(), shared_.rt, writer_home_, key_);
   shared_.registry.add(shared_from_this());
   asio::dispatch(socket_.get_executor(), bind_self(&session::begin, shared_from_this()));
 }
@@ -320,7 +321,7 @@ void session::refuse(const request_refusal& why) {
 void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
   phase_ = phase::responding;
   ++handed_over_;
-  if (writer_home_.in_turn()) {
+  if (writer_home_->in_turn()) {
     BOOST_ASSERT(!next_request_);  // one request at a time: the next is read after its answer
     next_request_ = std::move(in);
     next_request_watch_ = then_watch;
@@ -493,7 +494,7 @@ bool session::write(channel_id ch, outgoing out, write_kind kind) {
     return false;
   }
   auto parts = framer_.frame(std::move(out));
-  if (writer_home_.in_turn())
+  if (writer_home_->in_turn())
     return do_write(std::move(parts), kind, true);
   asio::dispatch(socket_.get_executor(),
                  [self = shared_from_this(), parts = std::move(parts), kind]() mutable {

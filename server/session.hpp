@@ -304,7 +304,9 @@ protected:
   bool write_waiting_ = false;
   static constexpr int fd_claimed = -2;  ///< force_shutdown is using native_fd_
   std::atomic<int> native_fd_{-1};  ///< for force_shutdown; -1 once closed
-  strand_execution_unit writer_home_;  ///< runs the writer on this session's executor
+  /// Runs the writer on this session's executor; shared with the writer, which may outlive
+  /// the session (strand_execution_unit::exec_later).
+  std::shared_ptr<strand_execution_unit> writer_home_;
   std::unique_ptr<http2_codec> h2_;  ///< once the connection speaks HTTP/2
   bool h2_flush_posted_ = false;  ///< an h2_flush is on its way
   bool h2_writing_ = false;  ///< the codec's frames are being written (out_)
@@ -339,12 +341,12 @@ void session::tell_writer(Atom atom, Ts&&... xs) {
   detail::handoff_release(writer_);
   // The writer is always a local scheduled actor: spawn_response_writer made it.
   auto* writer = static_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(writer_));
-  if (writer != nullptr && writer_home_.may_run_at_once(*writer)) {
+  if (writer != nullptr && writer_home_->may_run_at_once(*writer)) {
     caf::mailbox_element_vals<mailbox_slot<Atom>, connection_key, mailbox_slot<Ts>...> msg{
       nullptr, caf::make_message_id(), {}, atom, key_, std::forward<Ts>(xs)...};
-    return writer_home_.run_at_once(*writer, msg);
+    return writer_home_->run_at_once(*writer, msg);
   }
-  strand_execution_unit::connection_turn turn{writer_home_};
+  strand_execution_unit::connection_turn turn{*writer_home_};
   caf::anon_send(writer_, atom, key_, std::forward<Ts>(xs)...);
 }
 

@@ -45,9 +45,7 @@ private:
 
 }  // namespace
 
-strand_execution_unit::strand_execution_unit(caf::actor_system& sys,
-                                             const boost::asio::any_io_executor& strand)
-  : writer_home(&sys), strand_(strand) {}
+strand_execution_unit::strand_execution_unit(caf::actor_system& sys) : writer_home(&sys) {}
 
 void strand_execution_unit::exec_later(caf::resumable* ptr) {
   // The writer runs here; whatever else CAF hands this unit (a worker the writer spawned or
@@ -77,21 +75,25 @@ bool strand_execution_unit::in_turn() const {
 }
 
 void strand_execution_unit::after_others(std::function<void()> fn) {
-  boost::asio::post(strand_, [this, keep = owner_.lock(), fn = std::move(fn)] {
+  // Asked by the running writer, whose state holds its connection: the lock succeeds.
+  auto strand = owner_.lock();
+  BOOST_ASSERT(strand);
+  boost::asio::post(*strand, [this, strand, fn = std::move(fn)] {
     connection_turn turn{*this};  // a message `fn` sends resumes the writer here
     fn();
   });
 }
 
 void strand_execution_unit::post(caf::intrusive_ptr<caf::resumable> job) {
-  // The handler holds the writer and the unit's owner. The owner lock succeeds: CAF wakes
-  // only a live writer, and a live writer still holds its connection. Holding it through the
-  // turn matters: a writer that quits lets its connection go before CAF has finished with
-  // this unit (its exit and down messages to linked actors are sent through it). An
-  // io_context destroyed with the handler still queued releases both references.
-  boost::asio::post(strand_, [this, keep = owner_.lock(), job = std::move(job)]() mutable {
-    resume(std::move(job));
-  });
+  auto strand = owner_.lock();
+  if (!strand)  // the connection is gone, so the writer has quit: see exec_later
+    return;  // dropping `job` releases the reference CAF added for the wake-up
+  // The handler holds the writer (and with it this unit) and the connection. Holding the
+  // connection through the turn matters: a writer that quits lets it go before CAF has
+  // finished with this unit (its exit and down messages to linked actors are sent through
+  // it). An io_context destroyed with the handler still queued releases both.
+  boost::asio::post(*strand,
+                    [this, strand, job = std::move(job)]() mutable { resume(std::move(job)); });
 }
 
 bool strand_execution_unit::may_run_at_once(caf::scheduled_actor& writer) const {

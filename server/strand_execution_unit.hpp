@@ -40,13 +40,16 @@ namespace fastactor {
 /// The writer_home of a session: its Asio strand.
 class strand_execution_unit : public writer_home {
 public:
-  /// `strand`: the connection's executor (a strand: its handlers never run concurrently),
-  /// kept by reference — its owner, the session's socket, outlives this unit.
-  strand_execution_unit(caf::actor_system& sys, const boost::asio::any_io_executor& strand);
+  explicit strand_execution_unit(caf::actor_system& sys);
 
-  /// The object that owns this unit (the session). Every resume holds it: CAF uses the unit
-  /// until the end of the writer's last turn, after the writer's state let the owner go.
-  void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
+  /// The connection's executor (a strand: its handlers never run concurrently), as a pointer
+  /// that shares the ownership of the connection (the session: an aliasing shared_ptr to its
+  /// socket's executor). Kept weakly: the unit is the writer's, and a writer can outlive its
+  /// connection (see exec_later), but its strand must not outlive the io_context.
+  /// Set before the writer is spawned.
+  void set_owner(const std::shared_ptr<const boost::asio::any_io_executor>& strand) {
+    owner_ = strand;
+  }
 
   /// Told after each of the writer's turns here, once the writer has stopped running (the
   /// session puts on the socket what it held back during the turn). Lives as long as the owner.
@@ -59,7 +62,11 @@ public:
   };
   void set_turn_listener(turn_listener* listener) { listener_ = listener; }
 
-  /// Thread-safe: CAF calls it from whichever thread sent the writer a message.
+  /// Thread-safe: CAF calls it from whichever thread sent the writer a message, once the
+  /// message is in the mailbox. A sender preempted between the two can get here late: after
+  /// a run_at_once (the mailbox stays marked blocked for the whole run) ended the writer, and
+  /// after its connection went too. That wake-up is dropped: the writer has quit (its state
+  /// held the connection), and CAF closed its mailbox, the message in it.
   void exec_later(caf::resumable* ptr) override;
 
   /// True while the writer runs here, on the calling thread: what it asks of its connection
@@ -116,8 +123,7 @@ private:
   void end_turn(caf::resumable::resume_result result, caf::intrusive_ptr<caf::resumable> job);
   void schedule_woken_workers();
 
-  const boost::asio::any_io_executor& strand_;
-  std::weak_ptr<void> owner_;
+  std::weak_ptr<const boost::asio::any_io_executor> owner_;  ///< the strand, while it lives
   turn_listener* listener_ = nullptr;
 };
 

@@ -124,9 +124,11 @@ struct writer_fixture {
     : sys(cfg), work(ioc.get_executor()), io_thread([this] { ioc.run(); }),
       rt(std::make_shared<runtime>(limits, 2, "fastactor")),
       conn(std::make_shared<recording_connection>(ioc)), strand(boost::asio::make_strand(ioc)),
-      home(sys, strand) {
-    home.set_turn_listener(listener);
-    writer = spawn_response_writer(sys, conn, rt, &home, test_key);
+      strand_owner(std::make_shared<const boost::asio::any_io_executor>(strand)),
+      home(std::make_shared<strand_execution_unit>(sys)) {
+    home->set_owner(strand_owner);
+    home->set_turn_listener(listener);
+    writer = spawn_response_writer(sys, conn, rt, home, test_key);
     conn->attach(writer, auto_complete);
   }
 
@@ -188,7 +190,10 @@ struct writer_fixture {
   std::shared_ptr<runtime> rt;
   std::shared_ptr<recording_connection> conn;
   boost::asio::any_io_executor strand;
-  strand_execution_unit home;  // outlives the writer's life: the fixture waits for its end
+  /// What the session is to the home: the owner of the strand (the fixture waits for the
+  /// writer's end, so it outlives the writer's life).
+  std::shared_ptr<const boost::asio::any_io_executor> strand_owner;
+  std::shared_ptr<strand_execution_unit> home;
   caf::actor writer;
 };
 
@@ -881,7 +886,7 @@ void writer_fixture::run_request_at_once(handler fn, fastactor::method m, unsign
                       test_key,
                       channel_id{0},
                       make_request(std::move(fn), m, version)};
-  home.run_at_once(writer_actor(), msg);
+  home->run_at_once(writer_actor(), msg);
 }
 
 std::string all_bytes(const std::vector<recorded_write>& writes) {
@@ -906,9 +911,9 @@ SCENARIO("the connection's message to an idle writer is handled before the hand-
       std::size_t writes_then = 0;
       int turns_then = -1;
       f.on_strand([&] {
-        could = f.home.may_run_at_once(f.writer_actor());
+        could = f.home->may_run_at_once(f.writer_actor());
         f.run_request_at_once([&](context& ctx) {
-          inside_its_turn = f.home.may_run_at_once(f.writer_actor());
+          inside_its_turn = f.home->may_run_at_once(f.writer_actor());
           ctx.write("at once");
         });
         writes_then = f.conn->write_count();
@@ -936,10 +941,10 @@ SCENARIO("a writer with a message waiting gets the connection's next one behind 
     boost::asio::post(f.strand, [&, sent_future] {
       sent_future.wait();
       // The session's way: at once if it may, else through the mailbox.
-      bool may = f.home.may_run_at_once(f.writer_actor());
+      bool may = f.home->may_run_at_once(f.writer_actor());
       could.set_value(may);
       if (!may) {
-        strand_execution_unit::connection_turn turn{f.home};
+        strand_execution_unit::connection_turn turn{*f.home};
         caf::anon_send(f.writer, request_atom::value, test_key, channel_id{0},
                        f.make_request([](context& ctx) { ctx.write("second"); }));
       }
@@ -968,14 +973,14 @@ SCENARIO("a message from another thread between the check and the run is handled
     bool still_could = true;
     std::string written_then;
     f.on_strand([&] {
-      could = f.home.may_run_at_once(f.writer_actor());
+      could = f.home->may_run_at_once(f.writer_actor());
       // Its enqueue unblocks the mailbox and posts the writer's resume behind this handler.
       std::thread other([&] {
         caf::anon_send(f.writer, request_atom::value, test_key, channel_id{0},
                        f.make_request([](context& ctx) { ctx.write("second"); }));
       });
       other.join();
-      still_could = f.home.may_run_at_once(f.writer_actor());
+      still_could = f.home->may_run_at_once(f.writer_actor());
       f.run_request_at_once([](context& ctx) { ctx.write("first"); });
       written_then = all_bytes(f.conn->wait_writes(0));
     });
@@ -1011,7 +1016,7 @@ SCENARIO("a writer that quits in a run at once, with its own message pending, en
       CHECK(f.conn->wait_closed());
       CHECK(f.eventually([&] { return f.rt->stats.live_writers == 0; }));
       CHECK(counter.turns == 1);
-      CHECK_FALSE(f.home.may_run_at_once(f.writer_actor()));  // closed, not blocked
+      CHECK_FALSE(f.home->may_run_at_once(f.writer_actor()));  // closed, not blocked
     }
   }
 }
