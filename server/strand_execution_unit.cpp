@@ -75,9 +75,11 @@ bool strand_execution_unit::in_turn() const {
 }
 
 void strand_execution_unit::after_others(std::function<void()> fn) {
-  // Asked by the running writer, whose state holds its connection: the lock succeeds.
+  // Asked by the running writer, whose state holds its connection: the lock succeeds (and
+  // if it did not, there would be no connection left to yield to).
   auto strand = owner_.lock();
-  BOOST_ASSERT(strand);
+  if (!strand)
+    return;
   boost::asio::post(*strand, [this, strand, fn = std::move(fn)] {
     connection_turn turn{*this};  // a message `fn` sends resumes the writer here
     fn();
