@@ -65,6 +65,7 @@ void strand_execution_unit::exec_later(caf::resumable* ptr) {
   // CAF calls exec_later last in its enqueue, so resuming here is resuming after the send.
   if (telling == this && running == nullptr) {
     auto keep = owner_.lock();  // as post's handler does: the writer may let its owner go
+    BOOST_ASSERT(keep);  // the connection is telling, from its strand
     return resume(std::move(job));
   }
   post(std::move(job));
@@ -78,6 +79,7 @@ void strand_execution_unit::after_others(std::function<void()> fn) {
   // Asked by the running writer, whose state holds its connection: the lock succeeds (and
   // if it did not, there would be no connection left to yield to).
   auto strand = owner_.lock();
+  BOOST_ASSERT(strand);
   if (!strand)
     return;
   boost::asio::post(*strand, [this, strand, fn = std::move(fn)] {
@@ -110,6 +112,7 @@ void strand_execution_unit::run_at_once(caf::scheduled_actor& writer, caf::mailb
   // is sure.
   BOOST_ASSERT(running == nullptr && ready_again == nullptr);
   auto keep = owner_.lock();  // the writer may let its owner, the caller, go
+  BOOST_ASSERT(keep);
   caf::intrusive_ptr<caf::resumable> again;
   auto result = caf::resumable::awaiting_message;
   {
@@ -152,8 +155,8 @@ void strand_execution_unit::end_turn(caf::resumable::resume_result result,
   schedule_woken_workers();
   if (result == caf::resumable::resume_later)
     return post(std::move(job));
-  // done or awaiting_message: `job` releases the writer here; whoever called us still holds
-  // the owner, so this unit lives until it returns.
+  // done or awaiting_message: `job` releases the writer here (which owns this unit); whoever
+  // called us still holds the connection, which shares it, so this unit lives until it returns.
 }
 
 // A producer with flow control is woken by its first acknowledgement; the writer sends them

@@ -136,6 +136,11 @@ struct writer_fixture {
     caf::anon_send(writer, shutdown_atom::value, test_key, true);
     rt->pool.stop();
     eventually([this] { return rt->stats.live_writers == 0; });
+    // As the server does: the io_context stops only once nothing can post to it. A late
+    // wake-up of the writer (a worker's message) posts while it holds the strand's owner.
+    std::weak_ptr<const boost::asio::any_io_executor> owner = strand_owner;
+    strand_owner.reset();
+    eventually([&] { return owner.expired(); });
     work.reset();
     ioc.stop();
     io_thread.join();

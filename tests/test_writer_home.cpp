@@ -101,16 +101,16 @@ struct writer_setup {
   /// While the writer closes its connection, another thread sends it a message whose wake-up
   /// is held at the gate. Returns whether it was (the message did wake the writer).
   bool end_with_a_late_message() {
+    REQUIRE(home->may_run_at_once(writer_actor()));
     bool late_wake_up = false;
     conn->on_first_close = [this, &late_wake_up] {
+      auto at_gate = home->at_gate.get_future();
       late = std::thread{[this] {
         late_sender = true;
         caf::anon_send(writer, shutdown_atom::value, test_key, true);
       }};
-      auto at_gate = home->at_gate.get_future();
       late_wake_up = at_gate.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
     };
-    REQUIRE(home->may_run_at_once(writer_actor()));
     caf::mailbox_element_vals<caf::atom_value, connection_key> msg{
       nullptr, caf::make_message_id(), {}, closed_atom::value, test_key};
     home->run_at_once(writer_actor(), msg);
