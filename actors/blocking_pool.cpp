@@ -24,21 +24,21 @@ bool blocking_pool::post(std::function<void()> task) {
   queue_.push_back(std::move(task));
   // More tasks waiting than threads waiting for them (or about to): this one would queue.
   if (queue_.size() > idle_ + starting_ && live_ + starting_ < max_threads_)
-    return live_ == 0 ? start_first_thread(guard) : start_another_thread(guard);
+    return live_ + starting_ == 0 ? start_first_thread(guard) : start_another_thread(guard);
   // Under the lock: once it is released, post() touches nothing of the pool, which stop()
   // may then let die.
   cv_.notify_one();
   return true;
 }
 
-// With no thread alive, a start that failed outside the lock would leave the queue to nobody
-// (other posters, counting on the thread being started, would not start one): started under
-// the lock, so that a failure takes back the task before anybody counts on it. The queue then
-// holds only this task: nobody else posted while no thread was alive.
+// With no thread alive or starting, a start that failed outside the lock would leave the queue
+// to nobody (other posters, counting on the thread being started, would not start one):
+// started under the lock, so that a failure takes back the task before anybody counts on it.
+// The queue then holds only this task: nobody else posted while no thread was alive.
 bool blocking_pool::start_first_thread(std::unique_lock<std::mutex>& guard) {
   try {
-    start_([this] { run(counted::live); });
-    ++live_;
+    start_([this] { run(); });
+    ++starting_;  // it runs once we let go of the lock
     return true;
   } catch (...) {  // std::system_error from std::thread; bad_alloc; whatever a starter throws
     auto refused = std::move(queue_.back());
@@ -48,16 +48,17 @@ bool blocking_pool::start_first_thread(std::unique_lock<std::mutex>& guard) {
   }
 }
 
-// A live thread exists, and none ends while a task is queued: if this start fails, the live
-// ones run the task. The poster counts itself in starters_ until it is done with the pool, so
-// that stop() cannot return (and the pool die) while it is still in here.
+// A thread is alive, or started under the lock and about to be (start_first_thread), and none
+// ends while a task is queued: if this start fails, that one runs the task. The poster counts
+// itself in starters_ until it is done with the pool, so that stop() cannot return (and the
+// pool die) while it is still in here.
 bool blocking_pool::start_another_thread(std::unique_lock<std::mutex>& guard) {
   ++starting_;
   ++starters_;
   guard.unlock();
   bool started = true;
   try {
-    start_([this] { run(counted::starting); });
+    start_([this] { run(); });
   } catch (...) {  // as in start_first_thread
     started = false;
   }
@@ -108,12 +109,10 @@ bool blocking_pool::next_task(std::unique_lock<std::mutex>& guard, std::function
   return true;
 }
 
-void blocking_pool::run(counted as) {
+void blocking_pool::run() {
   std::unique_lock<std::mutex> guard{mtx_};
-  if (as == counted::starting) {
-    --starting_;
-    ++live_;
-  }
+  --starting_;
+  ++live_;
   for (std::function<void()> task; next_task(guard, task);) {
     guard.unlock();
     task();

@@ -12,8 +12,8 @@
 // tasks pays it 100 times. So a thread is started outside the pool's lock: meanwhile the
 // running threads take their next tasks and other posters queue theirs. That is safe because
 // no thread ends while a task is queued: a task queued for a thread whose start then fails is
-// run by one that is alive. Only the first thread, with none alive, is started under the lock,
-// so that its failure refuses the task.
+// run by one that is alive. Only the first thread, with none alive or starting, is started
+// under the lock, so that its failure refuses the task.
 
 #include <chrono>
 #include <condition_variable>
@@ -57,8 +57,7 @@ public:
   static void detached_thread(std::function<void()> body);
 
 private:
-  enum class counted { live, starting };
-  void run(counted as);
+  void run();
   /// Waits for a task; false once the thread should end (stopping, or idle too long and not
   /// the last live thread).
   bool next_task(std::unique_lock<std::mutex>& guard, std::function<void()>& task);
@@ -76,7 +75,7 @@ private:
   std::deque<std::function<void()>> queue_;
   std::size_t idle_ = 0;  ///< threads waiting for a task
   std::size_t live_ = 0;  ///< threads that run (or are about to run) the task loop
-  std::size_t starting_ = 0;  ///< threads being started outside the lock, not yet live
+  std::size_t starting_ = 0;  ///< threads started or being started, not yet live
   std::size_t starters_ = 0;  ///< posters starting one of them (see start_another_thread)
   bool stopping_ = false;
 };

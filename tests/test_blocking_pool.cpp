@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <future>
 #include <memory>
 #include <new>
@@ -100,14 +101,19 @@ SCENARIO("idle blocking-pool threads end, and the pool starts new ones when need
       }
     }
   }
-  GIVEN("a pool whose threads never end by themselves (idle timeout 0)") {
-    blocking_pool pool{4, 0ms};
+  GIVEN("a pool whose threads never end by themselves (idle timeout 0, or less)") {
+    auto idle_timeout = GENERATE(0ms, -1ms);
+    INFO("idle timeout " << idle_timeout.count() << " ms");
+    blocking_pool pool{4, idle_timeout};
     std::atomic<bool> ran{false};
     REQUIRE(pool.post([&] { ran = true; }));
     REQUIRE(eventually([&] { return ran.load(); }));
-    THEN("the thread stays") {
-      std::this_thread::sleep_for(200ms);
+    THEN("the thread stays, and waits without spinning") {
+      auto cpu_before = std::clock();
+      std::this_thread::sleep_for(300ms);
+      double cpu_ms = 1000.0 * double(std::clock() - cpu_before) / CLOCKS_PER_SEC;
       CHECK(pool.size() == 1);
+      CHECK(cpu_ms < 150);  // a spinning thread takes ~300 ms of it (generous: half)
     }
   }
 }
@@ -243,4 +249,39 @@ SCENARIO("a thread being started does not hold up the blocking pool", "[pool]") 
   }
   open_start.open();
   CHECK(slow_poster.get());
+}
+
+SCENARIO("stop waits for a poster that is still starting a thread", "[pool]") {
+  // The poster that starts a thread outside the lock uses the pool again once the start
+  // returns: stop() must not return (and let the pool die) before it has. The start here
+  // launches its thread and then waits at a gate, as a start preempted on its way out would.
+  std::promise<void> let_start_return;
+  auto start_gate = let_start_return.get_future().share();
+  std::atomic<int> starts{0};
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  auto pool = std::make_unique<blocking_pool>(8, 0ms, [&, start_gate](std::function<void()> body) {
+    blocking_pool::detached_thread(std::move(body));
+    if (starts++ > 0)
+      start_gate.wait();
+  });
+  REQUIRE(pool->post([gate] { gate.wait(); }));
+  auto slow_poster = std::async(std::launch::async, [&] { return pool->post([] {}); });
+  opened_on_exit open_start{let_start_return}, open_task{release};
+  REQUIRE(eventually([&] { return starts == 2; }));
+  open_task.open();  // the first thread's task ends: only the poster still uses the pool
+  WHEN("the pool is stopped meanwhile") {
+    auto stopped = std::async(std::launch::async, [&] { pool->stop(); });
+    THEN("stop() returns only after the poster is done with the pool") {
+      CHECK(stopped.wait_for(300ms) == std::future_status::timeout);
+      open_start.open();
+      CHECK(slow_poster.get());
+      REQUIRE(stopped.wait_for(10s) == std::future_status::ready);
+      CHECK(pool->size() == 0);
+      pool.reset();
+    }
+  }
+  open_start.open();
+  if (slow_poster.valid())
+    slow_poster.wait();
 }
