@@ -79,8 +79,10 @@ struct runtime : std::enable_shared_from_this<runtime> {
   }
 
   response_limits limits;
-  blocking_pool pool;
+  /// Before the pool: destroyed after it, since the tasks the pool's stop() drops or waits
+  /// for count themselves out of it (running_task_token).
   server_stats stats;
+  blocking_pool pool;
   std::string server_name;
   std::atomic<stream_id> last_stream_id{0};
   /// Who must hear that a shared producer ended (context::subscribe).
