@@ -170,7 +170,9 @@ public:
 
   /// The writer actor. A handler may `request` other actors through it, but such a request is
   /// no producer: the response may complete before the reply. To wait for another actor,
-  /// spawn a worker that asks it.
+  /// spawn a worker that asks it. Spawn through spawn() or system(), not `self()->spawn`: an
+  /// actor spawned by the writer starts out on the writer's execution unit, which belongs to
+  /// the connection (a blocking actor would go on using it after the connection is gone).
   caf::event_based_actor* self() const { return self_; }
   /// The actor system the server runs in.
   caf::actor_system& system() const { return self_->system(); }
