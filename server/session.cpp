@@ -89,22 +89,23 @@ void consume(Buffers& buffers, std::size_t n) {
 
 }  // namespace
 
-session::live_mark::live_mark(session* s, session_shared& shared) : session_(s), shared_(shared) {
-  shared_.rt->stats.live_connections.fetch_add(1, std::memory_order_relaxed);
+session::live_mark::live_mark(std::atomic<std::int64_t>& live) : live_(live) {
+  live_.fetch_add(1, std::memory_order_relaxed);
 }
 
 session::live_mark::~live_mark() {
-  shared_.registry.remove(session_);
-  shared_.rt->stats.live_connections.fetch_sub(1, std::memory_order_relaxed);
+  live_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 session::session(asio::ip::tcp::socket socket, session_shared& shared)
-  : live_(this, shared), socket_(std::move(socket)), shared_(shared),
+  : live_(shared.rt->stats.live_connections), socket_(std::move(socket)), shared_(shared),
     buffer_(read_buffer_max(shared.cfg)), key_(shared.rt->next_secret()),
     timer_(socket_.get_executor()),
     writer_home_(std::make_shared<strand_execution_unit>(shared.sys)) {}
 
-session::~session() = default;
+session::~session() {
+  shared_.registry.remove(this);  // the server keeps its registry until no session is live
+}
 
 void session::start(const asio::ip::tcp::endpoint& peer) {
   beast::error_code ignored;

@@ -242,22 +242,20 @@ protected:
   /// large, may still be on its way to a slow client, which closes only once it has read it.
   static constexpr auto linger_patience = std::chrono::seconds(2);
 
-  /// The session counted live (stats.live_connections), and in the registry once started,
-  /// until the very end of its destruction: declared first, so destroyed last. The server
-  /// stops its io_context once no session is live, and a session's last reference may be
-  /// dropped on any thread (a worker's, whose wake-up of the writer found the session still
-  /// there: strand_execution_unit::post): the count falls only once the socket and the
-  /// timers are gone.
+  /// The session counted in stats.live_connections until the very end of its destruction:
+  /// declared first, so destroyed last. The server stops its io_context once no session is
+  /// live, and a session's last reference may be dropped on any thread (a worker's, whose
+  /// wake-up of the writer found the session still there: strand_execution_unit::post): the
+  /// count falls only once the socket and the timers are gone.
   class live_mark {
   public:
-    live_mark(session* s, session_shared& shared);
+    explicit live_mark(std::atomic<std::int64_t>& live);
     ~live_mark();
     live_mark(const live_mark&) = delete;
     live_mark& operator=(const live_mark&) = delete;
 
   private:
-    session* const session_;
-    session_shared& shared_;
+    std::atomic<std::int64_t>& live_;
   };
   live_mark live_;
   boost::asio::ip::tcp::socket socket_;

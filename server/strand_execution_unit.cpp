@@ -95,7 +95,9 @@ void strand_execution_unit::post(caf::intrusive_ptr<caf::resumable> job) {
   // The handler holds the writer (and with it this unit) and the connection. Holding the
   // connection through the turn matters: a writer that quits lets it go before CAF has
   // finished with this unit (its exit and down messages to linked actors are sent through
-  // it). An io_context destroyed with the handler still queued releases both.
+  // it). An io_context destroyed with the handler still queued releases both. `strand` too
+  // holds the connection until the post is done, so the connection's last reference may go
+  // here, on the sender's thread (see session::live_mark).
   boost::asio::post(*strand,
                     [this, strand, job = std::move(job)]() mutable { resume(std::move(job)); });
 }
