@@ -1,5 +1,7 @@
 #include <fastactor/remote.hpp>
 
+#include <fastactor/errors.hpp>
+
 #include "actors/internal_messages.hpp"
 #include "actors/node_tls.hpp"
 #include "actors/remote_worker_host.hpp"
@@ -70,7 +72,7 @@ void adopt(caf::event_based_actor* self, const caf::strong_actor_ptr& host, resp
   self->set_down_handler([=](caf::down_msg& msg) {
     if (msg.source != addr)
       return;
-    if (msg.reason == caf::sec::unknown_type)  // the host found no such type to spawn
+    if (is(msg.reason, errc::no_worker_type))  // the host found no such type to spawn
       out.fail(self, "the node has no worker type '" + type + "' (add_actor_type there)",
                status::bad_gateway, source);
     else if (msg.reason)  // crashed, could not be spawned, or its node died or hung

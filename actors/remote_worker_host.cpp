@@ -2,6 +2,8 @@
 
 #include "actors/internal_messages.hpp"
 
+#include <fastactor/errors.hpp>
+
 #include <caf/all.hpp>
 
 namespace fastactor::detail {
@@ -29,6 +31,10 @@ remote_worker_host::remote_worker_host(caf::actor_config& cfg, const caf::actor&
   auto worker = home_system().spawn<caf::actor>(type, args);
   if (worker)
     worker_ = std::move(*worker);
+  else if (worker.error() == caf::sec::unknown_type)
+    // Our own reason: a worker may end with sec::unknown_type itself (a message it could not
+    // deserialize, a spawn of its own), and that is its failure, not a missing type.
+    ended_ = make_error(errc::no_worker_type);
   else
     ended_ = std::move(worker.error());
 }

@@ -16,7 +16,9 @@
 //  - refuses an owner that is missing or on its own node, and a host as its worker: only a
 //    server's proxy owns a worker here, and hosts do not nest;
 //  - spawns the worker in its constructor, so the remote spawn completes once the worker
-//    exists (a slow spawn is still bounded by the server's spawn timeout);
+//    exists (a slow spawn is still bounded by the server's spawn timeout); a type this node
+//    does not have ends the host with errc::no_worker_type, a reason no worker of CAF's own
+//    gives, so the server can tell "no such type" from a worker that failed;
 //  - links itself to the worker: the worker's end ends the host with the same reason, and the
 //    host's end ends the worker (a kill from the server's proxy, even through the worker's own
 //    exit handler);

@@ -136,6 +136,22 @@ SCENARIO("a worker type the node does not have fails its response", "[remote][pr
   CHECK(r.body.find("node " + a.name()) != std::string::npos);
 }
 
+SCENARIO("a worker that ends with CAF's unknown_type is reported as failed, not as missing",
+         "[remote][process]") {
+  // The host ends with its own reason (errc::no_worker_type) when the type is missing, so a
+  // worker's own sec::unknown_type (say, a message it could not read) is the worker's failure.
+  auto a = start_node();
+  remote_server srv{{a.name()}};
+  REQUIRE(srv.pool->wait_until_up(1, 10s));
+  auto r = http_get(srv.port(), "/test/ends-unknown-type");
+  INFO(r.body);
+  CHECK(r.status == 502);
+  CHECK(r.body.find("remote worker 'fastactor.test.ends_unknown_type' failed: ")
+        != std::string::npos);
+  CHECK(r.body.find("unknown_type") != std::string::npos);
+  CHECK(r.body.find("has no worker type") == std::string::npos);
+}
+
 SCENARIO("a node that hangs is detected by heartbeats", "[remote][process][faults]") {
   auto a = start_node();
   remote_server srv{{a.name()}};

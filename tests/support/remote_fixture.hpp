@@ -80,7 +80,8 @@ struct proxy_slot {
 /// /test/slow-spawn?delay=MS[&spawn_timeout=MS]: a worker whose spawn takes `delay`;
 /// /test/deaf: a worker that writes one line, ignores exits and ticks until killed;
 /// /test/quit-slowly: a worker that ends at once but lingers in the node's registry;
-/// /test/no-such-type: a worker type the node does not have.
+/// /test/no-such-type: a worker type the node does not have;
+/// /test/ends-unknown-type: a worker that ends with sec::unknown_type as its own reason.
 inline void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, proxy_slot* proxy) {
   r.get("/test/slow-spawn", [pool](fastactor::context& ctx) {
     auto delay = ctx.int_param("delay", 1000, 0, 60'000);
@@ -110,6 +111,12 @@ inline void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, pr
     if (!node)
       return ctx.fail("no node", fastactor::status::service_unavailable);
     fastactor::spawn_remote_worker(ctx, *node, "fastactor.test.no_such_type", caf::make_message());
+  });
+  r.get("/test/ends-unknown-type", [pool](fastactor::context& ctx) {
+    auto node = pool->next();
+    if (!node)
+      return ctx.fail("no node", fastactor::status::service_unavailable);
+    fastactor::spawn_remote_worker(ctx, *node, test_node::ends_unknown_type, caf::make_message());
   });
 }
 

@@ -117,6 +117,12 @@ caf::behavior quit_slowly(caf::event_based_actor* self, fastactor::response_hand
   return {};
 }
 
+caf::behavior ends_with_unknown_type(caf::event_based_actor* self, fastactor::response_handle) {
+  count_worker(self);
+  self->quit(caf::sec::unknown_type);
+  return {};
+}
+
 worker_counts counts() {
   return {live_workers.load(std::memory_order_relaxed),
           spawned_workers.load(std::memory_order_relaxed)};
@@ -128,6 +134,7 @@ void register_node_workers(caf::actor_system_config& cfg) {
     slow_spawn_type);
   cfg.add_actor_type(deaf_type, deaf_worker);
   cfg.add_actor_type(quit_slowly_type, quit_slowly);
+  cfg.add_actor_type(ends_unknown_type, ends_with_unknown_type);
 }
 
 struct node_config : caf::actor_system_config {

@@ -24,6 +24,10 @@ inline constexpr const char* deaf_type = "fastactor.test.deaf";
 /// worker that just ended looks like to a message racing its end (see quit_slowly).
 inline constexpr const char* quit_slowly_type = "fastactor.test.quit_slowly";
 
+/// Ends at once with CAF's sec::unknown_type as its own reason: a worker's failure that must
+/// not read as "the node has no such type".
+inline constexpr const char* ends_unknown_type = "fastactor.test.ends_unknown_type";
+
 /// Asks the node's published actor for its worker counts: the answer is (live, spawned), two
 /// std::uint64_t — so a test can prove that ended requests leave no worker behind.
 using live_atom = caf::atom_constant<caf::atom("fa_live")>;
