@@ -64,9 +64,9 @@ struct writer_state {
           rt->watches->remove(producer.address(), self);
         if (!writer)
           writer = caf::actor_cast<caf::actor>(self);  // null once nothing refers to it
-        if (writer)  // in the writer's name, as the writer's own ended_atom
-          caf::send_as(writer, producer, ended_atom::value,
-                       response_handle{writer, sc.id, sc.finish_key});
+        if (writer)  // anonymous, as end_subscriptions sends it
+          caf::anon_send(producer, ended_atom::value,
+                         response_handle{writer, sc.id, sc.finish_key});
       }
       sc.cancel_tasks();
       for (auto& rp : sc.waiting_acks)  // a blocking write_acked must not wait forever
@@ -629,8 +629,11 @@ void end_subscriptions(writer_actor* self, request_scope& sc) {
   auto shared = std::move(sc.shared_producers);
   sc.shared_producers.clear();
   for (auto& producer : shared) {
-    self->send(producer, ended_atom::value,
-               response_handle{caf::actor_cast<caf::actor>(self), sc.id, sc.finish_key});
+    // Anonymous: a producer's answer (a bounce, without an ended_atom handler; a reply, with
+    // a handler that returns something) has nowhere to go. Sent in the writer's name, a
+    // reply would bounce back to the producer as an error, and end it.
+    caf::anon_send(producer, ended_atom::value,
+                   response_handle{caf::actor_cast<caf::actor>(self), sc.id, sc.finish_key});
     release_shared_producer(self, producer);
   }
 }
@@ -876,7 +879,14 @@ caf::result<ack_atom> ack_when_below_mark(writer_actor* self, stream_id id) {
   return rp;
 }
 
+/// A flow-controlled write. Sent, not requested (write_atom through a plain send), it is a
+/// chunk: an ack would reach the sender as an ordinary message it may not handle, and its
+/// bounce as an error.
 caf::result<ack_atom> on_acked_write(writer_actor* self, stream_id id, std::string& bytes) {
+  if (!self->current_mailbox_element()->mid.is_request()) {
+    on_chunk(self, id, bytes);
+    return caf::delegated<ack_atom>{};
+  }
   if (!live_scope(self, id))
     return make_error(errc::request_finished);
   on_chunk(self, id, bytes, paced::yes);
@@ -1050,6 +1060,10 @@ bool from_connection(writer_actor* self, connection_key key) {
 
 thread_local writer_actor* writer_actor::current_ = nullptr;
 
+void count_unexpected(writer_actor* self) {
+  self->state.rt->stats.unexpected_messages_total.fetch_add(1, std::memory_order_relaxed);
+}
+
 /// The per-writer part of its behavior: CAF keeps these handlers in the actor (no allocation:
 /// a captured pointer fits in std::function's own storage).
 void install_handlers(writer_actor* self) {
@@ -1060,6 +1074,18 @@ void install_handlers(writer_actor* self) {
     settle_writes(self);
   });
   self->set_exit_handler([self](caf::exit_msg& msg) { on_exit_message(self, msg); });
+  // Anyone holding a response's handle (another node's actors too) can send the writer
+  // anything. CAF's defaults would print an ill-typed message in full (to stdout, with the
+  // access log) and end the writer, and its connection with every stream on it, on any
+  // error. An error here is somebody's bounce of what the writer sent (a producer without an
+  // ended_atom handler), or a handler's own request that failed without an error handler:
+  // neither is worth a connection.
+  self->set_error_handler([self](caf::error&) { count_unexpected(self); });
+  self->set_default_handler(
+    [self](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+      count_unexpected(self);
+      return caf::sec::unexpected_message;  // a requester learns at once, as from CAF's default
+    });
 }
 
 /// The connection's request (writer_actor::consume_request, or the behavior's case).

@@ -153,6 +153,9 @@ std::string prometheus_text(const server_stats& s) {
   metric(out, "fastactor_forged_messages_total", "counter",
          "Control messages dropped because their sender does not own them.",
          s.forged_messages_total);
+  metric(out, "fastactor_unexpected_messages_total", "counter",
+         "Messages the writer has no use for (ill-typed ones, errors sent to it), dropped.",
+         s.unexpected_messages_total);
   metric(out, "fastactor_send_timeouts_total", "counter",
          "Connections ended because a write made no progress for send-timeout-ms.",
          s.send_timeouts_total);

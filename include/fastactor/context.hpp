@@ -141,7 +141,8 @@ public:
 
   /// Makes an actor spawned elsewhere a worker of this request (monitored, stopped
   /// with the request). It must already have this request's `output()`, and should call
-  /// report_worker_exceptions() so that an exception's text is reported.
+  /// report_worker_exceptions() so that an exception's text is reported. An empty handle (an
+  /// actor_cast of the address of an actor that has ended) is an error of the response.
   void adopt(const caf::actor& worker);
 
   /// Keeps this response open for `producer`, a long-lived actor that feeds many responses
@@ -170,7 +171,9 @@ public:
 
   /// The writer actor. A handler may `request` other actors through it, but such a request is
   /// no producer: the response may complete before the reply. To wait for another actor,
-  /// spawn a worker that asks it. Spawn through spawn() or system(), not `self()->spawn`: an
+  /// spawn a worker that asks it. A request without an error handler that fails is counted in
+  /// `unexpected_messages_total` and dropped (it does not end the writer, as CAF's default
+  /// error handler would). Spawn through spawn() or system(), not `self()->spawn`: an
   /// actor spawned by the writer starts out on the writer's execution unit, which belongs to
   /// the connection (a blocking actor would go on using it after the connection is gone).
   caf::event_based_actor* self() const { return self_; }

@@ -52,6 +52,11 @@ struct server_stats {
   /// Control messages the writer refused: from a sender that does not own them (a worker
   /// forging the session's messages, a `done` from no registered task).
   std::atomic<std::uint64_t> forged_messages_total{0};
+  /// Messages the writer has no use for, dropped without a word: ill-typed ones, and errors
+  /// (a producer's or worker's bounce of what the writer sent it, the failure of a handler's
+  /// own request made without an error handler). CAF's default would print the first and end
+  /// the writer, with its connection, on the second.
+  std::atomic<std::uint64_t> unexpected_messages_total{0};
   std::atomic<std::uint64_t> send_timeouts_total{0};  ///< connections ended by --send-timeout-ms
   /// HTTP/1.1 responses to pipelined requests held back to go out in one write with the
   /// responses after them (at most 16 responses or 64 KiB in one write).
