@@ -132,6 +132,8 @@ void context::fail(worker_error e) {
 void context::adopt(const caf::actor& worker) {
   if (!worker)  // e.g. actor_cast of the address of an actor that has ended
     return fail(worker_error{"handler", "adopt: no actor (an empty handle)"});
+  if (worker.address() == self_->address())  // its end would kill the writer, and the connection
+    return fail(worker_error{"handler", "adopt: the writer cannot be its own worker"});
   auto* stats = &rt_.stats;
   stats->live_workers.fetch_add(1, std::memory_order_relaxed);
   // A killed worker's cleanup runs on a scheduler thread, possibly after the server (and its

@@ -1084,7 +1084,12 @@ void install_handlers(writer_actor* self) {
   self->set_default_handler(
     [self](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
       count_unexpected(self);
-      return caf::sec::unexpected_message;  // a requester learns at once, as from CAF's default
+      // A requester learns at once, as from CAF's default. A plain message gets no answer:
+      // CAF would send an error as an ordinary message, and the sender's default error
+      // handler would end it (a shared producer, with every response it feeds).
+      if (self->current_message_id().is_request())
+        return caf::sec::unexpected_message;
+      return caf::make_message();  // no reply is sent for an empty one
     });
 }
 
