@@ -173,9 +173,11 @@ public:
   /// no producer: the response may complete before the reply. To wait for another actor,
   /// spawn a worker that asks it. A request without an error handler that fails is counted in
   /// `unexpected_messages_total` and dropped (it does not end the writer, as CAF's default
-  /// error handler would). Spawn through spawn() or system(), not `self()->spawn`: an
-  /// actor spawned by the writer starts out on the writer's execution unit, which belongs to
-  /// the connection (a blocking actor would go on using it after the connection is gone).
+  /// error handler would). Its callbacks run outside the handler's try block: one that throws
+  /// ends the writer and the connection (CAF ends an actor on an exception), so catch in it. Spawn
+  /// through spawn() or system(), not `self()->spawn`: an actor spawned by the writer starts out on
+  /// the writer's execution unit, which belongs to the connection (a blocking actor would go on
+  /// using it after the connection is gone).
   caf::event_based_actor* self() const { return self_; }
   /// The actor system the server runs in.
   caf::actor_system& system() const { return self_->system(); }
