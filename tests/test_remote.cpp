@@ -124,32 +124,34 @@ SCENARIO("a worker host that nobody watches leaves once its worker ended",
   caf::anon_send_exit(owner, caf::exit_reason::kill);
 }
 
-SCENARIO("a worker type the node does not have fails its response", "[remote][process]") {
-  auto a = start_node();
-  remote_server srv{{a.name()}};
-  REQUIRE(srv.pool->wait_until_up(1, 10s));
-  auto r = http_get(srv.port(), "/test/no-such-type");
-  INFO(r.body);
-  CHECK(r.status == 502);
-  CHECK(r.body.find("the node has no worker type 'fastactor.test.no_such_type'")
-        != std::string::npos);
-  CHECK(r.body.find("node " + a.name()) != std::string::npos);
-}
-
-SCENARIO("a worker that ends with CAF's unknown_type is reported as failed, not as missing",
+SCENARIO("a worker type the node does not have fails its response, and reads as missing",
          "[remote][process]") {
-  // The host ends with its own reason (errc::no_worker_type) when the type is missing, so a
-  // worker's own sec::unknown_type (say, a message it could not read) is the worker's failure.
   auto a = start_node();
   remote_server srv{{a.name()}};
   REQUIRE(srv.pool->wait_until_up(1, 10s));
-  auto r = http_get(srv.port(), "/test/ends-unknown-type");
-  INFO(r.body);
-  CHECK(r.status == 502);
-  CHECK(r.body.find("remote worker 'fastactor.test.ends_unknown_type' failed: ")
-        != std::string::npos);
-  CHECK(r.body.find("unknown_type") != std::string::npos);
-  CHECK(r.body.find("has no worker type") == std::string::npos);
+  WHEN("the node has no such type") {
+    auto r = http_get(srv.port(), "/test/no-such-type");
+    INFO(r.body);
+    THEN("the response says so, and names the node") {
+      CHECK(r.status == 502);
+      CHECK(r.body.find("the node has no worker type 'fastactor.test.no_such_type'")
+            != std::string::npos);
+      CHECK(r.body.find("node " + a.name()) != std::string::npos);
+    }
+  }
+  WHEN("the node has the type, and the worker ends with CAF's own unknown_type") {
+    // The host ends with fastactor's reason (errc::no_worker_type) when the type is missing,
+    // so a worker's own sec::unknown_type (a message it could not read) is its failure.
+    auto r = http_get(srv.port(), "/test/ends-unknown-type");
+    INFO(r.body);
+    THEN("it is reported as the worker's failure, not as a missing type") {
+      CHECK(r.status == 502);
+      CHECK(r.body.find("remote worker 'fastactor.test.ends_unknown_type' failed: ")
+            != std::string::npos);
+      CHECK(r.body.find("unknown_type") != std::string::npos);
+      CHECK(r.body.find("has no worker type") == std::string::npos);
+    }
+  }
 }
 
 SCENARIO("a node that hangs is detected by heartbeats", "[remote][process][faults]") {

@@ -63,34 +63,48 @@ caf::behavior strings_only(caf::event_based_actor*, int) {
   return {[](const std::string&) {}};
 }
 
-struct routes_and_producer {
-  fastactor::router routes;
-  std::shared_ptr<caf::actor> producer = std::make_shared<caf::actor>();
-};
-
-routes_and_producer unexpected_routes() {
-  routes_and_producer r;
-  r.routes.get("/hello", [](fastactor::context& ctx) { ctx.write("ok"); });
-  r.routes.get("/errors", [](fastactor::context& ctx) { ctx.spawn(error_sender); });
-  r.routes.get("/unrequested", [](fastactor::context& ctx) { ctx.spawn(unrequested_writer); });
+/// Adds the routes to `r`; returns where /subscribed keeps its last producer.
+std::shared_ptr<caf::actor> unexpected_routes_into(fastactor::router& r) {
+  auto producer_slot = std::make_shared<caf::actor>();
+  r.get("/hello", [](fastactor::context& ctx) { ctx.write("ok"); });
+  r.get("/errors", [](fastactor::context& ctx) { ctx.spawn(error_sender); });
+  r.get("/unrequested", [](fastactor::context& ctx) { ctx.spawn(unrequested_writer); });
   // A subscription, then an error before the first byte: the response ends at once, and the
   // writer tells the producer (ended_atom).
-  r.routes.get("/subscribed", [slot = r.producer](fastactor::context& ctx) {
+  r.get("/subscribed", [slot = producer_slot](fastactor::context& ctx) {
     *slot = ctx.system().spawn(producer, ctx.req().query_param("answers") == std::string_view{"1"});
     ctx.subscribe(*slot);
     ctx.fail("refused on purpose", fastactor::status::bad_request);
   });
   // The handler's own request, without an error handler, to an actor that refuses it.
-  r.routes.get("/own-request", [](fastactor::context& ctx) {
+  r.get("/own-request", [](fastactor::context& ctx) {
     auto refuser = ctx.system().spawn(strings_only, 0);
     ctx.self()->request(refuser, 5s, std::int32_t{1}).then([](std::int32_t) {});
     ctx.write("ok");
   });
-  r.routes.get("/adopt-nothing", [](fastactor::context& ctx) { ctx.adopt(caf::actor{}); });
-  r.routes.get("/adopt-writer",
-               [](fastactor::context& ctx) { ctx.adopt(caf::actor_cast<caf::actor>(ctx.self())); });
-  return r;
+  r.get("/adopt-nothing", [](fastactor::context& ctx) { ctx.adopt(caf::actor{}); });
+  r.get("/adopt-writer",
+        [](fastactor::context& ctx) { ctx.adopt(caf::actor_cast<caf::actor>(ctx.self())); });
+  return producer_slot;
 }
+
+/// A server with the routes above, and one keep-alive connection to it.
+struct writer_fixture {
+  writer_fixture()
+    : producer(unexpected_routes_into(routes)), srv(std::move(routes)), c(srv.port()) {}
+
+  /// The connection still serves a request: its writer did not end.
+  bool serves_on() { return c.get("/hello").body == "ok"; }
+  /// unexpected_messages_total reaches `n` (within 5 s).
+  bool unexpected_reach(std::uint64_t n) {
+    return srv.server().wait_for([n](auto& s) { return s.unexpected_messages_total == n; }, 5s);
+  }
+
+  fastactor::router routes;
+  std::shared_ptr<caf::actor> producer;  ///< the last shared producer /subscribed made
+  test_server srv;
+  http_client c;
+};
 
 /// True if `who` answers a ping: it is alive and was not ended by a bounce.
 bool answers(caf::actor_system& sys, const caf::actor& who) {
@@ -105,57 +119,50 @@ bool answers(caf::actor_system& sys, const caf::actor& who) {
 
 SCENARIO("an error or an ill-typed message sent to the writer ends nothing",
          "[unexpected][writer]") {
-  auto r = unexpected_routes();
-  test_server srv{std::move(r.routes)};
-  http_client c{srv.port()};
+  writer_fixture f;
   WHEN("a worker sends its response's writer an error and an ill-typed chunk") {
-    auto resp = c.get("/errors");
+    auto resp = f.c.get("/errors");
     THEN("the sender lives to write its line, both are counted, and the connection serves on") {
       CHECK(resp.status == 200);
       CHECK(resp.complete);
       CHECK(resp.body == "still here\n");
-      CHECK(srv.server().wait_for([](auto& s) { return s.unexpected_messages_total == 2; }, 5s));
-      CHECK(c.get("/hello").body == "ok");
-      CHECK(srv.stats().live_writers == 1);
+      CHECK(f.unexpected_reach(2));
+      CHECK(f.serves_on());
+      CHECK(f.srv.stats().live_writers == 1);
     }
   }
 }
 
 SCENARIO("a write_atom sent without a request is written, and no ack is due",
          "[unexpected][writer]") {
-  auto r = unexpected_routes();
-  test_server srv{std::move(r.routes)};
-  http_client c{srv.port()};
-  auto resp = c.get("/unrequested");
+  writer_fixture f;
+  auto resp = f.c.get("/unrequested");
   CHECK(resp.status == 200);
   CHECK(resp.complete);
   CHECK(resp.body == "first\nsecond\n");
   AND_THEN("nothing bounced back, and the connection serves on") {
-    CHECK(srv.stats().unexpected_messages_total == 0);
-    CHECK(c.get("/hello").body == "ok");
+    CHECK(f.srv.stats().unexpected_messages_total == 0);
+    CHECK(f.serves_on());
   }
 }
 
 SCENARIO("a shared producer told that a response ended cannot cost the connection",
          "[unexpected][writer][shared-producer]") {
-  auto r = unexpected_routes();
-  auto slot = r.producer;
-  test_server srv{std::move(r.routes)};
-  http_client c{srv.port()};
+  writer_fixture f;
   for (bool answers_ended : {false, true}) {
     GIVEN(std::string{answers_ended ? "a producer whose ended_atom handler returns a value"
                                     : "a producer without an ended_atom handler"}) {
       WHEN("a response subscribed to it ends with an error before its first byte") {
-        auto resp = c.get(answers_ended ? "/subscribed?answers=1" : "/subscribed?answers=0");
+        auto resp = f.c.get(answers_ended ? "/subscribed?answers=1" : "/subscribed?answers=0");
         THEN("the error is answered, the connection serves on, and the producer lives") {
           CHECK(resp.status == 400);
           CHECK(resp.body.find("refused on purpose") != std::string::npos);
-          CHECK(c.get("/hello").body == "ok");
-          CHECK(answers(srv.system(), *slot));
+          CHECK(f.serves_on());
+          CHECK(answers(f.srv.system(), *f.producer));
           // Nothing came back: the writer's ended_atom has no sender to answer or bounce to.
-          CHECK(srv.stats().unexpected_messages_total == 0);
+          CHECK(f.srv.stats().unexpected_messages_total == 0);
           // It would live for ever (the actor system's end waits for it): ended here.
-          caf::anon_send_exit(*slot, caf::exit_reason::kill);
+          caf::anon_send_exit(*f.producer, caf::exit_reason::kill);
         }
       }
     }
@@ -164,31 +171,27 @@ SCENARIO("a shared producer told that a response ended cannot cost the connectio
 
 SCENARIO("a handler's own request that fails without an error handler ends nothing",
          "[unexpected][writer]") {
-  auto r = unexpected_routes();
-  test_server srv{std::move(r.routes)};
-  http_client c{srv.port()};
-  auto resp = c.get("/own-request");
+  writer_fixture f;
+  auto resp = f.c.get("/own-request");
   CHECK(resp.body == "ok");
   THEN("the failure is counted, and the connection serves on") {
-    CHECK(srv.server().wait_for([](auto& s) { return s.unexpected_messages_total == 1; }, 5s));
-    CHECK(c.get("/hello").body == "ok");
-    CHECK(srv.stats().live_writers == 1);
+    CHECK(f.unexpected_reach(1));
+    CHECK(f.serves_on());
+    CHECK(f.srv.stats().live_writers == 1);
   }
 }
 
 SCENARIO("adopting an empty actor handle, or the writer, is an error of the response",
          "[unexpected][writer]") {
-  auto r = unexpected_routes();
-  test_server srv{std::move(r.routes)};
-  http_client c{srv.port()};
-  auto resp = c.get("/adopt-nothing");
+  writer_fixture f;
+  auto resp = f.c.get("/adopt-nothing");
   CHECK(resp.status == 500);
   CHECK(resp.body.find("adopt: no actor") != std::string::npos);
-  CHECK(c.get("/hello").body == "ok");
+  CHECK(f.serves_on());
   AND_THEN("adopting the writer itself is one too (its end would kill the writer)") {
-    auto own = c.get("/adopt-writer");
+    auto own = f.c.get("/adopt-writer");
     CHECK(own.status == 500);
     CHECK(own.body.find("adopt: the writer cannot be its own worker") != std::string::npos);
-    CHECK(c.get("/hello").body == "ok");
+    CHECK(f.serves_on());
   }
 }
