@@ -18,7 +18,8 @@
 //  * every complete response is well framed (status line, header lines, Content-Length or
 //    chunked body exactly, no body for HEAD/204/304, `Connection: close` only with a last
 //    write that closes).
-// After each forged message: it was counted (forged_messages_total) and changed nothing.
+// After each forged message: it was counted (forged_messages_total) and changed nothing; the
+// same for an error or an ill-typed message (unexpected_messages_total).
 // At the end of each input every producer is told to finish and every write is completed:
 // the response must end; then the client goes away, and within a bounded wait the writer,
 // its scopes, workers, tasks, held bytes and unanswered acks must all be gone.
@@ -864,7 +865,7 @@ private:
   // -- operations -------------------------------------------------------------------------
 
   void step(FuzzedDataProvider& in) {
-    switch (in.ConsumeIntegralInRange<int>(0, 23)) {
+    switch (in.ConsumeIntegralInRange<int>(0, 24)) {
       case 0:
       case 1:
       case 2: return start_request(in);
@@ -891,6 +892,7 @@ private:
         if (in.ConsumeIntegralInRange<int>(0, 3) == 0)
           return client_gone();
         return shutdown(in);
+      case 23: return unexpected_message(in);
       default: return forged_flush();
     }
   }
@@ -1082,6 +1084,7 @@ private:
     bool outstanding;
     std::uint64_t forged;
     std::uint64_t stale;
+    std::uint64_t unexpected;
     std::int64_t streams;
   };
 
@@ -1092,6 +1095,7 @@ private:
             conn_->outstanding,
             rt_->stats.forged_messages_total.load(),
             rt_->stats.stale_messages_total.load(),
+            rt_->stats.unexpected_messages_total.load(),
             rt_->stats.active_streams.load()};
   }
 
@@ -1172,6 +1176,33 @@ private:
     trace("op: forged %s", what);
     settle();
     check_unchanged(before, what);
+  }
+
+  /// What the writer has no use for (an error, an ill-typed chunk), anonymous or in the
+  /// agent's name: counted once as unexpected, and nothing else changes (CAF's defaults
+  /// would have ended the writer on the error).
+  void unexpected_message(FuzzedDataProvider& in) {
+    auto [id, no] = pick_id(in);
+    (void)no;
+    bool named = in.ConsumeBool();
+    bool as_error = in.ConsumeBool();
+    auto before = take();
+    const char* what = as_error ? "an error to the writer" : "an ill-typed chunk to the writer";
+    trace("op: %s (%s)", what, named ? "named" : "anonymous");
+    auto msg = as_error
+      ? caf::make_message(caf::make_error(caf::sec::runtime_error, "stray"))
+      : caf::make_message(chunk_atom::value, static_cast<std::int32_t>(id), payload(in, no));
+    if (named)
+      self_->send(writer_, std::move(msg));
+    else
+      caf::anon_send(writer_, std::move(msg));
+    settle();
+    auto after = take();
+    if (after.unexpected != before.unexpected + 1)
+      violated("an unexpected message was not counted exactly once", what);
+    if (after.forged != before.forged)
+      violated("an unexpected message was counted as forged", what);
+    check_unchanged(before, what, false);
   }
 
   void forged_flush() {
