@@ -21,7 +21,7 @@ SCENARIO("an exit reason is recognised as fastactor's own only when it is", "[er
       }
     }
   }
-  GIVEN("CAF's reasons with the same codes") {
+  GIVEN("CAF's own reasons (sec::unexpected_message has worker_failed's code, 1)") {
     THEN("none of them is fastactor's") {
       // sec::unknown_type is what CAF gives for a missing type, and a worker may end with it.
       CHECK_FALSE(is(caf::make_error(caf::sec::unknown_type), errc::no_worker_type));

@@ -100,24 +100,18 @@ inline void add_test_routes(fastactor::router& r, fastactor::node_pool* pool, pr
     proxy->set(
       fastactor::spawn_remote_worker(ctx, *node, test_node::deaf_type, caf::make_message()));
   });
-  r.get("/test/quit-slowly", [pool](fastactor::context& ctx) {
-    auto node = pool->next();
-    if (!node)
-      return ctx.fail("no node", fastactor::status::service_unavailable);
-    fastactor::spawn_remote_worker(ctx, *node, test_node::quit_slowly_type, caf::make_message());
-  });
-  r.get("/test/no-such-type", [pool](fastactor::context& ctx) {
-    auto node = pool->next();
-    if (!node)
-      return ctx.fail("no node", fastactor::status::service_unavailable);
-    fastactor::spawn_remote_worker(ctx, *node, "fastactor.test.no_such_type", caf::make_message());
-  });
-  r.get("/test/ends-unknown-type", [pool](fastactor::context& ctx) {
-    auto node = pool->next();
-    if (!node)
-      return ctx.fail("no node", fastactor::status::service_unavailable);
-    fastactor::spawn_remote_worker(ctx, *node, test_node::ends_unknown_type, caf::make_message());
-  });
+  // A worker of `type`, without arguments, on the next node.
+  auto spawn_route = [&r, pool](const char* path, const char* type) {
+    r.get(path, [pool, type](fastactor::context& ctx) {
+      auto node = pool->next();
+      if (!node)
+        return ctx.fail("no node", fastactor::status::service_unavailable);
+      fastactor::spawn_remote_worker(ctx, *node, type, caf::make_message());
+    });
+  };
+  spawn_route("/test/quit-slowly", test_node::quit_slowly_type);
+  spawn_route("/test/no-such-type", "fastactor.test.no_such_type");
+  spawn_route("/test/ends-unknown-type", test_node::ends_unknown_type);
 }
 
 /// A server in this process whose /distributed/* routes use the given nodes.
