@@ -1,5 +1,5 @@
 // libFuzzer target: the path every byte from a client takes before a handler runs —
-// Beast's request parser (with the server's limits and chunk framing budget), fastactor's
+// the request parser (Beast's, with the server's limits and chunk framing budget), fastactor's
 // header and trailer checks, target decoding (Boost.URL) and routing. Built with clang, ASan and
 // UBSan: `make fuzz`.
 #include "server/request_reader.hpp"
@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       checked = true;
       if (incoming.header_done())
         return 0;
-      (void)fastactor::wants_100_continue(parser.get());
+      (void)fastactor::wants_100_continue(incoming.get());
     }
   }
   if (parser.is_done()) {

@@ -1,6 +1,6 @@
 #include <fastactor/request.hpp>
 
-#include <algorithm>
+#include <cstddef>
 
 namespace fastactor {
 
@@ -16,11 +16,22 @@ std::optional<std::string_view> find(const name_value_list& list, std::string_vi
 
 }  // namespace
 
+// Every request's fields are classified with it (check_header): two bytes that differ are
+// equal only as the two cases of one letter, i.e. in the 0x20 bit alone with a letter left
+// when it is set. (The lambda-per-byte version cost ~80 instructions for "Host", callgrind.)
 bool iequals(std::string_view a, std::string_view b) {
-  auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) {
-           return lower(x) == lower(y);
-         });
+  if (a.size() != b.size())
+    return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto x = static_cast<unsigned char>(a[i]);
+    auto y = static_cast<unsigned char>(b[i]);
+    if (x == y)
+      continue;
+    auto lower = static_cast<unsigned char>(x | 0x20);
+    if (lower != (y | 0x20) || lower < 'a' || lower > 'z')
+      return false;
+  }
+  return true;
 }
 
 std::optional<std::string_view> request::query_param(std::string_view name) const {

@@ -278,22 +278,25 @@ void http2_codec::on_request_end(std::int32_t id) {
                   "request header fields larger than " + std::to_string(cfg_.max_header_bytes)
                     + " bytes");
   // Routed as an HTTP/1.1 request would be (nghttp2 has checked the pseudo-header fields and
-  // refused connection-specific ones): the same target parser, router and checks.
-  beast_request msg;
-  msg.method_string(st->method);
-  msg.target(st->path);
-  msg.version(11);
+  // refused connection-specific ones): the same target parser and router.
+  auto in = std::make_shared<routed_request>();
+  auto& req = in->req;
+  req.method = parse_method(st->method);
+  if (req.method == method::other)
+    req.other_method = std::move(st->method);
+  req.target = std::move(st->path);
+  req.version = 20;
+  req.peer = peer_;
+  req.keep_alive = true;
+  req.headers.reserve(st->headers.size() + 1);
   if (!st->authority.empty())
-    msg.set(boost::beast::http::field::host, st->authority);
-  for (const auto& [name, value] : st->headers)
-    msg.insert(name, value);
-  msg.body() = std::move(st->body);
+    req.headers.emplace_back("Host", std::move(st->authority));
+  for (auto& field : st->headers)
+    req.headers.push_back(std::move(field));
+  req.body = std::move(st->body);
   st->body.clear();
   st->headers.clear();
-  auto in = route_request(msg, routes_);
-  in->req.version = 20;
-  in->req.peer = peer_;
-  in->req.keep_alive = true;
+  route(*in, routes_);
   hand_over(id, *st, std::move(in));
 }
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <iterator>
+#include <vector>
 
 namespace fastactor {
 
@@ -76,74 +76,29 @@ bool is_plain_path(std::string_view target) {
   return true;
 }
 
-namespace {
-
-std::size_t field_count(const beast_request& msg) {
-  return static_cast<std::size_t>(std::distance(msg.begin(), msg.end()));
-}
-
-std::size_t hex_digits(std::uint64_t n) {
-  std::size_t digits = 1;
-  while (n >>= 4)
-    ++digits;
-  return digits;
-}
-
-}  // namespace
-
-void chunk_framing_budget::operator()(std::uint64_t size, boost::beast::string_view extensions,
-                                      boost::beast::error_code& ec) {
-  // The chunk-size line with its CRLF, and the CRLF after the data.
-  excess_ += hex_digits(size) + extensions.size() + 4;
-  auto allowance = 16 + 2 * size;
-  excess_ = excess_ > allowance ? excess_ - allowance : 0;
-  if (excess_ > overhead_max) {
-    exceeded_ = true;
-    ec = http::error::bad_chunk_extension;
-  }
-}
-
 incoming_request::incoming_request(const server_config& cfg) : cfg_(cfg) {
   restart();
 }
 
 void incoming_request::restart() {
-  parser_.reset();  // the last request's fields first: then its arena is free again
-  arena_.reset();
-  parser_.emplace(std::piecewise_construct, std::make_tuple(),
-                  std::make_tuple(header_allocator<char>{&arena_}));
-  framing_ = {};
-  header_ = {};
+  parser_.reset();
+  parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(cfg_.max_header_bytes));
   parser_->body_limit(cfg_.max_body_bytes);
-  parser_->on_chunk_header(framing_);
-}
-
-header_fields::header_fields(const beast_request& msg) : all_(false) {
-  fields_.reserve(field_count(msg));
-  for (const auto& field : msg)
-    fields_.push_back(&field);
-  std::sort(fields_.begin(), fields_.end());
-}
-
-bool header_fields::contains(const void* field) const {
-  return all_ || std::binary_search(fields_.begin(), fields_.end(), field);
 }
 
 std::optional<request_refusal> incoming_request::header_done() {
-  if (auto why = check_header(parser_->get()))
+  if (auto why = check_header(get()))
     return why;
-  if (header_size(parser_->get()) > cfg_.max_header_bytes)
+  if (header_size(get()) > cfg_.max_header_bytes)
     return request_refusal{status::request_header_fields_too_large,
                            "request header block is larger than "
                              + std::to_string(cfg_.max_header_bytes) + " bytes"};
-  if (parser_->chunked())  // only a chunked body has a trailer
-    header_ = header_fields{parser_->get()};
   return std::nullopt;
 }
 
 std::optional<request_refusal> incoming_request::refusal(boost::beast::error_code ec) const {
-  if (framing_.exceeded())
+  if (parser_->framing_exceeded())
     return request_refusal{status::bad_request,
                            "chunked body carries more than "
                              + std::to_string(chunk_framing_budget::overhead_max)
@@ -152,36 +107,60 @@ std::optional<request_refusal> incoming_request::refusal(boost::beast::error_cod
 }
 
 std::pair<std::shared_ptr<routed_request>, bool> incoming_request::finish(const router& routes) {
-  if (auto why = check_trailers(parser_->get(), header_))
+  if (auto why = check_trailers(get()))
     return {refused_request(*why), true};
-  return {route_request(parser_->get(), routes, header_), false};
+  auto in = parser_->release();
+  auto& req = in->req;
+  // An HTTP/1.0 message with Transfer-Encoding has faulty framing: answer it, then close
+  // (RFC 9112 6.1), whatever its Connection header asks.
+  req.keep_alive = parser_->keep_alive() && !(req.version < 11 && req.header("Transfer-Encoding"));
+  route(*in, routes);
+  return {std::move(in), false};
 }
 
-// One pass over the fields (a lookup by name walks Beast's field set, per name).
-std::optional<request_refusal> check_header(const beast_request& header) {
+namespace {
+
+/// The header fields check_header looks at.
+enum class checked_field { host, expect, transfer_encoding, other };
+
+/// By length first: most fields are told apart without a comparison.
+checked_field classify(std::string_view name) {
+  switch (name.size()) {
+    case 4: return iequals(name, "host") ? checked_field::host : checked_field::other;
+    case 6: return iequals(name, "expect") ? checked_field::expect : checked_field::other;
+    case 17:
+      return iequals(name, "transfer-encoding") ? checked_field::transfer_encoding
+                                                : checked_field::other;
+    default: return checked_field::other;
+  }
+}
+
+}  // namespace
+
+// One pass over the fields.
+std::optional<request_refusal> check_header(const request& header) {
   std::size_t hosts = 0;
   std::optional<std::string_view> expect, te;
-  for (const auto& field : header.base()) {
+  for (const auto& [name, value] : header.headers) {
     // Obsolete line folding and bare CR/LF inside a value are smuggling vectors: refuse them.
-    if (has_cr_or_lf(field.value()))
+    if (has_cr_or_lf(value))
       return request_refusal{status::bad_request,
-                             "header field '" + std::string{field.name_string()}
-                               + "' uses obsolete line folding"};
-    switch (field.name()) {
-      case http::field::host: ++hosts; break;
-      case http::field::expect:
-        if (!expect)  // the first, as a lookup by name finds it
-          expect = field.value();
+                             "header field '" + name + "' uses obsolete line folding"};
+    switch (classify(name)) {
+      case checked_field::host: ++hosts; break;
+      case checked_field::expect:
+        if (!expect)  // the first, as request::header finds it
+          expect = value;
         break;
-      case http::field::transfer_encoding:
+      case checked_field::transfer_encoding:
         if (!te)
-          te = field.value();
+          te = value;
         break;
-      default: break;
+      case checked_field::other: break;
     }
   }
   // HTTP/1.1 requires exactly one Host (RFC 9112 3.2).
-  if (header.version() == 11 && hosts != 1)
+  if (header.version == 11 && hosts != 1)
     return request_refusal{status::bad_request,
                            hosts == 0 ? "missing Host header" : "more than one Host header"};
   if (expect && lower_trimmed(*expect) != "100-continue")
@@ -209,18 +188,17 @@ std::optional<request_refusal> check_header(const beast_request& header) {
   return std::nullopt;
 }
 
-std::size_t header_size(const beast_request& header) {
+std::size_t header_size(const request& header) {
   // "METHOD SP target SP HTTP/1.1 CRLF", "name: value CRLF" per field, and the empty line.
-  auto size = header.method_string().size() + header.target().size() + 12;
-  for (const auto& field : header)
-    size += field.name_string().size() + field.value().size() + 4;
+  auto size = header.method_name().size() + header.target.size() + 12;
+  for (const auto& [name, value] : header.headers)
+    size += name.size() + value.size() + 4;
   return size + 2;
 }
 
-bool wants_100_continue(const beast_request& header) {
-  auto expect = header.base().find(http::field::expect);
-  return expect != header.base().end() && lower_trimmed(expect->value()) == "100-continue"
-    && header.version() == 11;
+bool wants_100_continue(const request& header) {
+  auto expect = header.header("Expect");
+  return expect && lower_trimmed(*expect) == "100-continue" && header.version == 11;
 }
 
 std::optional<request_refusal> refusal_for(boost::beast::error_code ec, const server_config& cfg) {
@@ -243,8 +221,7 @@ std::optional<request_refusal> refusal_for(boost::beast::error_code ec, const se
   return request_refusal{status::bad_request, "malformed request: " + ec.message()};
 }
 
-std::optional<request_refusal> check_trailers(const beast_request& msg,
-                                              const header_fields& header) {
+std::optional<request_refusal> check_trailers(const request& req) {
   // Fields that frame, route, authenticate or negotiate: a proxy or handler that merged them
   // would trust what the header checks never saw.
   static constexpr std::string_view forbidden[] = {"content-length",
@@ -280,50 +257,31 @@ std::optional<request_refusal> check_trailers(const beast_request& msg,
                                                    "vary",
                                                    "www-authenticate",
                                                    "proxy-authenticate"};
-  for (const auto& field : msg) {
-    if (header.contains(&field))
-      continue;
+  for (const auto& field : req.trailers)
     for (auto name : forbidden)
-      if (iequals(field.name_string(), name))
+      if (iequals(field.first, name))
         return request_refusal{status::bad_request,
-                               "trailer field '" + std::string{field.name_string()}
+                               "trailer field '" + field.first
                                  + "' is not allowed in a trailer (RFC 9110 6.5.1)"};
-  }
   return std::nullopt;
 }
 
-std::shared_ptr<routed_request> route_request(beast_request& msg, const router& routes,
-                                              const header_fields& header) {
-  auto in = std::make_shared<routed_request>();
-  auto& req = in->req;
-  req.method = parse_method(msg.method_string());
-  if (req.method == method::other)
-    req.other_method = std::string{msg.method_string()};
-  req.target = std::string{msg.target()};
-  req.version = msg.version();
-  // An HTTP/1.0 message with Transfer-Encoding has faulty framing: answer it, then close
-  // (RFC 9112 6.1), whatever its Connection header asks.
-  req.keep_alive =
-    msg.keep_alive() && !(msg.version() < 11 && msg.base().count(http::field::transfer_encoding));
-  req.headers.reserve(field_count(msg));
-  for (const auto& field : msg)
-    (header.contains(&field) ? req.headers : req.trailers)
-      .emplace_back(std::string{field.name_string()}, std::string{field.value()});
-  req.body = std::move(msg.body());
-  if (is_plain_path(msg.target())) {
+void route(routed_request& in, const router& routes) {
+  auto& req = in.req;
+  if (is_plain_path(req.target)) {
     req.path = req.target;
     auto match = routes.route_path(req.method, req.path, req.method_name());
-    in->fn = std::move(match.fn);
+    in.fn = std::move(match.fn);
     req.params = std::move(match.params);
-    return in;
+    return;
   }
   std::vector<std::string> segments;
   {
-    auto url = parse_target(msg.target());
+    auto url = parse_target(req.target);
     if (!url) {
-      in->fn =
+      in.fn =
         router::error_handler(status::bad_request, "malformed request target '" + req.target + "'");
-      return in;
+      return;
     }
     req.path = url->path();
     if (req.path.empty())
@@ -335,9 +293,8 @@ std::shared_ptr<routed_request> route_request(beast_request& msg, const router& 
       segments.push_back(std::move(segment));
   }
   auto match = routes.route(req.method, segments, req.method_name());
-  in->fn = std::move(match.fn);
+  in.fn = std::move(match.fn);
   req.params = std::move(match.params);
-  return in;
 }
 
 std::shared_ptr<routed_request> refused_request(const request_refusal& why) {

@@ -177,10 +177,10 @@ SCENARIO("pipelined requests each get their own fields, however many they carry"
          "[connection][pipelining]") {
   test_server srv{pipelining_routes()};
   counting_client c{srv.port()};
-  WHEN("a batch mixes small requests with ones whose fields outgrow the parser's arena") {
-    // The session makes each pipelined request's parser in the last one's block, on a fresh
-    // arena (server/header_arena.hpp): a field left over from the request before would show
-    // here as a wrong tag or count.
+  WHEN("a batch mixes small requests with ones carrying many fields or a long one") {
+    // The session makes each pipelined request's parser in the last one's block
+    // (incoming_request::restart): a field left over from the request before would show here
+    // as a wrong tag or count.
     std::string many;
     for (int i = 0; i < 30; ++i)
       many += "X-Field-" + std::to_string(i) + ": " + std::string(40, 'f') + "\r\n";

@@ -1,0 +1,77 @@
+#include "server/request_parser.hpp"
+
+#include <boost/beast/http/error.hpp>
+
+namespace fastactor {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+std::size_t hex_digits(std::uint64_t n) {
+  std::size_t digits = 1;
+  while (n >>= 4)
+    ++digits;
+  return digits;
+}
+
+}  // namespace
+
+void chunk_framing_budget::operator()(std::uint64_t size, boost::beast::string_view extensions,
+                                      boost::beast::error_code& ec) {
+  // The chunk-size line with its CRLF, and the CRLF after the data.
+  excess_ += hex_digits(size) + extensions.size() + 4;
+  auto allowance = 16 + 2 * size;
+  excess_ = excess_ > allowance ? excess_ - allowance : 0;
+  if (excess_ > overhead_max) {
+    exceeded_ = true;
+    ec = http::error::bad_chunk_extension;
+  }
+}
+
+void request_parser::on_request_impl(http::verb, string_view method_str, string_view target,
+                                     int version, error_code&) {
+  in_ = std::make_shared<routed_request>();
+  auto& req = in_->req;
+  req.method = fastactor::parse_method(method_str);
+  if (req.method == method::other)
+    req.other_method = std::string{method_str};
+  req.target = std::string{target};
+  req.version = static_cast<unsigned>(version);
+}
+
+void request_parser::on_field_impl(http::field, string_view name, string_view value,
+                                   error_code&) {
+  (in_trailer_ ? in_->req.trailers : in_->req.headers)
+    .emplace_back(std::string{name}, std::string{value});
+}
+
+void request_parser::on_header_impl(error_code&) {
+  in_trailer_ = true;
+}
+
+// Beast has checked a declared length against the body limit before this.
+void request_parser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                                       error_code&) {
+  if (content_length)
+    in_->req.body.reserve(static_cast<std::size_t>(*content_length));
+}
+
+std::size_t request_parser::on_body_impl(string_view body, error_code&) {
+  in_->req.body.append(body.data(), body.size());
+  return body.size();
+}
+
+void request_parser::on_chunk_header_impl(std::uint64_t size, string_view extensions,
+                                          error_code& ec) {
+  framing_(size, extensions, ec);
+}
+
+std::size_t request_parser::on_chunk_body_impl(std::uint64_t, string_view body, error_code&) {
+  in_->req.body.append(body.data(), body.size());
+  return body.size();
+}
+
+void request_parser::on_finish_impl(error_code&) {}
+
+}  // namespace fastactor
