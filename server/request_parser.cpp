@@ -1,6 +1,7 @@
 #include "server/request_parser.hpp"
 
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 
 namespace fastactor {
 
@@ -13,6 +14,26 @@ std::size_t hex_digits(std::uint64_t n) {
   while (n >>= 4)
     ++digits;
   return digits;
+}
+
+/// A value without the optional whitespace around it (RFC 9110 5.5). Beast leaves a space in
+/// front of a folded value whose first line was empty ("X:\r\n b" is " b"); Beast's own
+/// field container trimmed it, so this does.
+boost::beast::string_view trimmed(boost::beast::string_view value) {
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!value.empty() && blank(value.front()))
+    value.remove_prefix(1);
+  while (!value.empty() && blank(value.back()))
+    value.remove_suffix(1);
+  return value;
+}
+
+/// True if a Connection list names the "close" option.
+bool names_close(boost::beast::string_view list) {
+  for (auto option : http::token_list{list})
+    if (iequals(option, "close"))
+      return true;
+  return false;
 }
 
 }  // namespace
@@ -40,14 +61,22 @@ void request_parser::on_request_impl(http::verb, string_view method_str, string_
   req.version = static_cast<unsigned>(version);
 }
 
-void request_parser::on_field_impl(http::field, string_view name, string_view value,
+void request_parser::on_field_impl(http::field field, string_view name, string_view value,
                                    error_code&) {
+  value = trimmed(value);
+  if (!in_trailer_ && (field == http::field::connection || field == http::field::proxy_connection)
+      && names_close(value))
+    close_asked_ = true;
   (in_trailer_ ? in_->req.trailers : in_->req.headers)
     .emplace_back(std::string{name}, std::string{value});
 }
 
+// What the header says about the connection, before any trailer field is parsed. Beast reads
+// every Connection field as one list and Proxy-Connection as Connection, but lets an HTTP/1.0
+// request's "keep-alive" win over its "close"; "close" anywhere closes (RFC 9112 9.3).
 void request_parser::on_header_impl(error_code&) {
   in_trailer_ = true;
+  in_->req.keep_alive = keep_alive() && !close_asked_;
 }
 
 // Beast has checked a declared length against the body limit before this.

@@ -38,8 +38,8 @@ private:
 
 /// Parses one HTTP/1 request into a routed_request (not yet routed: see route()). Fields
 /// parsed after the header, i.e. a chunked body's trailer, go to `request::trailers`, never
-/// to `headers`. It reads one request: make a new one for the next (Beast's parser cannot be
-/// reset).
+/// to `headers`; `request::keep_alive` is what the header's Connection fields say. It reads
+/// one request: make a new one for the next (Beast's parser cannot be reset).
 class request_parser : public boost::beast::http::basic_parser<true> {
 public:
   request_parser() = default;
@@ -56,8 +56,8 @@ private:
   using error_code = boost::beast::error_code;
   using string_view = boost::beast::string_view;
 
-  void on_request_impl(boost::beast::http::verb method, string_view method_str,
-                       string_view target, int version, error_code& ec) override;
+  void on_request_impl(boost::beast::http::verb method, string_view method_str, string_view target,
+                       int version, error_code& ec) override;
   void on_response_impl(int, string_view, int, error_code&) override {}  // a request parser
   void on_field_impl(boost::beast::http::field name, string_view name_string, string_view value,
                      error_code& ec) override;
@@ -72,6 +72,7 @@ private:
   std::shared_ptr<routed_request> in_;  ///< made when the request line is in
   chunk_framing_budget framing_;
   bool in_trailer_ = false;  ///< the header is done: fields now are the trailer's
+  bool close_asked_ = false;  ///< a Connection field of the header names "close"
 };
 
 }  // namespace fastactor

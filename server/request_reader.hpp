@@ -8,6 +8,7 @@
 #include <fastactor/handler.hpp>
 #include <fastactor/router.hpp>
 
+#include <boost/assert.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include <memory>
@@ -50,7 +51,10 @@ public:
 
   parser_type& parser() { return *parser_; }
   /// The request as parsed so far; only once its header is done.
-  const request& get() const { return *parser_->get(); }
+  const request& get() const {
+    BOOST_ASSERT(parser_->is_header_done());
+    return *parser_->get();
+  }
 
   /// Makes it read the next request: a new parser in place (Beast's cannot be reset). A
   /// pipelining client's requests reuse one block.
@@ -71,11 +75,11 @@ private:
   std::optional<parser_type> parser_;
 };
 
-/// Checks a parsed header before its body is read: a CR or LF inside a value (obsolete line
-/// folding: 400), a Host missing or repeated in HTTP/1.1 (400), framing that the server does
-/// not support (a transfer-coding other than chunked: 501; chunked not last: 400) or an
-/// Expect it cannot meet (417). Beast itself already refuses Content-Length with
-/// Transfer-Encoding, differing Content-Lengths and bad chunk sizes.
+/// Checks a parsed header before its body is read: a CR or LF inside a value (400), a Host missing
+/// or repeated in HTTP/1.1 (400), framing that the server does not support (a transfer-coding other
+/// than chunked: 501; chunked not last: 400) or an Expect it cannot meet (417). Beast itself
+/// already refuses Content-Length with Transfer-Encoding, differing Content-Lengths and bad chunk
+/// sizes.
 std::optional<request_refusal> check_header(const request& header);
 
 /// The size of a parsed header block as it was sent, give or take optional whitespace.

@@ -109,6 +109,20 @@ SCENARIO("a request's fields reach the handler as they were sent", "[request-par
       }
     }
   }
+  GIVEN("values with whitespace around them, and a folded value whose first line is empty") {
+    auto got = parse("GET /hello HTTP/1.1\r\nHost: h\r\nX-Pad: \t padded \t\r\nX-Fold:\r\n b\r\n"
+                     "X-Folded: a\r\n  b\r\n\r\n");
+    THEN("the values come without the whitespace around them, folds joined by a space") {
+      REQUIRE(got.in);
+      CHECK(got.in->req.header("X-Pad") == "padded");
+      CHECK(got.in->req.header("X-Fold") == "b");
+      auto folded = got.in->req.header("X-Folded");
+      REQUIRE(folded);
+      CHECK(folded->front() == 'a');
+      CHECK(folded->back() == 'b');
+      CHECK(folded->find_first_of("\r\n") == std::string_view::npos);
+    }
+  }
   GIVEN("a method the server does not know") {
     auto got = parse("PROPFIND /hello HTTP/1.1\r\nHost: h\r\n\r\n");
     THEN("its text is kept, and no route serves it") {
@@ -128,10 +142,9 @@ SCENARIO("a body is read whole, however it is framed", "[request-parser]") {
     }
   }
   WHEN("it is chunked, with a trailer") {
-    auto got = parse(
-      "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: 42\r\nX-Tag: late\r\n\r\n",
-      3);
+    auto got = parse("POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: 42\r\nX-Tag: late\r\n\r\n",
+                     3);
     THEN("the data is the body, and the trailer's fields are trailers, not headers") {
       REQUIRE(got.in);
       CHECK(got.refused_at.empty());
@@ -163,7 +176,7 @@ SCENARIO("what a trailer may not carry is refused, whatever its case", "[request
         REQUIRE(why);
         CHECK(why->message
               == "trailer field '" + trailing.trailers[0].first
-                   + "' is not allowed in a trailer (RFC 9110 6.5.1)");
+                + "' is not allowed in a trailer (RFC 9110 6.5.1)");
       }
     }
   }
@@ -233,6 +246,18 @@ SCENARIO("whether the connection stays open is read from the request", "[request
     {"GET /hello HTTP/1.1\r\nHost: h\r\nconnection: Keep-Alive, CLOSE\r\n\r\n", false},
     {"GET /hello HTTP/1.0\r\n\r\n", false},
     {"GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true},
+    // Connection fields are one list (RFC 9110 7.6.1): "close" in any of them closes.
+    {"GET /hello HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
+     false},
+    {"GET /hello HTTP/1.0\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n", false},
+    // Beast reads Proxy-Connection as Connection (closing is always safe; so is keeping an
+    // HTTP/1.0 connection its client asked to keep).
+    {"GET /hello HTTP/1.1\r\nHost: h\r\nProxy-Connection: close\r\n\r\n", false},
+    {"GET /hello HTTP/1.0\r\nProxy-Connection: keep-alive\r\n\r\n", true},
+    // A trailer cannot close what the header kept open: it is not the header.
+    {"POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+     "0\r\nProxy-Connection: close\r\n\r\n",
+     true},
     // HTTP/1.0 with Transfer-Encoding: faulty framing, closed whatever it asks (RFC 9112 6.1).
     {"POST /echo HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
      "0\r\n\r\n",
