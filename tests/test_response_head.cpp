@@ -181,6 +181,66 @@ SCENARIO("the writer's heads are rendered with status, server, date, fields and 
   }
 }
 
+SCENARIO("a head like the last one on its thread is that head again, and any difference is seen",
+         "[response-head]") {
+  // render keeps the last head without handler fields per thread (last_head): each head
+  // below is rendered right after one that differs from it in one input only, then again.
+  const response_head base{status::ok, "unit-test",           nullptr, {}, framing::content_length,
+                           2,          connection_field::none};
+  auto with = [&](auto change) {
+    auto head = base;
+    change(head);
+    return head;
+  };
+  const name_value_list no_fields;
+  const name_value_list one_field{{"X-A", "1"}};
+  struct variant {
+    std::string what;
+    response_head head;
+    std::string line;  ///< a line only this head has ("" for none)
+  };
+  const std::vector<variant> variants{
+    {"the status", with([](response_head& h) { h.code = status::not_found; }),
+     "HTTP/1.1 404 Not Found"},
+    {"the server name", with([](response_head& h) { h.server_name = "other"; }), "Server: other"},
+    {"the content type", with([](response_head& h) { h.content_type = "application/json"; }),
+     "Content-Type: application/json"},
+    {"the framing", with([](response_head& h) { h.body = framing::chunked; }),
+     "Transfer-Encoding: chunked"},
+    {"the length", with([](response_head& h) { h.content_length = 20; }), "Content-Length: 20"},
+    {"the connection", with([](response_head& h) { h.connection = connection_field::close; }),
+     "Connection: close"},
+    {"an empty field list, which is no difference",
+     with([&](response_head& h) { h.fields = &no_fields; }), ""},
+    {"a handler's field", with([&](response_head& h) { h.fields = &one_field; }), "X-A: 1"},
+  };
+  // The Date line may change between two renders if a second passes; the rest may not.
+  auto without_date = [](std::vector<std::string> lines) {
+    REQUIRE(lines.size() > 2);
+    lines.erase(lines.begin() + 2);
+    return lines;
+  };
+  for (const auto& v : variants) {
+    WHEN("a head differs from the last one in " << v.what) {
+      auto first = lines_of(render(base));
+      auto second = lines_of(render(v.head));
+      auto third = lines_of(render(base));
+      THEN("each is its own head") {
+        CHECK(first[0] == "HTTP/1.1 200 OK");
+        CHECK(first.back() == "Content-Length: 2");  // no Connection after it
+        CHECK(without_date(third) == without_date(first));
+        if (v.line.empty()) {
+          CHECK(without_date(second) == without_date(first));
+        } else {
+          CHECK(has_line(second, v.line));
+          CHECK_FALSE(has_line(first, v.line));
+          CHECK_FALSE(has_line(third, v.line));
+        }
+      }
+    }
+  }
+}
+
 SCENARIO("the interim and canned responses come from the same module", "[response-head]") {
   WHEN("a client waits for 100 Continue") {
     THEN("it gets the bare interim status line") {
