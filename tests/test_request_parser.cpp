@@ -49,8 +49,11 @@ parsed parse(const server_config& cfg, std::string_view bytes, std::size_t step 
     boost::beast::error_code ec;
     auto n = parser.put(boost::asio::buffer(bytes.data() + out.used, offered - out.used), ec);
     out.used += n;
-    if (ec == boost::beast::http::error::need_more)
+    if (ec == boost::beast::http::error::need_more) {
+      if (offered == bytes.size())
+        break;  // the request is incomplete: nothing more will come
       continue;
+    }
     if (ec) {
       out.refusal = incoming.refusal(ec);
       out.refused_at = "parse";
@@ -190,6 +193,14 @@ SCENARIO("the header checks see the parsed fields", "[request-parser]") {
       REQUIRE(got.refusal);
       CHECK(got.refusal->status == status::bad_request);
       CHECK(got.refusal->message == "more than one Host header");
+    }
+  }
+  WHEN("the bytes end inside the header") {
+    auto got = parse("GET /hello HTTP/1.1\r\nHost: h\r\n", 5);
+    THEN("there is no request yet, and nothing to refuse: the session waits for more") {
+      CHECK_FALSE(got.in);
+      CHECK_FALSE(got.refusal);
+      CHECK(got.used == 0);  // Beast takes a header only whole
     }
   }
   WHEN("an HTTP/1.1 request has no Host") {
