@@ -98,6 +98,7 @@ void append_framing(head_text& out, const response_head& head) {
   }
 }
 
+/// `head` written out, with `date` as its Date (render without the last head's copy).
 std::string render_now(const response_head& head, std::string_view date) {
   head_text out{size_bound(head)};
   out << "HTTP/1.1 " << decimal{code(head.code)}.text() << " " << reason(head.code)
