@@ -65,7 +65,7 @@ stream_id context::id() const {
 }
 
 const server_stats& context::stats() const {
-  return rt_.stats;
+  return rt_.published_stats();
 }
 
 std::optional<long long> context::int_param(std::string_view name, long long fallback,

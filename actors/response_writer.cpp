@@ -71,8 +71,10 @@ struct writer_state {
       sc.cancel_tasks();
       for (auto& rp : sc.waiting_acks)  // a blocking write_acked must not wait forever
         rp.deliver(make_error(errc::request_finished));
-      if (rt)
-        rt->stats.active_streams.fetch_sub(1, std::memory_order_relaxed);
+      if (rt) {
+        auto& counts = rt->counters.mine();
+        counts.add(counts.active_streams, -1);
+      }
     });
     if (conn)
       conn->close();
@@ -227,7 +229,8 @@ void start_write(writer_actor* self, request_scope& sc, outgoing out, write_kind
   sc.last_kind = kind;
   sc.in_flight_bytes = held;
   sc.last_output = std::chrono::steady_clock::now();
-  st.rt->stats.stream_bytes_total.fetch_add(out.body_bytes, std::memory_order_relaxed);
+  auto& counts = st.rt->counters.mine();
+  counts.add(counts.stream_bytes, out.body_bytes);
   sc.body_bytes += out.body_bytes;
   if (st.conn->write(sc.channel, std::move(out), kind)) {
     st.write_completed = true;
@@ -600,12 +603,11 @@ void progress_all(writer_actor* self) {
 /// Counts the finished request and writes its access-log line. A request that ended before
 /// its last byte went out is logged as 499 (nginx's "client closed request").
 void account(writer_actor* self, const request_scope& sc, bool completed) {
-  auto& stats = self->state.rt->stats;
+  auto& counts = self->state.rt->counters.mine();
   auto sent = completed && sc.sent_status ? *sc.sent_status : status::client_closed_request;
-  auto index = code(sent) < stats.responses_by_status.size() ? code(sent) : 0;
-  stats.responses_by_status[index].fetch_add(1, std::memory_order_relaxed);
+  auto index = code(sent) < counts.responses_by_status.size() ? code(sent) : 0;
   auto elapsed = std::chrono::steady_clock::now() - sc.started;
-  stats.request_duration.record(elapsed);
+  counts.responded(index, elapsed);
   if (!self->state.rt->limits.access_log)
     return;
   access_log_entry entry;
@@ -660,7 +662,8 @@ void end_scope(writer_actor* self, request_scope& sc, bool completed = false) {
   stop_producers(self, sc);
   for (auto& rp : sc.waiting_acks)
     rp.deliver(make_error(errc::request_finished));
-  st.rt->stats.active_streams.fetch_sub(1, std::memory_order_relaxed);
+  auto& counts = st.rt->counters.mine();
+  counts.add(counts.active_streams, -1);
   st.scopes.erase(sc);  // its write in flight, if any, is no longer held either
   if (st.scopes.empty() && st.timer_due != no_deadline) {
     st.conn->cancel_timer();
@@ -756,8 +759,9 @@ void on_request(writer_actor* self, channel_id ch, std::shared_ptr<const routed_
   // answers one request: anything else is the connection's bug.
   if (st.conn->multiplexed() ? st.scopes.on_channel(ch) != nullptr : !st.scopes.empty())
     return close_connection(self);
-  st.rt->stats.requests_total.fetch_add(1, std::memory_order_relaxed);
-  st.rt->stats.active_streams.fetch_add(1, std::memory_order_relaxed);
+  auto& counts = st.rt->counters.mine();
+  counts.add(counts.requests, 1);
+  counts.add(counts.active_streams, 1);
   auto& sc = st.scopes.emplace(st.rt->next_stream_id(), ch, std::move(in),
                                st.rt->stats.queued_response_bytes);
   run_handler(self, sc);

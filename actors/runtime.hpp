@@ -3,6 +3,7 @@
 
 #include "actors/blocking_pool.hpp"
 #include "actors/producer_watches.hpp"
+#include "actors/request_counters.hpp"
 #include "protocol/accept_encoding.hpp"
 #include <fastactor/config.hpp>
 #include <fastactor/messages.hpp>
@@ -82,6 +83,12 @@ struct runtime : std::enable_shared_from_this<runtime> {
   /// Before the pool: destroyed after it, since the tasks the pool's stop() drops or waits
   /// for count themselves out of it (running_task_token).
   server_stats stats;
+  /// The counters each request moves, per thread: `stats` has their sums only as of the last
+  /// published_stats() (request_counters.hpp).
+  request_counters counters;
+  /// `stats` with the per-thread counters summed in: what server::stats() and
+  /// context::stats() return.
+  const server_stats& published_stats() { return counters.publish(stats); }
   blocking_pool pool;
   std::string server_name;
   std::atomic<stream_id> last_stream_id{0};

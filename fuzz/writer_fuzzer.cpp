@@ -1102,7 +1102,7 @@ private:
             rt_->stats.forged_messages_total.load(),
             rt_->stats.stale_messages_total.load(),
             rt_->stats.unexpected_messages_total.load(),
-            rt_->stats.active_streams.load()};
+            rt_->published_stats().active_streams.load()};
   }
 
   /// After a forged message: counted, and nothing changed.
@@ -1421,7 +1421,7 @@ private:
 
   std::string describe_state() {
     std::lock_guard<std::mutex> g{conn_->mtx};
-    auto& s = rt_->stats;
+    auto& s = rt_->published_stats();
     return "request " + std::to_string(conn_->current_req) + " active="
       + std::to_string(conn_->req_active) + " last_seen=" + std::to_string(conn_->last_seen)
       + " outstanding=" + std::to_string(conn_->outstanding)
@@ -1468,9 +1468,9 @@ private:
     // The client goes away: everything of this connection must be gone.
     caf::anon_send(writer_, closed_atom::value, key_);
     release_tasks();
-    auto& s = rt_->stats;
     if (!wait_for(
           [&] {
+            auto& s = rt_->published_stats();
             return s.live_writers.load() == 0 && s.active_streams.load() == 0
               && s.live_workers.load() == 0 && s.running_tasks.load() == 0
               && s.queued_response_bytes.load() == 0 && unanswered_->load() == 0;

@@ -61,7 +61,7 @@ public:
 
   template <class Pred>
   bool wait_for(Pred pred, std::chrono::milliseconds timeout) const {
-    return detail::poll_until([&] { return pred(rt_->stats); }, timeout);
+    return detail::poll_until([&] { return pred(rt_->published_stats()); }, timeout);
   }
 
   /// Drains, then stops hard, then force-closes, until no writer is left.
@@ -131,7 +131,7 @@ const server_config& server::config() const {
 }
 
 const server_stats& server::stats() const {
-  return impl_->rt_->stats;
+  return impl_->rt_->published_stats();
 }
 
 caf::actor_system& server::system() const {

@@ -422,9 +422,10 @@ void session::on_peek(beast::error_code ec, std::size_t n) {
   if (n > 0) {
     std::memcpy(buffer_.prepare(read_size).data(), peeked.get(), n);
     buffer_.commit(n);
-    if (n < peek_size)
-      shared_.rt->stats.small_reads_total.fetch_add(1, std::memory_order_relaxed);
-    else {  // there may be more: read on as after a wait
+    if (n < peek_size) {
+      auto& counts = shared_.rt->counters.mine();
+      counts.add(counts.small_reads, 1);
+    } else {  // there may be more: read on as after a wait
       peek_fits_ = false;
       if (!ec)
         buffer_.commit(socket_.read_some(buffer_.prepare(read_size - n), ec));
@@ -527,7 +528,8 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
     // Done, as far as the writer is concerned: it moves on to the next request, whose
     // response joins this one (see holds_back for why that is bounded).
     held_.hold(parts, bytes);
-    shared_.rt->stats.coalesced_responses_total.fetch_add(1, std::memory_order_relaxed);
+    auto& counts = shared_.rt->counters.mine();
+    counts.add(counts.coalesced_responses, 1);
     after_write(kind);
     return true;
   }

@@ -471,7 +471,7 @@ SCENARIO("a client that leaves ends the request and its workers", "[writer][faul
     caf::anon_send(f.writer, closed_atom::value, test_key);
     THEN("every worker stops, the stream ends and the writer closes its connection") {
       CHECK(f.eventually([&] { return f.rt->stats.live_workers == 0; }));
-      CHECK(f.eventually([&] { return f.rt->stats.active_streams == 0; }));
+      CHECK(f.eventually([&] { return f.rt->published_stats().active_streams == 0; }));
       CHECK(f.conn->wait_closed());
       CHECK(f.rt->stats.client_disconnects_total == 1);
     }
@@ -685,7 +685,7 @@ SCENARIO("flow-controlled, plain and final writes of one batch keep their order"
     hold.release();
     THEN("the body is in the order sent, and the last write ends it") {
       CHECK(acked(a));  // with "b"'s write (c and d: the response ended before their flush)
-      CHECK(f.eventually([&] { return f.rt->stats.active_streams == 0; }));
+      CHECK(f.eventually([&] { return f.rt->published_stats().active_streams == 0; }));
       auto writes = f.conn->wait_writes(10, 1s);
       REQUIRE(writes.size() >= 2);
       std::string wire;

@@ -1,6 +1,12 @@
 #pragma once
 // Live counters of a server, readable from any thread. Gauges return to zero when the
 // server is idle; tests and the /metrics route (<fastactor/metrics.hpp>) read them.
+//
+// The counters every request moves (requests_total, responses_by_status, request_duration,
+// active_streams, stream_bytes_total, coalesced_responses_total, small_reads_total) are kept
+// per thread, without a locked instruction per request, and summed into this struct by each
+// call of server::stats() or context::stats(): a reference kept shows them as of the last call.
+// Call stats() again to read them anew (server::wait_for does, each time it looks).
 
 #include <array>
 #include <atomic>

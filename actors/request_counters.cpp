@@ -1,0 +1,105 @@
+#include "actors/request_counters.hpp"
+
+#include <algorithm>
+
+namespace fastactor {
+
+namespace {
+
+std::uint64_t next_serial() {
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+/// This thread's serial: unlike std::thread::id, never given to a later thread.
+std::uint64_t this_thread_serial() {
+  thread_local const std::uint64_t serial = next_serial();
+  return serial;
+}
+
+/// The shards this thread used last, by their counters' serial. A few: a thread may serve
+/// several servers (tests, an HTTP and an HTTPS server in one process).
+struct shard_cache {
+  struct entry {
+    std::uint64_t counters = 0;  ///< 0: empty (serials start at 1)
+    request_counts* counts = nullptr;
+  };
+  std::array<entry, 4> entries;
+  std::size_t next = 0;  ///< the entry a miss replaces
+};
+thread_local shard_cache cache;
+
+}  // namespace
+
+void request_counts::responded(std::size_t status_index,
+                               std::chrono::steady_clock::duration took) {
+  add(responses_by_status[status_index], 1);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+  std::size_t bucket = 0;
+  while (bucket < duration_histogram::bounds_ms.size()
+         && us > duration_histogram::bounds_ms[bucket] * 1000)
+    ++bucket;
+  add(duration_buckets[bucket], 1);
+  add(duration_sum_us, us);
+  add(duration_count, 1);
+}
+
+request_counters::request_counters() : serial_(next_serial()) {}
+
+request_counts& request_counters::mine() {
+  for (auto& entry : cache.entries)
+    if (entry.counters == serial_)
+      return *entry.counts;
+  return slow_mine();
+}
+
+request_counts& request_counters::slow_mine() {
+  auto thread = this_thread_serial();
+  request_counts* counts = nullptr;
+  {
+    std::lock_guard<std::mutex> lock{mutex_};
+    for (auto& s : shards_)
+      if (s.thread == thread)
+        counts = s.counts.get();
+    if (!counts)
+      counts = shards_.emplace_back(shard{thread, std::make_unique<request_counts>()}).counts.get();
+  }
+  auto& entry = cache.entries[cache.next];
+  cache.next = (cache.next + 1) % cache.entries.size();
+  entry = {serial_, counts};
+  return *counts;
+}
+
+const server_stats& request_counters::publish(server_stats& into) const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  // Sums one field over all shards.
+  auto total = [&](auto field) {
+    std::remove_reference_t<decltype((std::declval<request_counts&>().*field).load())> n = 0;
+    for (auto& s : shards_)
+      n += ((*s.counts).*field).load(std::memory_order_relaxed);
+    return n;
+  };
+  auto store = [](auto& published, auto value) {
+    published.store(value, std::memory_order_relaxed);
+  };
+  store(into.requests_total, total(&request_counts::requests));
+  store(into.active_streams, std::max<std::int64_t>(0, total(&request_counts::active_streams)));
+  store(into.stream_bytes_total, total(&request_counts::stream_bytes));
+  store(into.coalesced_responses_total, total(&request_counts::coalesced_responses));
+  store(into.small_reads_total, total(&request_counts::small_reads));
+  store(into.request_duration.sum_us, total(&request_counts::duration_sum_us));
+  store(into.request_duration.count, total(&request_counts::duration_count));
+  auto total_at = [&](auto field, std::size_t i) {
+    std::uint64_t n = 0;
+    for (auto& s : shards_)
+      n += ((*s.counts).*field)[i].load(std::memory_order_relaxed);
+    return n;
+  };
+  for (std::size_t i = 0; i < into.responses_by_status.size(); ++i)
+    store(into.responses_by_status[i], total_at(&request_counts::responses_by_status, i));
+  for (std::size_t i = 0; i < into.request_duration.buckets.size(); ++i)
+    store(into.request_duration.buckets[i], total_at(&request_counts::duration_buckets, i));
+  return into;
+}
+
+}  // namespace fastactor
