@@ -6,12 +6,15 @@
 # Runs SERVER_BIN (fastactor_bench_server, or any server with --port; one whose --help names
 # --access-log gets --access-log=0) under `valgrind --tool=callgrind` twice: once idle (start-up and shutdown,
 # one curl), once under `wrk -t1 -d4s`, and prints
-#   requests=N instructions_per_request=I check_header_per_request=C
-# with the idle run's instructions taken out. The load:
+#   requests=N instructions_per_request=I check_header_per_request=C locked_per_request=L
+# with the idle run's instructions taken out. L counts the locked instructions (atomic
+# read-modify-writes, shared_ptr copies, mutexes) per request, which callgrind counts as one
+# instruction each but which cost ~20 cycles: bench/locked_instructions.py, whose list of the
+# busiest sites is left in OUT/MODE.locked.txt. The load:
 #   bare       wrk's own request (one field: Host), CONNECTIONS (1) connections
 #   browser    the same with a browser's nine extra fields (User-Agent, Accept, Sec-Fetch-*, ...)
 #   pipelined  16 requests per write (bench/pipeline.lua), CONNECTIONS (16) connections
-# Needs valgrind, wrk and curl. Profiles stay in BENCH_OUT (/tmp/fastactor-instructions).
+# Needs valgrind, wrk, curl, objdump and python3. Profiles stay in BENCH_OUT (/tmp/fastactor-instructions).
 set -euo pipefail
 
 BIN=${1:?usage: bench/instructions.sh SERVER_BIN [bare|browser|pipelined] [CONNECTIONS]}
@@ -21,7 +24,7 @@ case $MODE in
   pipelined) CONNS=${3:-16} ;;
   *) echo "bench/instructions.sh: unknown load '$MODE' (bare, browser, pipelined)" >&2; exit 2 ;;
 esac
-for tool in valgrind callgrind_annotate wrk curl; do
+for tool in valgrind callgrind_annotate wrk curl objdump python3; do
   command -v "$tool" >/dev/null || { echo "bench/instructions.sh: $tool is missing" >&2; exit 1; }
 done
 OUT=${BENCH_OUT:-/tmp/fastactor-instructions}
@@ -40,6 +43,7 @@ run_profiled() {
   local name=$1; shift
   PORT=$(free_port)
   valgrind --tool=callgrind --callgrind-out-file="$OUT/$name.callgrind" \
+    --dump-instr=yes --compress-pos=no --compress-strings=no \
     "$BIN" --port="$PORT" "${EXTRA[@]}" >"$OUT/$name.server.log" 2>"$OUT/$name.valgrind.log" &
   local pid=$!
   local tries=150  # 30 s: valgrind starts slowly
@@ -89,5 +93,7 @@ fi
 idle=$(total_of "$OUT/idle.callgrind")
 loaded=$(total_of "$OUT/$MODE.callgrind")
 checks=$(inclusive_of "$OUT/$MODE.callgrind" 'fastactor::check_header(')
+python3 "$HERE/locked_instructions.py" "$OUT/$MODE.callgrind" "$requests" 20 >"$OUT/$MODE.locked.txt"
 echo "requests=$requests instructions_per_request=$(((loaded - idle) / requests))" \
-  "check_header_per_request=$((${checks:-0} / requests))"
+  "check_header_per_request=$((${checks:-0} / requests))" \
+  "$(head -1 "$OUT/$MODE.locked.txt")"
