@@ -1,7 +1,5 @@
 #include "actors/request_counters.hpp"
 
-#include <algorithm>
-
 namespace fastactor {
 
 namespace {
@@ -31,15 +29,10 @@ thread_local shard_cache cache;
 
 }  // namespace
 
-void request_counts::responded(std::size_t status_index,
-                               std::chrono::steady_clock::duration took) {
-  add(responses_by_status[status_index], 1);
+void request_counts::responded(std::size_t status_index, std::chrono::steady_clock::duration took) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
-  std::size_t bucket = 0;
-  while (bucket < duration_histogram::bounds_ms.size()
-         && us > duration_histogram::bounds_ms[bucket] * 1000)
-    ++bucket;
-  add(duration_buckets[bucket], 1);
+  add(responses_by_status[status_index], 1);
+  add(duration_buckets[duration_histogram::bucket_of(us)], 1);
   add(duration_sum_us, us);
   add(duration_count, 1);
 }
@@ -58,11 +51,13 @@ request_counts& request_counters::slow_mine() {
   request_counts* counts = nullptr;
   {
     std::lock_guard<std::mutex> lock{mutex_};
-    for (auto& s : shards_)
+    for (auto& s : owned_)
       if (s.thread == thread)
         counts = s.counts.get();
+    if (!counts && owned_.size() < owned_max)
+      counts = owned_.emplace_back(shard{thread, std::make_unique<request_counts>()}).counts.get();
     if (!counts)
-      counts = shards_.emplace_back(shard{thread, std::make_unique<request_counts>()}).counts.get();
+      counts = &shared_;
   }
   auto& entry = cache.entries[cache.next];
   cache.next = (cache.next + 1) % cache.entries.size();
@@ -70,20 +65,32 @@ request_counts& request_counters::slow_mine() {
   return *counts;
 }
 
+std::size_t request_counters::owned_shards() const {
+  std::lock_guard<std::mutex> lock{mutex_};
+  return owned_.size();
+}
+
 const server_stats& request_counters::publish(server_stats& into) const {
   std::lock_guard<std::mutex> lock{mutex_};
-  // Sums one field over all shards.
-  auto total = [&](auto field) {
-    std::remove_reference_t<decltype((std::declval<request_counts&>().*field).load())> n = 0;
-    for (auto& s : shards_)
-      n += ((*s.counts).*field).load(std::memory_order_relaxed);
+  auto each = [&](auto&& fn) {
+    for (auto& s : owned_)
+      fn(*s.counts);
+    fn(shared_);
+  };
+  auto total = [&](auto field, std::memory_order order = std::memory_order_relaxed) {
+    std::uint64_t n = 0;
+    each([&](const request_counts& c) { n += (c.*field).load(order); });
     return n;
   };
+  // Every end read here, acquired, makes its stream's beginning visible to the reads of
+  // `begun` after it: the gauge is never summed below zero, and a count below zero is a bug.
+  auto ended = total(&request_counts::streams_ended, std::memory_order_acquire);
+  auto begun = total(&request_counts::streams_begun);
   auto store = [](auto& published, auto value) {
     published.store(value, std::memory_order_relaxed);
   };
+  store(into.active_streams, static_cast<std::int64_t>(begun - ended));
   store(into.requests_total, total(&request_counts::requests));
-  store(into.active_streams, std::max<std::int64_t>(0, total(&request_counts::active_streams)));
   store(into.stream_bytes_total, total(&request_counts::stream_bytes));
   store(into.coalesced_responses_total, total(&request_counts::coalesced_responses));
   store(into.small_reads_total, total(&request_counts::small_reads));
@@ -91,8 +98,7 @@ const server_stats& request_counters::publish(server_stats& into) const {
   store(into.request_duration.count, total(&request_counts::duration_count));
   auto total_at = [&](auto field, std::size_t i) {
     std::uint64_t n = 0;
-    for (auto& s : shards_)
-      n += ((*s.counts).*field)[i].load(std::memory_order_relaxed);
+    each([&](const request_counts& c) { n += (c.*field)[i].load(std::memory_order_relaxed); });
     return n;
   };
   for (std::size_t i = 0; i < into.responses_by_status.size(); ++i)

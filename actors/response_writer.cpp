@@ -71,10 +71,8 @@ struct writer_state {
       sc.cancel_tasks();
       for (auto& rp : sc.waiting_acks)  // a blocking write_acked must not wait forever
         rp.deliver(make_error(errc::request_finished));
-      if (rt) {
-        auto& counts = rt->counters.mine();
-        counts.add(counts.active_streams, -1);
-      }
+      if (rt)
+        rt->counters.mine().end_stream();
     });
     if (conn)
       conn->close();
@@ -662,8 +660,7 @@ void end_scope(writer_actor* self, request_scope& sc, bool completed = false) {
   stop_producers(self, sc);
   for (auto& rp : sc.waiting_acks)
     rp.deliver(make_error(errc::request_finished));
-  auto& counts = st.rt->counters.mine();
-  counts.add(counts.active_streams, -1);
+  st.rt->counters.mine().end_stream();
   st.scopes.erase(sc);  // its write in flight, if any, is no longer held either
   if (st.scopes.empty() && st.timer_due != no_deadline) {
     st.conn->cancel_timer();
@@ -761,7 +758,7 @@ void on_request(writer_actor* self, channel_id ch, std::shared_ptr<const routed_
     return close_connection(self);
   auto& counts = st.rt->counters.mine();
   counts.add(counts.requests, 1);
-  counts.add(counts.active_streams, 1);
+  counts.begin_stream();
   auto& sc = st.scopes.emplace(st.rt->next_stream_id(), ch, std::move(in),
                                st.rt->stats.queued_response_bytes);
   run_handler(self, sc);

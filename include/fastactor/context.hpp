@@ -183,7 +183,7 @@ public:
   caf::actor_system& system() const { return self_->system(); }
   /// This request's stream id: what producers' messages are tagged with.
   stream_id id() const;
-  /// The server's live counters (what /metrics shows), as of this call (see server::stats()).
+  /// The server's counters (what /metrics shows), as of this call (see server::stats()).
   const server_stats& stats() const;
   /// The server's shared state (limits, blocking pool, counters); its type is private to the
   /// library, which uses this to start blocking tasks for parallel_execute.

@@ -68,8 +68,8 @@ public:
   std::string reload_tls();
   /// The options it was made with.
   const server_config& config() const;
-  /// The live counters (what /metrics shows), as of this call: the per-request ones are summed
-  /// from their per-thread shares now (see <fastactor/stats.hpp>). Thread-safe.
+  /// The server's counters (what /metrics shows), as of this call: the per-request ones are
+  /// summed from their per-thread shares now (see <fastactor/stats.hpp>). Thread-safe.
   const server_stats& stats() const;
   /// The actor system its writers and workers run in.
   caf::actor_system& system() const;

@@ -1,12 +1,14 @@
 #pragma once
-// Live counters of a server, readable from any thread. Gauges return to zero when the
+// The counters of a server, readable from any thread. Gauges return to zero when the
 // server is idle; tests and the /metrics route (<fastactor/metrics.hpp>) read them.
 //
-// The counters every request moves (requests_total, responses_by_status, request_duration,
+// (*) The counters every request moves (requests_total, responses_by_status, request_duration,
 // active_streams, stream_bytes_total, coalesced_responses_total, small_reads_total) are kept
 // per thread, without a locked instruction per request, and summed into this struct by each
-// call of server::stats() or context::stats(): a reference kept shows them as of the last call.
-// Call stats() again to read them anew (server::wait_for does, each time it looks).
+// call of server::stats() or context::stats(), from any thread: a reference kept shows them as
+// of the latest such call, while the other fields are always current. Call stats() again to
+// read them anew (server::wait_for does, each time it looks); each call sums ~620 counters per
+// I/O thread, which is nothing for a scrape and too much for every request.
 
 #include <array>
 #include <atomic>
@@ -24,13 +26,20 @@ struct duration_histogram {
   std::atomic<std::uint64_t> sum_us{0};  ///< of every recorded duration, in µs
   std::atomic<std::uint64_t> count{0};  ///< of recorded durations
 
-  /// Counts one request that took `d`.
+  /// The bucket of a duration of `us` microseconds: the first whose bound it does not pass
+  /// (bounds are inclusive, as Prometheus' `le`), or the last (+Inf).
+  static std::size_t bucket_of(std::int64_t us) {
+    std::size_t i = 0;
+    while (i < bounds_ms.size() && static_cast<double>(us) > bounds_ms[i] * 1000)
+      ++i;
+    return i;
+  }
+
+  /// Counts one request that took `d`. (The server's own requests are counted per thread
+  /// and summed into this histogram by server::stats(); see the note at the top.)
   void record(std::chrono::steady_clock::duration d) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-    std::size_t i = 0;
-    while (i < bounds_ms.size() && us > bounds_ms[i] * 1000)
-      ++i;
-    buckets[i].fetch_add(1, std::memory_order_relaxed);
+    buckets[bucket_of(us)].fetch_add(1, std::memory_order_relaxed);
     sum_us.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
     count.fetch_add(1, std::memory_order_relaxed);
   }
@@ -41,17 +50,18 @@ struct duration_histogram {
 struct server_stats {
   std::atomic<std::int64_t> live_connections{0};  ///< sessions with an open socket
   std::atomic<std::int64_t> live_writers{0};  ///< response-writer actors alive
-  std::atomic<std::int64_t> active_streams{0};  ///< request scopes being answered
+  std::atomic<std::int64_t> active_streams{0};  ///< request scopes being answered (per thread*)
   std::atomic<std::int64_t> live_workers{0};  ///< worker actors alive (all requests)
   std::atomic<std::int64_t> running_tasks{0};  ///< blocking tasks queued or running
 
-  std::atomic<std::uint64_t> requests_total{0};  ///< requests read and routed
+  std::atomic<std::uint64_t> requests_total{0};  ///< requests read and routed (per thread*)
   /// Answered requests by status code (index = code); 499: the client left before the end.
+  /// (Per thread*.)
   std::array<std::atomic<std::uint64_t>, 600> responses_by_status{};
   std::atomic<std::uint64_t> client_disconnects_total{0};  ///< clients gone mid-response
   std::atomic<std::uint64_t> worker_errors_total{0};  ///< errors recorded, all responses
   std::atomic<std::uint64_t> stale_messages_total{0};  ///< late messages of ended requests
-  std::atomic<std::uint64_t> stream_bytes_total{0};  ///< body bytes written
+  std::atomic<std::uint64_t> stream_bytes_total{0};  ///< body bytes written (per thread*)
   std::atomic<std::uint64_t> deadlines_total{0};  ///< requests ended by their deadline
   std::atomic<std::uint64_t> backpressure_waits_total{0};  ///< acks held back: a producer paused
   std::atomic<std::uint64_t> connections_rejected_total{0};  ///< over max-connections
@@ -65,11 +75,11 @@ struct server_stats {
   std::atomic<std::uint64_t> unexpected_messages_total{0};
   std::atomic<std::uint64_t> send_timeouts_total{0};  ///< connections ended by --send-timeout-ms
   /// HTTP/1.1 responses to pipelined requests held back to go out in one write with the
-  /// responses after them (at most 16 responses or 64 KiB in one write).
+  /// responses after them (at most 16 responses or 64 KiB in one write). (Per thread*.)
   std::atomic<std::uint64_t> coalesced_responses_total{0};
   /// HTTP/1.1 requests taken whole by the small read a plain keep-alive connection waits with
   /// between requests (docs/design-notes.md, "Between requests, a small read instead of a
-  /// wait"); the others were awaited with a plain wait, or did not fit.
+  /// wait"); the others were awaited with a plain wait, or did not fit. (Per thread*.)
   std::atomic<std::uint64_t> small_reads_total{0};
   /// TLS (an HTTPS server only): handshakes completed, and connections that ended before
   /// theirs did, by reason.
@@ -121,7 +131,7 @@ struct server_stats {
   };
   http2_counters http2;  ///< all zero with --http2=0
   std::atomic<std::int64_t> queued_response_bytes{0};  ///< response bytes held, all responses
-  duration_histogram request_duration;  ///< from request read to response end
+  duration_histogram request_duration;  ///< from request read to response end (per thread*)
 };
 
 }  // namespace fastactor
