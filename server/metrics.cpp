@@ -165,6 +165,10 @@ std::string prometheus_text(const server_stats& s) {
   metric(out, "fastactor_small_reads_total", "counter",
          "HTTP/1.1 requests taken whole by the small read a keep-alive connection waits with.",
          s.small_reads_total);
+  metric(out, "fastactor_pipelined_reads_total", "counter",
+         "HTTP/1.1 reads that took a pipelining client's next requests whole into the block it "
+         "waits with.",
+         s.pipelined_reads_total);
   tls_metrics(out, s.tls);
   http2_metrics(out, s.http2);
   compression_metrics(out, s.compression);

@@ -11,6 +11,7 @@
 #include "server/request_reader.hpp"
 
 #include <cstddef>
+#include <memory>
 #include <new>
 
 namespace fastactor {
@@ -54,5 +55,21 @@ public:
     return false;
   }
 };
+
+/// Frees a block of read_buffer_allocator's; its size says where the block goes back to.
+struct read_block_deleter {
+  std::size_t size = 0;
+  void operator()(char* block) const noexcept {
+    read_buffer_allocator<char>{}.deallocate(block, size);
+  }
+};
+
+/// A block a read fills outside a buffer (session::start_peek); read_size bytes come from the
+/// thread's cache.
+using read_block = std::unique_ptr<char[], read_block_deleter>;
+
+inline read_block make_read_block(std::size_t size) {
+  return read_block{read_buffer_allocator<char>{}.allocate(size), read_block_deleter{size}};
+}
 
 }  // namespace fastactor

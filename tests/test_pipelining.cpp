@@ -4,6 +4,7 @@
 // with intact framing, and what is held is bounded, flushed when a response must wait for a
 // producer, guarded by the send deadline, and dropped when the client leaves.
 #include "server/held_responses.hpp"
+#include "server/request_reader.hpp"
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/memory.hpp"
@@ -107,6 +108,25 @@ struct counting_client {
   std::string in;
 };
 
+/// `count` requests for /n/first… of `each` bytes (a padding field fills them), in one write.
+std::string padded_batch(std::size_t first, std::size_t count, std::size_t each) {
+  std::string batch;
+  for (auto i = first; i < first + count; ++i) {
+    auto request = get_line("/n/" + std::to_string(i), "X-Pad: \r\n");
+    REQUIRE(each >= request.size());
+    request.insert(request.size() - 4, each - request.size(), 'p');  // into X-Pad's value
+    batch += request;
+  }
+  return batch;
+}
+
+std::vector<std::pair<int, std::string>> numbered(std::size_t first, std::size_t count) {
+  std::vector<std::pair<int, std::string>> out;
+  for (auto i = first; i < first + count; ++i)
+    out.emplace_back(200, "n=" + std::to_string(i));
+  return out;
+}
+
 }  // namespace
 
 SCENARIO("16 pipelined requests in one segment are answered in order, in one write",
@@ -169,6 +189,57 @@ SCENARIO("16 pipelined requests in one segment are answered in order, in one wri
       // An 8 KiB response with its head is a little over 8 KiB: seven fit under 64 KiB, the
       // eighth goes out with them.
       CHECK(srv.stats().coalesced_responses_total - coalesced_before == 14);
+    }
+  }
+}
+
+// A client that pipelines waits between batches with a read into a read_size block
+// (session::start_peek): a batch is read by it, one recv, where a plain wait would cost an
+// epoll_ctl more. A client that does not pipeline keeps the plain wait, and no block.
+SCENARIO("a pipelining client's batches are read whole by the read it waits with",
+         "[connection][pipelining]") {
+  test_server srv{pipelining_routes()};
+  counting_client c{srv.port()};
+  auto pipelined_reads = [&] { return srv.stats().pipelined_reads_total.load(); };
+  GIVEN("a client that sent two requests in one write, and has their answers") {
+    REQUIRE(c.send_all(padded_batch(0, 2, 100)));
+    REQUIRE(c.read_responses(2) == numbered(0, 2));
+    WHEN("its next batches come while the connection waits, below, at and above the block's "
+         "size") {
+      auto [count, each] = GENERATE(table<std::size_t, std::size_t>(
+        {{10, 100}, {3, 1000}, {16, 256}, {17, 241}, {12, 500}, {4, 3000}}));
+      INFO(count << " requests of " << each << " bytes");
+      auto before = pipelined_reads();
+      std::vector<std::pair<int, std::string>> answers;
+      for (std::size_t round = 0; round < 3; ++round) {
+        std::this_thread::sleep_for(50ms);  // the read the connection waits with is pending
+        REQUIRE(c.send_all(padded_batch(2 + round * count, count, each)));
+        for (auto& answer : c.read_responses(count))
+          answers.push_back(std::move(answer));
+      }
+      THEN("every request is answered, in order, on the one connection") {
+        CHECK(answers == numbered(2, 3 * count));
+        CHECK(srv.stats().live_connections == 1);
+        AND_THEN("a batch smaller than the block was taken whole by that read") {
+          if (count * each < fastactor::read_size)
+            CHECK(pipelined_reads() == before + 3);
+        }
+      }
+    }
+  }
+  GIVEN("a client that sends one request at a time, each larger than the small block") {
+    WHEN("it sends three, pausing between them") {
+      std::vector<std::pair<int, std::string>> answers;
+      for (std::size_t i = 0; i < 3; ++i) {
+        std::this_thread::sleep_for(50ms);
+        REQUIRE(c.send_all(padded_batch(i, 1, 1000)));
+        for (auto& answer : c.read_responses(1))
+          answers.push_back(std::move(answer));
+      }
+      THEN("each is answered, and the connection waited without the block") {
+        CHECK(answers == numbered(0, 3));
+        CHECK(pipelined_reads() == 0);
+      }
     }
   }
 }
