@@ -161,7 +161,8 @@ struct request_scope {
   cancel_flag cancelled;  ///< made when the first blocking task starts (most requests have none)
   std::chrono::steady_clock::time_point deadline = no_deadline;  ///< set once it is armed
   std::chrono::steady_clock::time_point timer_due = no_deadline;  ///< the connection's timer
-  std::chrono::steady_clock::time_point last_output = started;  ///< of the last write
+  /// Of the last write of an SSE stream, whose heartbeats count from it (not kept for others).
+  std::chrono::steady_clock::time_point last_output = started;
 
   std::uint64_t body_bytes = 0;  ///< sent, for the metrics and the access log
   /// The body's compressor, made with the head if the response is coded (its memory is

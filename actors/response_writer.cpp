@@ -226,7 +226,8 @@ void start_write(writer_actor* self, request_scope& sc, outgoing out, write_kind
   sc.write_in_flight = true;
   sc.last_kind = kind;
   sc.in_flight_bytes = held;
-  sc.last_output = std::chrono::steady_clock::now();
+  if (sc.format == stream_format::sse)  // only heartbeats read it: no clock for the rest
+    sc.last_output = std::chrono::steady_clock::now();
   auto& counts = st.rt->counters.mine();
   counts.add(counts.stream_bytes, out.body_bytes);
   sc.body_bytes += out.body_bytes;

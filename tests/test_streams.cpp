@@ -208,6 +208,33 @@ SCENARIO("an idle SSE stream gets heartbeat comments", "[streams][sse]") {
   CHECK(events_of(resp.body).back().data == "bye");
 }
 
+SCENARIO("an SSE stream that keeps writing gets no heartbeat", "[streams][sse]") {
+  auto cfg = test_server::default_config();
+  cfg.sse_heartbeat_ms = 400;  // ten times the gap between events
+  fastactor::router r;
+  r.get("/busy", [](context& ctx) {
+    ctx.begin_sse();
+    ctx.spawn([](caf::event_based_actor* self, response_handle out) -> caf::behavior {
+      self->send(self, caf::atom("tick"), 0);
+      return {[=](caf::atom_value, int n) {
+        if (n == 30) {
+          out.send_event(self, sse_event{"", "bye", {}, -1});
+          return self->quit();
+        }
+        out.send_event(self, sse_event{"", std::to_string(n), {}, -1});
+        self->delayed_send(self, 40ms, caf::atom("tick"), n + 1);
+      }};
+    });
+  });
+  test_server srv{std::move(r), cfg};
+  auto resp = http_get(srv.port(), "/busy");
+  REQUIRE(resp.complete);
+  THEN("its 1.2 s of events, each within the heartbeat interval of the last, have no ping") {
+    CHECK(events_of(resp.body).size() == 31);
+    CHECK(resp.body.find(": ping") == std::string::npos);
+  }
+}
+
 SCENARIO("GET /stream/ndjson: progress objects from parallel workers and a summary",
          "[streams][ndjson]") {
   test_server srv{test_routes()};
