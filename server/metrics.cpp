@@ -163,12 +163,9 @@ std::string prometheus_text(const server_stats& s) {
          "HTTP/1.1 responses to pipelined requests sent in one write with the ones after them.",
          s.coalesced_responses_total);
   metric(out, "fastactor_small_reads_total", "counter",
-         "HTTP/1.1 requests taken whole by the small read a keep-alive connection waits with.",
+         "HTTP/1.1 reads that took a keep-alive client's next request whole, into the block its "
+         "connection waits with.",
          s.small_reads_total);
-  metric(out, "fastactor_pipelined_reads_total", "counter",
-         "HTTP/1.1 reads that took a pipelining client's next requests whole into the block it "
-         "waits with.",
-         s.pipelined_reads_total);
   tls_metrics(out, s.tls);
   http2_metrics(out, s.http2);
   compression_metrics(out, s.compression);

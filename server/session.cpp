@@ -304,7 +304,6 @@ void session::on_read(beast::error_code ec, std::size_t) {
     buffer_.shrink_to_fit();
   } else {
     reading_->restart();
-    pipelines_ = true;
   }
   client_closes_ = !refused && asked_to_close(in->req);
   hand_over(std::move(in), !refused);
@@ -384,7 +383,7 @@ void session::do_watch() {
 // at once and tries as before. The read counts as pending meanwhile (read_pending_): nothing else
 // reads, and a connection closed before it starts ends it there.
 void session::start_watch() {
-  if (phase_ == phase::waiting && (peek_fits_ || pipelines_) && buffer_.size() == 0)
+  if (phase_ == phase::waiting && peek_size_ > 0 && buffer_.size() == 0)
     return asio::post(socket_.get_executor(), [self = shared_from_this()] {
       if (self->phase_ == phase::closed)
         return static_cast<void>(self->read_pending_ = false);
@@ -402,22 +401,23 @@ void session::wait_readable() {
 // and when that finds nothing (a busy keep-alive client's next request is rarely there yet)
 // it is queued without a re-arm: the descriptor is registered edge-triggered. A recv that
 // finds nothing costs less than the epoll_ctl (0.5 µs less per /hello on this VM, `perf stat`
-// counting both). So between requests a plain connection waits by reading into a small
-// block, held only while that read is pending. A request that fits (wrk's, curl's, most API
-// clients' GET; seldom a browser's, with its cookies) is read by it. One that fills the block
-// is read on as after a wait, and that client's later requests are awaited with plain waits
-// (the read into the block would cost each of them one recv more than a wait).
+// counting both). So between requests a plain connection waits by reading into a block,
+// held only while that read is pending. A read that fits it is taken whole, and Asio, which
+// marks the socket drained when a read gets less than it asked for, queues the next such
+// read without even trying a recv: a request (or a pipelined batch) then costs one recv, as
+// in the leanest Beast server.
 //
-// A client that pipelines (one read brought it several requests: a benchmark's or a batching
-// API client's; browsers do not pipeline) is awaited with a read of read_size instead, into a
-// block from the thread's cache. Its batches seldom fit the small block, and a plain wait
-// would cost an epoll_ctl per batch; a read that follows one which emptied the socket is
-// queued by Asio without even trying a recv, so each batch costs one recv, as in the leanest
-// Beast server. Its idle connection holds that block, as much as one with half a header does.
+// The block is as small as the client allows: 256 bytes at first (wrk's, curl's, most API
+// clients' GET fit), 1 KiB once a read filled that (a browser's request, ~500 bytes without
+// cookies), 4 KiB (read_size, from the thread's cache of read blocks) once a read filled
+// that too (cookies, a pipelined batch: 16 of wrk's requests are ~700 bytes). A read that
+// fills the block is read on as after a wait. One that fills 4 KiB ends the reads: that
+// client's later requests are awaited with plain waits. So an idle keep-alive connection
+// holds what its client's requests needed, at most the 4 KiB a connection with half a header
+// holds, and a streaming one nothing (its watch is a wait).
 void session::start_peek() {
-  auto size = pipelines_ ? read_size : peek_size;
-  peek_ = make_read_block(size);
-  socket_.async_read_some(asio::buffer(peek_.get(), size),
+  peek_ = make_read_block(peek_size_);
+  socket_.async_read_some(asio::buffer(peek_.get(), peek_size_),
                           bind_self(&session::on_peek, shared_from_this()));
 }
 
@@ -434,10 +434,10 @@ void session::on_peek(beast::error_code ec, std::size_t n) {
     buffer_.commit(n);
     if (n < size) {
       auto& counts = shared_.rt->counters.mine();
-      counts.add(size == peek_size ? counts.small_reads : counts.pipelined_reads, 1);
-    } else {  // there may be more: read on as after a wait
-      peek_fits_ = false;
-      if (!ec)
+      counts.add(counts.small_reads, 1);
+    } else {  // there may be more: read on as after a wait, and wait with more next time
+      peek_size_ = size < read_size ? std::min(size * 4, read_size) : 0;
+      if (!ec)  // (a full read_size block: the request read that follows reads the rest)
         buffer_.commit(socket_.read_some(buffer_.prepare(read_size - n), ec));
     }
   }

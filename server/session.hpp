@@ -266,10 +266,12 @@ protected:
   std::unique_ptr<char[]> linger_scratch_;
   static constexpr std::size_t linger_scratch_size = 1024;
   std::unique_ptr<incoming_request> reading_;  ///< only while a request is read
-  /// What the wait for the next request reads into (only while that read is pending):
-  /// peek_size bytes, or read_size for a client that pipelines (see start_peek).
+  /// What the wait for the next request reads into (only while that read is pending).
   read_block peek_;
-  static constexpr std::size_t peek_size = 256;
+  /// Its size: the smallest of 256 B, 1 KiB and 4 KiB (read_size) that this client's reads
+  /// have fitted so far; 0 once one filled 4 KiB: plain waits (see start_peek).
+  std::size_t peek_size_ = first_peek_size;
+  static constexpr std::size_t first_peek_size = 256;
   caf::actor writer_;
   connection_key key_;  ///< shared with the writer alone
   std::string peer_;  ///< the client's address, for the access log
@@ -309,12 +311,6 @@ protected:
   /// end (-> waiting, lingering) with the watch still pending, which the next phase then
   /// inherits. (The lingering drain is not counted: nothing waits for it.)
   bool read_pending_ = false;
-  /// False once a request did not fit the peek: this client's next ones are awaited with a
-  /// plain wait (see start_peek).
-  bool peek_fits_ = true;
-  /// A read brought more than one request: this client pipelines, and its next requests are
-  /// awaited with a read into a read_size block (see start_peek).
-  bool pipelines_ = false;
   /// The read deadline fired and cancelled the pending read. The timer and the read
   /// complete independently, in either order; the read's handler needs to know whether its
   /// deadline passed (a header complete just as the timer fires is not late).

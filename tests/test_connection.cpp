@@ -56,9 +56,9 @@ std::string hello_request_of_size(std::size_t size) {
   return head + std::string(size - head.size() - tail.size(), 'p') + tail;
 }
 
-// Between requests a plain connection waits by reading into a small block (session::start_peek):
-// a request that fits is read by it; one that fills it is read on, and that client's later
-// requests are awaited with plain waits.
+// Between requests a plain connection waits by reading into a block (session::start_peek): a
+// request that fits is read by it; one that fills it is read on, and the next read gets a
+// larger block (256 bytes, 1 KiB, 4 KiB), or, past 4 KiB, a plain wait.
 SCENARIO("a keep-alive client's requests are read whole, whatever their size and however they "
          "arrive",
          "[connection]") {
@@ -112,6 +112,32 @@ SCENARIO("a keep-alive client's requests are read whole, whatever their size and
     c.close();
     THEN("the server closes it") {
       CHECK(eventually([&] { return srv.stats().live_connections == 0; }));
+    }
+  }
+}
+
+SCENARIO("the block a keep-alive connection waits with grows with its client's requests",
+         "[connection]") {
+  test_server srv{test_routes()};
+  http_client c{srv.port()};
+  REQUIRE(c.get("/hello").body == "ok");  // the connection now waits between requests
+  auto small_reads = [&] { return srv.stats().small_reads_total.load(); };
+  WHEN("a client sends five requests of the same size, one at a time") {
+    // size, and how many of the five fill a smaller block first: 256 bytes, then 1 KiB.
+    auto [size, filled] = GENERATE(table<std::size_t, std::uint64_t>(
+      {{200, 0}, {500, 1}, {1024, 2}, {2000, 2}, {4095, 2}, {4096, 5}, {6000, 5}}));
+    INFO("requests of " << size << " bytes");
+    auto before = small_reads();
+    std::vector<std::string> bodies;
+    for (int i = 0; i < 5; ++i) {
+      std::this_thread::sleep_for(20ms);  // the read the connection waits with is pending
+      c.send(hello_request_of_size(size));
+      bodies.push_back(c.read_response().body);
+    }
+    THEN("each is answered; those that fit the grown block are taken whole by its read") {
+      CHECK(bodies == std::vector<std::string>(5, "ok"));
+      CHECK(small_reads() - before == 5 - filled);
+      CHECK(srv.stats().live_connections == 1);
     }
   }
 }

@@ -27,8 +27,7 @@ using fastactor::server_stats;
 namespace {
 
 /// One request as the writer and the session count it: begun, answered `status` after `took`
-/// (its body two bytes, held back once, read by a small read and, as if pipelined, by the
-/// pipelining client's read), ended unless `keep_open`.
+/// (its body two bytes, held back once, read by a small read), ended unless `keep_open`.
 void count_request(request_counters& counters, std::size_t status,
                    std::chrono::steady_clock::duration took, bool keep_open = false) {
   auto& counts = counters.mine();
@@ -37,7 +36,6 @@ void count_request(request_counters& counters, std::size_t status,
   counts.add(counts.stream_bytes, 2);
   counts.add(counts.coalesced_responses, 1);
   counts.add(counts.small_reads, 1);
-  counts.add(counts.pipelined_reads, 1);
   counts.responded(status, took);
   if (!keep_open)
     counts.end_stream();
@@ -73,7 +71,6 @@ SCENARIO("requests counted on several threads are all in the published sums") {
         CHECK(stats.stream_bytes_total == 8 * per_thread);
         CHECK(stats.coalesced_responses_total == 4 * per_thread);
         CHECK(stats.small_reads_total == 4 * per_thread);
-        CHECK(stats.pipelined_reads_total == 4 * per_thread);
         CHECK(stats.responses_by_status[200] == 4 * per_thread);
         CHECK(stats.responses_by_status[404] == 0);
         CHECK(stats.request_duration.count == 4 * per_thread);

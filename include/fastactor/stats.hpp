@@ -3,13 +3,12 @@
 // server is idle; tests and the /metrics route (<fastactor/metrics.hpp>) read them.
 //
 // (*) The counters every request moves (requests_total, responses_by_status, request_duration,
-// active_streams, stream_bytes_total, coalesced_responses_total, small_reads_total,
-// pipelined_reads_total) are kept per thread, without a locked instruction per request, and
-// summed into this struct by each call of server::stats() or context::stats(), from any
-// thread: a reference kept shows them as of the latest such call, while the other fields are
-// always current. Call stats() again to read them anew (server::wait_for does, each time it
-// looks); each call sums ~620 counters per I/O thread, which is nothing for a scrape and too
-// much for every request.
+// active_streams, stream_bytes_total, coalesced_responses_total, small_reads_total) are kept
+// per thread, without a locked instruction per request, and summed into this struct by each
+// call of server::stats() or context::stats(), from any thread: a reference kept shows them as
+// of the latest such call, while the other fields are always current. Call stats() again to
+// read them anew (server::wait_for does, each time it looks); each call sums ~620 counters per
+// I/O thread, which is nothing for a scrape and too much for every request.
 
 #include <array>
 #include <atomic>
@@ -78,14 +77,11 @@ struct server_stats {
   /// HTTP/1.1 responses to pipelined requests held back to go out in one write with the
   /// responses after them (at most 16 responses or 64 KiB in one write). (Per thread*.)
   std::atomic<std::uint64_t> coalesced_responses_total{0};
-  /// HTTP/1.1 requests taken whole by the small read a plain keep-alive connection waits with
+  /// HTTP/1.1 reads that took a keep-alive client's next request (or pipelined batch) whole,
+  /// into the block (256 bytes to 4 KiB, as its requests need) a plain connection waits with
   /// between requests (docs/design-notes.md, "Between requests, a small read instead of a
   /// wait"); the others were awaited with a plain wait, or did not fit. (Per thread*.)
   std::atomic<std::uint64_t> small_reads_total{0};
-  /// HTTP/1.1 reads that took a pipelining client's next requests whole into the read_size
-  /// block its connection waits with between batches (docs/design-notes.md, "A pipelining
-  /// client is awaited with a read"). (Per thread*.)
-  std::atomic<std::uint64_t> pipelined_reads_total{0};
   /// TLS (an HTTPS server only): handshakes completed, and connections that ended before
   /// theirs did, by reason.
   struct tls_counters {
