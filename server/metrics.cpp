@@ -163,8 +163,7 @@ std::string prometheus_text(const server_stats& s) {
          "HTTP/1.1 responses to pipelined requests sent in one write with the ones after them.",
          s.coalesced_responses_total);
   metric(out, "fastactor_small_reads_total", "counter",
-         "HTTP/1.1 reads that took a keep-alive client's next request whole, into the block its "
-         "connection waits with.",
+         "HTTP/1.1 reads into the block a keep-alive connection waits with that did not fill it.",
          s.small_reads_total);
   tls_metrics(out, s.tls);
   http2_metrics(out, s.http2);

@@ -304,6 +304,7 @@ void session::on_read(beast::error_code ec, std::size_t) {
     buffer_.shrink_to_fit();
   } else {
     reading_->restart();
+    pipelines_ = true;  // its next requests may be awaited with a larger block (start_peek)
   }
   client_closes_ = !refused && asked_to_close(in->req);
   hand_over(std::move(in), !refused);
@@ -398,23 +399,23 @@ void session::wait_readable() {
 }
 
 // Asio re-arms the descriptor (epoll_ctl) for every wait; a read instead first tries a recv,
-// and when that finds nothing (a busy keep-alive client's next request is rarely there yet)
-// it is queued without a re-arm: the descriptor is registered edge-triggered. A recv that
-// finds nothing costs less than the epoll_ctl (0.5 µs less per /hello on this VM, `perf stat`
-// counting both). So between requests a plain connection waits by reading into a block,
-// held only while that read is pending. A read that fits it is taken whole, and Asio, which
-// marks the socket drained when a read gets less than it asked for, queues the next such
-// read without even trying a recv: a request (or a pipelined batch) then costs one recv, as
-// in the leanest Beast server.
+// and when that finds nothing it is queued without a re-arm: the descriptor is registered
+// edge-triggered. A recv that finds nothing costs less than the epoll_ctl (0.5 µs less per
+// /hello on this VM, `perf stat` counting both), and started from a post (start_watch) the
+// read mostly finds the next request there already. So between requests a plain connection
+// waits by reading into a block, held only while that read is pending.
 //
 // The block is as small as the client allows: 256 bytes at first (wrk's, curl's, most API
-// clients' GET fit), 1 KiB once a read filled that (a browser's request, ~500 bytes without
-// cookies), 4 KiB (read_size, from the thread's cache of read blocks) once a read filled
-// that too (cookies, a pipelined batch: 16 of wrk's requests are ~700 bytes). A read that
-// fills the block is read on as after a wait. One that fills 4 KiB ends the reads: that
-// client's later requests are awaited with plain waits. So an idle keep-alive connection
-// holds what its client's requests needed, at most the 4 KiB a connection with half a header
-// holds, and a streaming one nothing (its watch is a wait).
+// clients' GET fit), 1 KiB once a read filled that (a browser's request: ~500 bytes without
+// cookies; 16 of wrk's pipelined requests: ~700). A read that fills the block is read on as
+// after a wait. One that fills 1 KiB ends the reads, and that client's later requests are
+// awaited with plain waits (a read that cannot take them whole costs a recv more than a
+// wait), unless the client pipelines (a read brought it more than one request): its block
+// grows once more, to 4 KiB (read_size, from the thread's cache of read blocks). So an idle
+// keep-alive connection holds what its client's requests needed, at most 1 KiB, or 4 KiB if
+// it pipelines: the bytes a connection with half a header holds, but for as long as the idle
+// deadline allows, not the header deadline. A streaming connection holds nothing (its watch
+// is a wait).
 void session::start_peek() {
   peek_ = make_read_block(peek_size_);
   socket_.async_read_some(asio::buffer(peek_.get(), peek_size_),
@@ -436,12 +437,22 @@ void session::on_peek(beast::error_code ec, std::size_t n) {
       auto& counts = shared_.rt->counters.mine();
       counts.add(counts.small_reads, 1);
     } else {  // there may be more: read on as after a wait, and wait with more next time
-      peek_size_ = size < read_size ? std::min(size * 4, read_size) : 0;
+      peek_size_ = peek_size_after(size);
       if (!ec)  // (a full read_size block: the request read that follows reads the rest)
         buffer_.commit(socket_.read_some(buffer_.prepare(read_size - n), ec));
     }
   }
   on_watched(ec);
+}
+
+/// The block to wait with after one of `filled` bytes was filled (see start_peek); 0: a plain
+/// wait.
+std::size_t session::peek_size_after(std::size_t filled) const {
+  if (filled < grown_peek_size)
+    return grown_peek_size;
+  if (filled < read_size && pipelines_)
+    return read_size;
+  return 0;
 }
 
 // What the wait saw means what the phase it ends in says: a response may have ended since

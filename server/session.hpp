@@ -177,6 +177,7 @@ protected:
   void on_watch(boost::beast::error_code ec);
   void start_peek();
   void on_peek(boost::beast::error_code ec, std::size_t n);
+  std::size_t peek_size_after(std::size_t filled) const;
   void on_watched(boost::beast::error_code ec);
 
   bool do_write(std::vector<std::string> parts, write_kind kind, bool at_once_ok);
@@ -268,10 +269,14 @@ protected:
   std::unique_ptr<incoming_request> reading_;  ///< only while a request is read
   /// What the wait for the next request reads into (only while that read is pending).
   read_block peek_;
-  /// Its size: the smallest of 256 B, 1 KiB and 4 KiB (read_size) that this client's reads
-  /// have fitted so far; 0 once one filled 4 KiB: plain waits (see start_peek).
+  /// Its size: the smallest of 256 B, 1 KiB and (for a client that pipelines) 4 KiB that this
+  /// client's reads have fitted so far; 0 once the largest was filled: plain waits (see
+  /// start_peek).
   std::size_t peek_size_ = first_peek_size;
   static constexpr std::size_t first_peek_size = 256;
+  static constexpr std::size_t grown_peek_size = 1024;
+  /// A read brought this client more than one request: it pipelines.
+  bool pipelines_ = false;
   caf::actor writer_;
   connection_key key_;  ///< shared with the writer alone
   std::string peer_;  ///< the client's address, for the access log

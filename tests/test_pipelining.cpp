@@ -194,8 +194,8 @@ SCENARIO("16 pipelined requests in one segment are answered in order, in one wri
 }
 
 // Between batches a pipelining client's connection waits with a read into a block that grows
-// with what its reads brought (session::start_peek): a batch up to 4 KiB is then taken whole
-// by that read, one recv, where a plain wait would cost an epoll_ctl more.
+// with what its reads brought, to 4 KiB (session::start_peek): a batch up to 4 KiB is then
+// taken whole by that read, where a plain wait would cost an epoll_ctl more.
 SCENARIO("a pipelining client's batches are read whole by the read it waits with",
          "[connection][pipelining]") {
   test_server srv{pipelining_routes()};
@@ -225,6 +225,39 @@ SCENARIO("a pipelining client's batches are read whole by the read it waits with
           if (count * each < fastactor::read_size)
             CHECK(small_reads() == reads_before_last_two + 2);
         }
+      }
+    }
+  }
+}
+
+SCENARIO("a connection waiting with a 4 KiB block closes as any other",
+         "[connection][pipelining]") {
+  auto cfg = test_server::default_config();
+  cfg.idle_timeout_ms = 300;
+  test_server srv{pipelining_routes(), cfg};
+  counting_client c{srv.port()};
+  GIVEN("a pipelining client whose batches of 3,000 bytes grew the block to 4 KiB") {
+    REQUIRE(c.send_all(padded_batch(0, 2, 100)));
+    REQUIRE(c.read_responses(2) == numbered(0, 2));
+    for (std::size_t round = 0; round < 3; ++round) {  // they fill 256 bytes, then 1 KiB
+      REQUIRE(c.send_all(padded_batch(2 + 3 * round, 3, 1000)));
+      REQUIRE(c.read_responses(3) == numbered(2 + 3 * round, 3));
+    }
+    auto reads = srv.stats().small_reads_total.load();
+    REQUIRE(c.send_all(padded_batch(11, 3, 1000)));
+    REQUIRE(c.read_responses(3) == numbered(11, 3));
+    REQUIRE(srv.stats().small_reads_total == reads + 1);  // taken whole: the block is 4 KiB
+    WHEN("the client leaves while that read is pending") {
+      std::this_thread::sleep_for(20ms);
+      c.close();
+      THEN("the server closes the connection (ASan: the block is freed once)") {
+        CHECK(eventually([&] { return srv.stats().live_connections == 0; }));
+      }
+    }
+    WHEN("the client stays silent past the idle deadline") {
+      THEN("the server closes the connection") {
+        CHECK(c.read_responses(1, 3s).empty());
+        CHECK(eventually([&] { return srv.stats().live_connections == 0; }));
       }
     }
   }

@@ -210,14 +210,14 @@ SCENARIO("an idle SSE stream gets heartbeat comments", "[streams][sse]") {
 
 SCENARIO("an SSE stream that keeps writing gets no heartbeat", "[streams][sse]") {
   auto cfg = test_server::default_config();
-  cfg.sse_heartbeat_ms = 400;  // ten times the gap between events
+  cfg.sse_heartbeat_ms = 1000;  // 25 times the gap between events
   fastactor::router r;
   r.get("/busy", [](context& ctx) {
     ctx.begin_sse();
     ctx.spawn([](caf::event_based_actor* self, response_handle out) -> caf::behavior {
       self->send(self, caf::atom("tick"), 0);
       return {[=](caf::atom_value, int n) {
-        if (n == 30) {
+        if (n == 40) {
           out.send_event(self, sse_event{"", "bye", {}, -1});
           return self->quit();
         }
@@ -229,8 +229,8 @@ SCENARIO("an SSE stream that keeps writing gets no heartbeat", "[streams][sse]")
   test_server srv{std::move(r), cfg};
   auto resp = http_get(srv.port(), "/busy");
   REQUIRE(resp.complete);
-  THEN("its 1.2 s of events, each within the heartbeat interval of the last, have no ping") {
-    CHECK(events_of(resp.body).size() == 31);
+  THEN("its 1.6 s of events, each within the heartbeat interval of the last, have no ping") {
+    CHECK(events_of(resp.body).size() == 41);
     CHECK(resp.body.find(": ping") == std::string::npos);
   }
 }

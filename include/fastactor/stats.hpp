@@ -77,10 +77,10 @@ struct server_stats {
   /// HTTP/1.1 responses to pipelined requests held back to go out in one write with the
   /// responses after them (at most 16 responses or 64 KiB in one write). (Per thread*.)
   std::atomic<std::uint64_t> coalesced_responses_total{0};
-  /// HTTP/1.1 reads that took a keep-alive client's next request (or pipelined batch) whole,
-  /// into the block (256 bytes to 4 KiB, as its requests need) a plain connection waits with
-  /// between requests (docs/design-notes.md, "Between requests, a small read instead of a
-  /// wait"); the others were awaited with a plain wait, or did not fit. (Per thread*.)
+  /// HTTP/1.1 reads into the block a plain keep-alive connection waits with between requests
+  /// (256 bytes, 1 KiB, or 4 KiB for a client that pipelines; docs/design-notes.md, "Between
+  /// requests, a small read instead of a wait") that did not fill it: the next request (or
+  /// pipelined batch) taken whole, or the start of one that came in pieces. (Per thread*.)
   std::atomic<std::uint64_t> small_reads_total{0};
   /// TLS (an HTTPS server only): handshakes completed, and connections that ended before
   /// theirs did, by reason.
