@@ -384,7 +384,7 @@ void session::do_watch() {
 // at once and tries as before. The read counts as pending meanwhile (read_pending_): nothing else
 // reads, and a connection closed before it starts ends it there.
 void session::start_watch() {
-  if (phase_ == phase::waiting && peek_size_ > 0 && buffer_.size() == 0)
+  if (phase_ == phase::waiting && peek_size() > 0 && buffer_.size() == 0)
     return asio::post(socket_.get_executor(), [self = shared_from_this()] {
       if (self->phase_ == phase::closed)
         return static_cast<void>(self->read_pending_ = false);
@@ -417,8 +417,9 @@ void session::wait_readable() {
 // deadline allows, not the header deadline. A streaming connection holds nothing (its watch
 // is a wait).
 void session::start_peek() {
-  peek_ = make_read_block(peek_size_);
-  socket_.async_read_some(asio::buffer(peek_.get(), peek_size_),
+  auto size = peek_size();
+  peek_ = make_read_block(size);
+  socket_.async_read_some(asio::buffer(peek_.get(), size),
                           bind_self(&session::on_peek, shared_from_this()));
 }
 
@@ -437,7 +438,7 @@ void session::on_peek(beast::error_code ec, std::size_t n) {
       auto& counts = shared_.rt->counters.mine();
       counts.add(counts.small_reads, 1);
     } else {  // there may be more: read on as after a wait, and wait with more next time
-      peek_size_ = peek_size_after(size);
+      peek_filled_ = size;
       if (!ec)  // (a full read_size block: the request read that follows reads the rest)
         buffer_.commit(socket_.read_some(buffer_.prepare(read_size - n), ec));
     }
@@ -445,12 +446,14 @@ void session::on_peek(beast::error_code ec, std::size_t n) {
   on_watched(ec);
 }
 
-/// The block to wait with after one of `filled` bytes was filled (see start_peek); 0: a plain
-/// wait.
-std::size_t session::peek_size_after(std::size_t filled) const {
-  if (filled < grown_peek_size)
+/// The block the next wait reads into (see start_peek); 0: a plain wait. Whether the client
+/// pipelines is asked now, not when its block filled: its first batch may be what filled it.
+std::size_t session::peek_size() const {
+  if (peek_filled_ < first_peek_size)
+    return first_peek_size;
+  if (peek_filled_ < grown_peek_size)
     return grown_peek_size;
-  if (filled < read_size && pipelines_)
+  if (peek_filled_ < read_size && pipelines_)
     return read_size;
   return 0;
 }

@@ -177,7 +177,7 @@ protected:
   void on_watch(boost::beast::error_code ec);
   void start_peek();
   void on_peek(boost::beast::error_code ec, std::size_t n);
-  std::size_t peek_size_after(std::size_t filled) const;
+  std::size_t peek_size() const;
   void on_watched(boost::beast::error_code ec);
 
   bool do_write(std::vector<std::string> parts, write_kind kind, bool at_once_ok);
@@ -269,10 +269,9 @@ protected:
   std::unique_ptr<incoming_request> reading_;  ///< only while a request is read
   /// What the wait for the next request reads into (only while that read is pending).
   read_block peek_;
-  /// Its size: the smallest of 256 B, 1 KiB and (for a client that pipelines) 4 KiB that this
-  /// client's reads have fitted so far; 0 once the largest was filled: plain waits (see
-  /// start_peek).
-  std::size_t peek_size_ = first_peek_size;
+  /// The largest such block a read of this client filled (0: none yet); it sizes the next
+  /// (peek_size).
+  std::size_t peek_filled_ = 0;
   static constexpr std::size_t first_peek_size = 256;
   static constexpr std::size_t grown_peek_size = 1024;
   /// A read brought this client more than one request: it pipelines.

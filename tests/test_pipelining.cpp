@@ -230,6 +230,38 @@ SCENARIO("a pipelining client's batches are read whole by the read it waits with
   }
 }
 
+SCENARIO("a client that starts to pipeline after its requests outgrew 1 KiB gets the 4 KiB block",
+         "[connection][pipelining]") {
+  test_server srv{pipelining_routes()};
+  counting_client c{srv.port()};
+  auto small_reads = [&] { return srv.stats().small_reads_total.load(); };
+  GIVEN("a client whose single requests of 1,500 bytes filled 256 bytes, then 1 KiB") {
+    // The first is read with the connection; the second fills 256 bytes, the third 1 KiB, so
+    // the next request of a client that does not pipeline is awaited with a plain wait.
+    for (std::size_t i = 0; i < 3; ++i) {
+      std::this_thread::sleep_for(20ms);
+      REQUIRE(c.send_all(padded_batch(i, 1, 1500)));
+      REQUIRE(c.read_responses(1) == numbered(i, 1));
+    }
+    WHEN("it sends batches of three 1,000-byte requests") {
+      std::vector<std::pair<int, std::string>> answers;
+      std::uint64_t reads_before_last = 0;
+      for (std::size_t round = 0; round < 3; ++round) {
+        if (round == 2)
+          reads_before_last = small_reads();
+        std::this_thread::sleep_for(20ms);
+        REQUIRE(c.send_all(padded_batch(3 + 3 * round, 3, 1000)));
+        for (auto& answer : c.read_responses(3))
+          answers.push_back(std::move(answer));
+      }
+      THEN("all are answered, and once it pipelined, a batch was taken whole by 4 KiB") {
+        CHECK(answers == numbered(3, 9));
+        CHECK(small_reads() == reads_before_last + 1);
+      }
+    }
+  }
+}
+
 SCENARIO("a connection waiting with a 4 KiB block closes as any other",
          "[connection][pipelining]") {
   auto cfg = test_server::default_config();
