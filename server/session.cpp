@@ -367,7 +367,8 @@ void session::peer_gone() {
 // waits for the next request, whose header is then read. It waits for readability without a
 // buffer, so a streaming connection holds no read memory (a `read_size` buffer each was the
 // largest part of a paced stream's footprint); bytes are read once they are there. Between
-// requests a plain connection reads instead, into a small block (start_peek).
+// requests a plain connection reads instead, into a block its client's requests fit
+// (start_peek).
 void session::do_watch() {
   if (read_pending_ || buffer_.size() >= pipeline_limit)
     return;
@@ -375,7 +376,7 @@ void session::do_watch() {
   start_watch();
 }
 
-// The small read between requests is started from a post, behind the handlers already
+// The read between requests is started from a post, behind the handlers already
 // queued on this thread: Asio tries a read at once when it is started (a `recvfrom`), and
 // right after the response the next request is not there yet, so that try finds nothing
 // (EAGAIN). Under load the other connections' handlers run first, and by then the request
