@@ -6,14 +6,15 @@
 // block, then the field list at its first field; a browser's ten fields grow the list four
 // times more, moving the fields before each growth) and as many frees when its response was
 // done: ~300 of a pipelined /hello's ~6,100 instructions (callgrind). A spent request is
-// emptied instead (every member back to its default, its memory freed) but keeps its field
-// list's room, and waits for the next request on the thread that let it go — the I/O thread
-// that reads the next one, almost always. Its shared block is one of the thread's spares
-// (spare_blocks.hpp).
+// emptied instead (every member back to its default; a small string or list keeps its room,
+// a larger one is freed) and waits for the next request on the thread that let it go — the
+// I/O thread that reads the next one, almost always. Its shared block is one of the thread's
+// spares (spare_blocks.hpp).
 //
-// Bounds: a thread keeps at most spare_blocks::per_size_max() spent requests, each with room
-// for at most `fields_kept_max` fields (a request that had more gives its list back), so an
-// emptied request holds no bytes a client sent. Nothing is kept under AddressSanitizer.
+// Bounds: a thread keeps at most 64 spent requests, each with room for at most
+// `fields_kept_max` header fields, 16 of the other lists and 256 bytes a string (larger ones
+// are given back): ~430 KiB a thread at worst, a few KiB for requests like wrk's. An emptied
+// request holds no bytes a client sent. Nothing is kept under AddressSanitizer.
 
 #include <fastactor/handler.hpp>
 
