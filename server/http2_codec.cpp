@@ -3,7 +3,6 @@
 #include "protocol/http_date.hpp"
 #include "protocol/release_memory.hpp"
 #include "server/request_reader.hpp"
-#include "server/request_recycler.hpp"
 #include <fastactor/status.hpp>
 
 #include <algorithm>
@@ -280,7 +279,7 @@ void http2_codec::on_request_end(std::int32_t id) {
                     + " bytes");
   // Routed as an HTTP/1.1 request would be (nghttp2 has checked the pseudo-header fields and
   // refused connection-specific ones): the same target parser and router.
-  auto in = make_routed_request();
+  auto in = std::make_shared<routed_request>();
   auto& req = in->req;
   req.method = parse_method(st->method);
   if (req.method == method::other)

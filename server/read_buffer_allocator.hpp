@@ -4,12 +4,11 @@
 // A keep-alive session frees its read buffer after every request (an idle or streaming
 // connection then holds no read memory) and allocates it again for the next one: a malloc and
 // a free of read_size bytes per request, which glibc serves from its slow bins. Blocks of that
-// size, and of the smaller sizes a waiting connection reads into (session::peek_size), are
-// kept as the thread's spares instead (server/spare_blocks.hpp) and handed to the next buffer
-// that needs one. Other sizes (a buffer that grew for a large header) go to the heap as before.
+// size are kept here instead, per thread (the I/O threads are the ones that read), up to
+// `cached_max` of them, and handed to the next buffer that needs one. Other sizes (a buffer
+// that grew for a large header) go to the heap as before.
 
 #include "server/request_reader.hpp"
-#include "server/spare_blocks.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -19,11 +18,10 @@ namespace fastactor {
 
 namespace detail {
 
-/// The read blocks kept as spares: read_size and the powers of two from 256 below it (the
-/// blocks a waiting connection reads into). A buffer's other sizes are not asked for twice.
-constexpr bool is_spare_read_size(std::size_t bytes) {
-  return bytes >= 256 && bytes <= read_size && (bytes & (bytes - 1)) == 0;
-}
+/// A block of read_size bytes, from this thread's cache if it has one.
+void* take_read_block();
+/// Gives a block of read_size bytes back to this thread's cache (or the heap, when full).
+void give_read_block(void* block) noexcept;
 
 }  // namespace detail
 
@@ -37,14 +35,14 @@ public:
   read_buffer_allocator(const read_buffer_allocator<U>&) noexcept {}
 
   T* allocate(std::size_t n) {
-    if (detail::is_spare_read_size(n * sizeof(T)))
-      return static_cast<T*>(spare_blocks::take(n * sizeof(T)));
+    if (n * sizeof(T) == read_size)
+      return static_cast<T*>(detail::take_read_block());
     return static_cast<T*>(::operator new(n * sizeof(T)));
   }
 
   void deallocate(T* p, std::size_t n) noexcept {
-    if (detail::is_spare_read_size(n * sizeof(T)))
-      return spare_blocks::give(p, n * sizeof(T));
+    if (n * sizeof(T) == read_size)
+      return detail::give_read_block(p);
     ::operator delete(p);
   }
 
@@ -66,7 +64,8 @@ struct read_block_deleter {
   }
 };
 
-/// A block a read fills outside a buffer (session::start_peek), from the thread's spares.
+/// A block a read fills outside a buffer (session::start_peek); read_size bytes come from the
+/// thread's cache.
 using read_block = std::unique_ptr<char[], read_block_deleter>;
 
 inline read_block make_read_block(std::size_t size) {

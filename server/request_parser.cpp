@@ -1,7 +1,5 @@
 #include "server/request_parser.hpp"
 
-#include "server/request_recycler.hpp"
-
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 
@@ -54,7 +52,7 @@ void chunk_framing_budget::operator()(std::uint64_t size, boost::beast::string_v
 
 void request_parser::on_request_impl(http::verb, string_view method_str, string_view target,
                                      int version, error_code&) {
-  in_ = make_routed_request();
+  in_ = std::make_shared<routed_request>();
   auto& req = in_->req;
   req.method = fastactor::parse_method(method_str);
   if (req.method == method::other)

@@ -1,7 +1,5 @@
 #include "server/request_reader.hpp"
 
-#include "server/request_recycler.hpp"
-
 #include <boost/beast/http/error.hpp>
 #include <boost/url/parse.hpp>
 
@@ -303,7 +301,7 @@ void route(routed_request& in, const router& routes) {
 }
 
 std::shared_ptr<routed_request> refused_request(const request_refusal& why) {
-  auto in = make_routed_request();
+  auto in = std::make_shared<routed_request>();
   in->req.method = method::get;
   in->req.keep_alive = false;  // the byte stream cannot be trusted past a refused request
   in->fn = router::error_handler(why.status, why.message);

@@ -4,7 +4,6 @@
 // drives it directly, so everything a hostile client controls is checked here in one place.
 
 #include "server/request_parser.hpp"
-#include "server/spare_blocks.hpp"
 #include <fastactor/config.hpp>
 #include <fastactor/handler.hpp>
 #include <fastactor/router.hpp>
@@ -49,11 +48,6 @@ public:
   explicit incoming_request(server_config&&) = delete;
   incoming_request(const incoming_request&) = delete;
   incoming_request& operator=(const incoming_request&) = delete;
-
-  /// A session makes one per request that does not wait in its buffer, and frees it with the
-  /// request (an idle connection holds none): its block is one of the thread's spares.
-  static void* operator new(std::size_t size) { return spare_blocks::take(size); }
-  static void operator delete(void* block, std::size_t size) { spare_blocks::give(block, size); }
 
   parser_type& parser() { return *parser_; }
   /// The request as parsed so far; only once its header is done.
