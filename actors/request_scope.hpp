@@ -74,7 +74,11 @@ struct request_scope {
   request_scope(stream_id sid, channel_id ch, std::shared_ptr<const routed_request> r,
                 std::atomic<std::int64_t>& held_total)
     : id(sid), channel(ch), in(std::move(r)), version(in->req.version), head(in->req.is_head()),
-      keep_alive_asked(in->req.keep_alive), held_total_(held_total) {}
+      keep_alive_asked(in->req.keep_alive),
+      started(in->arrived != std::chrono::steady_clock::time_point{}
+                ? in->arrived
+                : std::chrono::steady_clock::now()),
+      held_total_(held_total) {}
 
   request_scope(const request_scope&) = delete;
   request_scope& operator=(const request_scope&) = delete;
@@ -107,7 +111,8 @@ struct request_scope {
   bool head;  ///< a HEAD request: the body is not sent
   bool keep_alive_asked;  ///< the request lets the connection stay open
   std::unique_ptr<logged_request> logged;  ///< with an access log, once `in` is let go
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  /// When the request arrived (routed_request::arrived), or began here if it was not read.
+  std::chrono::steady_clock::time_point started;
 
   // The response head, fixed when the first byte goes out. (The small fields of the scope
   // sit together here: a paced stream holds its scope for its whole life.)

@@ -6,6 +6,10 @@
 //   PEER "METHOD TARGET HTTP/1.x" STATUS BODY_BYTES DURATIONms [NOTE]
 //   127.0.0.1:52814 "GET /hello HTTP/1.1" 200 2 0.052ms
 //   127.0.0.1:52815 "-" 503 0 0.000ms over --max-connections=2
+//
+// DURATION runs from the read that brought the request's first byte (routed_request::arrived)
+// to its last response byte, as nginx's $request_time: a slow upload and a pipelined request's
+// wait behind the one before it are in it, the idle time before a keep-alive request is not.
 
 #include <fastactor/status.hpp>
 

@@ -186,6 +186,8 @@ void session::read_first() {
   read_pending_ = true;
   beast::error_code ec;
   read_available(ec);
+  if (buffer_.size() > 0)
+    note_read();
   if (buffer_.size() == 0) {
     buffer_.shrink_to_fit();  // nothing yet: the wait holds no read memory
     arm_read_deadline();  // the idle deadline: no timer when the request is there at once
@@ -193,8 +195,11 @@ void session::read_first() {
   on_watched(ec);
 }
 
+// What is in the buffer came with the last read (a request is read once bytes are there), so
+// the request arrived then.
 void session::read_header() {
   phase_ = phase::reading_header;
+  arrived_ = last_read_;
   if (!reading_)  // else kept for a request that was waiting in the buffer (on_read)
     reading_ = std::make_unique<incoming_request>(shared_.cfg);
   if (parse_buffered_header())
@@ -220,7 +225,13 @@ bool session::parse_buffered_header() {
 
 void session::start_header_read() {
   http::async_read_header(socket_, buffer_, reading_->parser(),
-                          bind_self(&session::on_header, shared_from_this()));
+                          bind_self(&session::on_header_read, shared_from_this()));
+}
+
+// A read completed (a request may have come behind this one's bytes), then as on_header.
+void session::on_header_read(beast::error_code ec, std::size_t n) {
+  note_read();
+  on_header(ec, n);
 }
 
 void session::on_header(beast::error_code ec, std::size_t) {
@@ -276,7 +287,12 @@ void session::do_read_body() {
 
 void session::start_body_read() {
   http::async_read(socket_, buffer_, reading_->parser(),
-                   bind_self(&session::on_read, shared_from_this()));
+                   bind_self(&session::on_body_read, shared_from_this()));
+}
+
+void session::on_body_read(beast::error_code ec, std::size_t n) {
+  note_read();
+  on_read(ec, n);
 }
 
 void session::on_read(beast::error_code ec, std::size_t) {
@@ -295,6 +311,7 @@ void session::on_read(beast::error_code ec, std::size_t) {
   }
   auto [in, refused] = reading_->finish(shared_.routes);
   in->req.peer = peer_;
+  in->arrived = arrived_;
   // The request is copied out: free the parser's fields, and the read buffer unless a
   // pipelined request waits in it (its parser is then made ready for it, in the same block).
   // A streaming connection keeps no read memory, unless a pipelined request waits: then the
@@ -313,7 +330,9 @@ void session::on_read(beast::error_code ec, std::size_t) {
 void session::refuse(const request_refusal& why) {
   reading_.reset();  // nothing more is read: the refusal ends the connection
   client_closes_ = false;  // what it sent was not read whole: the close lingers
-  hand_over(refused_request(why), false);
+  auto in = refused_request(why);
+  in->arrived = arrived_;
+  hand_over(std::move(in), false);
 }
 
 // The watch is kept unless the request was refused: a refusal is answered, and the connection
@@ -433,6 +452,7 @@ void session::on_peek(beast::error_code ec, std::size_t n) {
   BOOST_ASSERT(phase_ != phase::reading_header && phase_ != phase::reading_body);
   BOOST_ASSERT(buffer_.size() == 0);
   if (n > 0) {
+    note_read();
     std::memcpy(buffer_.prepare(read_size).data(), peeked.get(), n);
     buffer_.commit(n);
     if (n < size) {
@@ -465,8 +485,10 @@ void session::on_watch(beast::error_code ec) {
   // A request read owns the buffer in its phases; a watch never runs beside one (hand_over).
   if (phase_ == phase::reading_header || phase_ == phase::reading_body)
     return;
-  if (!ec)
+  if (!ec) {
     read_available(ec);
+    note_read();
+  }
   on_watched(ec);
 }
 
@@ -1031,6 +1053,7 @@ void session::h2_watch_streams() {
 }
 
 void session::h2_request(channel_id ch, std::shared_ptr<routed_request> in) {
+  in->arrived = last_read_;  // the read that completed its HEADERS
   ++handed_over_;
   tell_writer(request_atom::value, ch, std::shared_ptr<const routed_request>{std::move(in)});
 }

@@ -164,10 +164,15 @@ protected:
   void read_header();
   bool parse_buffered_header();
   void on_header(boost::beast::error_code ec, std::size_t);
+  void on_header_read(boost::beast::error_code ec, std::size_t n);
   void read_body();
   void do_continue();
   void do_read_body();
   void on_read(boost::beast::error_code ec, std::size_t);
+  void on_body_read(boost::beast::error_code ec, std::size_t n);
+  /// Bytes were just read into buffer_ (or, over HTTP/2, into the codec): a request whose
+  /// first byte came with them arrived now (routed_request::arrived).
+  void note_read() { last_read_ = std::chrono::steady_clock::now(); }
   void hand_over(std::shared_ptr<routed_request> in, bool then_watch);
   void give_request(std::shared_ptr<routed_request> in, bool then_watch, bool at_once);
   void refuse(const request_refusal& why);
@@ -307,6 +312,8 @@ protected:
   std::chrono::steady_clock::time_point read_wait_until_ = no_due;
   std::chrono::steady_clock::time_point writer_due_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point write_progress_;  ///< last byte taken by the socket
+  std::chrono::steady_clock::time_point last_read_;  ///< see note_read
+  std::chrono::steady_clock::time_point arrived_;  ///< of the request being read
   phase phase_ = phase::waiting;
   std::uint64_t handed_over_ = 0;  ///< requests handed to the writer (hand_over)
   // Beside the phase, three facts that vary within one:

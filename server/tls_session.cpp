@@ -151,12 +151,12 @@ void tls_session::on_plain_http_answered(beast::error_code ec, std::size_t) {
 
 void tls_session::start_header_read() {
   http::async_read_header(stream_, buffer_, reading_->parser(),
-                          bind_self(&tls_session::on_header, shared_from_this()));
+                          bind_self(&tls_session::on_header_read, shared_from_this()));
 }
 
 void tls_session::start_body_read() {
   http::async_read(stream_, buffer_, reading_->parser(),
-                   bind_self(&tls_session::on_read, shared_from_this()));
+                   bind_self(&tls_session::on_body_read, shared_from_this()));
 }
 
 void tls_session::start_continue_write() {

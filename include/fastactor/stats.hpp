@@ -132,7 +132,7 @@ struct server_stats {
   };
   http2_counters http2;  ///< all zero with --http2=0
   std::atomic<std::int64_t> queued_response_bytes{0};  ///< response bytes held, all responses
-  duration_histogram request_duration;  ///< from request read to response end (per thread*)
+  duration_histogram request_duration;  ///< from its first byte read to its last byte (per thread*)
 };
 
 }  // namespace fastactor
