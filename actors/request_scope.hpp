@@ -75,9 +75,7 @@ struct request_scope {
                 std::atomic<std::int64_t>& held_total)
     : id(sid), channel(ch), in(std::move(r)), version(in->req.version), head(in->req.is_head()),
       keep_alive_asked(in->req.keep_alive),
-      started(in->arrived != std::chrono::steady_clock::time_point{}
-                ? in->arrived
-                : std::chrono::steady_clock::now()),
+      arrived(in->arrived != std::chrono::steady_clock::time_point{} ? in->arrived : started),
       held_total_(held_total) {}
 
   request_scope(const request_scope&) = delete;
@@ -111,8 +109,12 @@ struct request_scope {
   bool head;  ///< a HEAD request: the body is not sent
   bool keep_alive_asked;  ///< the request lets the connection stay open
   std::unique_ptr<logged_request> logged;  ///< with an access log, once `in` is let go
-  /// When the request arrived (routed_request::arrived), or began here if it was not read.
-  std::chrono::steady_clock::time_point started;
+  /// When the response began: the request timeout counts from here (a slow upload or a
+  /// pipelined request's wait takes nothing from its handler's time).
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  /// When the request arrived (routed_request::arrived; `started` if it was not read from a
+  /// connection): its duration, for the metrics and the access log, counts from here.
+  std::chrono::steady_clock::time_point arrived;
 
   // The response head, fixed when the first byte goes out. (The small fields of the scope
   // sit together here: a paced stream holds its scope for its whole life.)

@@ -605,7 +605,7 @@ void account(writer_actor* self, const request_scope& sc, bool completed) {
   auto& counts = self->state.rt->counters.mine();
   auto sent = completed && sc.sent_status ? *sc.sent_status : status::client_closed_request;
   auto index = code(sent) < counts.responses_by_status.size() ? code(sent) : 0;
-  auto elapsed = std::chrono::steady_clock::now() - sc.started;
+  auto elapsed = std::chrono::steady_clock::now() - sc.arrived;
   counts.responded(index, elapsed);
   if (!self->state.rt->limits.access_log)
     return;

@@ -309,6 +309,7 @@ void http2_codec::refuse(std::int32_t id, stream& st, status code, std::string m
 
 void http2_codec::hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_request> in) {
   st.handed_over = true;
+  in->arrived = st.began;  // its HEADERS began: an upload and the wait for its turn count
   release_memory(st.body);
   ++active_;
   stats_.streams_total.fetch_add(1, std::memory_order_relaxed);

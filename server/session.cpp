@@ -187,7 +187,7 @@ void session::read_first() {
   beast::error_code ec;
   read_available(ec);
   if (buffer_.size() > 0)
-    note_read();
+    note_read(true);
   if (buffer_.size() == 0) {
     buffer_.shrink_to_fit();  // nothing yet: the wait holds no read memory
     arm_read_deadline();  // the idle deadline: no timer when the request is there at once
@@ -195,11 +195,10 @@ void session::read_first() {
   on_watched(ec);
 }
 
-// What is in the buffer came with the last read (a request is read once bytes are there), so
-// the request arrived then.
+// A request is read once bytes are in the buffer: its first byte is the buffer's front.
 void session::read_header() {
   phase_ = phase::reading_header;
-  arrived_ = last_read_;
+  arrived_ = front_arrived_;
   if (!reading_)  // else kept for a request that was waiting in the buffer (on_read)
     reading_ = std::make_unique<incoming_request>(shared_.cfg);
   if (parse_buffered_header())
@@ -230,7 +229,7 @@ void session::start_header_read() {
 
 // A read completed (a request may have come behind this one's bytes), then as on_header.
 void session::on_header_read(beast::error_code ec, std::size_t n) {
-  note_read();
+  note_read(false);
   on_header(ec, n);
 }
 
@@ -291,7 +290,7 @@ void session::start_body_read() {
 }
 
 void session::on_body_read(beast::error_code ec, std::size_t n) {
-  note_read();
+  note_read(false);
   on_read(ec, n);
 }
 
@@ -322,6 +321,7 @@ void session::on_read(beast::error_code ec, std::size_t) {
   } else {
     reading_->restart();
     pipelines_ = true;  // its next requests may be awaited with a larger block (start_peek)
+    front_arrived_ = last_read_;  // the next request's first byte came with a read until now
   }
   client_closes_ = !refused && asked_to_close(in->req);
   hand_over(std::move(in), !refused);
@@ -452,7 +452,7 @@ void session::on_peek(beast::error_code ec, std::size_t n) {
   BOOST_ASSERT(phase_ != phase::reading_header && phase_ != phase::reading_body);
   BOOST_ASSERT(buffer_.size() == 0);
   if (n > 0) {
-    note_read();
+    note_read(true);
     std::memcpy(buffer_.prepare(read_size).data(), peeked.get(), n);
     buffer_.commit(n);
     if (n < size) {
@@ -486,8 +486,10 @@ void session::on_watch(beast::error_code ec) {
   if (phase_ == phase::reading_header || phase_ == phase::reading_body)
     return;
   if (!ec) {
+    auto before = buffer_.size();
     read_available(ec);
-    note_read();
+    if (buffer_.size() > before)
+      note_read(before == 0);
   }
   on_watched(ec);
 }
@@ -933,6 +935,7 @@ bool session::begins_http2(bool still_there) {
   if (got.size() < h2_client_preface.size()) {
     if (std::exchange(deadline_passed_, false)) {  // a request begun and not finished in time
       disarm_read_deadline();
+      arrived_ = front_arrived_;
       refuse({status::request_timeout,
               "the HTTP/2 connection preface did not arrive within "
                 + std::to_string(shared_.cfg.idle_timeout_ms) + " ms"});
@@ -1053,7 +1056,6 @@ void session::h2_watch_streams() {
 }
 
 void session::h2_request(channel_id ch, std::shared_ptr<routed_request> in) {
-  in->arrived = last_read_;  // the read that completed its HEADERS
   ++handed_over_;
   tell_writer(request_atom::value, ch, std::shared_ptr<const routed_request>{std::move(in)});
 }

@@ -170,9 +170,15 @@ protected:
   void do_read_body();
   void on_read(boost::beast::error_code ec, std::size_t);
   void on_body_read(boost::beast::error_code ec, std::size_t n);
-  /// Bytes were just read into buffer_ (or, over HTTP/2, into the codec): a request whose
-  /// first byte came with them arrived now (routed_request::arrived).
-  void note_read() { last_read_ = std::chrono::steady_clock::now(); }
+  /// Bytes were just read into buffer_ (TLS: handed over by OpenSSL, which may have read them
+  /// from the socket a little earlier). Into an empty buffer: they begin the next request,
+  /// which arrived now (routed_request::arrived). Bytes read behind others leave that alone:
+  /// the request at the front arrived with an earlier read.
+  void note_read(bool into_empty_buffer) {
+    last_read_ = std::chrono::steady_clock::now();
+    if (into_empty_buffer)
+      front_arrived_ = last_read_;
+  }
   void hand_over(std::shared_ptr<routed_request> in, bool then_watch);
   void give_request(std::shared_ptr<routed_request> in, bool then_watch, bool at_once);
   void refuse(const request_refusal& why);
@@ -313,6 +319,9 @@ protected:
   std::chrono::steady_clock::time_point writer_due_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point write_progress_;  ///< last byte taken by the socket
   std::chrono::steady_clock::time_point last_read_;  ///< see note_read
+  /// When the first byte at the buffer's front arrived (at the latest): see note_read, and
+  /// a request read with bytes left behind it (on_read).
+  std::chrono::steady_clock::time_point front_arrived_;
   std::chrono::steady_clock::time_point arrived_;  ///< of the request being read
   phase phase_ = phase::waiting;
   std::uint64_t handed_over_ = 0;  ///< requests handed to the writer (hand_over)

@@ -21,10 +21,11 @@ using handler = std::function<void(context&)>;
 struct routed_request {
   request req;  ///< what the client asked
   std::shared_ptr<const handler> fn;  ///< the route's handler (or the server's 4xx answer)
-  /// When the read that brought the request's first byte completed: its duration (metrics,
-  /// access log) counts from here, as nginx's $request_time does, so a slow upload and the
-  /// wait behind a pipelined request count. Unset (the epoch) for a request not read from a
-  /// connection: it then counts from when its response began.
+  /// When the read that brought the request's first byte completed (HTTP/2: when its HEADERS
+  /// began): its duration (metrics, access log) counts from here, as nginx's $request_time
+  /// does, so a slow upload and the wait behind a pipelined request count (the request
+  /// timeout does not: it counts from when the response began). Unset (the epoch) for a
+  /// request not read from a connection: it then counts from when its response began.
   std::chrono::steady_clock::time_point arrived{};
 };
 
