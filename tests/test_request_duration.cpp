@@ -70,6 +70,14 @@ durations durations_after(std::uint16_t port, const durations& before, long coun
   return now;
 }
 
+/// POSTs four body bytes to /upload, the last two `delay` after the rest; its response.
+http_response slow_upload(http_client& c, std::chrono::milliseconds delay) {
+  c.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nab");
+  std::this_thread::sleep_for(delay);
+  c.send("cd");
+  return c.read_response();
+}
+
 }  // namespace
 
 SCENARIO("a request's duration runs from the read of its first byte to its last byte",
@@ -78,10 +86,7 @@ SCENARIO("a request's duration runs from the read of its first byte to its last 
   auto before = read_durations(srv.port());
   http_client c{srv.port()};
   GIVEN("a POST whose body comes 500 ms after its header") {
-    c.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nab");
-    std::this_thread::sleep_for(500ms);
-    c.send("cd");
-    auto r = c.read_response();
+    auto r = slow_upload(c, 500ms);
     REQUIRE(r.status == 200);
     REQUIRE(r.body == "4");
     THEN("its duration counts the upload") {
@@ -152,10 +157,7 @@ SCENARIO("the request timeout counts from the response's beginning, not the uplo
   test_server srv{duration_routes(), cfg};
   http_client c{srv.port()};
   GIVEN("an upload that takes 800 ms, answered 100 ms after it is in") {
-    c.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nab");
-    std::this_thread::sleep_for(800ms);
-    c.send("cd");
-    auto r = c.read_response();
+    auto r = slow_upload(c, 800ms);
     THEN("it is answered, not refused as late") {
       CHECK(r.status == 200);
       CHECK(r.body == "4");
