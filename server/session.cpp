@@ -195,10 +195,11 @@ void session::read_first() {
   on_watched(ec);
 }
 
-// A request is read once bytes are in the buffer: its first byte is the buffer's front.
+// A request is read once bytes are in the buffer: its first byte is the buffer's front, which
+// stays put until the request is read whole (no read into an empty buffer runs meanwhile), so
+// front_arrived_ is its arrival until then.
 void session::read_header() {
   phase_ = phase::reading_header;
-  arrived_ = front_arrived_;
   if (!reading_)  // else kept for a request that was waiting in the buffer (on_read)
     reading_ = std::make_unique<incoming_request>(shared_.cfg);
   if (parse_buffered_header())
@@ -310,7 +311,7 @@ void session::on_read(beast::error_code ec, std::size_t) {
   }
   auto [in, refused] = reading_->finish(shared_.routes);
   in->req.peer = peer_;
-  in->arrived = arrived_;
+  in->arrived = front_arrived_;
   // The request is copied out: free the parser's fields, and the read buffer unless a
   // pipelined request waits in it (its parser is then made ready for it, in the same block).
   // A streaming connection keeps no read memory, unless a pipelined request waits: then the
@@ -331,7 +332,7 @@ void session::refuse(const request_refusal& why) {
   reading_.reset();  // nothing more is read: the refusal ends the connection
   client_closes_ = false;  // what it sent was not read whole: the close lingers
   auto in = refused_request(why);
-  in->arrived = arrived_;
+  in->arrived = front_arrived_;
   hand_over(std::move(in), false);
 }
 
@@ -935,7 +936,6 @@ bool session::begins_http2(bool still_there) {
   if (got.size() < h2_client_preface.size()) {
     if (std::exchange(deadline_passed_, false)) {  // a request begun and not finished in time
       disarm_read_deadline();
-      arrived_ = front_arrived_;
       refuse({status::request_timeout,
               "the HTTP/2 connection preface did not arrive within "
                 + std::to_string(shared_.cfg.idle_timeout_ms) + " ms"});

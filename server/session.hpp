@@ -322,7 +322,6 @@ protected:
   /// When the first byte at the buffer's front arrived (at the latest): see note_read, and
   /// a request read with bytes left behind it (on_read).
   std::chrono::steady_clock::time_point front_arrived_;
-  std::chrono::steady_clock::time_point arrived_;  ///< of the request being read
   phase phase_ = phase::waiting;
   std::uint64_t handed_over_ = 0;  ///< requests handed to the writer (hand_over)
   // Beside the phase, three facts that vary within one:
