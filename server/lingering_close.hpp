@@ -23,9 +23,8 @@ namespace fastactor::lingering_close {
 
 /// The patience alone, for a transport that has to say goodbye before it half-closes (TLS
 /// sends its close_notify first).
-template <class Close>
-void arm_patience(boost::asio::steady_timer& timer, std::chrono::steady_clock::duration patience,
-                  Close close) {
+template <class Timer, class Close>
+void arm_patience(Timer& timer, std::chrono::steady_clock::duration patience, Close close) {
   timer.expires_after(patience);
   timer.async_wait([close = std::move(close)](boost::system::error_code ec) mutable {
     if (!ec)
@@ -35,18 +34,18 @@ void arm_patience(boost::asio::steady_timer& timer, std::chrono::steady_clock::d
 
 /// Half-closes `socket` and calls `close()` once `patience` is over (unless `timer` is
 /// cancelled, as closing does). The socket still has to be drained: see `drain`.
-template <class Close>
-void start(boost::asio::ip::tcp::socket& socket, boost::asio::steady_timer& timer,
-           std::chrono::steady_clock::duration patience, Close close) {
+template <class Socket, class Timer, class Close>
+void start(Socket& socket, Timer& timer, std::chrono::steady_clock::duration patience,
+           Close close) {
   boost::system::error_code ignored;
-  socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  socket.shutdown(Socket::shutdown_send, ignored);
   arm_patience(timer, patience, std::move(close));
 }
 
 /// Reads and discards into `scratch` until the client's EOF or an error (closing the socket
 /// is one), then calls `close()`.
-template <class Close>
-void drain(boost::asio::ip::tcp::socket& socket, boost::asio::mutable_buffer scratch, Close close) {
+template <class Socket, class Close>
+void drain(Socket& socket, boost::asio::mutable_buffer scratch, Close close) {
   socket.async_read_some(scratch,
                          [&socket, scratch, close = std::move(close)](boost::system::error_code ec,
                                                                       std::size_t) mutable {

@@ -23,9 +23,10 @@ namespace asio = boost::asio;
 
 using tcp = asio::ip::tcp;
 
-listener::listener(asio::io_context& ioc, const tcp::endpoint& at, session_shared& shared)
-  : ioc_(ioc), acceptor_(asio::make_strand(ioc)), retry_timer_(acceptor_.get_executor()),
-    shared_(shared) {
+listener::listener(const std::vector<std::unique_ptr<asio::io_context>>& contexts,
+                   const tcp::endpoint& at, session_shared& shared)
+  : contexts_(contexts), acceptor_(asio::make_strand(*contexts.front())),
+    retry_timer_(acceptor_.get_executor()), shared_(shared) {
   acceptor_.open(at.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(at);
@@ -50,15 +51,14 @@ std::future<void> listener::stop() {
 }
 
 void listener::do_accept() {
-  // A connection's handlers must never run concurrently. With one I/O thread the
-  // io_context itself guarantees it (an implicit strand); with several, each connection
-  // gets a strand of its own — which costs ~100 bytes and a lock per handler, so only then.
-  auto executor = shared_.cfg.io_threads > 1 ? asio::any_io_executor{asio::make_strand(ioc_)}
-                                             : asio::any_io_executor{ioc_.get_executor()};
-  acceptor_.async_accept(executor, peer_, bind_self(&listener::on_accept, shared_from_this()));
+  // A connection's handlers must never run concurrently: its io_context, run by one thread,
+  // guarantees it (an implicit strand), so the connection needs no strand of its own.
+  auto& context = *contexts_[next_context_];
+  next_context_ = (next_context_ + 1) % contexts_.size();
+  acceptor_.async_accept(context, peer_, bind_self(&listener::on_accept, shared_from_this()));
 }
 
-void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
+void listener::on_accept(boost::system::error_code ec, tcp_socket socket) {
   if (!acceptor_.is_open() || ec == asio::error::operation_aborted)
     return;
   if (ec) {
@@ -76,7 +76,7 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
   do_accept();
 }
 
-std::shared_ptr<session> listener::make_session(tcp::socket socket) {
+std::shared_ptr<session> listener::make_session(tcp_socket socket) {
   if (shared_.tls)
     return std::make_shared<tls_session>(std::move(socket), shared_, shared_.tls->current());
   return std::make_shared<session>(std::move(socket), shared_);
@@ -97,7 +97,7 @@ constexpr auto rejection_linger_patience = std::chrono::seconds(1);
 // A connection over the limit gets a fixed 503 and is closed; no session or writer is made
 // for it, so a flood of connections costs the server next to nothing.
 struct rejected_connection : std::enable_shared_from_this<rejected_connection> {
-  rejected_connection(tcp::socket s, std::string_view server_name)
+  rejected_connection(tcp_socket s, std::string_view server_name)
     : socket(std::move(s)), timer(socket.get_executor()), response(overload_response(server_name)) {
   }
 
@@ -124,15 +124,15 @@ struct rejected_connection : std::enable_shared_from_this<rejected_connection> {
     socket.close(ignored);
   }
 
-  tcp::socket socket;
-  asio::steady_timer timer;
+  tcp_socket socket;
+  io_timer timer;
   std::array<char, 1024> scratch{};
   std::string response;  ///< kept until the write is done
 };
 
 }  // namespace
 
-void listener::reject(tcp::socket socket) {
+void listener::reject(tcp_socket socket) {
   shared_.rt->stats.connections_rejected_total.fetch_add(1, std::memory_order_relaxed);
   if (shared_.cfg.access_log) {  // an access-log line, though no request was read
     auto who = peer_.address().to_string() + ":" + std::to_string(peer_.port());

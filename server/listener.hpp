@@ -9,14 +9,17 @@
 
 #include <future>
 #include <memory>
+#include <vector>
 
 namespace fastactor {
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  /// Binds and listens at once; throws boost::system::system_error if it cannot.
-  listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& at,
-           session_shared& shared);
+  /// Binds and listens at once; throws boost::system::system_error if it cannot. Accepts on
+  /// `contexts`' first, and hands each connection to the next of them in turn (its I/O thread
+  /// for good: see io_executor.hpp). `contexts` outlives the listener.
+  listener(const std::vector<std::unique_ptr<boost::asio::io_context>>& contexts,
+           const boost::asio::ip::tcp::endpoint& at, session_shared& shared);
 
   void run();
   /// Stops accepting (from any thread): the acceptor is closed on its strand. The future is
@@ -27,13 +30,14 @@ public:
 
 private:
   void do_accept();
-  void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void on_accept(boost::system::error_code ec, tcp_socket socket);
   void on_retry(boost::system::error_code ec);
-  void reject(boost::asio::ip::tcp::socket socket);
+  void reject(tcp_socket socket);
   /// A plain or a TLS session, as the server speaks.
-  std::shared_ptr<session> make_session(boost::asio::ip::tcp::socket socket);
+  std::shared_ptr<session> make_session(tcp_socket socket);
 
-  boost::asio::io_context& ioc_;
+  const std::vector<std::unique_ptr<boost::asio::io_context>>& contexts_;
+  std::size_t next_context_ = 0;  ///< where the next connection goes
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   session_shared& shared_;

@@ -30,7 +30,7 @@ public:
     : sys_(sys), cfg_(checked(std::move(cfg))), routes_(std::move(routes)),
       rt_(std::make_shared<runtime>(response_limits{cfg_}, cfg_.blocking_threads, cfg_.server_name,
                                     std::chrono::milliseconds(cfg_.blocking_idle_ms))),
-      shared_{sys_, cfg_, routes_, rt_, registry_}, ioc_(concurrency_hint(cfg_)) {
+      shared_{sys_, cfg_, routes_, rt_, registry_}, contexts_(make_contexts(cfg_)) {
     if (serves_https(cfg_)) {
       tls_.emplace(tls_settings_of(cfg_));  // throws, naming the file, if it cannot load it
       shared_.tls = &*tls_;
@@ -42,11 +42,21 @@ public:
   /// Undoes a start() that could not start every I/O thread (a thread or memory limit).
   void undo_start();
 
-  /// One I/O thread: Asio may take it as the only one that runs the io_context, and queue
-  /// what that thread posts to itself without the scheduler's lock (other threads' posts still
-  /// take it). ~380 instructions of mutex per /hello (callgrind).
-  static int concurrency_hint(const server_config& cfg) {
-    return cfg.io_threads <= 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT;
+  /// An io_context per I/O thread (io_executor.hpp). Each is run by one thread, which Asio is
+  /// told (concurrency hint 1): it queues what that thread posts to itself without the
+  /// scheduler's lock (other threads' posts still take it). ~380 instructions of mutex per
+  /// /hello (callgrind).
+  static std::vector<std::unique_ptr<boost::asio::io_context>>
+  make_contexts(const server_config& cfg) {
+    std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, cfg.io_threads); ++i)
+      contexts.push_back(std::make_unique<boost::asio::io_context>(1));
+    return contexts;
+  }
+
+  void stop_contexts() {
+    for (auto& context : contexts_)
+      context->stop();
   }
 
   /// `cfg`, if the program's own fields are sound (the options were checked when parsed).
@@ -80,9 +90,10 @@ public:
   std::optional<tls_context_source> tls_;  ///< with --tls-cert
   session_shared shared_;
   // Declared after everything sessions refer to, so that handlers still queued in the
-  // io_context are destroyed first.
-  boost::asio::io_context ioc_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  // io_contexts are destroyed first.
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  using work_guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<work_guard> work_;  ///< one per context, while the server runs
   std::shared_ptr<listener> listener_;
   std::shared_ptr<access_log_flusher> log_flusher_;  ///< with --access-log=1
   std::vector<std::thread> threads_;
@@ -142,22 +153,23 @@ void server::impl::start() {
   std::lock_guard<std::mutex> lock{lifecycle_};
   // Stopped, its blocking pool and io_context are done: its threads would return at once,
   // and the next stop() would wait for a listener nobody closes.
-  if (ioc_.stopped())
+  if (contexts_.front()->stopped())
     throw std::logic_error("fastactor::server: start() after stop(); make a new server");
   auto address = boost::asio::ip::make_address(cfg_.host);
-  listener_ =
-    std::make_shared<listener>(ioc_, boost::asio::ip::tcp::endpoint{address, cfg_.port}, shared_);
+  listener_ = std::make_shared<listener>(
+    contexts_, boost::asio::ip::tcp::endpoint{address, cfg_.port}, shared_);
   port_ = listener_->port();
   // The I/O threads start before the listener accepts: if one cannot start (a limit on
   // threads or memory), no connection has been taken yet and the start is undone whole.
   try {
-    work_.emplace(ioc_.get_executor());
+    for (auto& context : contexts_)
+      work_.push_back(boost::asio::make_work_guard(*context));
     if (cfg_.access_log) {
-      log_flusher_ = std::make_shared<access_log_flusher>(ioc_);
+      log_flusher_ = std::make_shared<access_log_flusher>(*contexts_.front());
       log_flusher_->start();
     }
-    for (std::size_t i = 0; i < std::max<std::size_t>(1, cfg_.io_threads); ++i)
-      threads_.emplace_back([this] { ioc_.run(); });
+    for (auto& context : contexts_)
+      threads_.emplace_back([&context = *context] { context.run(); });
     listener_->run();
   } catch (...) {
     undo_start();
@@ -172,8 +184,8 @@ void server::impl::start() {
 void server::impl::undo_start() {
   if (log_flusher_)
     log_flusher_->stop();
-  work_.reset();
-  ioc_.stop();
+  work_.clear();
+  stop_contexts();
   for (auto& t : threads_)
     t.join();
   threads_.clear();
@@ -201,9 +213,9 @@ void server::impl::stop() {
   rt_->pool.stop();
   if (log_flusher_)
     log_flusher_->stop();
-  work_.reset();
+  work_.clear();
   wait_for([](const server_stats& s) { return s.live_connections == 0; }, std::chrono::seconds(5));
-  ioc_.stop();
+  stop_contexts();
   for (auto& t : threads_)
     t.join();
   threads_.clear();

@@ -97,7 +97,7 @@ session::live_mark::~live_mark() {
   live_.fetch_sub(1, std::memory_order_relaxed);
 }
 
-session::session(asio::ip::tcp::socket socket, session_shared& shared)
+session::session(tcp_socket socket, session_shared& shared)
   : live_(shared.rt->stats.live_connections), socket_(std::move(socket)), shared_(shared),
     buffer_(read_buffer_max(shared.cfg)), key_(shared.rt->next_secret()),
     timer_(socket_.get_executor()),

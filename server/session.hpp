@@ -18,6 +18,7 @@
 #include "protocol/http1_framer.hpp"
 #include "server/held_responses.hpp"
 #include "server/http2_codec.hpp"
+#include "server/io_executor.hpp"
 #include "server/read_buffer_allocator.hpp"
 #include "server/request_reader.hpp"
 #include "server/strand_execution_unit.hpp"
@@ -26,8 +27,6 @@
 #include <fastactor/router.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -64,7 +63,7 @@ class session : public connection,
                 public strand_execution_unit::turn_listener,
                 public std::enable_shared_from_this<session> {
 public:
-  session(boost::asio::ip::tcp::socket socket, session_shared& shared);
+  session(tcp_socket socket, session_shared& shared);
   ~session() override;
 
   /// Spawns the writer and reads the first request. `peer`: where the client connects from.
@@ -270,7 +269,7 @@ protected:
     std::atomic<std::int64_t>& live_;
   };
   live_mark live_;
-  boost::asio::ip::tcp::socket socket_;
+  tcp_socket socket_;
   session_shared& shared_;
   /// bounded: read_buffer_max(); its memory recycled per thread (read_buffer_allocator)
   boost::beast::basic_flat_buffer<read_buffer_allocator<char>> buffer_;
@@ -310,7 +309,7 @@ protected:
   std::shared_ptr<routed_request> next_request_;
   bool next_request_watch_ = false;
   bool handing_over_ = false;  ///< writer_turn_ended is giving the writer such requests
-  boost::asio::steady_timer timer_;  ///< what it is for: see phase
+  io_timer timer_;  ///< what it is for: see phase
   static constexpr auto no_due = std::chrono::steady_clock::time_point::max();
   /// The read deadline of a reading phase (no_due: none), and until when the timer waits for
   /// it (no_due: it does not; see arm_read_deadline).

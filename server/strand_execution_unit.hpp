@@ -27,7 +27,8 @@
 
 #include "actors/writer_home.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
+#include "server/io_executor.hpp"
+
 #include <caf/execution_unit.hpp>
 #include <caf/intrusive_ptr.hpp>
 #include <caf/resumable.hpp>
@@ -47,9 +48,7 @@ public:
   /// socket's executor). Kept weakly: the unit is the writer's, and a writer can outlive its
   /// connection (see exec_later), but its strand must not outlive the io_context.
   /// Set before the writer is spawned.
-  void set_owner(const std::shared_ptr<const boost::asio::any_io_executor>& strand) {
-    owner_ = strand;
-  }
+  void set_owner(const std::shared_ptr<const io_executor>& strand) { owner_ = strand; }
 
   /// Told after each of the writer's turns here, once the writer has stopped running (the
   /// session puts on the socket what it held back during the turn). Lives as long as the owner.
@@ -123,7 +122,7 @@ private:
   void end_turn(caf::resumable::resume_result result, caf::intrusive_ptr<caf::resumable> job);
   void schedule_woken_workers();
 
-  std::weak_ptr<const boost::asio::any_io_executor> owner_;  ///< the strand, while it lives
+  std::weak_ptr<const io_executor> owner_;  ///< the strand, while it lives
   turn_listener* listener_ = nullptr;
 };
 

@@ -40,7 +40,7 @@ bool client_closed(const beast::error_code& ec) {
 
 }  // namespace
 
-tls_session::tls_session(asio::ip::tcp::socket socket, session_shared& shared,
+tls_session::tls_session(tcp_socket socket, session_shared& shared,
                          std::shared_ptr<ssl::context> context)
   : session(std::move(socket), shared), context_(std::move(context)),
     stream_(socket_, context_->native_handle()) {}

@@ -36,7 +36,7 @@ class tls_session final : public session {
 public:
   /// `context` is the one the server had when the connection came (kept: a reload may
   /// replace the server's).
-  tls_session(boost::asio::ip::tcp::socket socket, session_shared& shared,
+  tls_session(tcp_socket socket, session_shared& shared,
               std::shared_ptr<boost::asio::ssl::context> context);
 
 private:

@@ -88,7 +88,7 @@ struct tls_socket_bio {
   }
 };
 
-tls_stream::tls_stream(asio::ip::tcp::socket& socket, SSL_CTX* context) : socket_(socket) {
+tls_stream::tls_stream(tcp_socket& socket, SSL_CTX* context) : socket_(socket) {
   ssl_ = SSL_new(context);
   BIO* bio = ssl_ ? BIO_new(tls_socket_bio::method()) : nullptr;
   if (!bio) {

@@ -16,6 +16,8 @@
 // It is used by one thread at a time (the session's strand). One read and one write may be
 // pending at once, as on a socket.
 
+#include "server/io_executor.hpp"
+
 #include <boost/asio/compose.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -32,10 +34,10 @@ namespace fastactor {
 
 class tls_stream {
 public:
-  using executor_type = boost::asio::ip::tcp::socket::executor_type;
+  using executor_type = io_executor;
 
   /// A server-side connection on `socket` (which must outlive this) with `context`'s settings.
-  tls_stream(boost::asio::ip::tcp::socket& socket, SSL_CTX* context);
+  tls_stream(tcp_socket& socket, SSL_CTX* context);
   ~tls_stream();
   tls_stream(const tls_stream&) = delete;
   tls_stream& operator=(const tls_stream&) = delete;
@@ -161,7 +163,7 @@ private:
   boost::system::error_code error_of(int ret);
 
   friend struct tls_socket_bio;
-  boost::asio::ip::tcp::socket& socket_;
+  tcp_socket& socket_;
   SSL* ssl_ = nullptr;
   want wants_ = want::read;
   int bio_errno_ = 0;  ///< the errno of the BIO's failed send or recv in the current step

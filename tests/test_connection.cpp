@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -281,9 +282,47 @@ SCENARIO("a request with a header block over the limit gets 431", "[connection][
   CHECK(http_get(srv.port(), "/hello").body == "ok");
 }
 
+SCENARIO("each I/O thread serves connections of its own, handed out in turn", "[connection]") {
+  // Each I/O thread runs an io_context of its own, which orders its connections' handlers
+  // (server/io_executor.hpp): a connection stays on the thread it was given, and a writer
+  // (with its handlers) runs on its connection's thread.
+  std::mutex mtx;
+  std::vector<std::thread::id> ran_on;  // per request, in the order they were served
+  fastactor::router routes;
+  routes.get("/where", [&](fastactor::context& ctx) {
+    std::lock_guard<std::mutex> lock{mtx};
+    ran_on.push_back(std::this_thread::get_id());
+    ctx.write("ok");
+  });
+  auto cfg = test_server::default_config();
+  cfg.io_threads = 2;
+  test_server srv{std::move(routes), cfg};
+  GIVEN("four connections opened one after the other, three requests each") {
+    for (int conn = 0; conn < 4; ++conn) {
+      http_client c{srv.port()};
+      for (int i = 0; i < 3; ++i)
+        REQUIRE(c.get("/where").body == "ok");
+    }
+    std::lock_guard<std::mutex> lock{mtx};
+    REQUIRE(ran_on.size() == 12);
+    THEN("a connection's requests all ran on one thread") {
+      for (int conn = 0; conn < 4; ++conn) {
+        CHECK(ran_on[conn * 3 + 1] == ran_on[conn * 3]);
+        CHECK(ran_on[conn * 3 + 2] == ran_on[conn * 3]);
+      }
+    }
+    AND_THEN("the connections alternate between the two threads") {
+      CHECK(ran_on[0] != ran_on[3]);
+      CHECK(ran_on[6] == ran_on[0]);
+      CHECK(ran_on[9] == ran_on[3]);
+      CHECK(ran_on[0] != std::this_thread::get_id());
+    }
+  }
+}
+
 SCENARIO("several I/O threads serve many connections at once", "[connection]") {
-  // With one I/O thread the io_context orders each connection's handlers; with several,
-  // each connection gets its own strand, and its writer runs on it.
+  // Each I/O thread's io_context orders its connections' handlers; a connection's writer
+  // runs on its thread.
   auto cfg = test_server::default_config();
   cfg.io_threads = 4;
   test_server srv{test_routes(), cfg};

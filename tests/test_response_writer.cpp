@@ -123,8 +123,8 @@ struct writer_fixture {
                           strand_execution_unit::turn_listener* listener = nullptr)
     : sys(cfg), work(ioc.get_executor()), io_thread([this] { ioc.run(); }),
       rt(std::make_shared<runtime>(limits, 2, "fastactor")),
-      conn(std::make_shared<recording_connection>(ioc)), strand(boost::asio::make_strand(ioc)),
-      strand_owner(std::make_shared<const boost::asio::any_io_executor>(strand)),
+      conn(std::make_shared<recording_connection>(ioc)), strand(ioc.get_executor()),
+      strand_owner(std::make_shared<const io_executor>(strand)),
       home(std::make_shared<strand_execution_unit>(sys)) {
     home->set_owner(strand_owner);
     home->set_turn_listener(listener);
@@ -138,7 +138,7 @@ struct writer_fixture {
     eventually([this] { return rt->stats.live_writers == 0; });
     // As the server does: the io_context stops only once nothing can post to it. A late
     // wake-up of the writer (a worker's message) posts while it holds the strand's owner.
-    std::weak_ptr<const boost::asio::any_io_executor> owner = strand_owner;
+    std::weak_ptr<const io_executor> owner = strand_owner;
     strand_owner.reset();
     eventually([&] { return owner.expired(); });
     work.reset();
@@ -194,10 +194,10 @@ struct writer_fixture {
   std::thread io_thread;
   std::shared_ptr<runtime> rt;
   std::shared_ptr<recording_connection> conn;
-  boost::asio::any_io_executor strand;
+  io_executor strand;  ///< the I/O thread: one runs `ioc`, as a session's does
   /// What the session is to the home: the owner of the strand (the fixture waits for the
   /// writer's end, so it outlives the writer's life).
-  std::shared_ptr<const boost::asio::any_io_executor> strand_owner;
+  std::shared_ptr<const io_executor> strand_owner;
   std::shared_ptr<strand_execution_unit> home;
   caf::actor writer;
 };

@@ -19,7 +19,6 @@
 #include <fastactor/options.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
@@ -56,12 +55,11 @@ public:
   std::shared_future<void> gate;
 };
 
-/// A connection with a strand, as the session has one; `on_first_close` runs inside the
+/// A connection with an executor, as the session has one; `on_first_close` runs inside the
 /// writer's run, where the writer closes it as it ends.
 class closing_connection : public connection {
 public:
-  explicit closing_connection(boost::asio::io_context& ioc)
-    : strand(boost::asio::make_strand(ioc)) {}
+  explicit closing_connection(boost::asio::io_context& ioc) : strand(ioc.get_executor()) {}
 
   bool write(channel_id, outgoing, write_kind) override { return true; }
   void reset(channel_id) override {}
@@ -73,7 +71,7 @@ public:
   void set_timer(std::chrono::steady_clock::time_point) override {}
   void cancel_timer() override {}
 
-  boost::asio::any_io_executor strand;
+  io_executor strand;
   std::function<void()> on_first_close;
 };
 

@@ -33,7 +33,7 @@
   X(std::uint16_t, port, "port", 8080, in_range(0, 65535),                                      \
     "TCP port; 0 takes a free one")                                                             \
   X(std::size_t, io_threads, "io-threads", 1, in_range(1, 256),                                 \
-    "threads running Asio")                                                                     \
+    "threads running Asio, each with its own connections (handed out in turn)")                 \
   X(std::size_t, actor_threads, "actor-threads", 2, in_range(1, 256),                           \
     "CAF scheduler threads")                                                                    \
   X(fastactor::thread_policy, threads, "thread-policy", fastactor::thread_policy::batch,        \
