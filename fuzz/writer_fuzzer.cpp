@@ -32,7 +32,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 
 #include <caf/all.hpp>
 
@@ -349,7 +348,7 @@ void validate_response(const std::string& s, write_kind kind, response_check rq)
 class recording_connection : public connection {
 public:
   explicit recording_connection(environment& e)
-    : io_id_(e.io_thread.get_id()), strand(boost::asio::make_strand(e.ioc)),
+    : io_id_(e.io_thread.get_id()), strand(e.ioc.get_executor()),
       home(std::make_shared<strand_execution_unit>(e.sys)) {}
 
   bool write(channel_id, outgoing out, write_kind kind) override {
@@ -433,7 +432,7 @@ public:
   }
 
   const std::thread::id io_id_;
-  boost::asio::any_io_executor strand;
+  io_executor strand;  ///< the I/O thread's io_context, as a session's
   http1_framer framer;  // on the I/O thread only
   std::shared_ptr<strand_execution_unit> home;  // the writer runs here
 

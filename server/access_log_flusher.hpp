@@ -15,8 +15,9 @@ namespace fastactor {
 
 class access_log_flusher : public std::enable_shared_from_this<access_log_flusher> {
 public:
-  /// On a strand of its own: with several I/O threads, stop()'s cancel and a tick would
-  /// otherwise touch the timer at once.
+  /// stop() posts its cancel to the timer's executor, so that it never touches the timer while
+  /// a tick does. Each of the server's io_contexts has one thread, which orders them already;
+  /// the strand keeps it so on an io_context that several threads run.
   explicit access_log_flusher(boost::asio::io_context& ioc)
     : timer_(boost::asio::make_strand(ioc)) {}
 

@@ -37,6 +37,18 @@ public:
     }
   }
 
+  /// The listener first, then the io_contexts in order, the first first: an accept still
+  /// pending on the first holds a socket of the next context it hands out, which must go
+  /// before that context does (a std::vector does not promise an order of destruction).
+  ~impl() {
+    listener_.reset();
+    log_flusher_.reset();
+    for (auto& context : contexts_)
+      context.reset();
+  }
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
+
   void start();
   void stop();
   /// Undoes a start() that could not start every I/O thread (a thread or memory limit).
@@ -180,7 +192,7 @@ void server::impl::start() {
 
 // Left running, the threads already started would outlive the server (a joinable
 // std::thread destroyed ends the process), and the bound socket would queue connections
-// nobody takes. The io_context is stopped for good: start() is not tried again.
+// nobody takes. The io_contexts are stopped for good: start() is not tried again.
 void server::impl::undo_start() {
   if (log_flusher_)
     log_flusher_->stop();

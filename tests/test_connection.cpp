@@ -9,8 +9,11 @@
 
 #include <catch2/catch.hpp>
 #include <future>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -287,35 +290,44 @@ SCENARIO("each I/O thread serves connections of its own, handed out in turn", "[
   // (server/io_executor.hpp): a connection stays on the thread it was given, and a writer
   // (with its handlers) runs on its connection's thread.
   std::mutex mtx;
-  std::vector<std::thread::id> ran_on;  // per request, in the order they were served
+  std::map<std::string, std::vector<std::thread::id>> ran_on;  // by connection
   fastactor::router routes;
   routes.get("/where", [&](fastactor::context& ctx) {
     std::lock_guard<std::mutex> lock{mtx};
-    ran_on.push_back(std::this_thread::get_id());
+    ran_on[std::string{ctx.req().query_param("c").value_or("?")}].push_back(
+      std::this_thread::get_id());
     ctx.write("ok");
   });
+  constexpr int threads = 3;
   auto cfg = test_server::default_config();
-  cfg.io_threads = 2;
+  cfg.io_threads = threads;
   test_server srv{std::move(routes), cfg};
-  GIVEN("four connections opened one after the other, three requests each") {
-    for (int conn = 0; conn < 4; ++conn) {
-      http_client c{srv.port()};
-      for (int i = 0; i < 3; ++i)
-        REQUIRE(c.get("/where").body == "ok");
-    }
-    std::lock_guard<std::mutex> lock{mtx};
-    REQUIRE(ran_on.size() == 12);
-    THEN("a connection's requests all ran on one thread") {
-      for (int conn = 0; conn < 4; ++conn) {
-        CHECK(ran_on[conn * 3 + 1] == ran_on[conn * 3]);
-        CHECK(ran_on[conn * 3 + 2] == ran_on[conn * 3]);
+  GIVEN("six connections open at once (accepted in the order they connected)") {
+    std::vector<std::unique_ptr<http_client>> clients;
+    for (int c = 0; c < 2 * threads; ++c)
+      clients.push_back(std::make_unique<http_client>(srv.port()));
+    WHEN("each sends three requests, in turns") {
+      for (int round = 0; round < 3; ++round)
+        for (int c = 0; c < 2 * threads; ++c)
+          REQUIRE(clients[c]->get("/where?c=" + std::to_string(c)).body == "ok");
+      std::lock_guard<std::mutex> lock{mtx};
+      REQUIRE(ran_on.size() == 2 * threads);
+      auto thread_of = [&](int c) { return ran_on.at(std::to_string(c)).front(); };
+      THEN("a connection's requests all ran on one thread") {
+        for (auto& [conn, ids] : ran_on) {
+          REQUIRE(ids.size() == 3);
+          CHECK(ids[1] == ids[0]);
+          CHECK(ids[2] == ids[0]);
+        }
       }
-    }
-    AND_THEN("the connections alternate between the two threads") {
-      CHECK(ran_on[0] != ran_on[3]);
-      CHECK(ran_on[6] == ran_on[0]);
-      CHECK(ran_on[9] == ran_on[3]);
-      CHECK(ran_on[0] != std::this_thread::get_id());
+      AND_THEN("the three threads took two connections each, in turn") {
+        std::set<std::thread::id> distinct;
+        for (int c = 0; c < threads; ++c) {
+          distinct.insert(thread_of(c));
+          CHECK(thread_of(c + threads) == thread_of(c));
+        }
+        CHECK(distinct.size() == threads);
+      }
     }
   }
 }
