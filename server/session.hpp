@@ -286,43 +286,8 @@ protected:
   static constexpr std::size_t grown_peek_size = 1024;
   /// A read brought this client more than one request: it pipelines.
   bool pipelines_ = false;
-  caf::actor writer_;
-  connection_key key_;  ///< shared with the writer alone
-  std::string peer_;  ///< the client's address, for the access log
-  http1_framer framer_;  ///< the writer's responses as HTTP/1.1 bytes
-  std::vector<std::string> out_;  ///< the parts of the write in flight
-  std::vector<boost::asio::const_buffer> out_buffers_;  ///< what is left of it
-  /// Complete responses (and, behind a flush in flight, the writer's next write) not yet
-  /// offered to the socket: at most pipeline_hold_responses responses or
-  /// pipeline_hold_bytes, plus one write.
-  held_responses held_;
-  /// The write in flight is the session's flush of held responses: no writer waits for it.
-  bool own_write_ = false;
-  /// The writer's write waits in held_ behind that flush; its kind.
-  bool writer_write_queued_ = false;
-  write_kind queued_kind_ = write_kind::more;
-  /// The writer closed while responses were held: they go out first, then a lingering close.
-  bool close_after_flush_ = false;
-  /// A request read inside the writer's turn (a pipelined one): given to the writer once the
-  /// turn is over (writer_turn_ended); and whether it wants the watch, started then unless the
-  /// writer answered it (and the next ones) at once.
-  std::shared_ptr<routed_request> next_request_;
-  bool next_request_watch_ = false;
-  bool handing_over_ = false;  ///< writer_turn_ended is giving the writer such requests
-  io_timer timer_;  ///< what it is for: see phase
-  static constexpr auto no_due = std::chrono::steady_clock::time_point::max();
-  /// The read deadline of a reading phase (no_due: none), and until when the timer waits for
-  /// it (no_due: it does not; see arm_read_deadline).
-  std::chrono::steady_clock::time_point read_due_ = no_due;
-  std::chrono::steady_clock::time_point read_wait_until_ = no_due;
-  std::chrono::steady_clock::time_point writer_due_ = std::chrono::steady_clock::time_point::max();
-  std::chrono::steady_clock::time_point write_progress_;  ///< last byte taken by the socket
-  std::chrono::steady_clock::time_point last_read_;  ///< see note_read
-  /// When the first byte at the buffer's front arrived (at the latest): see note_read, and
-  /// a request read with bytes left behind it (on_read).
-  std::chrono::steady_clock::time_point front_arrived_;
+  http1_framer framer_;  ///< the writer's responses as HTTP/1.1 bytes (stateless: 1 byte)
   phase phase_ = phase::waiting;
-  std::uint64_t handed_over_ = 0;  ///< requests handed to the writer (hand_over)
   // Beside the phase, three facts that vary within one:
   /// A watch or request read is pending. Within `responding` the watch may be pending or not
   /// (none after a refusal, none while the pipelining buffer is full), and a response may
@@ -336,6 +301,43 @@ protected:
   /// A write is waiting for the client to read (a send deadline runs). Writes are the
   /// writer's, independent of what is read.
   bool write_waiting_ = false;
+  caf::actor writer_;
+  connection_key key_;  ///< shared with the writer alone
+  std::string peer_;  ///< the client's address, for the access log
+  std::vector<std::string> out_;  ///< the parts of the write in flight
+  std::vector<boost::asio::const_buffer> out_buffers_;  ///< what is left of it
+  /// Complete responses (and, behind a flush in flight, the writer's next write) not yet
+  /// offered to the socket: at most pipeline_hold_responses responses or
+  /// pipeline_hold_bytes, plus one write.
+  held_responses held_;
+  /// The write in flight is the session's flush of held responses: no writer waits for it.
+  bool own_write_ = false;
+  /// The writer's write waits in held_ behind that flush; its kind.
+  bool writer_write_queued_ = false;
+  write_kind queued_kind_ = write_kind::more;
+  /// The writer closed while responses were held: they go out first, then a lingering close.
+  bool close_after_flush_ = false;
+  /// Whether next_request_ wants the watch, started once the writer's turn is over unless the
+  /// writer answered it (and the next ones) at once. (The small fields sit together, in the
+  /// holes the 8-byte ones would leave: every connection holds the session, ~570 bytes.)
+  bool next_request_watch_ = false;
+  bool handing_over_ = false;  ///< writer_turn_ended is giving the writer such requests
+  /// A request read inside the writer's turn (a pipelined one): given to the writer once the
+  /// turn is over (writer_turn_ended).
+  std::shared_ptr<routed_request> next_request_;
+  io_timer timer_;  ///< what it is for: see phase
+  static constexpr auto no_due = std::chrono::steady_clock::time_point::max();
+  /// The read deadline of a reading phase (no_due: none), and until when the timer waits for
+  /// it (no_due: it does not; see arm_read_deadline).
+  std::chrono::steady_clock::time_point read_due_ = no_due;
+  std::chrono::steady_clock::time_point read_wait_until_ = no_due;
+  std::chrono::steady_clock::time_point writer_due_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point write_progress_;  ///< last byte taken by the socket
+  std::chrono::steady_clock::time_point last_read_;  ///< see note_read
+  /// When the first byte at the buffer's front arrived (at the latest): see note_read, and
+  /// a request read with bytes left behind it (on_read).
+  std::chrono::steady_clock::time_point front_arrived_;
+  std::uint64_t handed_over_ = 0;  ///< requests handed to the writer (hand_over)
   static constexpr int fd_claimed = -2;  ///< force_shutdown is using native_fd_
   std::atomic<int> native_fd_{-1};  ///< for force_shutdown; -1 once closed
   /// Runs the writer on this session's executor; shared with the writer, which may outlive
