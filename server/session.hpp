@@ -319,7 +319,7 @@ protected:
   bool close_after_flush_ = false;
   /// Whether next_request_ wants the watch, started once the writer's turn is over unless the
   /// writer answered it (and the next ones) at once. (The small fields sit together, in the
-  /// holes the 8-byte ones would leave: every connection holds the session, ~570 bytes.)
+  /// holes the 8-byte ones would leave: every connection holds the session, ~540 bytes.)
   bool next_request_watch_ = false;
   bool handing_over_ = false;  ///< writer_turn_ended is giving the writer such requests
   /// A request read inside the writer's turn (a pipelined one): given to the writer once the

@@ -38,12 +38,13 @@
 
 namespace fastactor {
 
-/// The writer_home of a session: its Asio strand.
+/// The writer_home of a session: its Asio strand (its I/O thread's io_context, which runs
+/// the connection's handlers one at a time: io_executor.hpp).
 class strand_execution_unit : public writer_home {
 public:
   explicit strand_execution_unit(caf::actor_system& sys);
 
-  /// The connection's executor (a strand: its handlers never run concurrently), as a pointer
+  /// The connection's executor (its handlers never run concurrently), as a pointer
   /// that shares the ownership of the connection (the session: an aliasing shared_ptr to its
   /// socket's executor). Kept weakly: the unit is the writer's, and a writer can outlive its
   /// connection (see exec_later), but its strand must not outlive the io_context.
