@@ -186,9 +186,9 @@ void session::read_first() {
   read_pending_ = true;
   beast::error_code ec;
   read_available(ec);
-  if (buffer_.size() > 0)
+  if (buffer_.size() > 0) {
     note_read(true);
-  if (buffer_.size() == 0) {
+  } else {
     buffer_.shrink_to_fit();  // nothing yet: the wait holds no read memory
     arm_read_deadline();  // the idle deadline: no timer when the request is there at once
   }
