@@ -27,6 +27,13 @@ std::vector<std::string> http1_framer::frame(outgoing&& out) {
   return parts;
 }
 
+std::string_view http1_framer::flat_head(const outgoing& out) {
+  if (!out.head || out.head->body == framing::chunked)
+    return {};
+  chunked_ = false;
+  return render_view(*out.head);
+}
+
 std::string render_fields(const name_value_list& fields) {
   std::string lines;
   for (const auto& [name, value] : fields) {

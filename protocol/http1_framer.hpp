@@ -7,6 +7,7 @@
 #include "protocol/outgoing.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fastactor {
@@ -15,6 +16,13 @@ class http1_framer {
 public:
   /// The parts of one gathered write for `out` (whose body parts are moved, not copied).
   std::vector<std::string> frame(outgoing&& out);
+
+  /// For a write that frame() would send as its rendered head and its body parts as they are
+  /// (a response's first write whose body is not chunked): the head's text, a view valid until
+  /// the next head is rendered on this thread (render_view), and the framer moves on as frame()
+  /// would. Empty for any other write, which goes through frame(). What a batch of pipelined
+  /// responses copies without making each head a string of its own.
+  std::string_view flat_head(const outgoing& out);
 
 private:
   bool chunked_ = false;  ///< the response under way uses chunked coding

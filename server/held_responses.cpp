@@ -4,24 +4,41 @@
 
 namespace fastactor {
 
-void held_responses::hold(std::vector<std::string>& parts, std::size_t bytes) {
+template <class Part>
+void held_responses::add(Part&& part) {
   if (parts_.empty())
     parts_.reserve(4);
-  for (auto& part : parts) {
-    if (!batch_used_ && part.size() <= batch_part_max) {
-      parts_.emplace_back().reserve(batch_reserve);
-      batch_used_ = batch_open_ = true;
-    }
-    auto& last = parts_.back();
-    if (batch_open_ && part.size() <= batch_part_max
-        && last.size() + part.size() <= last.capacity()) {
-      last += part;
-      continue;
-    }
-    batch_open_ = false;
-    parts_.push_back(std::move(part));
+  if (!batch_used_ && part.size() <= batch_part_max) {
+    parts_.emplace_back().reserve(batch_reserve);
+    batch_used_ = batch_open_ = true;
   }
+  auto& last = parts_.back();
+  if (batch_open_ && part.size() <= batch_part_max
+      && last.size() + part.size() <= last.capacity()) {
+    last += part;
+    return;
+  }
+  batch_open_ = false;
+  parts_.emplace_back(std::forward<Part>(part));
+}
+
+void held_responses::hold(std::vector<std::string>& parts, std::size_t bytes) {
+  for (auto& part : parts)
+    add(std::move(part));
   parts.clear();
+  count(bytes);
+}
+
+void held_responses::hold(std::string_view head, std::vector<std::string>& body,
+                          std::size_t bytes) {
+  add(head);
+  for (auto& part : body)
+    add(std::move(part));
+  body.clear();
+  count(bytes);
+}
+
+void held_responses::count(std::size_t bytes) {
   bytes_ += bytes;
   ++responses_;
 }

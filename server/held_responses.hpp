@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fastactor {
@@ -32,6 +33,8 @@ public:
 
   /// Holds one more complete response, `bytes` long, behind the others; `parts` is taken.
   void hold(std::vector<std::string>& parts, std::size_t bytes);
+  /// The same for a response whose parts are `head` (copied) and then `body` (taken).
+  void hold(std::string_view head, std::vector<std::string>& body, std::size_t bytes);
 
   /// Puts `parts` (the writer's write, which waits for the held responses' flush) behind what
   /// is held, and all of it out of the counts: nothing more is held back until it is taken.
@@ -51,6 +54,11 @@ public:
   std::size_t memory() const;
 
 private:
+  /// Puts one part behind the others: copied into the batch buffer if it is small and fits,
+  /// else as a part of its own (`Part`: a string, moved, or a view, copied).
+  template <class Part>
+  void add(Part&& part);
+  void count(std::size_t bytes);
   void clear_counts();
 
   std::vector<std::string> parts_;

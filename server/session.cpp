@@ -550,9 +550,12 @@ bool session::write(channel_id ch, outgoing out, write_kind kind) {
                    });
     return false;
   }
+  if (writer_home_->in_turn()) {
+    if (hold_flat(out, kind))
+      return true;
+    return do_write(framer_.frame(std::move(out)), kind, true);
+  }
   auto parts = framer_.frame(std::move(out));
-  if (writer_home_->in_turn())
-    return do_write(std::move(parts), kind, true);
   asio::dispatch(socket_.get_executor(),
                  [self = shared_from_this(), parts = std::move(parts), kind]() mutable {
                    self->do_write(std::move(parts), kind, false);
@@ -571,24 +574,25 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
     queued_kind_ = kind;
     return false;
   }
-  std::size_t bytes = 0;
   // (A lone request leaves the buffer empty: it costs this one test.)
-  if (kind == write_kind::last_keep_alive && buffer_.size() > 0
-      && holds_back(at_once_ok, parts, bytes)) {
-    // Done, as far as the writer is concerned: it moves on to the next request, whose
-    // response joins this one (see holds_back for why that is bounded).
-    held_.hold(parts, bytes);
-    auto& counts = shared_.rt->counters.mine();
-    counts.add(counts.coalesced_responses, 1);
-    after_write(kind);
-    return true;
+  if (kind == write_kind::last_keep_alive && buffer_.size() > 0 && may_hold_back(at_once_ok)) {
+    std::size_t bytes = 0;
+    for (const auto& part : parts)
+      bytes += part.size();
+    if (fits_held_back(bytes)) {
+      // Done, as far as the writer is concerned: it moves on to the next request, whose
+      // response joins this one (see may_hold_back for why that is bounded).
+      held_.hold(parts, bytes);
+      return held_back(kind);
+    }
   }
   held_.take_into(parts);  // what was held goes first, in the same write
   out_ = std::move(parts);
   return start_write(kind, at_once_ok);
 }
 
-// A response is held back (do_write checks the first two) when all of these hold:
+// A response is held back (may_hold_back and fits_held_back; hold_flat and do_write check the
+// first two themselves) when all of these hold:
 // - it is complete and the connection stays open (last_keep_alive), and it would have been
 //   written at once (the writer called from its turn and waits for the answer);
 // - the next request waits whole in the buffer, needs nothing more from the client (no body,
@@ -601,15 +605,37 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
 // What is held goes out with the next write that is not held back (a response that streams,
 // the last of the batch, one past the bound, one that closes), or at the end of the writer's
 // turn (writer_turn_ended), so nothing held ever waits for a producer or for the client.
-// `bytes`: set to the size of `parts` once that was needed.
-bool session::holds_back(bool at_once_ok, const std::vector<std::string>& parts,
-                         std::size_t& bytes) const {
-  if (!at_once_ok || phase_ != phase::responding || read_pending_ || close_after_flush_
-      || held_.responses() + 1 >= pipeline_hold_responses)
+// may_hold_back tests what a response's size does not change; fits_held_back the rest.
+bool session::may_hold_back(bool at_once_ok) const {
+  return at_once_ok && phase_ == phase::responding && !read_pending_ && !close_after_flush_
+    && held_.responses() + 1 < pipeline_hold_responses && next_request_buffered();
+}
+
+bool session::fits_held_back(std::size_t bytes) const {
+  return held_.bytes() + bytes <= pipeline_hold_bytes;
+}
+
+// A complete response that frame() would send as its head and its body parts is copied into
+// the batch straight from them, when it is held back: its head never becomes a string of its
+// own (an allocation, a copy and a free per pipelined response). Any other write, or one
+// that is not held back, is framed and goes through do_write as before.
+bool session::hold_flat(outgoing& out, write_kind kind) {
+  if (kind != write_kind::last_keep_alive || buffer_.size() == 0 || own_write_
+      || !may_hold_back(true))
     return false;
-  for (const auto& part : parts)
-    bytes += part.size();
-  return held_.bytes() + bytes <= pipeline_hold_bytes && next_request_buffered();
+  auto head = framer_.flat_head(out);
+  auto bytes = head.size() + out.body_bytes;
+  if (head.empty() || !fits_held_back(bytes))
+    return false;  // (frame() renders the head again: once per pipeline_hold_bytes at most)
+  held_.hold(head, out.body, bytes);
+  return held_back(kind);
+}
+
+bool session::held_back(write_kind kind) {
+  auto& counts = shared_.rt->counters.mine();
+  counts.add(counts.coalesced_responses, 1);
+  after_write(kind);
+  return true;
 }
 
 // Cheaper than the parser and stricter: a request that begins at once (no empty lines before

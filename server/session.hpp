@@ -206,8 +206,11 @@ protected:
   // Coalescing the responses to pipelined requests: a complete response whose next request
   // waits whole in the buffer is held back (held_), and goes out with the responses after it
   // in one write — the writer's next write, or the session's own at the end of the writer's
-  // turn (flush_held). Bounded: see holds_back.
-  bool holds_back(bool at_once_ok, const std::vector<std::string>& parts, std::size_t& bytes) const;
+  // turn (flush_held). Bounded: see may_hold_back.
+  bool may_hold_back(bool at_once_ok) const;
+  bool fits_held_back(std::size_t bytes) const;
+  bool hold_flat(outgoing& out, write_kind kind);
+  bool held_back(write_kind kind);
   bool next_request_buffered() const;
   void flush_held();
   void on_flushed(boost::beast::error_code ec);

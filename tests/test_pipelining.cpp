@@ -673,6 +673,23 @@ SCENARIO("held responses cost at most the bytes they count, plus one batch buffe
         CHECK(all[static_cast<std::size_t>(i) * 1000] == 'a' + i);
     }
   }
+  WHEN("responses are held as a head seen through a view and their body parts") {
+    std::string head = "HTTP/1.1 200 OK\r\n\r\n";
+    std::string big_head(held_responses::batch_part_max + 1, 'H');
+    std::vector<std::string> body{"ok"};
+    held.hold(head, body, head.size() + 2);
+    head.assign(head.size(), 'x');  // the next head rendered overwrites the view's text
+    std::vector<std::string> big_body{std::string(2000, 'b')};
+    held.hold(big_head, big_body, big_head.size() + 2000);
+    THEN("each head was copied when it was held, and comes out before its body, in order") {
+      CHECK(body.empty());
+      CHECK(big_body.empty());
+      CHECK(held.responses() == 2);
+      CHECK(held.bytes() == 19 + 2 + big_head.size() + 2000);
+      CHECK(joined(held.take_all())
+            == "HTTP/1.1 200 OK\r\n\r\nok" + big_head + std::string(2000, 'b'));
+    }
+  }
   WHEN("the writer's write waits behind held responses") {
     std::vector<std::string> one{"a"}, two{"b"};
     held.hold(one, 1);
