@@ -75,7 +75,9 @@ struct request_scope {
                 std::atomic<std::int64_t>& held_total)
     : id(sid), channel(ch), in(std::move(r)), version(in->req.version), head(in->req.is_head()),
       keep_alive_asked(in->req.keep_alive),
-      arrived(in->arrived != std::chrono::steady_clock::time_point{} ? in->arrived : started),
+      arrived(in->arrived != std::chrono::steady_clock::time_point{}
+                ? in->arrived
+                : std::chrono::steady_clock::now()),
       held_total_(held_total) {}
 
   request_scope(const request_scope&) = delete;
@@ -109,11 +111,13 @@ struct request_scope {
   bool head;  ///< a HEAD request: the body is not sent
   bool keep_alive_asked;  ///< the request lets the connection stay open
   std::unique_ptr<logged_request> logged;  ///< with an access log, once `in` is let go
-  /// When the response began: the request timeout counts from here (a slow upload or a
-  /// pipelined request's wait takes nothing from its handler's time).
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  /// When the request arrived (routed_request::arrived; `started` if it was not read from a
-  /// connection): its duration, for the metrics and the access log, counts from here.
+  /// When the handler returned with the response still open (arm_deadline notes it; a
+  /// response complete at once never reads the clock for it): the request timeout counts from
+  /// here (a slow upload or a pipelined request's wait takes nothing from its producers' time).
+  std::chrono::steady_clock::time_point started{};
+  /// When the request arrived (routed_request::arrived; when its scope opened if it was not
+  /// read from a connection): its duration, for the metrics and the access log, counts from
+  /// here.
   std::chrono::steady_clock::time_point arrived;
 
   // The response head, fixed when the first byte goes out. (The small fields of the scope
@@ -169,7 +173,7 @@ struct request_scope {
   std::chrono::steady_clock::time_point deadline = no_deadline;  ///< set once it is armed
   std::chrono::steady_clock::time_point timer_due = no_deadline;  ///< the connection's timer
   /// Of the last write of an SSE stream, whose heartbeats count from it (not kept for others).
-  std::chrono::steady_clock::time_point last_output = started;
+  std::chrono::steady_clock::time_point last_output{};
 
   std::uint64_t body_bytes = 0;  ///< sent, for the metrics and the access log
   /// The body's compressor, made with the head if the response is coded (its memory is

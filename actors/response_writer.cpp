@@ -507,7 +507,11 @@ name_value_list error_trailer(const request_scope& sc) {
   return trailer;
 }
 
+/// Called whenever a response is found open, first right after its handler returned: that
+/// first time is when its deadline and an event stream's heartbeats start to count.
 void arm_deadline(writer_actor* self, request_scope& sc) {
+  if (sc.started == std::chrono::steady_clock::time_point{})
+    sc.started = sc.last_output = std::chrono::steady_clock::now();
   auto timeout = self->state.rt->limits.request_timeout;
   if (sc.deadline != no_deadline || timeout.count() <= 0)
     return;
