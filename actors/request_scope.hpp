@@ -6,6 +6,7 @@
 #include "actors/connection.hpp"
 #include "protocol/content_encoder.hpp"
 #include "protocol/release_memory.hpp"
+#include "protocol/spare_parts.hpp"
 #include <fastactor/compression.hpp>
 #include <fastactor/handler.hpp>
 #include <fastactor/messages.hpp>
@@ -207,8 +208,8 @@ struct request_scope {
     }
     queued_bytes += bytes.size();
     held_total_.fetch_add(static_cast<std::int64_t>(bytes.size()), std::memory_order_relaxed);
-    if (queue.capacity() == 0)
-      queue.reserve(1 + framing_parts);  // so that take_queue can hand it on whole
+    if (queue.capacity() == 0)  // room for the framing, so that take_queue hands it on whole
+      queue = spare_parts::take(1 + framing_parts);
     queue.push_back(std::move(bytes));
   }
 

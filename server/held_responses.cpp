@@ -1,13 +1,14 @@
 #include "server/held_responses.hpp"
 
 #include "protocol/release_memory.hpp"
+#include "protocol/spare_parts.hpp"
 
 namespace fastactor {
 
 template <class Part>
 void held_responses::add(Part&& part) {
-  if (parts_.empty())
-    parts_.reserve(4);
+  if (parts_.capacity() == 0)
+    parts_ = spare_parts::take(4);
   if (!batch_used_ && part.size() <= batch_part_max) {
     parts_.emplace_back().reserve(batch_reserve);
     batch_used_ = batch_open_ = true;

@@ -3,6 +3,7 @@
 #include "actors/response_writer.hpp"
 #include "protocol/release_memory.hpp"
 #include "protocol/response_head.hpp"
+#include "protocol/spare_parts.hpp"
 #include "server/bind_self.hpp"
 #include "server/lingering_close.hpp"
 #include "server/session_registry.hpp"
@@ -583,6 +584,7 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
       // Done, as far as the writer is concerned: it moves on to the next request, whose
       // response joins this one (see may_hold_back for why that is bounded).
       held_.hold(parts, bytes);
+      spare_parts::give(parts);
       return held_back(kind);
     }
   }
@@ -628,6 +630,7 @@ bool session::hold_flat(outgoing& out, write_kind kind) {
   if (head.empty() || !fits_held_back(bytes))
     return false;  // (frame() renders the head again: once per pipeline_hold_bytes at most)
   held_.hold(head, out.body, bytes);
+  spare_parts::give(out.body);
   return held_back(kind);
 }
 
@@ -794,9 +797,10 @@ void session::on_write(beast::error_code ec, write_kind kind) {
   after_write(kind);
 }
 
-// Released, not kept for the next write: a slow stream would hold them between chunks.
+// Released, not kept for the next write: a slow stream would hold them between chunks. (The
+// parts' vector becomes the thread's spare one, for the next response's body.)
 void session::release_write() {
-  release_memory(out_);
+  spare_parts::give(out_);
   release_memory(out_buffers_);
 }
 
