@@ -67,8 +67,12 @@ void request_parser::on_field_impl(http::field field, string_view name, string_v
   if (!in_trailer_ && (field == http::field::connection || field == http::field::proxy_connection)
       && names_close(value))
     close_asked_ = true;
-  (in_trailer_ ? in_->req.trailers : in_->req.headers)
-    .emplace_back(std::string{name}, std::string{value});
+  auto& fields = in_trailer_ ? in_->req.trailers : in_->req.headers;
+  // Room for a client's usual fields at once (curl sends 3, a browser 10 to 15): growing one
+  // at a time from 1 took a browser's request through five allocations and four moves.
+  if (fields.capacity() == 0)
+    fields.reserve(fields_reserve);
+  fields.emplace_back(std::string{name}, std::string{value});
 }
 
 // What the header says about the connection, before any trailer field is parsed. Beast reads

@@ -71,6 +71,8 @@ private:
 
   std::shared_ptr<routed_request> in_;  ///< made when the request line is in
   chunk_framing_budget framing_;
+  /// The fields a request's first field makes room for.
+  static constexpr std::size_t fields_reserve = 8;
   bool in_trailer_ = false;  ///< the header is done: fields now are the trailer's
   bool close_asked_ = false;  ///< a Connection field of the header names "close"
 };
