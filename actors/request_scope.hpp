@@ -197,7 +197,7 @@ struct request_scope {
     return handler_returned && running_tasks == 0 && workers.empty() && shared_producers.empty();
   }
 
-  void append(std::string bytes) {
+  void append(std::string&& bytes) {
     if (discard_body) {
       discarded_bytes += bytes.size();
       return;

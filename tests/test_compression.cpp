@@ -637,7 +637,7 @@ std::chrono::steady_clock::duration drain_time(std::size_t lines) {
   std::string line(31, 'x');
   line += '\n';
   for (std::size_t i = 0; i < lines; ++i)
-    s.sc.append(line);
+    s.sc.append(std::string{line});
   auto start = std::chrono::steady_clock::now();
   std::string coded;
   s.drain(coded);
