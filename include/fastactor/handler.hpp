@@ -24,8 +24,9 @@ struct routed_request {
   /// When the read that brought the request's first byte completed (HTTP/2: when its HEADERS
   /// began): its duration (metrics, access log) counts from here, as nginx's $request_time
   /// does, so a slow upload and the wait behind a pipelined request count (the request
-  /// timeout does not: it counts from when the response began). Unset (the epoch) for a
-  /// request not read from a connection: it then counts from when its response began.
+  /// timeout does not: it counts from when the handler returned with the response still
+  /// open). Unset (the epoch) for a request not read from a connection: it then counts from
+  /// when its response began.
   std::chrono::steady_clock::time_point arrived{};
 };
 
