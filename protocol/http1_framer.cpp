@@ -30,8 +30,10 @@ std::vector<std::string> http1_framer::frame(outgoing&& out) {
 std::string_view http1_framer::flat_head(const outgoing& out) {
   if (!out.head || out.head->body == framing::chunked)
     return {};
-  chunked_ = false;
-  return render_view(*out.head);
+  auto text = render_cached(*out.head);
+  if (!text.empty())
+    chunked_ = false;
+  return text;
 }
 
 std::string render_fields(const name_value_list& fields) {

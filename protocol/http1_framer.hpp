@@ -18,10 +18,11 @@ public:
   std::vector<std::string> frame(outgoing&& out);
 
   /// For a write that frame() would send as its rendered head and its body parts as they are
-  /// (a response's first write whose body is not chunked): the head's text, a view valid until
-  /// the next head is rendered on this thread (render_view), and the framer moves on as frame()
-  /// would. Empty for any other write, which goes through frame(). What a batch of pipelined
-  /// responses copies without making each head a string of its own.
+  /// (a response's first write whose body is not chunked) and whose head has no handler
+  /// fields: the head's text, a view valid until the next head is rendered on this thread
+  /// (render_cached), and the framer moves on as frame() would. Empty for any other write,
+  /// which goes through frame(). What a batch of pipelined responses copies without making
+  /// each head a string of its own.
   std::string_view flat_head(const outgoing& out);
 
 private:

@@ -155,16 +155,13 @@ private:
 std::string render(const response_head& head) {
   if (!last_head::applies_to(head))
     return render_now(head, http_date_now());
-  return std::string{render_view(head)};
+  return std::string{render_cached(head)};
 }
 
-std::string_view render_view(const response_head& head) {
+std::string_view render_cached(const response_head& head) {
+  if (!last_head::applies_to(head))
+    return {};
   auto date = http_date_now();
-  if (!last_head::applies_to(head)) {
-    thread_local std::string scratch;
-    scratch = render_now(head, date);
-    return scratch;
-  }
   thread_local last_head last;
   if (!last.matches(head, date))
     last.remember(head, date, render_now(head, date));

@@ -76,10 +76,12 @@ void for_each_head_field(const response_head& head, F&& f) {
 /// anything is written.
 std::string render(const response_head& head);
 
-/// The same text as render(head), without a string of its own: a view of this thread's last
-/// rendered head, valid until the next head is rendered on this thread. For a caller that
-/// copies the head on at once (a pipelined batch), which saves the string's allocation.
-std::string_view render_view(const response_head& head);
+/// The text render(head) gives, without a string of its own, for a head without handler
+/// fields (most responses repeat such a head: every /hello of a second has the same one): a
+/// view of this thread's last rendered head, valid until the next head is rendered on this
+/// thread. Empty for a head with handler fields. For a caller that copies the head on at
+/// once (a pipelined batch), which saves the string's allocation.
+std::string_view render_cached(const response_head& head);
 
 /// The interim response a client that sent `Expect: 100-continue` waits for. Static text:
 /// no Server or Date (RFC 9110 15.2 interim responses carry no content and need neither).

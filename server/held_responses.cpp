@@ -13,10 +13,10 @@ void held_responses::add(Part&& part) {
     parts_.emplace_back().reserve(batch_reserve);
     batch_used_ = batch_open_ = true;
   }
-  auto& last = parts_.back();
+  // (A large first part opens no batch buffer: then there is no back() to look at.)
   if (batch_open_ && part.size() <= batch_part_max
-      && last.size() + part.size() <= last.capacity()) {
-    last += part;
+      && parts_.back().size() + part.size() <= parts_.back().capacity()) {
+    parts_.back() += part;
     return;
   }
   batch_open_ = false;

@@ -1,6 +1,6 @@
 // Pipelined HTTP/1.1 requests over real sockets: the responses to a batch of pipelined
 // requests go out together (the session holds a complete response back while the next
-// request waits whole in its buffer; server/session.cpp, holds_back), in request order and
+// request waits whole in its buffer; server/session.cpp, may_hold_back), in request order and
 // with intact framing, and what is held is bounded, flushed when a response must wait for a
 // producer, guarded by the send deadline, and dropped when the client leaves.
 #include "server/held_responses.hpp"
@@ -688,6 +688,17 @@ SCENARIO("held responses cost at most the bytes they count, plus one batch buffe
       CHECK(held.bytes() == 19 + 2 + big_head.size() + 2000);
       CHECK(joined(held.take_all())
             == "HTTP/1.1 200 OK\r\n\r\nok" + big_head + std::string(2000, 'b'));
+    }
+  }
+  WHEN("the first response held has a head larger than batch_part_max") {
+    std::string big_head(held_responses::batch_part_max + 1, 'H');
+    std::vector<std::string> body{"ok"};
+    held.hold(big_head, body, big_head.size() + 2);
+    std::vector<std::string> next{"small;", "ok"};
+    held.hold(next, 8);
+    THEN("it is a part of its own, and the small parts after it follow it, in order") {
+      CHECK(held.responses() == 2);
+      CHECK(joined(held.take_all()) == big_head + "ok" + "small;ok");
     }
   }
   WHEN("the writer's write waits behind held responses") {

@@ -1,8 +1,9 @@
 // A request's duration (fastactor_request_duration_seconds, the access log's time) runs from
 // its arrival — the read that brought its first byte, as nginx's $request_time — to its last
 // byte: a slow upload counts, and so does the wait of a pipelined request behind the one
-// before it; the idle time before a keep-alive request does not. The request timeout still
-// counts from when the response began: an upload's time is not taken from its handler's.
+// before it; the idle time before a keep-alive request does not. The request timeout counts
+// from when the handler returned with the response still open: an upload's time is not taken
+// from its producers', nor is the handler's own.
 #include "support/eventually.hpp"
 #include "support/h2_client.hpp"
 #include "support/http_client.hpp"
@@ -33,6 +34,19 @@ fastactor::router duration_routes() {
     ctx.go([](fastactor::task_context& t) {
       std::this_thread::sleep_for(300ms);
       t.write("slow");
+    });
+  });
+  r.get("/busy", [](fastactor::context& ctx) {  // 600 ms in the handler, then a 200 ms task
+    std::this_thread::sleep_for(600ms);
+    ctx.go([](fastactor::task_context& t) {
+      std::this_thread::sleep_for(200ms);
+      t.write("busy");
+    });
+  });
+  r.get("/slower", [](fastactor::context& ctx) {  // answered by a task, 600 ms later
+    ctx.go([](fastactor::task_context& t) {
+      std::this_thread::sleep_for(600ms);
+      t.write("slower");
     });
   });
   r.get("/metrics", fastactor::metrics_handler());
@@ -146,6 +160,28 @@ SCENARIO("an HTTP/2 stream's duration runs from its HEADERS", "[duration][http2]
     THEN("its duration counts the upload") {
       auto after = durations_after(srv.port(), before, 1);
       CHECK(after.sum - before.sum >= 0.35);
+    }
+  }
+}
+
+SCENARIO("the request timeout counts from when the handler returned with the response open",
+         "[duration][limits][deadline]") {
+  auto cfg = test_server::default_config();
+  cfg.request_timeout_ms = 400;
+  test_server srv{duration_routes(), cfg};
+  http_client c{srv.port()};
+  GIVEN("a handler that takes 600 ms itself and leaves a task that answers 200 ms later") {
+    auto r = c.get("/busy");
+    THEN("it is answered: the handler's own time is not the deadline's") {
+      CHECK(r.status == 200);
+      CHECK(r.body == "busy");
+    }
+  }
+  GIVEN("a handler that returns at once and leaves a task that answers 600 ms later") {
+    auto r = c.get("/slower");
+    THEN("the deadline ends it with 503 before its task answers") {
+      CHECK(r.status == 503);
+      CHECK(r.body.find("slower") == std::string::npos);
     }
   }
 }
