@@ -50,7 +50,8 @@
   X(std::int64_t, blocking_idle_ms, "blocking-idle-ms", 10'000, in_range(0, 86'400'000),        \
     "a blocking-pool thread idle this long ends, all but one; 0 = never")                       \
   X(std::int64_t, request_timeout_ms, "request-timeout-ms", 60'000, in_range(0, 86'400'000),    \
-    "a response (streaming included) not complete after this many ms is ended; 0 = never")      \
+    "a response (streaming included) not complete this many ms after its handler returned is "  \
+    "ended; 0 = never")                                                                         \
   X(std::int64_t, sse_heartbeat_ms, "sse-heartbeat-ms", 15'000, in_range(0, 86'400'000),        \
     "an SSE stream idle this many ms gets a ': ping' comment; 0 = never")                       \
   X(std::size_t, stream_buffer, "stream-buffer", 256 * 1024, in_range(1024, 1ll << 32),         \
