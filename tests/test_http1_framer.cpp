@@ -3,6 +3,7 @@
 // and the body parts are exactly the bytes frame() gives; where it gives none, frame() is the
 // way, and the framer's state after either is the same.
 #include "protocol/http1_framer.hpp"
+#include "support/joined.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -13,14 +14,7 @@ using namespace fastactor;
 
 namespace {
 
-std::string joined(const std::vector<std::string>& parts) {
-  std::string all;
-  for (const auto& part : parts)
-    all += part;
-  return all;
-}
-
-std::string joined(std::string_view head, const std::vector<std::string>& body) {
+std::string head_and_body(std::string_view head, const std::vector<std::string>& body) {
   return std::string{head} + joined(body);
 }
 
@@ -61,7 +55,7 @@ SCENARIO("flat_head gives the bytes frame() gives, for the writes it takes", "[r
     auto text = flat.flat_head(out);
     REQUIRE(!text.empty());
     THEN("its head and body parts are frame()'s bytes") {
-      CHECK(joined(text, out.body) == joined(framed.frame(std::move(copy))));
+      CHECK(head_and_body(text, out.body) == joined(framed.frame(std::move(copy))));
     }
   }
 }

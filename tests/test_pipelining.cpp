@@ -7,6 +7,7 @@
 #include "server/request_reader.hpp"
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
+#include "support/joined.hpp"
 #include "support/memory.hpp"
 #include "support/test_routes.hpp"
 #include "support/test_server.hpp"
@@ -609,18 +610,6 @@ SCENARIO("a client that closes in the middle of a pipelined batch leaves nothing
   }
   CHECK(http_get(srv.port(), "/hello").body == "ok");
 }
-
-namespace {
-
-/// The parts of a write, as the socket would take them.
-std::string joined(const std::vector<std::string>& parts) {
-  std::string all;
-  for (const auto& part : parts)
-    all += part;
-  return all;
-}
-
-}  // namespace
 
 SCENARIO("held responses cost at most the bytes they count, plus one batch buffer",
          "[connection][pipelining]") {
