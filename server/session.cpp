@@ -575,8 +575,7 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
     queued_kind_ = kind;
     return false;
   }
-  // (A lone request leaves the buffer empty: it costs this one test.)
-  if (kind == write_kind::last_keep_alive && buffer_.size() > 0 && may_hold_back(at_once_ok)) {
+  if (may_hold_back(kind, at_once_ok)) {
     std::size_t bytes = 0;
     for (const auto& part : parts)
       bytes += part.size();
@@ -593,8 +592,7 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
   return start_write(kind, at_once_ok);
 }
 
-// A response is held back (may_hold_back and fits_held_back; hold_flat and do_write check the
-// first two themselves) when all of these hold:
+// A response is held back (may_hold_back, then fits_held_back) when all of these hold:
 // - it is complete and the connection stays open (last_keep_alive), and it would have been
 //   written at once (the writer called from its turn and waits for the answer);
 // - the next request waits whole in the buffer, needs nothing more from the client (no body,
@@ -608,8 +606,10 @@ bool session::do_write(std::vector<std::string> parts, write_kind kind, bool at_
 // the last of the batch, one past the bound, one that closes), or at the end of the writer's
 // turn (writer_turn_ended), so nothing held ever waits for a producer or for the client.
 // may_hold_back tests what a response's size does not change; fits_held_back the rest.
-bool session::may_hold_back(bool at_once_ok) const {
-  return at_once_ok && phase_ == phase::responding && !read_pending_ && !close_after_flush_
+// (A lone request leaves the buffer empty: it costs the first two tests.)
+bool session::may_hold_back(write_kind kind, bool at_once_ok) const {
+  return kind == write_kind::last_keep_alive && buffer_.size() > 0 && at_once_ok
+    && phase_ == phase::responding && !read_pending_ && !close_after_flush_
     && held_.responses() + 1 < pipeline_hold_responses && next_request_buffered();
 }
 
@@ -622,8 +622,7 @@ bool session::fits_held_back(std::size_t bytes) const {
 // own (an allocation, a copy and a free per pipelined response). Any other write, or one
 // that is not held back, is framed and goes through do_write as before.
 bool session::hold_flat(outgoing& out, write_kind kind) {
-  if (kind != write_kind::last_keep_alive || buffer_.size() == 0 || own_write_
-      || !may_hold_back(true))
+  if (own_write_ || !may_hold_back(kind, true))
     return false;
   auto head = framer_.flat_head(out);
   auto bytes = head.size() + out.body_bytes;

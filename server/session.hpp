@@ -207,7 +207,7 @@ protected:
   // waits whole in the buffer is held back (held_), and goes out with the responses after it
   // in one write — the writer's next write, or the session's own at the end of the writer's
   // turn (flush_held). Bounded: see may_hold_back.
-  bool may_hold_back(bool at_once_ok) const;
+  bool may_hold_back(write_kind kind, bool at_once_ok) const;
   bool fits_held_back(std::size_t bytes) const;
   bool hold_flat(outgoing& out, write_kind kind);
   bool held_back(write_kind kind);
@@ -289,7 +289,7 @@ protected:
   static constexpr std::size_t grown_peek_size = 1024;
   /// A read brought this client more than one request: it pipelines.
   bool pipelines_ = false;
-  http1_framer framer_;  ///< the writer's responses as HTTP/1.1 bytes (stateless: 1 byte)
+  http1_framer framer_;  ///< the writer's responses as HTTP/1.1 bytes (one bool of state)
   phase phase_ = phase::waiting;
   // Beside the phase, three facts that vary within one:
   /// A watch or request read is pending. Within `responding` the watch may be pending or not
