@@ -4,6 +4,7 @@
 #include "actors/blocking_pool.hpp"
 #include "actors/producer_watches.hpp"
 #include "actors/request_counters.hpp"
+#include "actors/stream_ids.hpp"
 #include "protocol/accept_encoding.hpp"
 #include <fastactor/config.hpp>
 #include <fastactor/messages.hpp>
@@ -91,11 +92,12 @@ struct runtime : std::enable_shared_from_this<runtime> {
   const server_stats& published_stats() { return counters.publish(stats); }
   blocking_pool pool;
   std::string server_name;
-  std::atomic<stream_id> last_stream_id{0};
+  /// Every request scope's id (unique among this server's requests).
+  stream_ids ids;
   /// Who must hear that a shared producer ended (context::subscribe).
   std::shared_ptr<producer_watches> watches;
 
-  stream_id next_stream_id() { return ++last_stream_id; }
+  stream_id next_stream_id() { return ids.next(); }
 
   /// A number nobody can guess without reading this process's memory: the key of a
   /// connection, the token of a task. (Unique too: a counter under a keyed mix.)

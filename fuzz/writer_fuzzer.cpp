@@ -169,6 +169,11 @@ struct environment {
     std::make_shared<runtime>(default_limits(), 6, "fastactor"),
     std::make_shared<runtime>(tight_limits(), 6, "fastactor"),
     std::make_shared<runtime>(tight_memory_limits(), 6, "fastactor")};
+
+  environment() {
+    for (auto& rt : rts)
+      rt->ids.use_blocks_of(1);  // so that pick_id can predict the next request's id
+  }
 };
 
 /// Never destroyed: libFuzzer ends the process with exit(), and a joinable thread or an
@@ -824,7 +829,7 @@ private:
     }
     std::lock_guard<std::mutex> g{st_->m};
     auto i = st_->ids.find(req);
-    return i == st_->ids.end() ? rt_->last_stream_id.load() + 1 : i->second;
+    return i == st_->ids.end() ? rt_->ids.last_taken() + 1 : i->second;
   }
 
   /// A stream id to tag a message with, and the request number its bytes must carry.
@@ -841,7 +846,7 @@ private:
       case 4: {  // an earlier request of this input
         std::lock_guard<std::mutex> g{st_->m};
         if (st_->ids.empty())
-          id = rt_->last_stream_id.load();
+          id = rt_->ids.last_taken();
         else {
           auto k = in.ConsumeIntegralInRange<std::size_t>(0, st_->ids.size() - 1);
           id = std::next(st_->ids.begin(), static_cast<long>(k))->second;
@@ -849,11 +854,11 @@ private:
         break;
       }
       case 5:  // the next request's, before it exists
-        id = rt_->last_stream_id.load() + 1;
+        id = rt_->ids.last_taken() + 1;
         break;
       case 6: id = in.ConsumeIntegral<stream_id>(); break;
       default:  // a request of an earlier input (another writer's)
-        id = rt_->last_stream_id.load() > 2 ? rt_->last_stream_id.load() - 2 : 0;
+        id = rt_->ids.last_taken() > 2 ? rt_->ids.last_taken() - 2 : 0;
         break;
     }
     std::lock_guard<std::mutex> g{st_->m};

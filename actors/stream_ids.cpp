@@ -1,0 +1,38 @@
+#include "actors/stream_ids.hpp"
+
+namespace fastactor {
+
+namespace {
+
+std::uint64_t next_serial() {
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+/// This thread's block of some stream_ids: [next, end).
+struct id_block {
+  std::uint64_t owner = 0;  ///< the stream_ids' serial (0: none; serials start at 1)
+  stream_id next = 0;
+  stream_id end = 0;
+};
+thread_local id_block this_thread_ids;
+
+}  // namespace
+
+stream_ids::stream_ids() : serial_(next_serial()) {}
+
+void stream_ids::use_blocks_of(stream_id size) {
+  block_.store(size > 0 ? size : 1, std::memory_order_relaxed);
+}
+
+stream_id stream_ids::next() {
+  auto& mine = this_thread_ids;
+  if (mine.owner != serial_ || mine.next == mine.end) {
+    auto size = block_.load(std::memory_order_relaxed);
+    auto first = taken_.fetch_add(size, std::memory_order_relaxed) + 1;
+    mine = {serial_, first, first + size};
+  }
+  return mine.next++;
+}
+
+}  // namespace fastactor
