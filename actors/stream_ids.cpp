@@ -1,5 +1,7 @@
 #include "actors/stream_ids.hpp"
 
+#include <algorithm>
+
 namespace fastactor {
 
 namespace {
@@ -22,7 +24,8 @@ thread_local id_block this_thread_ids;
 stream_ids::stream_ids() : serial_(next_serial()) {}
 
 void stream_ids::use_blocks_of(stream_id size) {
-  block_.store(size > 0 ? size : 1, std::memory_order_relaxed);
+  // Bounded, so that a block's end cannot wrap past 2^64 (and hand out 0, or an id twice).
+  block_.store(std::clamp<stream_id>(size, 1, max_block), std::memory_order_relaxed);
 }
 
 stream_id stream_ids::next() {

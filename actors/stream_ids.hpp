@@ -32,9 +32,13 @@ public:
   /// A new id, never 0 and never given before by these ids. Any thread.
   stream_id next();
 
-  /// How many ids a thread takes at a time from now on; 1: each id is the one after
-  /// last_taken(), so that the writer fuzzer can predict them. A thread's block already
-  /// taken is handed out first.
+  /// The most ids a thread may take at a time.
+  static constexpr stream_id max_block = stream_id{1} << 20;
+
+  /// How many ids a thread takes at a time from now on (1 to max_block). A block a thread
+  /// has already taken is handed out first. With 1, set before any id is taken and with
+  /// one thread taking ids, each id is the one after last_taken(): the writer fuzzer
+  /// predicts them so.
   void use_blocks_of(stream_id size);
 
   /// The highest id any thread's block reaches so far (with a block of 1: the last id given).

@@ -57,7 +57,10 @@ class owner_hold {
 public:
   owner_hold(const strand_execution_unit* unit, const std::weak_ptr<const io_executor>& owner)
     : strand_(owner_held == unit ? nullptr : owner.lock()),
-      held_(owner_held == unit || strand_ != nullptr), mark_(held_ ? unit : owner_held) {}
+      held_(owner_held == unit || strand_ != nullptr), mark_(held_ ? unit : owner_held) {
+    // Held further up means alive: a frame that marks an owner holds it for its whole scope.
+    BOOST_ASSERT(!held_ || !owner.expired());
+  }
 
   explicit operator bool() const { return held_; }
 

@@ -68,6 +68,31 @@ SCENARIO("stream ids are unique among a server's requests, on any thread", "[str
   }
 }
 
+SCENARIO("a block's size is bounded, so that its end cannot wrap", "[stream_ids]") {
+  GIVEN("ids asked to be taken in blocks as large as an id can count") {
+    stream_ids ids;
+    ids.use_blocks_of(~stream_id{0});
+    WHEN("a thread takes ids, then another thread does") {
+      auto first = ids.next();
+      stream_id other = 0;
+      std::thread{[&] { other = ids.next(); }}.join();
+      THEN("each took a block of at most max_block: no id is 0, none is given twice") {
+        CHECK(first == 1);
+        CHECK(other == stream_ids::max_block + 1);
+        CHECK(ids.last_taken() == 2 * stream_ids::max_block);
+      }
+    }
+  }
+  GIVEN("ids asked to be taken in blocks of none") {
+    stream_ids ids;
+    ids.use_blocks_of(0);
+    THEN("they are taken one at a time") {
+      CHECK(ids.next() == 1);
+      CHECK(ids.last_taken() == 1);
+    }
+  }
+}
+
 SCENARIO("a thread's block is never used for a later server's ids", "[stream_ids]") {
   GIVEN("a server's ids, of which this thread took a block, and the server gone") {
     alignas(stream_ids) unsigned char storage[sizeof(stream_ids)];

@@ -167,3 +167,64 @@ SCENARIO("a writer's wake-up that comes after its connection is gone is dropped"
     }
   }
 }
+
+namespace {
+
+/// Plays the session's writer_turn_ended: once, after the writer's first turn, it lets the
+/// test's handle on the connection go and runs the writer at once for the message that ends
+/// it, nested in the turn that just ended, as a pipelined request is run.
+class nesting_listener : public strand_execution_unit::turn_listener {
+public:
+  explicit nesting_listener(writer_setup& s) : s_(s) {}
+
+  void writer_turn_ended() override {
+    if (std::exchange(nested_, true))
+      return;  // the nested run's own end of turn
+    alive = s_.conn;
+    s_.conn.reset();
+    caf::mailbox_element_vals<caf::atom_value, connection_key> msg{
+      nullptr, caf::make_message_id(), {}, closed_atom::value, test_key};
+    may_nest = s_.home->may_run_at_once(s_.writer_actor());
+    s_.home->run_at_once(s_.writer_actor(), msg);
+    writers_after_nested_run = s_.rt->stats.live_writers.load();
+    alive_after_nested_run = !alive.expired();
+  }
+
+  std::weak_ptr<closing_connection> alive;
+  bool may_nest = false;
+  std::int64_t writers_after_nested_run = -1;
+  bool alive_after_nested_run = false;
+
+private:
+  writer_setup& s_;
+  bool nested_ = false;
+};
+
+}  // namespace
+
+SCENARIO("a writer run at once inside another run's turn keeps its connection until that run "
+         "returns",
+         "[writer_home]") {
+  GIVEN("a writer run at once, whose end of turn runs it at once again for the message that "
+        "ends it") {
+    writer_setup s;
+    nesting_listener listener{s};
+    s.home->set_turn_listener(&listener);
+    REQUIRE(s.home->may_run_at_once(s.writer_actor()));
+    WHEN("the writer, in the nested run, lets go of the connection's last other holder") {
+      caf::mailbox_element_vals<caf::atom_value, connection_key> tick{
+        nullptr, caf::make_message_id(), {}, timer_atom::value, test_key};
+      s.home->run_at_once(s.writer_actor(), tick);
+      THEN("the nested run ended the writer, and the outer run still held the connection") {
+        CHECK(listener.may_nest);
+        CHECK(listener.writers_after_nested_run == 0);
+        // The outer run_at_once locked the owner; the nested one relied on that lock instead
+        // of its own (owner_hold). Without either, the connection would be gone here.
+        CHECK(listener.alive_after_nested_run);
+        AND_THEN("the connection goes once the outer run returns") {
+          CHECK(listener.alive.expired());
+        }
+      }
+    }
+  }
+}

@@ -46,7 +46,10 @@
 
 namespace fastactor {
 
-/// Identifies one request scope (one request/response exchange). Unique per server process.
+/// Identifies one request scope (one request/response exchange). Unique among a server's
+/// requests. One connection's requests get increasing ids, but the server's are not in their
+/// order of arrival (each I/O thread hands out ids from a block of its own). Not a secret:
+/// what lets a worker write to a response is the writer's handle.
 using stream_id = std::uint64_t;
 
 using chunk_atom = caf::atom_constant<caf::atom("fa_chunk")>;
