@@ -398,13 +398,14 @@ void session::do_watch() {
 }
 
 // The read between requests is started from a post, behind the handlers already
-// queued on this thread: Asio tries a read at once when it is started (a `recvfrom`), and
-// right after the response the next request is not there yet, so that try finds nothing
-// (EAGAIN). Under load the other connections' handlers run first, and by then the request
-// has mostly arrived: the try reads it, and the EAGAIN is saved (1.9 -> 1.1 `recvfrom` per
-// /hello at 64 connections, nginx 1.0; 12.1 -> 11.5 µs of server CPU). An idle server runs the post
-// at once and tries as before. The read counts as pending meanwhile (read_pending_): nothing else
-// reads, and a connection closed before it starts ends it there.
+// queued on this thread: Asio tries a read at once when it is started (a `recvfrom`; its
+// reactor stops trying first only after a read that returned 0 bytes), and right after the
+// response the next request is not there yet, so that try finds nothing (EAGAIN). Under load the
+// other connections' handlers run first, and by then the request has mostly arrived: the try reads
+// it, and the EAGAIN is saved (1.9 -> 1.1 `recvfrom` per /hello at 64 connections, nginx 1.0; 12.1
+// -> 11.5 µs of server CPU). An idle server runs the post at once and tries as before. The read
+// counts as pending meanwhile (read_pending_): nothing else reads, and a connection closed before
+// it starts ends it there.
 void session::start_watch() {
   if (phase_ == phase::waiting && peek_size() > 0 && buffer_.size() == 0)
     return asio::post(socket_.get_executor(), [self = shared_from_this()] {
