@@ -432,6 +432,10 @@ measure_hello() {
     fi
   fi
   MV[rps]=$W_RPS
+  # How full the server ran its core: the one at ~100 % is where requests queue, and wrk's
+  # latencies show that queue (docs/benchmarks.md, "Latency at 64 and 1,000 connections is
+  # CPU per request"); a server with room left answers at once, and requests wait in wrk.
+  MV[core_pct]=$(awk -v c="${MV[cpu_us]}" -v r="$W_RPS" 'BEGIN { if (c != "" && r != "") printf "%.0f", c * r / 1e4 }')
   [ -n "$W_P99" ] && MV[p50]=$W_P50 MV[p99]=$W_P99
   log "    $HELLO_KEY.$SRV_KIND: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms, ${MV[cpu_us]} us server CPU per request (others: $D_PCT% of a core)"
 }
@@ -762,24 +766,28 @@ ratio_of() { div "$(median "$1.fa.$2")" "$(median "$1.$3.$2")"; }
     row 1 "/hello, wrk -c64" "p50 ms" hello p50 3 0 "$BASE_KINDS"
     row 1 "/hello, wrk -c64" "p99 ms" hello p99 3 0 "$BASE_KINDS"
     row 1 "/hello, wrk -c64" "server CPU µs per request" hello cpu_us 2 0 "$BASE_KINDS"
+    row 1 "/hello, wrk -c64" "server's share of its core, %" hello core_pct 0 0 "$BASE_KINDS"
   fi
   if want hello_log; then
     row 1L "/hello, wrk -c64, access logs on" "req/s" hello_log rps 0 1 "nginxplain"
     row 1L "/hello, wrk -c64, access logs on" "p50 ms" hello_log p50 3 0 "nginxplain"
     row 1L "/hello, wrk -c64, access logs on" "p99 ms" hello_log p99 3 0 "nginxplain"
     row 1L "/hello, wrk -c64, access logs on" "server CPU µs per request" hello_log cpu_us 2 0 "nginxplain"
+    row 1L "/hello, wrk -c64, access logs on" "server's share of its core, %" hello_log core_pct 0 0 "nginxplain"
   fi
   if want hello_pipelined; then
     row 1p "/hello, pipelined ×$PIPELINE_DEPTH, wrk -c64" "req/s" hello_pipelined rps 0 1 "$BASE_KINDS"
     row 1p "/hello, pipelined ×$PIPELINE_DEPTH, wrk -c64" "p50 ms per batch" hello_pipelined p50 3 0 "$BASE_KINDS"
     row 1p "/hello, pipelined ×$PIPELINE_DEPTH, wrk -c64" "p99 ms per batch" hello_pipelined p99 3 0 "$BASE_KINDS"
     row 1p "/hello, pipelined ×$PIPELINE_DEPTH, wrk -c64" "server CPU µs per request" hello_pipelined cpu_us 2 0 "$BASE_KINDS"
+    row 1p "/hello, pipelined ×$PIPELINE_DEPTH, wrk -c64" "server's share of its core, %" hello_pipelined core_pct 0 0 "$BASE_KINDS"
   fi
   if want hello_c1000; then
     row 1c "/hello, wrk -c$MANY_CONNS" "req/s" hello_c1000 rps 0 1 "$BASE_KINDS"
     row 1c "/hello, wrk -c$MANY_CONNS" "p50 ms" hello_c1000 p50 3 0 "$BASE_KINDS"
     row 1c "/hello, wrk -c$MANY_CONNS" "p99 ms" hello_c1000 p99 3 0 "$BASE_KINDS"
     row 1c "/hello, wrk -c$MANY_CONNS" "server CPU µs per request" hello_c1000 cpu_us 2 0 "$BASE_KINDS"
+    row 1c "/hello, wrk -c$MANY_CONNS" "server's share of its core, %" hello_c1000 core_pct 0 0 "$BASE_KINDS"
   fi
   if want stream; then
     row 2 "1 GiB stream, 16 KiB chunks (nginx: a file)" "MB/s" stream mbps 0 1 "$BASE_KINDS"
