@@ -1,17 +1,14 @@
 #include "actors/request_counters.hpp"
 
+#include "actors/serial_number.hpp"
+
 namespace fastactor {
 
 namespace {
 
-std::uint64_t next_serial() {
-  static std::atomic<std::uint64_t> last{0};
-  return last.fetch_add(1, std::memory_order_relaxed) + 1;
-}
-
 /// This thread's serial: unlike std::thread::id, never given to a later thread.
 std::uint64_t this_thread_serial() {
-  thread_local const std::uint64_t serial = next_serial();
+  thread_local const std::uint64_t serial = next_serial_number();
   return serial;
 }
 
@@ -37,7 +34,7 @@ void request_counts::responded(std::size_t status_index, std::chrono::steady_clo
   add(duration_count, 1);
 }
 
-request_counters::request_counters() : serial_(next_serial()) {}
+request_counters::request_counters() : serial_(next_serial_number()) {}
 
 request_counts& request_counters::mine() {
   for (auto& entry : cache.entries)

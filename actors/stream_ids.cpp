@@ -1,15 +1,12 @@
 #include "actors/stream_ids.hpp"
 
+#include "actors/serial_number.hpp"
+
 #include <algorithm>
 
 namespace fastactor {
 
 namespace {
-
-std::uint64_t next_serial() {
-  static std::atomic<std::uint64_t> last{0};
-  return last.fetch_add(1, std::memory_order_relaxed) + 1;
-}
 
 /// This thread's block of some stream_ids: [next, end).
 struct id_block {
@@ -21,7 +18,7 @@ thread_local id_block this_thread_ids;
 
 }  // namespace
 
-stream_ids::stream_ids() : serial_(next_serial()) {}
+stream_ids::stream_ids() : serial_(next_serial_number()) {}
 
 void stream_ids::use_blocks_of(stream_id size) {
   // Bounded, so that a block's end cannot wrap past 2^64 (and hand out 0, or an id twice).
