@@ -618,9 +618,23 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (v == "-" || v == "")
 # round_ratio KEY BASE FA: the per-round ratio fa/base
 round_ratio() { [ -n "$2" ] && [ -n "$3" ] && add "$1" "$(div "$3" "$2")"; }
 
+# What kind of build BUILD_DIR is: a `make pgo` build (fastactor and the lean Beast baseline
+# trained on the same load) must not be read as the plain one.
+build_kind() {
+  local cache=$BUILD/CMakeCache.txt type pgo
+  type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache" 2>/dev/null)
+  pgo=$(sed -n 's/^FASTACTOR_PGO:STRING=//p' "$cache" 2>/dev/null)
+  if [ "$pgo" = use ]; then
+    echo "${type:-?}, profile-guided (make pgo): fastactor and lean Beast trained on the same load"
+  else
+    echo "${type:-?}, no profile"
+  fi
+}
+
 machine() {
   echo "- machine: $(nproc --all) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
   echo "- load average before the run: $LOAD_BEFORE"
+  echo "- build: $BUILD ($(build_kind))"
   echo "- tools: $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2), $(curl --version | head -n1 | cut -d' ' -f1-2)${NGINX_USED:+, nginx $(nginx -v 2>&1 | sed 's|.*nginx/||') (1 worker process)}; servers on CPU $SERVER_CPU, load generators on CPU $CLIENT_CPU (taskset); open-file limit $FD_LIMIT"
   echo "- fastactor: $(git -C "$(dirname "$0")/.." describe --always --dirty 2>/dev/null || echo unknown), options ${FA_ARGS[*]:-(defaults)}$(want hello_log && echo " (benchmark 1L: none, so its access log is on)"); rounds: $ROUNDS (streaming and chunk latency $CHEAP_ROUNDS), wrk -t1 -d$DURATION; a measurement is repeated when other processes used more than $DISTURB_MAX% of a core${HTTPS_RUN:+; HTTPS: wrk and s_time $HTTPS_DURATION, idle connections $IDLE_ROUNDS rounds}${H2_RUN:+; HTTP/2: h2load and wrk $H2_DURATION, $H2_ROUNDS rounds, idle connections and streams $H2_IDLE_ROUNDS}"
 }
