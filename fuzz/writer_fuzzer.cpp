@@ -57,6 +57,16 @@
 using namespace fastactor;
 using namespace std::chrono_literals;
 
+// How long the harness waits for what must happen (a worker told to end ends, a command is
+// answered, a started task finishes its command). Generous: on a busy machine the CAF
+// scheduler and the blocking pool lag by hundreds of milliseconds, and a producer that lands
+// after its operation's wait would be blamed on the next one (a forged message "made the
+// writer write"). Waits for what may never happen (a task queued behind gated ones) stay short.
+constexpr auto must_happen = std::chrono::milliseconds{5000};
+
+/// Each runtime's blocking pool: a task starts unless this many gated tasks hold its threads.
+constexpr std::size_t pool_threads = 6;
+
 namespace {
 
 using fz_cmd = caf::atom_constant<caf::atom("fz_cmd")>;
@@ -166,9 +176,9 @@ struct environment {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
   std::thread io_thread{[this] { ioc.run(); }};
   std::shared_ptr<runtime> rts[3] = {
-    std::make_shared<runtime>(default_limits(), 6, "fastactor"),
-    std::make_shared<runtime>(tight_limits(), 6, "fastactor"),
-    std::make_shared<runtime>(tight_memory_limits(), 6, "fastactor")};
+    std::make_shared<runtime>(default_limits(), pool_threads, "fastactor"),
+    std::make_shared<runtime>(tight_limits(), pool_threads, "fastactor"),
+    std::make_shared<runtime>(tight_memory_limits(), pool_threads, "fastactor")};
 
   environment() {
     for (auto& rt : rts)
@@ -195,6 +205,9 @@ struct task_slot {
   std::deque<std::pair<int, std::string>> cmds;
   bool started = false;
   bool finished = false;
+  /// The pool has dropped the task's job: whatever it sends (its failure, its `done`) is sent.
+  /// Set whether the task ran or was skipped (its request had ended).
+  bool released = false;
   bool release = false;
   bool in_acked = false;  ///< blocked in write_acked until the writer acknowledges
   int executed = 0;
@@ -524,7 +537,14 @@ caf::behavior throwing_worker(caf::event_based_actor*, response_handle, int req_
 }
 
 std::function<void(task_context&)> gated_task(std::shared_ptr<task_slot> slot) {
-  return [slot](task_context& t) {
+  // Destroyed with the last copy of the task, which the pool's job holds until it has sent
+  // the task's messages.
+  std::shared_ptr<void> release_mark{nullptr, [slot](void*) {
+                                       std::lock_guard<std::mutex> g{slot->m};
+                                       slot->released = true;
+                                       slot->cv.notify_all();
+                                     }};
+  return [slot, release_mark](task_context& t) {
     struct finish_guard {
       task_slot& s;
       ~finish_guard() {
@@ -761,34 +781,72 @@ private:
     return true;
   }
 
-  std::size_t unfinished_tasks() {
-    std::lock_guard<std::mutex> g{st_->m};
-    std::size_t n = 0;
-    for (auto& t : st_->tasks) {
-      std::lock_guard<std::mutex> g2{t->m};
-      n += !t->finished;
-    }
-    return n;
-  }
-
   std::size_t workers_not_known_dead() {
     std::lock_guard<std::mutex> g{st_->m};
     return static_cast<std::size_t>(std::count_if(st_->workers.begin(), st_->workers.end(),
                                                   [](auto& w) { return !w.known_dead; }));
   }
 
-  /// Tasks that finished have sent their `done` (their pool entry is gone after it).
+  /// Tasks that hold a pool thread: started, not finished.
+  std::size_t busy_tasks() {
+    std::lock_guard<std::mutex> g{st_->m};
+    std::size_t n = 0;
+    for (auto& t : st_->tasks) {
+      std::lock_guard<std::mutex> g2{t->m};
+      n += t->started && !t->finished;
+    }
+    return n;
+  }
+
+  bool request_live(int req_no) {
+    std::lock_guard<std::mutex> g{conn_->mtx};
+    return conn_->req_active && conn_->current_req == req_no;
+  }
+
+  /// A task that throws at its start ends at once when a pool thread takes it; one is free
+  /// unless gated tasks hold them all (then it starts when one of those ends, and this runs
+  /// again after that operation). Waited for, else its failure lands during a later operation.
+  /// One whose request has ended and that has not started is skipped by the pool, or, if it
+  /// starts, fails a scope that is gone (a stale message, no write): not waited for.
+  void await_throwing_tasks() {
+    std::vector<std::shared_ptr<task_slot>> throwing;
+    {
+      std::lock_guard<std::mutex> g{st_->m};
+      for (auto& t : st_->tasks)
+        if (t->throw_at_start)
+          throwing.push_back(t);
+    }
+    auto state = [](task_slot& t) {
+      std::lock_guard<std::mutex> g{t.m};
+      return std::make_pair(t.started, t.released);
+    };
+    for (auto& t : throwing)
+      wait_for(
+        [&] {
+          auto [started, released] = state(*t);
+          return released
+            || (!started && (busy_tasks() >= pool_threads || !request_live(t->req_no)));
+        },
+        must_happen);
+  }
+
+  /// Tasks that finished have sent what they send (their `done`, a failure).
   void sync_tasks() {
+    await_throwing_tasks();
     wait_for(
       [&] {
-        return rt_->stats.running_tasks.load() <= static_cast<std::int64_t>(unfinished_tasks());
+        std::lock_guard<std::mutex> g{st_->m};
+        return std::none_of(st_->tasks.begin(), st_->tasks.end(), [](auto& t) {
+          std::lock_guard<std::mutex> g2{t->m};
+          return t->finished && !t->released;
+        });
       },
-      200ms);
+      must_happen);
   }
 
   /// Waits for worker `i` to end, then until the writer's monitor has fired (the counter of
   /// live workers drops after the writer's down message was sent).
-  void await_worker_end(std::size_t i, std::chrono::milliseconds limit = 500ms) {
+  void await_worker_end(std::size_t i, std::chrono::milliseconds limit = must_happen) {
     caf::actor w;
     {
       std::lock_guard<std::mutex> g{st_->m};
@@ -818,7 +876,7 @@ private:
         return rt_->stats.live_workers.load()
           <= static_cast<std::int64_t>(workers_not_known_dead());
       },
-      200ms);
+      must_happen);
   }
 
   stream_id current_id() {
@@ -971,17 +1029,6 @@ private:
     }
     for (auto i : self_ending)
       await_worker_end(i);
-    std::vector<std::shared_ptr<task_slot>> throwing;
-    {
-      std::lock_guard<std::mutex> g{st_->m};
-      for (auto& t : st_->tasks)
-        if (t->req_no == req_no && t->throw_at_start)
-          throwing.push_back(t);
-    }
-    for (auto& t : throwing) {  // it may be queued behind gated tasks: not waited for then
-      std::unique_lock<std::mutex> lk{t->m};
-      t->cv.wait_for(lk, 500ms, [&] { return t->finished; });
-    }
     sync_tasks();
     settle();
   }
@@ -1261,7 +1308,7 @@ private:
       // It answers once its message to the writer is on its way (or it is gone).
       self_->monitor(w);
       bool done = false;
-      auto until = std::chrono::steady_clock::now() + 500ms;
+      auto until = std::chrono::steady_clock::now() + must_happen;
       self_->send(w, fz_cmd::value, cmd, std::move(bytes), status);
       while (!done && std::chrono::steady_clock::now() < until)
         self_->receive([&](fz_ok) { done = true; },
@@ -1334,16 +1381,29 @@ private:
     slot->cmds.emplace_back(cmd, std::move(bytes));
     slot->cv.notify_all();
     bool ends = cmd == t_throw || cmd == t_return;
-    // A task is queued in the pool until a thread takes it (one is started on demand).
-    if (live)
-      slot->cv.wait_for(lk, 500ms, [&] { return slot->started || slot->finished; });
+    // A task is queued in the pool until a thread takes it: one is free (started on demand)
+    // unless gated tasks hold them all.
+    if (live) {
+      lk.unlock();
+      wait_for(
+        [&] {
+          {
+            std::lock_guard<std::mutex> g{slot->m};
+            if (slot->started || slot->finished)
+              return true;
+          }
+          return busy_tasks() >= pool_threads;
+        },
+        must_happen);
+      lk.lock();
+    }
     // An acknowledged write is done when it was acknowledged (or refused), or when the writer
     // holds its ack back (counted as a backpressure wait).
     auto done = [&] {
       return slot->finished || (!ends && slot->executed > before)
         || (cmd == t_acked && rt_->stats.backpressure_waits_total.load() > waits_before);
     };
-    auto until = std::chrono::steady_clock::now() + 500ms;
+    auto until = std::chrono::steady_clock::now() + must_happen;
     while (slot->started && !done() && std::chrono::steady_clock::now() < until)
       slot->cv.wait_for(lk, 1ms);
     lk.unlock();
