@@ -78,9 +78,10 @@ bench-all: build
 	BENCH_ONLY=all bench/run.sh $(BUILD_DIR)
 
 # A build trained on the load it serves (GCC's profile-guided optimization) into
-# $(PGO_DIR)/bin: the servers are built to count, run under wrk for ~25 s, and rebuilt with
-# the counts (scripts/pgo-build.sh; ~10 % less CPU per /hello, docs/benchmarks.md). The lean
-# Beast baseline is trained on the same load, so bench-pgo compares like with like.
+# $(PGO_DIR)/bin: the servers are built to count, run under wrk for ~50 s, and rebuilt with
+# the counts (scripts/pgo-build.sh; ~10 % less CPU per /hello, docs/benchmarks.md). The Beast
+# baselines are trained on the same load, so bench-pgo compares like with like. bench-pgo
+# trains and builds again first (~7 min).
 PGO_DIR ?= build-pgo
 pgo: deps
 	@scripts/install-deps.sh wrk curl
@@ -135,4 +136,4 @@ fuzz:
 	  -max_len=1024 -detect_leaks=0 -artifact_prefix=./writer- writer_corpus ../fuzz/writer_seeds
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz build-pgo
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz $(PGO_DIR)

@@ -618,17 +618,17 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (v == "-" || v == "")
 # round_ratio KEY BASE FA: the per-round ratio fa/base
 round_ratio() { [ -n "$2" ] && [ -n "$3" ] && add "$1" "$(div "$3" "$2")"; }
 
-# What kind of build BUILD_DIR is: a `make pgo` build (fastactor and the lean Beast baseline
+# What kind of build BUILD_DIR is: a `make pgo` build (fastactor and the Beast baselines
 # trained on the same load) must not be read as the plain one.
 build_kind() {
   local cache=$BUILD/CMakeCache.txt type pgo
   type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache" 2>/dev/null)
   pgo=$(sed -n 's/^FASTACTOR_PGO:STRING=//p' "$cache" 2>/dev/null)
-  if [ "$pgo" = use ]; then
-    echo "${type:-?}, profile-guided (make pgo): fastactor and lean Beast trained on the same load"
-  else
-    echo "${type:-?}, no profile"
-  fi
+  case $pgo in
+    use) echo "${type:-?}, profile-guided (make pgo): fastactor and the Beast baselines trained on the same load" ;;
+    generate) echo "${type:-?}, INSTRUMENTED to count (an unfinished make pgo): not for measuring" ;;
+    *) echo "${type:-?}, no profile" ;;
+  esac
 }
 
 machine() {

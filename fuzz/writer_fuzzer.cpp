@@ -61,7 +61,9 @@ using namespace std::chrono_literals;
 // answered, a started task finishes its command). Generous: on a busy machine the CAF
 // scheduler and the blocking pool lag by hundreds of milliseconds, and a producer that lands
 // after its operation's wait would be blamed on the next one (a forged message "made the
-// writer write"). Waits for what may never happen (a task queued behind gated ones) stay short.
+// writer write"). A wait for what may never happen ends as soon as the harness can tell it
+// will not (a task queued behind gated ones, or skipped because its request's tasks were
+// cancelled).
 constexpr auto must_happen = std::chrono::milliseconds{5000};
 
 /// Each runtime's blocking pool: a task starts unless this many gated tasks hold its threads.
@@ -1389,8 +1391,8 @@ private:
         [&] {
           {
             std::lock_guard<std::mutex> g{slot->m};
-            if (slot->started || slot->finished)
-              return true;
+            if (slot->started || slot->finished || slot->released)
+              return true;  // released unstarted: skipped, its request's tasks were cancelled
           }
           return busy_tasks() >= pool_threads;
         },
