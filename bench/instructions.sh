@@ -61,16 +61,8 @@ inclusive_of() {  # the inclusive instructions of the first function whose name 
     awk '{gsub(",", "", $1); print $1 + 0}'
 }
 
-BROWSER_FIELDS=(
-  -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'
-  -H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8'
-  -H 'Accept-Language: en-US,en;q=0.9'
-  -H 'Accept-Encoding: identity'
-  -H 'Cache-Control: no-cache'
-  -H 'Sec-Fetch-Dest: document'
-  -H 'Sec-Fetch-Mode: navigate'
-  -H 'Sec-Fetch-Site: none'
-  -H 'Upgrade-Insecure-Requests: 1')
+# shellcheck source=bench/browser_fields.sh
+source "$HERE/browser_fields.sh"
 
 load() {
   local args=(-t1 -c"$CONNS" -d4s)

@@ -30,11 +30,8 @@ configure() {
     -DFASTACTOR_BENCH=ON -DFASTACTOR_FUZZ=OFF -DFASTACTOR_SANITIZE= -DFASTACTOR_PGO="$1" >/dev/null
 }
 
-BROWSER_FIELDS=(
-  -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'
-  -H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
-  -H 'Accept-Language: en-US,en;q=0.9'
-  -H 'Sec-Fetch-Mode: navigate')
+# shellcheck source=bench/browser_fields.sh
+source "$HERE/bench/browser_fields.sh"
 
 server_pid=""
 stop_server() { [ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null || true; }
