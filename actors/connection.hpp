@@ -10,12 +10,14 @@
 
 #include "actors/internal_messages.hpp"
 #include "protocol/outgoing.hpp"
+#include <fastactor/handler.hpp>
 #include <fastactor/messages.hpp>
 
 #include <caf/atom.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,13 @@ public:
 
   /// Disarms it: no response under way needs it.
   virtual void cancel_timer() = 0;
+  /// Hands back the request of channel `ch`'s exchange, which has ended: the writer is done
+  /// with it. Unless something else still holds it, the connection may let it carry its next
+  /// request (server/request_reuse.hpp). By default it is freed.
+  virtual void request_done(channel_id ch, std::shared_ptr<routed_request> in) {
+    (void)ch;
+    (void)in;
+  }
 };
 
 /// A secret shared by a connection and its writer only. Every message from the connection

@@ -7,7 +7,7 @@
 // self-send.
 //
 //   connection (session) -> writer, each with the connection's key (connection.hpp):
-//     (request_atom, key, channel, std::shared_ptr<const routed_request>)  a request to
+//     (request_atom, key, channel, std::shared_ptr<routed_request>)  a request to
 //                                             answer on that channel (connection.hpp)
 //     (write_done_atom, key, channel, bool ok)  the channel's write in flight finished
 //     (reset_atom, key, channel)              the client cancelled that channel's request

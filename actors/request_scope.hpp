@@ -72,7 +72,7 @@ struct logged_request {
 
 struct request_scope {
   /// `held_total` counts, for the whole server, the response bytes every scope holds.
-  request_scope(stream_id sid, channel_id ch, std::shared_ptr<const routed_request> r,
+  request_scope(stream_id sid, channel_id ch, std::shared_ptr<routed_request> r,
                 std::atomic<std::int64_t>& held_total)
     : id(sid), channel(ch), in(std::move(r)), version(in->req.version), head(in->req.is_head()),
       keep_alive_asked(in->req.keep_alive),
@@ -107,7 +107,7 @@ struct request_scope {
 
   stream_id id;
   channel_id channel;  ///< where on the connection it is answered (connection.hpp)
-  std::shared_ptr<const routed_request> in;  ///< null once release_spent_fields() let it go
+  std::shared_ptr<routed_request> in;  ///< null once release_spent_fields() let it go
   unsigned version;  ///< the request's: 10, 11 or 20
   bool head;  ///< a HEAD request: the body is not sent
   bool keep_alive_asked;  ///< the request lets the connection stay open

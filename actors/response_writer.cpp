@@ -160,12 +160,12 @@ private:
 };
 
 void on_connection_request(writer_actor* self, connection_key key, channel_id ch,
-                           std::shared_ptr<const routed_request>& in);
+                           std::shared_ptr<routed_request>& in);
 
 /// The element the session makes for a request (run at once or sent: both are CAF's
 /// make_mailbox_element types).
 using request_element = caf::mailbox_element_vals<caf::atom_value, connection_key, channel_id,
-                                                  std::shared_ptr<const routed_request>>;
+                                                  std::shared_ptr<routed_request>>;
 
 /// True if `x` is a request_atom with the connection's argument types. The element's own type
 /// says so at once for the session's messages; any other element (a message that went through
@@ -177,7 +177,7 @@ bool holds_connection_request(caf::mailbox_element& x) {
   if (typeid(x) != typeid(request_element)
       && (content.type_nr(0) != caf::type_nr<caf::atom_value>::value
           || !content.match_elements<caf::atom_value, connection_key, channel_id,
-                                     std::shared_ptr<const routed_request>>()))
+                                     std::shared_ptr<routed_request>>()))
     return false;
   return content.get_as<caf::atom_value>(0) == request_atom::value;
 }
@@ -197,7 +197,7 @@ bool writer_actor::consume_request(caf::mailbox_element& x) {
   auto& content = x.content();
   current_element_ = &x;
   on_connection_request(this, content.get_as<connection_key>(1), content.get_as<channel_id>(2),
-                        content.get_mutable_as<std::shared_ptr<const routed_request>>(3));
+                        content.get_mutable_as<std::shared_ptr<routed_request>>(3));
   return true;
 }
 
@@ -666,11 +666,15 @@ void end_scope(writer_actor* self, request_scope& sc, bool completed = false) {
   for (auto& rp : sc.waiting_acks)
     rp.deliver(make_error(errc::request_finished));
   st.rt->counters.mine().end_stream();
+  auto channel = sc.channel;
+  auto in = std::move(sc.in);
   st.scopes.erase(sc);  // its write in flight, if any, is no longer held either
   if (st.scopes.empty() && st.timer_due != no_deadline) {
     st.conn->cancel_timer();
     st.timer_due = no_deadline;
   }
+  if (in)  // (a response that outlived its handler let its request go already)
+    st.conn->request_done(channel, std::move(in));
 }
 
 /// The connection is finished (peer gone, cut-off, shutdown): end everything, close, quit.
@@ -755,7 +759,7 @@ void run_handler(writer_actor* self, request_scope& sc) {
   sc.handler_errors = sc.error_count();
 }
 
-void on_request(writer_actor* self, channel_id ch, std::shared_ptr<const routed_request>& in) {
+void on_request(writer_actor* self, channel_id ch, std::shared_ptr<routed_request>& in) {
   auto& st = self->state;
   // An HTTP/1.1 session reads the next request only after the last write, and a channel
   // answers one request: anything else is the connection's bug.
@@ -1101,7 +1105,7 @@ void install_handlers(writer_actor* self) {
 
 /// The connection's request (writer_actor::consume_request, or the behavior's case).
 void on_connection_request(writer_actor* self, connection_key key, channel_id ch,
-                           std::shared_ptr<const routed_request>& in) {
+                           std::shared_ptr<routed_request>& in) {
   if (from_connection(self, key))
     on_request(self, ch, in);
   settle_writes(self);
@@ -1111,7 +1115,7 @@ void on_connection_request(writer_actor* self, connection_key key, channel_id ch
 /// settling a write that completed at once while it ran.
 caf::behavior response_writer() {
   return {
-    [](request_atom, connection_key key, channel_id ch, std::shared_ptr<const routed_request>& in) {
+    [](request_atom, connection_key key, channel_id ch, std::shared_ptr<routed_request>& in) {
       // (Taken by writer_actor::consume_request before it gets here.)
       on_connection_request(writer_actor::current(), key, ch, in);
     },

@@ -1019,7 +1019,7 @@ private:
             keep, last_event_id, acts.c_str());
     }
     caf::anon_send(writer_, request_atom::value, key_, channel_id{0},
-                   std::shared_ptr<const routed_request>{in_req});
+                   std::shared_ptr<routed_request>{in_req});
     settle();
     // Producers that end by themselves: let them, so that what follows is deterministic.
     std::vector<std::size_t> self_ending;
@@ -1228,7 +1228,7 @@ private:
           st->forged_handler_ran = true;
         });
         caf::anon_send(writer_, request_atom::value, wrong, channel_id{0},
-                       std::shared_ptr<const routed_request>{req});
+                       std::shared_ptr<routed_request>{req});
         break;
       }
     }

@@ -76,13 +76,14 @@ bool is_plain_path(std::string_view target) {
   return true;
 }
 
-incoming_request::incoming_request(const server_config& cfg) : cfg_(cfg) {
-  restart();
+incoming_request::incoming_request(const server_config& cfg, std::shared_ptr<routed_request> reuse)
+  : cfg_(cfg) {
+  restart(std::move(reuse));
 }
 
-void incoming_request::restart() {
+void incoming_request::restart(std::shared_ptr<routed_request> reuse) {
   parser_.reset();
-  parser_.emplace();
+  parser_.emplace(std::move(reuse));
   parser_->header_limit(static_cast<std::uint32_t>(cfg_.max_header_bytes));
   parser_->body_limit(cfg_.max_body_bytes);
 }

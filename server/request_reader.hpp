@@ -44,7 +44,9 @@ class incoming_request {
 public:
   using parser_type = request_parser;
 
-  explicit incoming_request(const server_config& cfg);  ///< keeps a reference to `cfg`
+  /// Keeps a reference to `cfg`. `reuse`: see request_parser.
+  explicit incoming_request(const server_config& cfg,
+                            std::shared_ptr<routed_request> reuse = nullptr);
   explicit incoming_request(server_config&&) = delete;
   incoming_request(const incoming_request&) = delete;
   incoming_request& operator=(const incoming_request&) = delete;
@@ -58,7 +60,7 @@ public:
 
   /// Makes it read the next request: a new parser in place (Beast's cannot be reset). A
   /// pipelining client's requests reuse one block.
-  void restart();
+  void restart(std::shared_ptr<routed_request> reuse = nullptr);
 
   /// Call once the header is in: checks it (check_header, and its size: see header_size).
   /// A refusal ends the request.

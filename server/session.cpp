@@ -6,6 +6,7 @@
 #include "protocol/spare_parts.hpp"
 #include "server/bind_self.hpp"
 #include "server/lingering_close.hpp"
+#include "server/request_reuse.hpp"
 #include "server/session_registry.hpp"
 #include <fastactor/detail/handoff.hpp>
 
@@ -202,7 +203,7 @@ void session::read_first() {
 void session::read_header() {
   phase_ = phase::reading_header;
   if (!reading_)  // else kept for a request that was waiting in the buffer (on_read)
-    reading_ = std::make_unique<incoming_request>(shared_.cfg);
+    reading_ = std::make_unique<incoming_request>(shared_.cfg, std::move(spare_request_));
   if (parse_buffered_header())
     return;
   arm_read_deadline();  // slowloris: a header must arrive in time
@@ -311,7 +312,8 @@ void session::on_read(beast::error_code ec, std::size_t) {
     return why ? refuse(*why) : peer_gone();
   }
   auto [in, refused] = reading_->finish(shared_.routes);
-  in->req.peer = peer_;
+  if (in->req.peer.empty())  // a reused request has it already (clear_for_reuse)
+    in->req.peer = peer_;
   in->arrived = front_arrived_;
   // The request is copied out: free the parser's fields, and the read buffer unless a
   // pipelined request waits in it (its parser is then made ready for it, in the same block).
@@ -321,7 +323,7 @@ void session::on_read(beast::error_code ec, std::size_t) {
     reading_.reset();
     buffer_.shrink_to_fit();
   } else {
-    reading_->restart();
+    reading_->restart(std::move(spare_request_));
     pipelines_ = true;  // its next requests may be awaited with a larger block (start_peek)
     front_arrived_ = last_read_;  // the next request's first byte came with a read until now
   }
@@ -362,12 +364,11 @@ void session::hand_over(std::shared_ptr<routed_request> in, bool then_watch) {
 // handlers of the other connections on this thread.
 void session::give_request(std::shared_ptr<routed_request> in, bool then_watch, bool at_once) {
   auto handed = handed_over_;
-  std::shared_ptr<const routed_request> request{std::move(in)};
   if (at_once)
-    tell_writer(request_atom::value, channel_id{0}, std::move(request));
+    tell_writer(request_atom::value, channel_id{0}, std::move(in));
   else {
     strand_execution_unit::posted_send posted;  // even inside a connection_turn
-    caf::anon_send(writer_, request_atom::value, key_, channel_id{0}, std::move(request));
+    caf::anon_send(writer_, request_atom::value, key_, channel_id{0}, std::move(in));
   }
   // The writer may have answered at once, and the session moved on inside tell_writer (the
   // next request, a 100-continue and body read, the lingering close): the watch is then not
@@ -681,6 +682,10 @@ void session::writer_turn_ended() {
     give_request(std::move(in), next_request_watch_, given < pipelined_requests_per_turn);
   }
   handing_over_ = false;
+  // A connection whose next request is not there yet waits for its client: it keeps no
+  // request to reuse (see request_done), so an idle one holds only its read block.
+  if (buffer_.size() == 0)
+    spare_request_.reset();
   if (!held_.empty() && !own_write_)
     flush_held();
 }
@@ -898,6 +903,21 @@ void session::do_set_timer(std::chrono::steady_clock::time_point due) {
     arm_response_timer();
 }
 
+// Only an HTTP/1.1 request the writer handed back in its turn here, on this connection's
+// thread, and that nothing else holds (a copy held elsewhere could still be read there) is
+// kept: everything else that touches spare_request_ runs on this thread too.
+//
+// And only while the next request is already buffered (a pipelining client): a connection that
+// waits for its client would hold it idle (~0.8 KiB), and clearing it costs more than
+// freeing it.
+void session::request_done(channel_id, std::shared_ptr<routed_request> in) {
+  if (buffer_.size() == 0 || h2_ || phase_ == phase::closed || !writer_home_->in_turn()
+      || in.use_count() != 1)
+    return;
+  clear_for_reuse(*in);
+  spare_request_ = std::move(in);
+}
+
 void session::cancel_timer() {
   asio::dispatch(socket_.get_executor(), bind_self(&session::do_cancel_timer, shared_from_this()));
 }
@@ -1087,7 +1107,7 @@ void session::h2_watch_streams() {
 
 void session::h2_request(channel_id ch, std::shared_ptr<routed_request> in) {
   ++handed_over_;
-  tell_writer(request_atom::value, ch, std::shared_ptr<const routed_request>{std::move(in)});
+  tell_writer(request_atom::value, ch, std::move(in));
 }
 
 void session::h2_reset(channel_id ch) {

@@ -94,6 +94,7 @@ public:
   void h2_write_done(channel_id ch) override;
   void set_timer(std::chrono::steady_clock::time_point due) override;
   void cancel_timer() override;
+  void request_done(channel_id ch, std::shared_ptr<routed_request> in) override;
 
   // -- turn_listener (called by writer_home_ after each of the writer's turns) --------------
   void writer_turn_ended() override;
@@ -280,6 +281,10 @@ protected:
   std::unique_ptr<char[]> linger_scratch_;
   static constexpr std::size_t linger_scratch_size = 1024;
   std::unique_ptr<incoming_request> reading_;  ///< only while a request is read
+  /// The last request whose response is done, cleared: it carries the next request read
+  /// (request_done, server/request_reuse.hpp). Only while the next request is already
+  /// buffered: a connection that waits for its client drops it (writer_turn_ended).
+  std::shared_ptr<routed_request> spare_request_;
   /// What the wait for the next request reads into (only while that read is pending).
   read_block peek_;
   /// The largest such block a read of this client filled (0: none yet); it sizes the next

@@ -576,7 +576,7 @@ struct coded_scope {
     fastactor::choose_coding(sc, rt, std::nullopt, "application/x-ndjson");
   }
 
-  static std::shared_ptr<const fastactor::routed_request> request_accepting(const char* coding) {
+  static std::shared_ptr<fastactor::routed_request> request_accepting(const char* coding) {
     auto in = std::make_shared<fastactor::routed_request>();
     in->req.headers.emplace_back("Accept-Encoding", coding);
     return in;

@@ -37,7 +37,7 @@ void forger(caf::event_based_actor* self, fastactor::response_handle out, caf::a
   self->send(w, fastactor::timer_atom::value, connection_key{3});
   self->send(w, fastactor::shutdown_atom::value, connection_key{4}, true);
   self->send(w, fastactor::request_atom::value, connection_key{5}, fastactor::channel_id{0},
-             std::shared_ptr<const fastactor::routed_request>{});
+             std::shared_ptr<fastactor::routed_request>{});
   // The connection's request with a string where the request belongs: the writer takes its
   // requests without CAF's matching (writer_actor::consume_request), and must check the types
   // before it reads one. Not a forgery the writer can count: it matches none of its messages,

@@ -152,8 +152,8 @@ struct writer_fixture {
                    make_request(std::move(fn), m, version));
   }
 
-  static std::shared_ptr<const routed_request>
-  make_request(handler fn, fastactor::method m = method::get, unsigned version = 11) {
+  static std::shared_ptr<routed_request> make_request(handler fn, fastactor::method m = method::get,
+                                                      unsigned version = 11) {
     auto in = std::make_shared<routed_request>();
     in->req.method = m;
     in->req.target = in->req.path = "/test";
@@ -881,7 +881,7 @@ public:
 
 /// A request as the session hands it over: the message its mailbox would hold.
 using request_message = caf::mailbox_element_vals<caf::atom_value, connection_key, channel_id,
-                                                  std::shared_ptr<const routed_request>>;
+                                                  std::shared_ptr<routed_request>>;
 
 void writer_fixture::run_request_at_once(handler fn, fastactor::method m, unsigned version) {
   request_message msg{nullptr,
@@ -1062,7 +1062,7 @@ SCENARIO("a request message its sender still holds is left as it was", "[writer]
       CHECK(contains(writes[0].bytes, "shared"));
       // The writer moves the request out of the message (consume_request reads it with
       // get_mutable_as); a message whose content is shared is copied on write first.
-      CHECK(msg.get_as<std::shared_ptr<const routed_request>>(3) == in);
+      CHECK(msg.get_as<std::shared_ptr<routed_request>>(3) == in);
     }
   }
 }
@@ -1076,7 +1076,7 @@ SCENARIO("messages that look like the connection's request but are not change no
     bool answered = false;
     self
       ->request(f.writer, caf::infinite, request_atom::value, connection_key{1}, channel_id{0},
-                std::shared_ptr<const routed_request>{})
+                std::shared_ptr<routed_request>{})
       .receive([&] { answered = true; }, [&](caf::error&) { answered = true; });
     THEN("CAF's behavior takes it: counted as forged, answered, the writer serves on") {
       CHECK(answered);

@@ -32,5 +32,7 @@ struct routed_request {
 
 }  // namespace fastactor
 
-// Travels only between a session and its writer, in one process.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const fastactor::routed_request>)
+// Travels only between a session and its writer, in one process: the session hands the
+// request over, and the writer hands it back once its response is done
+// (connection::request_done). The writer and handlers read it only.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<fastactor::routed_request>)
