@@ -272,9 +272,21 @@ std::optional<request_refusal> check_trailers(const request& req) {
 
 void route(routed_request& in, const router& routes) {
   auto& req = in.req;
+  // A 405's message names the method as sent; the router names a known one itself (computing
+  // the name of every request's method cost ~30 instructions of a /hello).
+  std::string_view other_name =
+    req.method == method::other ? std::string_view{req.other_method} : std::string_view{};
   if (is_plain_path(req.target)) {
     req.path = req.target;
-    auto match = routes.route_path(req.method, req.path, req.method_name());
+    if (auto* fn = routes.find_exact(req.method, req.path)) {
+      // A reused request (request_reuse.hpp) mostly holds this handler already: assigning it
+      // again would cost two atomic updates of its count.
+      if (in.fn != *fn)
+        in.fn = *fn;
+      req.params.clear();
+      return;
+    }
+    auto match = routes.route_path(req.method, req.path, other_name);
     in.fn = std::move(match.fn);
     req.params = std::move(match.params);
     return;
@@ -296,7 +308,7 @@ void route(routed_request& in, const router& routes) {
     for (auto segment : url->segments())
       segments.push_back(std::move(segment));
   }
-  auto match = routes.route(req.method, segments, req.method_name());
+  auto match = routes.route(req.method, segments, other_name);
   in.fn = std::move(match.fn);
   req.params = std::move(match.params);
 }

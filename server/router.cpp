@@ -45,12 +45,19 @@ router& router::add(method m, std::string pattern, handler fn) {
 
 router::match router::route_path(method req_method, std::string_view path,
                                  std::string_view name) const {
+  if (auto* fn = find_exact(req_method, path))
+    return {*fn, {}, status::ok, {}};
+  return route(req_method, split_path(path), name);  // parameters, 404 or 405
+}
+
+const std::shared_ptr<const handler>* router::find_exact(method req_method,
+                                                         std::string_view path) const {
   auto lookup = req_method == method::head ? method::get : req_method;
   if (auto found = by_path_.find(std::string{path}); found != by_path_.end())
     for (auto index : found->second)
       if (routes_[index].method == lookup)
-        return {routes_[index].fn, {}, status::ok, {}};
-  return route(req_method, split_path(path), name);  // parameters, 404 or 405
+        return &routes_[index].fn;
+  return nullptr;
 }
 
 bool router::matches(const route_entry& r, const std::vector<std::string>& segments,

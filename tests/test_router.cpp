@@ -198,5 +198,21 @@ SCENARIO("a path found by lookup finds what the full search finds", "[router]") 
       CHECK(call(r.route_path(method::post, "/users/me"), hit).hit == 3);
       CHECK(call(r.route_path(method::head, "/hello"), hit).hit == 4);
     }
+    THEN("find_exact gives the handler route_path finds by lookup, and nothing else") {
+      for (auto m : {method::get, method::head, method::post, method::put, method::delete_})
+        for (std::string path : {"/users/me", "/users/7", "/hello", "/", "/a/b/", "/nothing"}) {
+          INFO(to_string(m) << " " << path);
+          auto* exact = r.find_exact(m, path);
+          auto full = r.route_path(m, path);
+          if (exact)
+            CHECK(*exact == full.fn);  // the route's own handler, not a copy of another
+          else  // a parameter route, or none (404/405): route_path searches on
+            CHECK((full.status != status::ok || !full.params.empty()
+                   || (m == method::get && path == "/users/me")));
+        }
+      CHECK(r.find_exact(method::get, "/users/me") == nullptr);  // the parameter route wins
+      CHECK(r.find_exact(method::post, "/users/me") != nullptr);
+      CHECK(r.find_exact(method::head, "/hello") == r.find_exact(method::get, "/hello"));
+    }
   }
 }

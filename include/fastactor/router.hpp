@@ -61,6 +61,12 @@ public:
   /// is found by one lookup, anything else as route() finds it.
   match route_path(method req_method, std::string_view path, std::string_view name = {}) const;
 
+  /// The handler of the route without parameters at `path` (as route_path() takes it), if
+  /// route_path() would find one by its one lookup; else null. The handler is not copied:
+  /// the server routes each request with it, and a connection's request often holds that
+  /// handler already.
+  const std::shared_ptr<const handler>* find_exact(method req_method, std::string_view path) const;
+
   /// A handler that fails the request with `status` and `message` (for the server's own
   /// answers to bad requests).
   static std::shared_ptr<const handler> error_handler(status code, std::string message,
