@@ -91,6 +91,7 @@ const server_stats& request_counters::publish(server_stats& into) const {
   store(into.stream_bytes_total, total(&request_counts::stream_bytes));
   store(into.coalesced_responses_total, total(&request_counts::coalesced_responses));
   store(into.small_reads_total, total(&request_counts::small_reads));
+  store(into.reused_requests_total, total(&request_counts::reused_requests));
   store(into.request_duration.sum_us, total(&request_counts::duration_sum_us));
   store(into.request_duration.count, total(&request_counts::duration_count));
   auto total_at = [&](auto field, std::size_t i) {

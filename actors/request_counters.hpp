@@ -46,6 +46,7 @@ struct alignas(64) request_counts {
   std::atomic<std::uint64_t> duration_count{0};
   std::atomic<std::uint64_t> coalesced_responses{0};
   std::atomic<std::uint64_t> small_reads{0};
+  std::atomic<std::uint64_t> reused_requests{0};
   std::array<std::atomic<std::uint64_t>, duration_histogram::bounds_ms.size() + 1>
     duration_buckets{};
   std::array<std::atomic<std::uint64_t>,

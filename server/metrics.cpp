@@ -165,6 +165,9 @@ std::string prometheus_text(const server_stats& s) {
   metric(out, "fastactor_small_reads_total", "counter",
          "HTTP/1.1 reads into the block a keep-alive connection waits with that did not fill it.",
          s.small_reads_total);
+  metric(out, "fastactor_reused_requests_total", "counter",
+         "HTTP/1.1 requests whose memory carried their connection's next, pipelined request.",
+         s.reused_requests_total);
   tls_metrics(out, s.tls);
   http2_metrics(out, s.http2);
   compression_metrics(out, s.compression);

@@ -55,7 +55,10 @@ void chunk_framing_budget::operator()(std::uint64_t size, boost::beast::string_v
 
 void request_parser::on_request_impl(http::verb, string_view method_str, string_view target,
                                      int version, error_code&) {
-  in_ = reuse_ ? std::move(reuse_) : std::make_shared<routed_request>();
+  if (reuse_from_ && *reuse_from_)
+    in_ = std::move(*reuse_from_);
+  else
+    in_ = std::make_shared<routed_request>();
   auto& req = in_->req;
   req.method = fastactor::parse_method(method_str);
   if (req.method == method::other)

@@ -42,10 +42,12 @@ private:
 /// one request: make a new one for the next (Beast's parser cannot be reset).
 class request_parser : public boost::beast::http::basic_parser<true> {
 public:
-  /// `reuse`: a request of this connection whose response is done, cleared for the next
-  /// (reuse_request): it carries the request parsed here, so its memory is not made again.
-  explicit request_parser(std::shared_ptr<routed_request> reuse = nullptr)
-    : reuse_(std::move(reuse)) {}
+  /// `reuse_from`: where the connection keeps a request whose response is done, cleared for
+  /// the next (clear_for_reuse), if any. When the request line is in, one found there is taken
+  /// and carries the request parsed here, so its memory is not made again. Taken only then:
+  /// until a request begins, the connection alone holds it (and may drop it).
+  explicit request_parser(std::shared_ptr<routed_request>* reuse_from = nullptr)
+    : reuse_from_(reuse_from) {}
 
   /// The request parsed so far: null until its request line is in. Call once.
   std::shared_ptr<routed_request> release() { return std::move(in_); }
@@ -72,8 +74,8 @@ private:
   std::size_t on_chunk_body_impl(std::uint64_t remain, string_view body, error_code& ec) override;
   void on_finish_impl(error_code& ec) override;
 
-  std::shared_ptr<routed_request> in_;  ///< made (or reuse_ taken) when the request line is in
-  std::shared_ptr<routed_request> reuse_;
+  std::shared_ptr<routed_request> in_;  ///< made (or taken) when the request line is in
+  std::shared_ptr<routed_request>* reuse_from_;
   chunk_framing_budget framing_;
   /// The fields a request's first field makes room for.
   static constexpr std::size_t fields_reserve = 8;

@@ -76,14 +76,15 @@ bool is_plain_path(std::string_view target) {
   return true;
 }
 
-incoming_request::incoming_request(const server_config& cfg, std::shared_ptr<routed_request> reuse)
-  : cfg_(cfg) {
-  restart(std::move(reuse));
+incoming_request::incoming_request(const server_config& cfg,
+                                   std::shared_ptr<routed_request>* reuse_from)
+  : cfg_(cfg), reuse_from_(reuse_from) {
+  restart();
 }
 
-void incoming_request::restart(std::shared_ptr<routed_request> reuse) {
+void incoming_request::restart() {
   parser_.reset();
-  parser_.emplace(std::move(reuse));
+  parser_.emplace(reuse_from_);
   parser_->header_limit(static_cast<std::uint32_t>(cfg_.max_header_bytes));
   parser_->body_limit(cfg_.max_body_bytes);
 }
@@ -286,7 +287,7 @@ void route(routed_request& in, const router& routes) {
       req.params.clear();
       return;
     }
-    auto match = routes.route_path(req.method, req.path, other_name);
+    auto match = routes.route(req.method, split_path(req.path), other_name);  // parameters, 404
     in.fn = std::move(match.fn);
     req.params = std::move(match.params);
     return;

@@ -44,9 +44,9 @@ class incoming_request {
 public:
   using parser_type = request_parser;
 
-  /// Keeps a reference to `cfg`. `reuse`: see request_parser.
+  /// Keeps a reference to `cfg`. `reuse_from`: see request_parser (it must outlive this).
   explicit incoming_request(const server_config& cfg,
-                            std::shared_ptr<routed_request> reuse = nullptr);
+                            std::shared_ptr<routed_request>* reuse_from = nullptr);
   explicit incoming_request(server_config&&) = delete;
   incoming_request(const incoming_request&) = delete;
   incoming_request& operator=(const incoming_request&) = delete;
@@ -60,7 +60,7 @@ public:
 
   /// Makes it read the next request: a new parser in place (Beast's cannot be reset). A
   /// pipelining client's requests reuse one block.
-  void restart(std::shared_ptr<routed_request> reuse = nullptr);
+  void restart();
 
   /// Call once the header is in: checks it (check_header, and its size: see header_size).
   /// A refusal ends the request.
@@ -74,6 +74,7 @@ public:
 
 private:
   const server_config& cfg_;
+  std::shared_ptr<routed_request>* reuse_from_;
   std::optional<parser_type> parser_;
 };
 

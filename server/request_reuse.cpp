@@ -35,7 +35,12 @@ void clear_for_reuse(routed_request& in) {
   clear_string(req.body);
   req.version = 11;
   req.keep_alive = true;
-  // The handler stays: routing sets every request's (route()), and finds it mostly the same.
+  // A route's handler stays: routing sets every request's (route()), and finds it mostly the
+  // same. One only this request holds was made for it (a 404's or 400's, whose message can
+  // quote a target of kilobytes) and goes. (A route's is held by its router too, so no other
+  // thread's copy can bring its count to 1.)
+  if (in.fn.use_count() == 1)
+    in.fn.reset();
   in.arrived = {};
 }
 

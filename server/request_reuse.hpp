@@ -24,9 +24,11 @@ inline constexpr std::size_t reuse_string_max = 128;
 inline constexpr std::size_t reuse_fields_max = 8;
 
 /// Clears `in` for the connection's next request: what the parser sets is empty again, with
-/// its room kept up to the bounds above. The peer stays (the same connection), and so does the
-/// handler, which route() sets for every request (mostly to the same one: it saves two atomic
-/// updates of the handler's count).
+/// its room kept up to the bounds above. The peer stays (the same connection), and so does a
+/// route's handler, which route() sets for every request (mostly to the same one: it saves two
+/// atomic updates of the handler's count); a handler made for this request alone (a 404's)
+/// goes. So a cleared request holds at most its own block (~320 bytes), 4 lists of 8 entries
+/// (~2 KiB) and 5 strings of 128 bytes: ~3 KiB, ~0.85 KiB after a /hello.
 void clear_for_reuse(routed_request& in);
 
 }  // namespace fastactor

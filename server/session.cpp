@@ -203,7 +203,7 @@ void session::read_first() {
 void session::read_header() {
   phase_ = phase::reading_header;
   if (!reading_)  // else kept for a request that was waiting in the buffer (on_read)
-    reading_ = std::make_unique<incoming_request>(shared_.cfg, std::move(spare_request_));
+    reading_ = std::make_unique<incoming_request>(shared_.cfg, &spare_request_);
   if (parse_buffered_header())
     return;
   arm_read_deadline();  // slowloris: a header must arrive in time
@@ -323,7 +323,7 @@ void session::on_read(beast::error_code ec, std::size_t) {
     reading_.reset();
     buffer_.shrink_to_fit();
   } else {
-    reading_->restart(std::move(spare_request_));
+    reading_->restart();
     pipelines_ = true;  // its next requests may be awaited with a larger block (start_peek)
     front_arrived_ = last_read_;  // the next request's first byte came with a read until now
   }
@@ -682,9 +682,10 @@ void session::writer_turn_ended() {
     give_request(std::move(in), next_request_watch_, given < pipelined_requests_per_turn);
   }
   handing_over_ = false;
-  // A connection whose next request is not there yet waits for its client: it keeps no
-  // request to reuse (see request_done), so an idle one holds only its read block.
-  if (buffer_.size() == 0)
+  // A connection whose next request is not there yet waits for its client, and one whose
+  // response stays open (a stream) reads nothing until it ends: either keeps no request to
+  // reuse (see request_done), so an idle or streaming one holds none.
+  if (buffer_.size() == 0 || phase_ != phase::reading_header)
     spare_request_.reset();
   if (!held_.empty() && !own_write_)
     flush_held();
@@ -907,15 +908,22 @@ void session::do_set_timer(std::chrono::steady_clock::time_point due) {
 // thread, and that nothing else holds (a copy held elsewhere could still be read there) is
 // kept: everything else that touches spare_request_ runs on this thread too.
 //
-// And only while the next request is already buffered (a pipelining client): a connection that
-// waits for its client would hold it idle (~0.8 KiB), and clearing it costs more than
-// freeing it.
+// And only while bytes of the next request are already buffered (a pipelining client), and
+// the connection reads on: one that waits for its client would hold it idle (~0.85 KiB for
+// a /hello, up to ~3 KiB: see request_reuse.hpp), and clearing it costs more than freeing it.
 void session::request_done(channel_id, std::shared_ptr<routed_request> in) {
-  if (buffer_.size() == 0 || h2_ || phase_ == phase::closed || !writer_home_->in_turn()
-      || in.use_count() != 1)
+  if (!writer_home_->in_turn() || h2_ || buffer_.size() == 0)
     return;
+  if (phase_ != phase::responding && phase_ != phase::waiting && phase_ != phase::reading_header)
+    return;  // it closes, or lingers, or a body is read: no request follows soon
+  if (in.use_count() != 1)
+    return;
+  // A copy released on another thread (none is: see above) happened before this reuse.
+  std::atomic_thread_fence(std::memory_order_acquire);
   clear_for_reuse(*in);
   spare_request_ = std::move(in);
+  auto& counts = shared_.rt->counters.mine();
+  counts.add(counts.reused_requests, 1);
 }
 
 void session::cancel_timer() {
@@ -1160,6 +1168,7 @@ void session::do_close() {
   if (phase_ == phase::closed)
     return;
   phase_ = phase::closed;
+  spare_request_.reset();
   for (auto fd = native_fd_.load(std::memory_order_acquire);;) {  // see force_shutdown
     if (fd == fd_claimed)
       fd = native_fd_.load(std::memory_order_acquire);
@@ -1195,6 +1204,7 @@ void session::set_no_delay() {
 // is free for the patience. A watch still pending drains once it completes (on_watch).
 void session::linger() {
   reading_.reset();  // a request kept for (pipelined after this one) is never read now
+  spare_request_.reset();
   phase_ = phase::lingering;
   start_linger();
   if (client_sends_no_more())

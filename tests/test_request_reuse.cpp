@@ -88,6 +88,10 @@ std::vector<exchange> mixed_requests() {
      "route=other\nmethod=GET\nversion=11\nkeep_alive=1\ntarget=/other\npath=/other\n"
      "header Host=z\nbody=\npeer=set\n"},
     {"GET /nowhere HTTP/1.1\r\nHost: z\r\n\r\n", 404, "no route for /nowhere"},
+    {"GET /echo/%zz HTTP/1.1\r\nHost: z\r\n\r\n", 400, "malformed request target"},
+    {"GET /echo/5?q=%41 HTTP/1.1\r\nHost: z\r\n\r\n", 200,
+     "route=get echo\nmethod=GET\nversion=11\nkeep_alive=1\ntarget=/echo/5?q=%41\npath=/echo/5\n"
+     "query q=A\nparam id=5\nheader Host=z\nbody=\npeer=set\n"},
     {"GET /plain HTTP/1.1\r\nHost: z\r\n\r\n", 200,
      "route=plain\nmethod=GET\nversion=11\nkeep_alive=1\ntarget=/plain\npath=/plain\n"
      "header Host=z\nbody=\npeer=set\n"},
@@ -114,11 +118,14 @@ SCENARIO("a reused request is cleared of everything the last one carried") {
     req.other_method = "PROPFIND";
     req.target = "/a/" + std::string(4096, 't') + "?x=1";
     req.path = "/a/" + std::string(4096, 't');
-    req.query = {{"x", "1"}};
-    req.params = {{"id", "7"}};
+    for (int i = 0; i < 100; ++i) {
+      req.query.emplace_back("x", "1");
+      req.params.emplace_back("id", "7");
+      req.trailers.emplace_back("X-Trail", "t");
+    }
+    req.other_method += std::string(1000, 'P');
     for (int i = 0; i < 1000; ++i)
       req.headers.emplace_back("X-" + std::to_string(i), "v");
-    req.trailers = {{"X-Trail", "t"}};
     req.body = std::string(64 * 1024, 'b');
     req.peer = "127.0.0.1:4242";
     req.version = 10;
@@ -139,30 +146,34 @@ SCENARIO("a reused request is cleared of everything the last one carried") {
         CHECK(req.headers.empty());
         CHECK(req.trailers.empty());
         CHECK(req.body.empty());
+        CHECK(in.fn == nullptr);  // made for it alone (as a 404's is): it goes
         CHECK(req.version == 11);
         CHECK(req.keep_alive);
         CHECK(in.arrived == std::chrono::steady_clock::time_point{});
         CHECK(req.peer == "127.0.0.1:4242");  // the same connection, the same peer
       }
       THEN("it keeps none of the growth: an idle connection holds little") {
-        CHECK(req.target.capacity() <= fastactor::reuse_string_max);
-        CHECK(req.path.capacity() <= fastactor::reuse_string_max);
-        CHECK(req.body.capacity() <= fastactor::reuse_string_max);
-        CHECK(req.headers.capacity() <= fastactor::reuse_fields_max);
+        for (const auto* s : {&req.other_method, &req.target, &req.path, &req.body})
+          CHECK(s->capacity() <= fastactor::reuse_string_max);
+        for (const auto* list : {&req.query, &req.params, &req.headers, &req.trailers})
+          CHECK(list->capacity() <= fastactor::reuse_fields_max);
       }
     }
   }
 
-  GIVEN("a small request") {
+  GIVEN("a small request, routed to a route's handler") {
+    auto route_handler = std::make_shared<const fastactor::handler>([](fastactor::context&) {});
     fastactor::routed_request in;
     in.req.target = "/hello";
     in.req.headers.reserve(fastactor::reuse_fields_max);
     in.req.headers.emplace_back("Host", "x");
+    in.fn = route_handler;  // the router holds it too
     WHEN("it is cleared") {
       fastactor::clear_for_reuse(in);
-      THEN("it keeps its room for the next request's fields") {
+      THEN("it keeps its room for the next request's fields, and the route's handler") {
         CHECK(in.req.headers.empty());
         CHECK(in.req.headers.capacity() == fastactor::reuse_fields_max);
+        CHECK(in.fn == route_handler);
       }
     }
   }
@@ -175,11 +186,12 @@ SCENARIO("requests on one connection see nothing of each other's") {
 
     WHEN("a client sends different requests one by one on one connection") {
       http_client client{srv.port()};
-      THEN("each handler saw its own request only") {
+      THEN("each handler saw its own request only, each made anew (the connection waited)") {
         for (const auto& sent : requests) {
           client.send(sent.request);
           check_answer(client.read_response(), sent);
         }
+        CHECK(srv.stats().reused_requests_total == 0);
       }
     }
 
@@ -190,10 +202,29 @@ SCENARIO("requests on one connection see nothing of each other's") {
         for (const auto& sent : requests)
           batch += sent.request;
       client.send(batch);
-      THEN("each handler saw its own request only") {
+      THEN("each handler saw its own request only, most carried by the one before") {
         for (int round = 0; round < 2; ++round)
           for (const auto& sent : requests)
             check_answer(client.read_response(), sent);
+        CHECK(srv.stats().reused_requests_total > requests.size());
+      }
+    }
+
+    WHEN("a pipelined HTTP/1.0 request with Transfer-Encoding ends the batch") {
+      http_client client{srv.port()};
+      auto last = exchange{"POST /echo/8 HTTP/1.0\r\nTransfer-Encoding: chunked\r\n"
+                           "Connection: keep-alive\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+                           200,
+                           "route=post echo\nmethod=POST\nversion=10\nkeep_alive=0\n"
+                           "target=/echo/8\npath=/echo/8\nparam id=8\n"
+                           "header Transfer-Encoding=chunked\nheader Connection=keep-alive\n"
+                           "body=hi\npeer=set\n"};
+      client.send(requests[1].request + requests[3].request + last.request);
+      THEN("its faulty framing closes the connection after its answer, as before") {
+        check_answer(client.read_response(), requests[1]);
+        check_answer(client.read_response(), requests[3]);
+        check_answer(client.read_response(), last);
+        CHECK(client.closed_by_peer());
       }
     }
   }

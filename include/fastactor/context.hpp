@@ -63,7 +63,9 @@ public:
 
   // -- the request --------------------------------------------------------------------------
 
-  /// The request: method, target, path, query, headers, body, peer.
+  /// The request: method, target, path, query, headers, body, peer. Valid while the handler
+  /// runs: a worker or task that needs a part of it later takes a copy (the connection may
+  /// reuse the request's memory for its next request once the response is done).
   const request& req() const;
 
   /// The integer query parameter `name`, `fallback` when absent. A value that is not an

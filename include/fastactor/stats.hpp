@@ -82,6 +82,9 @@ struct server_stats {
   /// requests, a small read instead of a wait") that did not fill it: the next request (or
   /// pipelined batch) taken whole, or the start of one that came in pieces. (Per thread*.)
   std::atomic<std::uint64_t> small_reads_total{0};
+  /// HTTP/1.1 requests whose memory was kept, cleared, to carry their connection's next,
+  /// pipelined request (docs/design-notes.md, "A request's allocations"). (Per thread*.)
+  std::atomic<std::uint64_t> reused_requests_total{0};
   /// TLS (an HTTPS server only): handshakes completed, and connections that ended before
   /// theirs did, by reason.
   struct tls_counters {
