@@ -1,23 +1,20 @@
 #include "server/request_reuse.hpp"
 
+#include "protocol/release_memory.hpp"
+
 #include <string>
 
 namespace fastactor {
 
 namespace {
 
-void clear_string(std::string& s) {
-  if (s.capacity() > reuse_string_max)
-    std::string{}.swap(s);
+/// Empties `c`, keeping its room only up to `room_max` (characters or entries).
+template <class Container>
+void clear_within(Container& c, std::size_t room_max) {
+  if (c.capacity() > room_max)
+    release_memory(c);
   else
-    s.clear();
-}
-
-void clear_list(name_value_list& list) {
-  if (list.capacity() > reuse_fields_max)
-    name_value_list{}.swap(list);
-  else
-    list.clear();
+    c.clear();
 }
 
 }  // namespace
@@ -25,14 +22,14 @@ void clear_list(name_value_list& list) {
 void clear_for_reuse(routed_request& in) {
   auto& req = in.req;
   req.method = method::get;  // request's defaults
-  clear_string(req.other_method);
-  clear_string(req.target);
-  clear_string(req.path);
-  clear_list(req.query);
-  clear_list(req.params);
-  clear_list(req.headers);
-  clear_list(req.trailers);
-  clear_string(req.body);
+  clear_within(req.other_method, reuse_string_max);
+  clear_within(req.target, reuse_string_max);
+  clear_within(req.path, reuse_string_max);
+  clear_within(req.query, reuse_fields_max);
+  clear_within(req.params, reuse_fields_max);
+  clear_within(req.headers, reuse_fields_max);
+  clear_within(req.trailers, reuse_fields_max);
+  clear_within(req.body, reuse_string_max);
   req.version = 11;
   req.keep_alive = true;
   // A route's handler stays: routing sets every request's (route()), and finds it mostly the

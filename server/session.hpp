@@ -282,8 +282,9 @@ protected:
   static constexpr std::size_t linger_scratch_size = 1024;
   std::unique_ptr<incoming_request> reading_;  ///< only while a request is read
   /// The last request whose response is done, cleared: it carries the next request read
-  /// (request_done, server/request_reuse.hpp). Only while the next request is already
-  /// buffered: a connection that waits for its client drops it (writer_turn_ended).
+  /// (request_done, server/request_reuse.hpp). Only while bytes of the next request are
+  /// buffered and the connection reads on: one that waits for its client or streams drops it
+  /// at the writer's turn's end, one that lingers or closes at once.
   std::shared_ptr<routed_request> spare_request_;
   /// What the wait for the next request reads into (only while that read is pending).
   read_block peek_;
