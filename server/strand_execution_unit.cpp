@@ -161,8 +161,13 @@ void strand_execution_unit::run_at_once(caf::scheduled_actor& writer, caf::mailb
   auto result = caf::resumable::awaiting_message;
   {
     turn_mark mark{this};
-    // Handles the writer's exceptions and its quitting, as resume does.
-    auto activation = writer.activate(this, msg);
+    // Handles the writer's exceptions and its quitting, as resume does. CAF's
+    // activate(unit, msg) is these two calls and then set_receive_timeout (~40
+    // instructions), which has nothing to do for the writer: its one behavior never has a
+    // receive timeout (its timers are its connection's, response_writer.cpp), and CAF's own
+    // resume loop calls it once per turn, not per message.
+    auto activation = writer.activate(this) ? writer.reactivate(msg)
+                                            : caf::scheduled_actor::activation_result::terminated;
     // Only resume keeps a message the behavior skips (the writer skips none: it never awaits
     // a response): into the mailbox with it, where the resume below finds it.
     if (activation == caf::scheduled_actor::activation_result::skipped)
