@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -47,33 +48,48 @@ boost::system::result<boost::urls::url_view> parse_target(std::string_view targe
 // Boost.URL parses what it parses the same (no query, nothing to decode, so path and
 // segments are the text itself: tests/test_request_target.cpp compares the two), but a
 // request pays ~1,000 instructions for its generality.
+namespace {
+
+/// Dot segments ("/./", "/..") are Boost.URL's to interpret (it reads a leading "/." as a
+/// prefix, not a segment).
+bool has_dot_segment(std::string_view path) {
+  std::size_t segment_start = 1;
+  for (std::size_t i = 1; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      auto segment = path.substr(segment_start, i - segment_start);
+      if (segment == "." || segment == "..")
+        return true;
+      segment_start = i + 1;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 bool is_plain_path(std::string_view target) {
   if (target.empty() || target.front() != '/')
     return false;
-  // RFC 3986's unreserved characters, by table: a request's path is checked character by
-  // character.
-  static constexpr auto unreserved_table = [] {
-    std::array<bool, 256> table{};
+  // By table, as every request's path is checked: RFC 3986's unreserved characters and "/",
+  // with "." told apart, as only a path with a dot can hold a dot segment.
+  enum : std::uint8_t { other, plain, dot };
+  static constexpr auto kinds = [] {
+    std::array<std::uint8_t, 256> table{};
     for (int c = 0; c < 256; ++c)
-      table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-        || c == '-' || c == '.' || c == '_' || c == '~';
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+          || c == '_' || c == '~' || c == '/')
+        table[c] = plain;
+    table['.'] = dot;
     return table;
   }();
-  auto unreserved = [](char c) { return unreserved_table[static_cast<unsigned char>(c)]; };
-  // Dot segments ("/./", "/..") are Boost.URL's to interpret (it reads a leading "/." as a
-  // prefix, not a segment).
-  std::size_t segment_start = 1;
-  for (std::size_t i = 1; i <= target.size(); ++i) {
-    if (i == target.size() || target[i] == '/') {
-      auto segment = target.substr(segment_start, i - segment_start);
-      if (segment == "." || segment == "..")
-        return false;
-      segment_start = i + 1;
-    } else if (!unreserved(target[i])) {
+  std::uint8_t seen = plain;
+  for (char c : target) {
+    auto kind = kinds[static_cast<unsigned char>(c)];
+    if (kind == other)
       return false;
-    }
+    seen |= kind;
   }
-  return true;
+  return (seen & dot) == 0 || !has_dot_segment(target);
 }
 
 incoming_request::incoming_request(const server_config& cfg,

@@ -32,15 +32,25 @@ router& router::add(method m, std::string pattern, handler fn) {
   bool shadowed = std::any_of(routes_.begin(), routes_.end(), [&](const route_entry& earlier) {
     return earlier.method == m && matches(earlier, segments, nullptr);
   });
-  if (!has_params && !shadowed) {
-    std::string path = "/";
-    for (std::size_t i = 0; i < segments.size(); ++i)
-      path += (i ? "/" : "") + segments[i];
-    by_path_[path].push_back(routes_.size());
-  }
   routes_.push_back(
     {m, std::move(pattern), std::move(segments), std::make_shared<const handler>(std::move(fn))});
+  // Indexed after it is added: if indexing throws, route() still finds the route by search.
+  if (!has_params && !shadowed)
+    index_exact(routes_.size() - 1);
   return *this;
+}
+
+void router::index_exact(std::size_t index) {
+  const auto& segments = routes_[index].segments;
+  std::string path = "/";
+  for (std::size_t i = 0; i < segments.size(); ++i)
+    path += (i ? "/" : "") + segments[i];
+  auto found = by_path_.find(path);
+  if (found == by_path_.end()) {
+    path_keys_.push_back(std::make_shared<const std::string>(std::move(path)));
+    found = by_path_.emplace(*path_keys_.back(), std::vector<std::size_t>{}).first;
+  }
+  found->second.push_back(index);
 }
 
 router::match router::route_path(method req_method, std::string_view path,
@@ -53,7 +63,7 @@ router::match router::route_path(method req_method, std::string_view path,
 const std::shared_ptr<const handler>* router::find_exact(method req_method,
                                                          std::string_view path) const {
   auto lookup = req_method == method::head ? method::get : req_method;
-  if (auto found = by_path_.find(std::string{path}); found != by_path_.end())
+  if (auto found = by_path_.find(path); found != by_path_.end())
     for (auto index : found->second)
       if (routes_[index].method == lookup)
         return &routes_[index].fn;

@@ -80,6 +80,9 @@ private:
     std::shared_ptr<const handler> fn;
   };
 
+  /// Makes route `index` (one without parameters) found by find_exact.
+  void index_exact(std::size_t index);
+
   static bool matches(const route_entry& r, const std::vector<std::string>& segments,
                       name_value_list* params);
 
@@ -87,7 +90,11 @@ private:
   /// Routes without parameters by path ("/" + segments joined), in the order added, each
   /// unless an earlier route of its method with parameters matches its path (which route()
   /// would find first).
-  std::unordered_map<std::string, std::vector<std::size_t>> by_path_;
+  /// Keyed by views, so that a request's path is looked up without a string made of it
+  /// (~75 instructions of a /hello); the keys' characters live in path_keys_, shared and
+  /// never changed, so that a copy of the router keeps them valid too.
+  std::unordered_map<std::string_view, std::vector<std::size_t>> by_path_;
+  std::vector<std::shared_ptr<const std::string>> path_keys_;
 };
 
 /// Splits "/a/b/" into {"a", "b", ""}; "/" into {}.
