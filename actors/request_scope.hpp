@@ -4,6 +4,7 @@
 // in turn); the scope's stream id is what keeps requests apart.
 
 #include "actors/connection.hpp"
+#include "actors/held_share.hpp"
 #include "protocol/content_encoder.hpp"
 #include "protocol/release_memory.hpp"
 #include "protocol/spare_parts.hpp"
@@ -71,15 +72,15 @@ struct logged_request {
 };
 
 struct request_scope {
-  /// `held_total` counts, for the whole server, the response bytes every scope holds.
-  request_scope(stream_id sid, channel_id ch, std::shared_ptr<routed_request> r,
-                std::atomic<std::int64_t>& held_total)
+  /// `held` counts the response bytes this scope holds toward the server's total: the
+  /// writer's share of it, which outlives the writer's scopes.
+  request_scope(stream_id sid, channel_id ch, std::shared_ptr<routed_request> r, held_share& held)
     : id(sid), channel(ch), in(std::move(r)), version(in->req.version), head(in->req.is_head()),
       keep_alive_asked(in->req.keep_alive),
       arrived(in->arrived != std::chrono::steady_clock::time_point{}
                 ? in->arrived
                 : std::chrono::steady_clock::now()),
-      held_total_(held_total) {}
+      held_(held) {}
 
   request_scope(const request_scope&) = delete;
   request_scope& operator=(const request_scope&) = delete;
@@ -193,6 +194,9 @@ struct request_scope {
       cancelled->store(true);
   }
 
+  /// The response bytes the whole server holds, as this scope's writer knows them.
+  std::int64_t server_held_bytes() const { return held_.server_bytes(); }
+
   bool complete() const {
     return handler_returned && running_tasks == 0 && workers.empty() && shared_producers.empty();
   }
@@ -207,7 +211,7 @@ struct request_scope {
       return;
     }
     queued_bytes += bytes.size();
-    held_total_.fetch_add(static_cast<std::int64_t>(bytes.size()), std::memory_order_relaxed);
+    held_.add(bytes.size());
     if (queue.capacity() == 0)  // room for the framing, so that take_queue hands it on whole
       queue = spare_parts::take(1 + framing_parts);
     queue.push_back(std::move(bytes));
@@ -281,8 +285,7 @@ public:
       bytes += queue[kept++].size();
     for (auto i = kept; i < queue.size(); ++i)
       results_dropped_bytes += queue[i].size();
-    held_total_.fetch_sub(static_cast<std::int64_t>(queued_bytes - bytes),
-                          std::memory_order_relaxed);
+    held_.take(queued_bytes - bytes);
     queue.resize(kept);
     queued_bytes = bytes;
   }
@@ -384,20 +387,15 @@ public:
   }
 
 private:
-  /// Takes `bytes` off the server's held total. Nothing to take is the usual case when a scope
-  /// ends (~request_scope drops an empty queue, releases a write already released), and a
-  /// shared atomic's locked subtraction costs ~20 cycles even of zero.
-  void unhold(std::size_t bytes) {
-    if (bytes > 0)
-      held_total_.fetch_sub(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
-  }
+  /// Takes `bytes` off the server's held total.
+  void unhold(std::size_t bytes) { held_.take(bytes); }
 
   static void truncate(std::string& text, std::size_t max) {
     if (text.size() > max)
       text.replace(max, std::string::npos, "...");
   }
 
-  std::atomic<std::int64_t>& held_total_;
+  held_share& held_;
 };
 
 }  // namespace fastactor

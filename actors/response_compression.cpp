@@ -45,9 +45,9 @@ void count(server_stats::compression_counters& c, content_coding coding) {
 /// --response-memory-max. (Compressors have a gauge of their own so that an idle coded
 /// stream's compressor never counts against another response's queue: a thousand idle
 /// coded SSE streams would otherwise make other responses fail.)
-bool over_budget(const runtime& rt) {
-  auto held = rt.stats.queued_response_bytes.load(std::memory_order_relaxed)
-    + rt.stats.compression.memory_bytes.load(std::memory_order_relaxed);
+bool over_budget(const request_scope& sc, const runtime& rt) {
+  auto held =
+    sc.server_held_bytes() + rt.stats.compression.memory_bytes.load(std::memory_order_relaxed);
   return held > static_cast<std::int64_t>(rt.limits.response_memory_max);
 }
 
@@ -80,7 +80,7 @@ void choose_coding(request_scope& sc, runtime& rt, std::optional<std::size_t> wh
   if (coding == content_coding::identity)
     return;
   // The server's response memory is spent: a coded response would hold a compressor more.
-  if (over_budget(rt)) {
+  if (over_budget(sc, rt)) {
     rt.stats.compression.failures_total.fetch_add(1, std::memory_order_relaxed);
     return;
   }

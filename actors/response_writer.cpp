@@ -32,6 +32,9 @@ struct writer_state {
   std::shared_ptr<runtime> rt;
   connection_key key = 0;  ///< what the connection's messages carry
   caf::actor_addr self;  ///< the writer's own address, for what its destructor sends
+  /// The scopes' response bytes toward the server's total; published after each message
+  /// (writer_actor::consume) and when the scopes are gone (declared before them, after rt).
+  held_share held;
   scope_table scopes;  ///< the requests under way: one over HTTP/1.1, one per HTTP/2 stream
   /// A write completed at once (connection::write said so; only an HTTP/1.1 connection, with
   /// its one channel, does): handled as its completion message would be, once the message
@@ -101,6 +104,7 @@ public:
     : super(cfg), home_(std::move(home)) {
     state.conn = std::move(conn);
     state.rt = std::move(rt);
+    state.held.bind(state.rt->stats.queued_response_bytes);
     state.key = key;
     state.self = address();
     state.rt->stats.live_writers.fetch_add(1, std::memory_order_relaxed);
@@ -134,6 +138,7 @@ public:
 
   caf::invoke_message_result consume(caf::mailbox_element& x) override {
     current_guard guard{this};
+    published_guard publish{state.held};  // also when a handler throws
     if (consume_request(x))
       return caf::invoke_message_result::consumed;
     return super::consume(x);
@@ -152,6 +157,14 @@ private:
     writer_actor* outer;
   };
   static thread_local writer_actor* current_;
+
+  struct published_guard {
+    explicit published_guard(held_share& share) : held(share) {}
+    ~published_guard() { held.publish(); }
+    published_guard(const published_guard&) = delete;
+    published_guard& operator=(const published_guard&) = delete;
+    held_share& held;
+  };
 
   // Owned here, not by the connection: CAF hands the home a wake-up for as long as anyone
   // can send to the writer, and that can be after the writer quit and its connection went
@@ -245,8 +258,8 @@ bool acks_at_once(const request_scope& sc) {
 
 /// True while the response bytes the whole server holds are over --response-memory-max.
 bool server_over_budget(const writer_actor* self) {
-  auto held = self->state.rt->stats.queued_response_bytes.load(std::memory_order_relaxed);
-  return held > static_cast<std::int64_t>(self->state.rt->limits.response_memory_max);
+  return self->state.held.server_bytes()
+    > static_cast<std::int64_t>(self->state.rt->limits.response_memory_max);
 }
 
 /// What this response holds: its queue and its write in flight.
@@ -768,8 +781,7 @@ void on_request(writer_actor* self, channel_id ch, std::shared_ptr<routed_reques
   auto& counts = st.rt->counters.mine();
   counts.add(counts.requests, 1);
   counts.begin_stream();
-  auto& sc = st.scopes.emplace(st.rt->next_stream_id(), ch, std::move(in),
-                               st.rt->stats.queued_response_bytes);
+  auto& sc = st.scopes.emplace(st.rt->next_stream_id(), ch, std::move(in), st.held);
   run_handler(self, sc);
   progress(self, sc);
 }

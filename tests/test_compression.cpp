@@ -572,7 +572,7 @@ namespace {
 struct coded_scope {
   explicit coded_scope(const char* coding)
     : rt(fastactor::response_limits{fastactor::server_config{}}, 1, "fastactor"),
-      sc(1, 0, request_accepting(coding), rt.stats.queued_response_bytes) {
+      held(rt.stats.queued_response_bytes), sc(1, 0, request_accepting(coding), held) {
     fastactor::choose_coding(sc, rt, std::nullopt, "application/x-ndjson");
   }
 
@@ -597,6 +597,7 @@ struct coded_scope {
   }
 
   fastactor::runtime rt;  // before the scope: the compressor gives its memory back to it
+  fastactor::held_share held;  // the scope's bytes toward rt's total, as a writer's
   fastactor::request_scope sc;
 };
 
@@ -621,6 +622,8 @@ SCENARIO("a coded stream compresses at most a slice per write, whatever its part
       }
       THEN("the bytes taken stay counted as held (until their write is done), nothing more") {
         s.sc.encoder.reset();
+        CHECK(s.sc.server_held_bytes() == static_cast<std::int64_t>(text.size()));
+        s.held.publish();  // as the writer does after each message
         CHECK(s.rt.stats.queued_response_bytes.load() == static_cast<std::int64_t>(text.size()));
       }
     }

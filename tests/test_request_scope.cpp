@@ -50,7 +50,8 @@ void check_untouched(const request_scope& sc) {
 }  // namespace
 
 SCENARIO("a response under way lets go of the request it no longer reads", "[request_scope]") {
-  std::atomic<std::int64_t> held{0};
+  std::atomic<std::int64_t> held_total{0};
+  held_share held{held_total};
   GIVEN("a scope whose handler set a header field") {
     auto in = browser_request();
     std::weak_ptr<routed_request> request_alive = in;

@@ -30,7 +30,8 @@ handler_call call(const router::match& m, int& hit) {
   REQUIRE(m.fn);
   hit = 0;
   runtime rt{response_limits{}, 1, "test"};
-  request_scope scope{1, 0, std::make_shared<routed_request>(), rt.stats.queued_response_bytes};
+  held_share held{rt.stats.queued_response_bytes};
+  request_scope scope{1, 0, std::make_shared<routed_request>(), held};
   context ctx{nullptr, scope, rt};
   (*m.fn)(ctx);
   rt.pool.stop();
