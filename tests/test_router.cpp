@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
+
 using namespace fastactor;
 
 namespace {
@@ -213,6 +215,20 @@ SCENARIO("a path found by lookup finds what the full search finds", "[router]") 
       CHECK(r.find_exact(method::get, "/users/me") == nullptr);  // the parameter route wins
       CHECK(r.find_exact(method::post, "/users/me") != nullptr);
       CHECK(r.find_exact(method::head, "/hello") == r.find_exact(method::get, "/hello"));
+    }
+  }
+  GIVEN("a router copied, and the original gone (the server keeps a copy of the user's)") {
+    std::optional<router> original{std::in_place};
+    original->get("/hello", named(&hit, 1));
+    original->get(std::string(100, 'x').insert(0, "/"), named(&hit, 2));  // a key past SSO
+    router copy = *original;
+    original.reset();
+    copy.post("/hello", named(&hit, 3));  // the copy grows on its own
+    THEN("the copy still finds its exact routes by lookup, and its own new one") {
+      REQUIRE(copy.find_exact(method::get, "/hello") != nullptr);
+      CHECK(call(copy.route_path(method::get, "/hello"), hit).hit == 1);
+      CHECK(call(copy.route_path(method::get, "/" + std::string(100, 'x')), hit).hit == 2);
+      CHECK(call(copy.route_path(method::post, "/hello"), hit).hit == 3);
     }
   }
 }
