@@ -39,6 +39,23 @@ bool names_close(boost::beast::string_view list) {
   return false;
 }
 
+/// Beast has matched the method already (exactly, as parse_method does): its verb names ours
+/// without comparing the token again (~55 instructions of a /hello).
+method method_of(http::verb verb) {
+  switch (verb) {
+    case http::verb::get: return method::get;
+    case http::verb::head: return method::head;
+    case http::verb::post: return method::post;
+    case http::verb::put: return method::put;
+    case http::verb::delete_: return method::delete_;
+    case http::verb::connect: return method::connect;
+    case http::verb::options: return method::options;
+    case http::verb::trace: return method::trace;
+    case http::verb::patch: return method::patch;
+    default: return method::other;
+  }
+}
+
 }  // namespace
 
 void chunk_framing_budget::operator()(std::uint64_t size, boost::beast::string_view extensions,
@@ -53,14 +70,14 @@ void chunk_framing_budget::operator()(std::uint64_t size, boost::beast::string_v
   }
 }
 
-void request_parser::on_request_impl(http::verb, string_view method_str, string_view target,
+void request_parser::on_request_impl(http::verb verb, string_view method_str, string_view target,
                                      int version, error_code&) {
   if (reuse_from_ && *reuse_from_)
     in_ = std::move(*reuse_from_);
   else
     in_ = std::make_shared<routed_request>();
   auto& req = in_->req;
-  req.method = fastactor::parse_method(method_str);
+  req.method = method_of(verb);
   if (req.method == method::other)
     req.other_method.assign(method_str.data(), method_str.size());
   req.target.assign(target.data(), target.size());

@@ -134,6 +134,18 @@ SCENARIO("a request's fields reach the handler as they were sent", "[request-par
       CHECK(got.in->req.method_name() == "PROPFIND");
     }
   }
+  GIVEN("every method by its token, known or not, in any case") {
+    for (std::string token :
+         {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+          "PROPFIND", "M-SEARCH", "PURGE", "get", "Post", "FOO", "GETX", "GE"}) {
+      auto got = parse(token + " /hello HTTP/1.1\r\nHost: h\r\n\r\n");
+      THEN("the request's method is the one parse_method names for " << token) {
+        REQUIRE(got.in);
+        CHECK(got.in->req.method == parse_method(token));
+        CHECK(got.in->req.method_name() == token);
+      }
+    }
+  }
 }
 
 SCENARIO("a body is read whole, however it is framed", "[request-parser]") {
