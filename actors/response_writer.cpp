@@ -660,13 +660,16 @@ void end_subscriptions(writer_actor* self, request_scope& sc) {
 /// `kill`: a worker may install an exit handler that ignores other reasons, and must still
 /// stop.
 void stop_producers(writer_actor* self, request_scope& sc) {
+  sc.running_tasks = 0;
+  // Most responses had no producer: nothing to stop (~40 instructions of a /hello).
+  if (sc.workers.empty() && sc.shared_producers.empty() && !sc.cancelled)
+    return;
   for (auto& worker : sc.workers) {
     self->demonitor(worker);
     self->send_exit(worker, caf::exit_reason::kill);
   }
   sc.workers.clear();
   end_subscriptions(self, sc);
-  sc.running_tasks = 0;
   sc.cancel_tasks();
 }
 
