@@ -373,7 +373,10 @@ void send_whole(writer_actor* self, request_scope& sc) {
   } else if (sc.errors.empty()) {
     // HEAD: the Content-Length GET would have had, counted while its body was dropped.
     auto length = sc.head ? sc.discarded_bytes : sc.queued_bytes;
-    choose_coding(sc, *st.rt, length, head_content_type(sc));
+    // (choose_coding leaves a small whole body alone: asked here, a /hello's type is not looked
+    // up for it.)
+    if (length >= st.rt->limits.compress_min_bytes)
+      choose_coding(sc, *st.rt, length, head_content_type(sc));
     body_out body;
     constexpr auto whole = std::numeric_limits<std::size_t>::max();
     if (sc.encoder)  // if the compressor fails, the encoder is gone and the body goes plain
