@@ -9,8 +9,7 @@
 
 using fastactor::held_share;
 
-SCENARIO("a writer's held bytes reach the server's total when it publishes them",
-         "[held_share]") {
+SCENARIO("a writer's held bytes reach the server's total when it publishes them", "[held_share]") {
   std::atomic<std::int64_t> total{1000};  // what other writers hold
   GIVEN("a share that holds bytes it has not published") {
     held_share share{total};
