@@ -65,6 +65,7 @@ stream_id context::id() const {
 }
 
 const server_stats& context::stats() const {
+  scope_.publish_held();  // what this writer queued in this message counts too
   return rt_.published_stats();
 }
 

@@ -196,6 +196,9 @@ struct request_scope {
 
   /// The response bytes the whole server holds, as this scope's writer knows them.
   std::int64_t server_held_bytes() const { return held_.server_bytes(); }
+  /// Adds the writer's unpublished part to the server's total now (for a handler that reads
+  /// the server's counters: it then sees what it queued itself). The writer's thread only.
+  void publish_held() { held_.publish(); }
 
   bool complete() const {
     return handler_returned && running_tasks == 0 && workers.empty() && shared_producers.empty();

@@ -166,6 +166,7 @@ void strand_execution_unit::run_at_once(caf::scheduled_actor& writer, caf::mailb
     // instructions), which has nothing to do for the writer: its one behavior never has a
     // receive timeout (its timers are its connection's, response_writer.cpp), and CAF's own
     // resume loop calls it once per turn, not per message.
+    BOOST_ASSERT(!writer.getf(caf::abstract_actor::has_timeout_flag));
     auto activation = writer.activate(this) ? writer.reactivate(msg)
                                             : caf::scheduled_actor::activation_result::terminated;
     // Only resume keeps a message the behavior skips (the writer skips none: it never awaits

@@ -2,10 +2,15 @@
 // arithmetic per scope, one update of the shared total per message.
 #include "actors/held_share.hpp"
 
+#include "support/http_client.hpp"
+#include "support/test_server.hpp"
+#include <fastactor/fastactor.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 using fastactor::held_share;
 
@@ -52,6 +57,28 @@ SCENARIO("a writer's held bytes reach the server's total when it publishes them"
     share.publish();
     THEN("it publishes there") {
       CHECK(total.load() == 0);
+    }
+  }
+}
+
+SCENARIO("a handler that reads the server's counters sees what it queued itself", "[held_share]") {
+  GIVEN("a handler that queues 10,000 bytes, then reads the held response bytes") {
+    fastactor::router routes;
+    routes.get("/held", [](fastactor::context& ctx) {
+      ctx.write(std::string(10'000, 'x'));
+      ctx.write("|" + std::to_string(ctx.stats().queued_response_bytes.load()));
+    });
+    testing::test_server srv{std::move(routes)};
+    WHEN("it is asked") {
+      auto r = testing::http_get(srv.port(), "/held");
+      THEN("its own bytes were in the count it read, and none are left after the response") {
+        REQUIRE(r.status == 200);
+        auto bar = r.body.find('|');
+        REQUIRE(bar == 10'000);
+        CHECK(std::stoll(r.body.substr(bar + 1)) >= 10'000);
+        CHECK(srv.server().wait_for([](auto& s) { return s.queued_response_bytes == 0; },
+                                    std::chrono::seconds(5)));
+      }
     }
   }
 }

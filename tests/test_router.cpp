@@ -225,10 +225,25 @@ SCENARIO("a path found by lookup finds what the full search finds", "[router]") 
     original.reset();
     copy.post("/hello", named(&hit, 3));  // the copy grows on its own
     THEN("the copy still finds its exact routes by lookup, and its own new one") {
-      REQUIRE(copy.find_exact(method::get, "/hello") != nullptr);
+      REQUIRE(copy.find_exact(method::get, "/hello") != nullptr);  // by the table, not a search
+      REQUIRE(copy.find_exact(method::get, "/" + std::string(100, 'x')) != nullptr);
+      REQUIRE(copy.find_exact(method::post, "/hello") != nullptr);
       CHECK(call(copy.route_path(method::get, "/hello"), hit).hit == 1);
       CHECK(call(copy.route_path(method::get, "/" + std::string(100, 'x')), hit).hit == 2);
       CHECK(call(copy.route_path(method::post, "/hello"), hit).hit == 3);
+    }
+    WHEN("a router is assigned over it, and then itself") {
+      router other;
+      other.get("/other", named(&hit, 4));
+      copy = other;
+      other = router{};
+      auto& same = copy;
+      copy = std::move(same);
+      THEN("it routes as the one assigned, by the table") {
+        CHECK(copy.find_exact(method::get, "/hello") == nullptr);
+        REQUIRE(copy.find_exact(method::get, "/other") != nullptr);
+        CHECK(call(copy.route_path(method::get, "/other"), hit).hit == 4);
+      }
     }
   }
 }

@@ -179,7 +179,8 @@ public:
   /// ends the writer and the connection (CAF ends an actor on an exception), so catch in it. Spawn
   /// through spawn() or system(), not `self()->spawn`: an actor spawned by the writer starts out on
   /// the writer's execution unit, which belongs to the connection (a blocking actor would go on
-  /// using it after the connection is gone).
+  /// using it after the connection is gone). Never `become` through it: the writer's behavior
+  /// is the server's (and has no receive timeout, which its connection's turns rely on).
   caf::event_based_actor* self() const { return self_; }
   /// The actor system the server runs in.
   caf::actor_system& system() const { return self_->system(); }

@@ -24,6 +24,20 @@ namespace fastactor {
 /// Method + path pattern -> handler. Built before the server starts, read-only afterwards.
 class router {
 public:
+  router() = default;
+  router(const router&) = default;
+  router(router&&) noexcept = default;
+  /// By copy and swap: the table of exact routes holds views into the router's own keys, so
+  /// an assignment that failed halfway (out of memory) or a self-move must not leave the
+  /// table and its keys apart.
+  router& operator=(router other) noexcept {
+    routes_.swap(other.routes_);
+    by_path_.swap(other.by_path_);
+    path_keys_.swap(other.path_keys_);
+    return *this;
+  }
+  ~router() = default;
+
   /// Adds a route; `method::other` would never match and is refused (std::invalid_argument).
   router& add(method m, std::string pattern, handler fn);
   /// A GET route (HEAD is served by it too).
