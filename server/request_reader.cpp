@@ -43,13 +43,6 @@ boost::system::result<boost::urls::url_view> parse_target(std::string_view targe
   return boost::urls::parse_absolute_uri(target);
 }
 
-}  // namespace
-
-// Boost.URL parses what it parses the same (no query, nothing to decode, so path and
-// segments are the text itself: tests/test_request_target.cpp compares the two), but a
-// request pays ~1,000 instructions for its generality.
-namespace {
-
 /// Dot segments ("/./", "/..") are Boost.URL's to interpret (it reads a leading "/." as a
 /// prefix, not a segment).
 bool has_dot_segment(std::string_view path) {
@@ -67,6 +60,9 @@ bool has_dot_segment(std::string_view path) {
 
 }  // namespace
 
+// Boost.URL parses what it parses the same (no query, nothing to decode, so path and
+// segments are the text itself: tests/test_request_target.cpp compares the two), but a
+// request pays ~1,000 instructions for its generality.
 bool is_plain_path(std::string_view target) {
   if (target.empty() || target.front() != '/')
     return false;
