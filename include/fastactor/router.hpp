@@ -24,8 +24,11 @@ namespace fastactor {
 /// Method + path pattern -> handler. Built before the server starts, read-only afterwards.
 class router {
 public:
+  /// A router without routes.
   router() = default;
+  /// A copy: it shares the handlers, and the (never changed) keys of the exact routes.
   router(const router&) = default;
+  /// Takes the routes of `other`.
   router(router&&) noexcept = default;
   /// By copy and swap: the table of exact routes holds views into the router's own keys, so
   /// an assignment that failed halfway (out of memory) or a self-move must not leave the
@@ -36,6 +39,7 @@ public:
     path_keys_.swap(other.path_keys_);
     return *this;
   }
+  /// Frees the routes (handlers still held by a request under way live on with it).
   ~router() = default;
 
   /// Adds a route; `method::other` would never match and is refused (std::invalid_argument).
