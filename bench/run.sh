@@ -621,13 +621,18 @@ round_ratio() { [ -n "$2" ] && [ -n "$3" ] && add "$1" "$(div "$3" "$2")"; }
 # What kind of build BUILD_DIR is: a `make pgo` build (fastactor and the Beast baselines
 # trained on the same load) must not be read as the plain one.
 build_kind() {
-  local cache=$BUILD/CMakeCache.txt type pgo
+  local cache=$BUILD/CMakeCache.txt type pgo lto
   type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache" 2>/dev/null)
   pgo=$(sed -n 's/^FASTACTOR_PGO:STRING=//p' "$cache" 2>/dev/null)
+  # The servers linked as one program (FASTACTOR_LTO), fastactor's and the Beast baselines alike.
+  case $(sed -n 's/^FASTACTOR_LTO_ACTIVE_CACHED:INTERNAL=//p' "$cache" 2>/dev/null) in
+    ON) lto=", link-time optimized" ;;
+    *) lto=", no link-time optimization" ;;
+  esac
   case $pgo in
-    use) echo "${type:-?}, profile-guided (make pgo): fastactor and the Beast baselines trained on the same load" ;;
-    generate) echo "${type:-?}, INSTRUMENTED to count (an unfinished make pgo): not for measuring" ;;
-    *) echo "${type:-?}, no profile" ;;
+    use) echo "${type:-?}${lto}, profile-guided (make pgo): fastactor and the Beast baselines trained on the same load" ;;
+    generate) echo "${type:-?}${lto}, INSTRUMENTED to count (an unfinished make pgo): not for measuring" ;;
+    *) echo "${type:-?}${lto}, no profile" ;;
   esac
 }
 

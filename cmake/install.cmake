@@ -35,6 +35,27 @@ install(TARGETS fastactor_protocol fastactor_actors fastactor_server fastactor
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
+# With FASTACTOR_LTO (CMakeLists.txt) the libraries' objects also carry GCC's intermediate
+# code, for the servers linked as one program. Installed, it would make GCC optimize every
+# user's program that links them as a whole, asked or not, and a link by another GCC version
+# fail: the installed copies keep the machine code only (as Fedora strips its static libraries).
+if(FASTACTOR_LTO_ACTIVE)
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+    set(FASTACTOR_INSTALLED_LIBDIR "${CMAKE_INSTALL_LIBDIR}")
+  else()
+    set(FASTACTOR_INSTALLED_LIBDIR "\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}")
+  endif()
+  foreach(layer fastactor_protocol fastactor_actors fastactor_server)
+    install(CODE "
+      set(archive \"\$ENV{DESTDIR}${FASTACTOR_INSTALLED_LIBDIR}/$<TARGET_FILE_NAME:${layer}>\")
+      execute_process(COMMAND \"${CMAKE_OBJCOPY}\" -R .gnu.lto_* -R .gnu.debuglto_* \"\${archive}\"
+                      RESULT_VARIABLE stripped)
+      if(NOT stripped EQUAL 0)
+        message(FATAL_ERROR \"objcopy could not take GCC's intermediate code out of \${archive}\")
+      endif()")
+  endforeach()
+endif()
+
 install(DIRECTORY ${fastactor_SOURCE_DIR}/include/fastactor
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.hpp")

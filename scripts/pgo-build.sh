@@ -27,7 +27,8 @@ fi
 # something else (sanitizers, no benchmarks) builds what bench/run.sh needs.
 configure() {
   cmake -S "$HERE" -B "$DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTACTOR_TESTS=OFF \
-    -DFASTACTOR_BENCH=ON -DFASTACTOR_FUZZ=OFF -DFASTACTOR_SANITIZE= -DFASTACTOR_PGO="$1" >/dev/null
+    -DFASTACTOR_BENCH=ON -DFASTACTOR_FUZZ=OFF -DFASTACTOR_SANITIZE= -DFASTACTOR_LTO=ON \
+    -DFASTACTOR_PGO="$1" >/dev/null
 }
 
 # shellcheck source=bench/browser_fields.sh

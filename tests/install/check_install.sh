@@ -60,6 +60,11 @@ private=$(cd "$prefix/include" && find . -name '*.hpp' | grep -E '/(session|requ
 [[ -z $private ]] || fail "the install has private headers: $private"
 for lib in fastactor_protocol fastactor_actors fastactor_server; do
   [[ -f $prefix/lib/lib$lib.a ]] || fail "the install has no lib/lib$lib.a"
+  # Machine code only: GCC's intermediate code (a build with FASTACTOR_LTO) would make every
+  # GCC link of a user's program a whole-program one, and fail with another GCC version.
+  if command -v objdump >/dev/null && objdump -h "$prefix/lib/lib$lib.a" | grep -q '\.gnu\.lto_'; then
+    fail "the installed lib/lib$lib.a carries GCC's LTO sections (.gnu.lto_*)"
+  fi
 done
 if grep -rlF -e "$repo" -e "$build" "$config" >/dev/null; then
   grep -rnF -e "$repo" -e "$build" "$config" >&2
