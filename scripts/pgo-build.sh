@@ -24,11 +24,12 @@ if [ "$(cd "$DIR" && pwd)" = "$HERE/build" ]; then
 fi
 
 # Every setting that decides what is built is given, so a directory configured before for
-# something else (sanitizers, no benchmarks) builds what bench/run.sh needs.
+# something else (sanitizers, no benchmarks) builds what bench/run.sh needs. The servers are
+# linked as one program unless FASTACTOR_LTO=OFF is in the environment.
 configure() {
   cmake -S "$HERE" -B "$DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFASTACTOR_TESTS=OFF \
-    -DFASTACTOR_BENCH=ON -DFASTACTOR_FUZZ=OFF -DFASTACTOR_SANITIZE= -DFASTACTOR_LTO=ON \
-    -DFASTACTOR_PGO="$1" >/dev/null
+    -DFASTACTOR_BENCH=ON -DFASTACTOR_FUZZ=OFF -DFASTACTOR_SANITIZE= \
+    -DFASTACTOR_LTO="${FASTACTOR_LTO:-ON}" -DFASTACTOR_PGO="$1" >/dev/null
 }
 
 # shellcheck source=bench/browser_fields.sh

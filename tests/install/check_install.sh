@@ -62,8 +62,12 @@ for lib in fastactor_protocol fastactor_actors fastactor_server; do
   [[ -f $prefix/lib/lib$lib.a ]] || fail "the install has no lib/lib$lib.a"
   # Machine code only: GCC's intermediate code (a build with FASTACTOR_LTO) would make every
   # GCC link of a user's program a whole-program one, and fail with another GCC version.
-  if command -v objdump >/dev/null && objdump -h "$prefix/lib/lib$lib.a" | grep -q '\.gnu\.lto_'; then
-    fail "the installed lib/lib$lib.a carries GCC's LTO sections (.gnu.lto_*)"
+  # (grep -c reads all of objdump's output: grep -q would stop it with SIGPIPE, and pipefail
+  # would then hide the match.)
+  if command -v objdump >/dev/null; then
+    lto_sections=$(objdump -h "$prefix/lib/lib$lib.a" | grep -c '\.gnu\.lto_' || true)
+    [[ $lto_sections == 0 ]] \
+      || fail "the installed lib/lib$lib.a carries GCC's LTO sections (.gnu.lto_*: $lto_sections)"
   fi
 done
 if grep -rlF -e "$repo" -e "$build" "$config" >/dev/null; then
