@@ -625,7 +625,7 @@ build_kind() {
   type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache" 2>/dev/null)
   pgo=$(sed -n 's/^FASTACTOR_PGO:STRING=//p' "$cache" 2>/dev/null)
   # The servers linked as one program (FASTACTOR_LTO), fastactor's and the Beast baselines alike.
-  case $(sed -n 's/^FASTACTOR_LTO_ACTIVE_CACHED:INTERNAL=//p' "$cache" 2>/dev/null) in
+  case $(sed -n 's/^FASTACTOR_LTO_ACTIVE:INTERNAL=//p' "$cache" 2>/dev/null) in
     ON) lto=", link-time optimized" ;;
     *) lto=", no link-time optimization" ;;
   esac
