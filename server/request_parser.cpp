@@ -3,6 +3,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 
+#include <algorithm>
 #include <tuple>
 #include <utility>
 
@@ -82,10 +83,27 @@ void request_parser::on_request_impl(http::verb verb, string_view method_str, st
     req.other_method.assign(method_str.data(), method_str.size());
   req.target.assign(target.data(), target.size());
   req.version = static_cast<unsigned>(version);
+  // "METHOD SP target SP HTTP/1.1 CRLF", as header_size counts it.
+  section_bytes_ = method_str.size() + target.size() + 12;
+}
+
+// Counted as sent: "name: value CRLF". A field that passes a bound is not stored.
+bool request_parser::within_limits(string_view name, string_view value) {
+  section_bytes_ += name.size() + value.size() + 4;
+  ++section_fields_;
+  if (section_bytes_ > fields_bytes_max_)
+    limit_hit_ = in_trailer_ ? limit::trailer_bytes : limit::header_bytes;
+  else if (section_fields_ > fields_max_)
+    limit_hit_ = in_trailer_ ? limit::trailer_fields : limit::header_fields;
+  return limit_hit_ == limit::none;
 }
 
 void request_parser::on_field_impl(http::field field, string_view name, string_view value,
-                                   error_code&) {
+                                   error_code& ec) {
+  if (!within_limits(name, value)) {
+    ec = http::error::header_limit;
+    return;
+  }
   value = trimmed(value);
   if (!in_trailer_ && (field == http::field::connection || field == http::field::proxy_connection)
       && names_close(value))
@@ -105,6 +123,8 @@ void request_parser::on_field_impl(http::field field, string_view name, string_v
 // request's "keep-alive" win over its "close"; "close" anywhere closes (RFC 9112 9.3).
 void request_parser::on_header_impl(error_code&) {
   in_trailer_ = true;
+  section_bytes_ = 0;  // a trailer section has bounds of its own
+  section_fields_ = 0;
   in_->req.keep_alive = keep_alive() && !close_asked_;
 }
 
@@ -112,7 +132,8 @@ void request_parser::on_header_impl(error_code&) {
 void request_parser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                                        error_code&) {
   if (content_length)
-    in_->req.body.reserve(static_cast<std::size_t>(*content_length));
+    in_->req.body.reserve(
+      static_cast<std::size_t>(std::min<std::uint64_t>(*content_length, body_reserve_max)));
 }
 
 std::size_t request_parser::on_body_impl(string_view body, error_code&) {

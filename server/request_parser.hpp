@@ -57,6 +57,23 @@ public:
   /// caused (bad_chunk_extension) then means "too much framing".
   bool framing_exceeded() const { return framing_.exceeded(); }
 
+  /// Bounds the header (its request line and fields) and, separately, a chunked body's
+  /// trailer section: at most `bytes` as sent and `fields` fields each. Past either the
+  /// parse fails with `header_limit` and limit_hit() says which. Beast's own header limit
+  /// cannot do this: it applies to each `put`, and the session consumes the fields a `put`
+  /// parsed, so a header sent a few fields per segment would never reach it.
+  void limit_fields(std::size_t bytes, std::size_t fields) {
+    fields_bytes_max_ = bytes;
+    fields_max_ = fields;
+  }
+  /// Which of limit_fields' bounds a section passed.
+  enum class limit { none, header_bytes, header_fields, trailer_bytes, trailer_fields };
+  limit limit_hit() const { return limit_hit_; }
+
+  /// The most a declared Content-Length makes room for before the body arrives: a client
+  /// that declares a megabyte and sends nothing must not cost a megabyte.
+  static constexpr std::size_t body_reserve_max = 64 * 1024;
+
 private:
   using error_code = boost::beast::error_code;
   using string_view = boost::beast::string_view;
@@ -67,6 +84,7 @@ private:
   void on_field_impl(boost::beast::http::field name, string_view name_string, string_view value,
                      error_code& ec) override;
   void on_header_impl(error_code& ec) override;
+  bool within_limits(string_view name, string_view value);
   void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                          error_code& ec) override;
   std::size_t on_body_impl(string_view body, error_code& ec) override;
@@ -80,6 +98,11 @@ private:
   /// The fields a request's first field makes room for.
   static constexpr std::size_t fields_reserve = 8;
   bool in_trailer_ = false;  ///< the header is done: fields now are the trailer's
+  std::size_t fields_bytes_max_ = static_cast<std::size_t>(-1);  ///< see limit_fields
+  std::size_t fields_max_ = static_cast<std::size_t>(-1);
+  std::size_t section_bytes_ = 0;  ///< the header's (or the trailer's) size so far, as sent
+  std::size_t section_fields_ = 0;
+  limit limit_hit_ = limit::none;
   bool close_asked_ = false;  ///< a Connection field of the header names "close"
 };
 

@@ -99,6 +99,7 @@ void incoming_request::restart() {
   parser_.emplace(reuse_from_);
   parser_->header_limit(static_cast<std::uint32_t>(cfg_.max_header_bytes));
   parser_->body_limit(cfg_.max_body_bytes);
+  parser_->limit_fields(cfg_.max_header_bytes, cfg_.max_header_fields);
 }
 
 std::optional<request_refusal> incoming_request::header_done() {
@@ -112,6 +113,23 @@ std::optional<request_refusal> incoming_request::header_done() {
 }
 
 std::optional<request_refusal> incoming_request::refusal(boost::beast::error_code ec) const {
+  using limit = request_parser::limit;
+  switch (parser_->limit_hit()) {
+    case limit::none: break;
+    case limit::header_bytes: return refusal_for(ec, cfg_);  // as Beast's own limit says it
+    case limit::header_fields:
+      return request_refusal{status::request_header_fields_too_large,
+                             "request header has more than "
+                               + std::to_string(cfg_.max_header_fields) + " fields"};
+    case limit::trailer_bytes:
+      return request_refusal{status::request_header_fields_too_large,
+                             "request trailer section is larger than "
+                               + std::to_string(cfg_.max_header_bytes) + " bytes"};
+    case limit::trailer_fields:
+      return request_refusal{status::request_header_fields_too_large,
+                             "request trailer section has more than "
+                               + std::to_string(cfg_.max_header_fields) + " fields"};
+  }
   if (parser_->framing_exceeded())
     return request_refusal{status::bad_request,
                            "chunked body carries more than "

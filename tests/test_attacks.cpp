@@ -396,6 +396,74 @@ SCENARIO("eight readers that never read hold bounded memory and are cut by the s
   }
 }
 
+// -- d2: a header that grows a few fields per read ------------------------------------------------
+
+namespace {
+
+/// Sends a request line and Host, then, every 10 ms, ten small fields and the first byte of
+/// the next (so each read leaves Beast almost nothing unparsed: its own limit, per read, never
+/// saw the header whole), and never the blank line. Returns when the server answered or left,
+/// or after 3 s.
+void grow_header(raw_client& attacker) {
+  REQUIRE(attacker.send_all("GET /hello HTTP/1.1\r\nHost: x\r\nX"));
+  auto until = clock_type::now() + 3s;
+  for (int field = 0; !attacker.gone() && attacker.status() == 0 && clock_type::now() < until;) {
+    std::string read;
+    for (int i = 0; i < 10; ++i, ++field)
+      read += "-F" + std::to_string(field) + ": v\r\nX";
+    attacker.send_some(read, 100ms);
+    attacker.pump(10ms);
+  }
+}
+
+}  // namespace
+
+SCENARIO("a header sent a few fields per read gets 431 long before the header timeout",
+         "[attack][timing]") {
+  GIVEN("a server with header_timeout_ms = 2000") {
+    auto cfg = attack_config();
+    WHEN("it grows past --max-header-fields (100)") {
+      test_server srv{attack_routes(), cfg};
+      warm_up(srv);
+      bystander others{srv.port()};
+      std::this_thread::sleep_for(100ms);
+      peak_rss_probe rss;
+      raw_client attacker{srv.port()};
+      auto start = clock_type::now();
+      grow_header(attacker);
+      bool closed = attacker.wait_closed(3s);
+      THEN("431, the connection ends well before the header timeout, others are served") {
+        INFO("received: " << attacker.received().substr(0, 300));
+        CHECK(attacker.status() == 431);
+        CHECK(closed);
+        CHECK(ms_between(start, attacker.gone_at()) < cfg.header_timeout_ms - 500);
+        check_rss(rss, 16);
+        check_bystander(others);
+      }
+    }
+    WHEN("it grows past --max-header-bytes (8 KiB) under a field bound of 10,000") {
+      cfg.max_header_fields = 10'000;
+      test_server srv{attack_routes(), cfg};
+      warm_up(srv);
+      bystander others{srv.port()};
+      std::this_thread::sleep_for(100ms);
+      peak_rss_probe rss;
+      raw_client attacker{srv.port()};
+      auto start = clock_type::now();
+      grow_header(attacker);
+      bool closed = attacker.wait_closed(3s);
+      THEN("431, the connection ends well before the header timeout, others are served") {
+        INFO("received: " << attacker.received().substr(0, 300));
+        CHECK(attacker.status() == 431);
+        CHECK(closed);
+        CHECK(ms_between(start, attacker.gone_at()) < cfg.header_timeout_ms - 500);
+        check_rss(rss, 16);
+        check_bystander(others);
+      }
+    }
+  }
+}
+
 // -- e: a body that drips ------------------------------------------------------------------------
 
 SCENARIO("a body sent at one byte per 0.5 s gets 408 at the body timeout", "[attack][timing]") {

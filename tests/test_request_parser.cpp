@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 using namespace fastactor;
 
@@ -336,5 +337,143 @@ SCENARIO("field names compare without case, as HTTP wants", "[request-parser]") 
     CHECK_FALSE(iequals("Host", "Hos"));
     CHECK_FALSE(iequals("a-b", "a\rb"));  // '-' and CR differ only in the 0x20 bit
     CHECK_FALSE(iequals("[", "{"));  // so do these, and they are not letters
+  }
+}
+
+namespace {
+
+/// `count` fields "X-F<i>: v" (each 10–15 bytes as sent).
+std::string small_fields(int count, int first = 0) {
+  std::string fields;
+  for (int i = first; i < first + count; ++i)
+    fields += "X-F" + std::to_string(i) + ": v\r\n";
+  return fields;
+}
+
+/// The request line and Host, then `count` small fields in reads of about ten fields, and no
+/// end. Each read stops one byte into the next field: Beast then parses every field before it
+/// and leaves too little unparsed to start waiting for the header's end, which is how a header
+/// passed Beast's own limit.
+std::vector<std::string> endless_header(int count) {
+  std::string all = "GET /hello HTTP/1.1\r\nHost: h\r\n" + small_fields(count);
+  std::vector<std::string> reads;
+  std::size_t from = 0;
+  for (int field = 0; from < all.size(); field += 10) {
+    auto end = all.find("X-F" + std::to_string(field + 10) + ":");
+    auto cut = end == std::string::npos ? all.size() : end + 1;
+    reads.push_back(all.substr(from, cut - from));
+    from = cut;
+  }
+  return reads;
+}
+
+/// Feeds `reads` one after the other as the session does (the bytes a `put` took are
+/// consumed, the rest waits for the next read); the refusal, if the parse failed.
+std::optional<request_refusal> refusal_of(const server_config& cfg,
+                                          const std::vector<std::string>& reads) {
+  incoming_request incoming{cfg};
+  std::string buffer;
+  for (const auto& read : reads) {
+    buffer += read;
+    boost::beast::error_code ec;
+    buffer.erase(0, incoming.parser().put(boost::asio::buffer(buffer), ec));
+    if (ec && ec != boost::beast::http::error::need_more)
+      return incoming.refusal(ec);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+SCENARIO("a header is bounded as a whole, however its fields are cut into reads",
+         "[request-parser][attack]") {
+  // Beast 1.81 checks its header limit per `put`, and the session consumes the fields each
+  // `put` parsed: a header whose reads each ended on a field's end never reached it, and
+  // grew until the header timeout (10 s by default) ended it.
+  GIVEN("a header that never ends, sent in reads of ten whole fields") {
+    WHEN("it holds more than --max-header-fields (100) fields") {
+      auto why = refusal_of(server_config{}, endless_header(200));
+      THEN("it is refused with 431 before the header ends") {
+        REQUIRE(why);
+        CHECK(why->status == status::request_header_fields_too_large);
+        CHECK(why->message == "request header has more than 100 fields");
+      }
+    }
+    WHEN("its fields pass --max-header-bytes (8 KiB), with a field bound that allows them") {
+      server_config cfg;
+      cfg.max_header_fields = 10'000;
+      auto why = refusal_of(cfg, endless_header(2'000));  // ~28 KB
+      THEN("it is refused with 431 before the header ends") {
+        REQUIRE(why);
+        CHECK(why->status == status::request_header_fields_too_large);
+        CHECK(why->message == "request header block is larger than 8192 bytes");
+      }
+    }
+  }
+  GIVEN("a header with exactly --max-header-fields fields, in reads of ten fields") {
+    auto reads = endless_header(99);
+    reads.push_back("\r\n");
+    std::string bytes;
+    for (const auto& r : reads)
+      bytes += r;
+    THEN("it is served, however it is cut") {
+      CHECK_FALSE(refusal_of(server_config{}, reads));
+      auto got = parse(bytes, 100);
+      REQUIRE(got.in);
+      CHECK(got.refused_at.empty());
+      CHECK(got.in->req.headers.size() == 100);
+    }
+  }
+}
+
+SCENARIO("a trailer section has the header's bounds of its own", "[request-parser][attack]") {
+  const std::string opening =
+    "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n";
+  WHEN("a trailer of 101 fields arrives") {
+    auto got = parse(server_config{}, opening + small_fields(101) + "\r\n");
+    THEN("431 names the trailer section") {
+      REQUIRE(got.refusal);
+      CHECK(got.refusal->status == status::request_header_fields_too_large);
+      CHECK(got.refusal->message == "request trailer section has more than 100 fields");
+    }
+  }
+  WHEN("a trailer passes --max-header-bytes, with a field bound that allows it") {
+    server_config cfg;
+    cfg.max_header_fields = 10'000;
+    auto got = parse(cfg, opening + small_fields(1'000) + "\r\n");
+    THEN("431 names the trailer section's size") {
+      REQUIRE(got.refusal);
+      CHECK(got.refusal->status == status::request_header_fields_too_large);
+      CHECK(got.refusal->message == "request trailer section is larger than 8192 bytes");
+    }
+  }
+  WHEN("a header of 60 fields is followed by a trailer of 60") {
+    auto got = parse("POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+                     + small_fields(60) + "\r\n1\r\nx\r\n0\r\n" + small_fields(60) + "\r\n");
+    THEN("each is within its own bound: the request is served") {
+      REQUIRE(got.in);
+      CHECK(got.refused_at.empty());
+      CHECK(got.in->req.trailers.size() == 60);
+    }
+  }
+}
+SCENARIO("a declared Content-Length does not reserve the body before it arrives",
+         "[request-parser][attack]") {
+  GIVEN("a server that takes bodies of up to 2 MiB") {
+    server_config cfg;
+    cfg.max_body_bytes = 2 << 20;
+    WHEN("a header declares 1 MiB and no byte of the body comes") {
+      incoming_request incoming{cfg};
+      std::string_view bytes = "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 1048576\r\n\r\n";
+      boost::beast::error_code ec;
+      incoming.parser().put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
+      REQUIRE(incoming.parser().is_header_done());
+      REQUIRE_FALSE(incoming.header_done());
+      incoming.parser().put(boost::asio::buffer(bytes.data(), 0), ec);  // the body begins
+      THEN("at most 64 KiB are set aside for it") {
+        REQUIRE(incoming.parser().get());
+        CHECK(incoming.parser().get()->body.capacity() <= request_parser::body_reserve_max);
+      }
+    }
   }
 }

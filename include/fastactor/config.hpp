@@ -61,6 +61,8 @@
     "bytes queued per response before it fails")                                                \
   X(std::size_t, max_header_bytes, "max-header-bytes", 8 * 1024, in_range(256, 1 << 20),        \
     "largest request header block")                                                             \
+  X(std::size_t, max_header_fields, "max-header-fields", 100, in_range(1, 10'000),             \
+    "most fields in a request header (or trailer section)")                                     \
   X(std::size_t, max_body_bytes, "max-body-bytes", 1024 * 1024, in_range(0, 1ll << 32),         \
     "largest request body")                                                                     \
   X(std::int64_t, header_timeout_ms, "header-timeout-ms", 10'000, in_range(0, 86'400'000),      \
