@@ -17,8 +17,10 @@ struct http2_codec::stream {
   name_value_list headers;
   std::string body;
   std::size_t header_bytes = 0;  ///< as HPACK counts them (name + value + 32 per field)
+  std::size_t header_fields = 0;
+  std::size_t kept_header_bytes = 0;  ///< of the fields kept in `headers` (as HPACK counts)
   std::size_t body_bytes = 0;  ///< of the request body, held (by the writer too) until close
-  bool header_too_large = false;
+  too_large header_too_large = too_large::no;  ///< its header is refused (431) when it ends
   bool handed_over = false;  ///< the writer has it (or its refusal)
   /// When its HEADERS came: the read deadline (--body-timeout-ms) counts from here.
   std::chrono::steady_clock::time_point began = std::chrono::steady_clock::now();
@@ -101,7 +103,8 @@ nghttp2_session_callbacks* http2_codec::callbacks() {
             && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
           codec_of(ud)->on_request_end(frame->hd.stream_id);
         else if (type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
-          if (auto* st = codec_of(ud)->find(frame->hd.stream_id); st && st->header_too_large)
+          if (auto* st = codec_of(ud)->find(frame->hd.stream_id);
+              st && st->header_too_large != too_large::no)
             codec_of(ud)->on_request_end(frame->hd.stream_id);  // answered now: 431
         return 0;
       });
@@ -174,7 +177,13 @@ http2_codec::stream* http2_codec::find(std::int32_t id) {
 bool http2_codec::receive(const char* data, std::size_t size) {
   if (failed_)  // the connection ends: what more the client sends is dropped (nghttp2 would
     return false;  // fail on it again)
-  auto rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(data), size);
+  // Too many requests cancelled (calm_down_ set by on_stream_close, maybe while the last
+  // output was made): the client's next bytes are not read, and the connection ends.
+  auto rv = calm_down_
+    ? static_cast<ssize_t>(NGHTTP2_ERR_FLOODED)
+    : nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(data), size);
+  if (rv >= 0 && calm_down_)
+    rv = NGHTTP2_ERR_FLOODED;
   // What the client makes nghttp2 queue (HEADERS and RST_STREAM for its streams, WINDOW_UPDATEs,
   // acknowledgements) waits for the socket; a client that sends but does not read would have
   // it grow without end (nghttp2 1.52 bounds only the acknowledgements). A well-behaved
@@ -217,6 +226,22 @@ bool http2_codec::empty_frame() {
   return true;
 }
 
+// Requests the writer had that ended before their response did: reset by the client, or by
+// nghttp2 for an error of the client's (a WINDOW_UPDATE that overflows a stream's window, ...).
+// nghttp2 1.52 limits only the resets the client sends (CVE-2023-44487); the ones it sends for
+// a client's errors are as cheap to cause and start as many handlers (MadeYouReset,
+// CVE-2025-8671). So every cancelled request counts, against a bucket as large as nghttp2's.
+bool http2_codec::cancel_allowed() {
+  auto now = std::chrono::steady_clock::now();
+  std::chrono::duration<double> since = now - cancels_at_;
+  cancels_at_ = now;
+  cancels_left_ = std::min(cancels_burst, cancels_left_ + since.count() * cancels_per_second);
+  if (cancels_left_ < 1)
+    return false;
+  cancels_left_ -= 1;
+  return true;
+}
+
 void http2_codec::count_protocol_error() {
   if (!std::exchange(protocol_error_counted_, true))
     stats_.protocol_errors_total.fetch_add(1, std::memory_order_relaxed);
@@ -230,14 +255,24 @@ int http2_codec::on_header(std::int32_t id, std::string_view name, std::string_v
   auto* st = find(id);
   if (!st || st->handed_over)
     return 0;
-  st->header_bytes += name.size() + value.size() + 32;
-  if (st->header_bytes > cfg_.max_header_bytes) {  // an HPACK bomb stops here
-    st->header_too_large = true;
-    st->headers.clear();
+  auto bytes = name.size() + value.size() + 32;
+  st->header_bytes += bytes;
+  // Counted as the fields of the request the handler sees: pseudo-header fields are not,
+  // but :authority becomes Host.
+  if (name.empty() || name.front() != ':' || name == ":authority")
+    ++st->header_fields;
+  if (st->header_too_large != too_large::no)
     return 0;
-  }
-  if (st->header_too_large)
-    return 0;
+  // An HPACK bomb stops here; so do the headers of many streams that wait for their bodies:
+  // together they may hold a few headers' worth, not --h2-max-streams of them.
+  if (st->header_bytes > cfg_.max_header_bytes)
+    return drop_headers(*st, too_large::bytes);
+  if (st->header_fields > cfg_.max_header_fields)
+    return drop_headers(*st, too_large::fields);
+  if (kept_header_bytes_ + bytes > kept_header_bytes_max())
+    return drop_headers(*st, too_large::connection);
+  st->kept_header_bytes += bytes;
+  kept_header_bytes_ += bytes;
   if (name == ":method")
     st->method = value;
   else if (name == ":path")
@@ -247,6 +282,19 @@ int http2_codec::on_header(std::int32_t id, std::string_view name, std::string_v
   else if (name.empty() || name.front() != ':')
     st->headers.emplace_back(name, value);
   return 0;
+}
+
+// The stream's header is refused once its request ends (431): what it kept is let go.
+int http2_codec::drop_headers(stream& st, too_large why) {
+  st.header_too_large = why;
+  release_memory(st.headers);
+  forget_kept_headers(st);
+  return 0;
+}
+
+void http2_codec::forget_kept_headers(stream& st) {
+  kept_header_bytes_ -= st.kept_header_bytes;
+  st.kept_header_bytes = 0;
 }
 
 void http2_codec::on_data(std::int32_t id, const std::uint8_t* data, std::size_t size) {
@@ -273,10 +321,22 @@ void http2_codec::on_request_end(std::int32_t id) {
   if (!st || st->handed_over)
     return;
   empty_frames_left_ = empty_frames_burst;  // see empty_frame
-  if (st->header_too_large)
-    return refuse(id, *st, status::request_header_fields_too_large,
-                  "request header fields larger than " + std::to_string(cfg_.max_header_bytes)
-                    + " bytes");
+  switch (st->header_too_large) {
+    case too_large::no: break;
+    case too_large::bytes:
+      return refuse(id, *st, status::request_header_fields_too_large,
+                    "request header fields larger than " + std::to_string(cfg_.max_header_bytes)
+                      + " bytes");
+    case too_large::fields:
+      return refuse(id, *st, status::request_header_fields_too_large,
+                    "request header has more than " + std::to_string(cfg_.max_header_fields)
+                      + " fields");
+    case too_large::connection:
+      return refuse(id, *st, status::request_header_fields_too_large,
+                    "the request headers of this connection's streams that wait for their "
+                    "bodies passed "
+                      + std::to_string(kept_header_bytes_max()) + " bytes together");
+  }
   // Routed as an HTTP/1.1 request would be (nghttp2 has checked the pseudo-header fields and
   // refused connection-specific ones): the same target parser and router.
   auto in = std::make_shared<routed_request>();
@@ -296,6 +356,7 @@ void http2_codec::on_request_end(std::int32_t id) {
   req.body = std::move(st->body);
   st->body.clear();
   st->headers.clear();
+  forget_kept_headers(*st);
   route(*in, routes_);
   hand_over(id, *st, std::move(in));
 }
@@ -324,6 +385,7 @@ void http2_codec::on_stream_close(std::int32_t id, std::uint32_t) {
     return;
   auto& st = *i->second;
   body_bytes_ -= st.body_bytes;  // its request is over: its body no longer held
+  forget_kept_headers(st);
   bool cancelled = st.handed_over && !st.response_done;
   if (cancelled)
     --active_;
@@ -331,6 +393,8 @@ void http2_codec::on_stream_close(std::int32_t id, std::uint32_t) {
   if (cancelled) {
     stats_.client_resets_total.fetch_add(1, std::memory_order_relaxed);
     host_.h2_reset(static_cast<channel_id>(id));
+    if (!cancel_allowed())
+      calm_down_ = true;  // receive() ends the connection
   }
 }
 

@@ -100,6 +100,10 @@ public:
 
 private:
   struct stream;
+  /// Why a stream's header is refused (431) once its request ends, if it is: past
+  /// --max-header-bytes, past --max-header-fields, or past what the connection's streams that
+  /// wait for their bodies may keep together.
+  enum class too_large { no, bytes, fields, connection };
   static nghttp2_session_callbacks* callbacks();
 
   stream* find(std::int32_t id);
@@ -122,6 +126,9 @@ private:
   /// Counts the connection in protocol_errors_total (once).
   void count_protocol_error();
   bool empty_frame();
+  bool cancel_allowed();
+  int drop_headers(stream& st, too_large why);
+  void forget_kept_headers(stream& st);
 
   http2_host& host_;
   const server_config& cfg_;
@@ -134,8 +141,18 @@ private:
   std::size_t active_ = 0;
   /// Of the request bodies of the open streams (read, or held by the writer's scopes).
   std::size_t body_bytes_ = 0;
-  /// The client flooded nghttp2's outbound queue, or sent too many empty frames.
+  /// Of the header fields kept for streams whose request has not ended (as HPACK counts).
+  std::size_t kept_header_bytes_ = 0;
+  std::size_t kept_header_bytes_max() const { return 8 * cfg_.max_header_bytes; }
+  /// The client flooded nghttp2's outbound queue, sent too many empty frames, or had too many
+  /// requests cancelled (see cancel_allowed).
   bool calm_down_ = false;
+  /// Requests that may still end cancelled (see cancel_allowed): nghttp2's own allowance for
+  /// client resets, a burst of 1,000 and 33 a second.
+  static constexpr double cancels_burst = 1000;
+  static constexpr double cancels_per_second = 33;
+  double cancels_left_ = cancels_burst;
+  std::chrono::steady_clock::time_point cancels_at_ = std::chrono::steady_clock::now();
   std::size_t outbound_queue_max() const { return 4 * cfg_.h2_max_streams + 1000; }
   /// Empty DATA frames the client may still send (see empty_frame): a burst, given back whole
   /// by each request that completes, and a few a second.

@@ -454,6 +454,157 @@ SCENARIO("HTTP/2 rapid reset (CVE-2023-44487): streams opened and cancelled at o
   }
 }
 
+// -- resets the server sends -------------------------------------------------------------------
+
+SCENARIO("HTTP/2 MadeYouReset (CVE-2025-8671): requests the server itself must reset",
+         "[http2][attack]") {
+  GIVEN("a server whose routes start a worker per stream") {
+    test_server srv{h2_attack_routes(), h2_attack_config()};
+    warm_up(srv);
+    auto before = h2_counts::of(srv);  // (the bystander's own streams are counted too)
+    auto workers_before = srv.stats().live_workers.load();
+    bystander others{srv.port()};
+    peak_rss_probe rss;
+    cpu_probe cpu;
+    // A WINDOW_UPDATE that overflows a stream's send window is the client's error, which
+    // nghttp2 answers with RST_STREAM(FLOW_CONTROL_ERROR): the stream is gone, its handler
+    // has run, and nghttp2 1.52's rate limit never saw a reset from the client.
+    WHEN("a client sends 3000 GET /stream (a worker each), each followed by a WINDOW_UPDATE "
+         "that overflows the stream's window") {
+      h2_raw attacker{srv.port()};
+      REQUIRE(attacker.handshake());
+      auto start = clock_type::now();
+      std::string flood;
+      auto block = hpack_request("GET", slow_stream, scheme());
+      for (std::uint32_t i = 0; i < 3000; ++i)
+        flood += h2_headers(1 + 2 * i, block) + h2_window_update(1 + 2 * i, 0x7fffffff);
+      auto sent = attacker.send(flood, 5s);
+      auto goaway = attacker.wait_for_goaway(5s);
+      bool closed = attacker.closed_within(3s);
+      auto ended_ms = ms_between(start, clock_type::now());
+      bool idle = srv.idle(20s);
+      auto counted = attack_counts(srv, before, others);
+      THEN("GOAWAY(ENHANCE_YOUR_CALM) after a burst like nghttp2's for client resets, the "
+           "connection closes, every worker stops") {
+        INFO("sent " << sent << " of " << flood.size() << " bytes; " << counted);
+        REQUIRE(goaway);
+        CHECK(goaway->error_code() == NGHTTP2_ENHANCE_YOUR_CALM);
+        CHECK(attacker.count(NGHTTP2_RST_STREAM) >= 1000);
+        CHECK(closed);
+        CHECK(ended_ms < 6000);
+        CHECK(counted.streams >= 1000);
+        CHECK(counted.streams < 3000);
+        CHECK(idle);
+        CHECK(srv.stats().live_workers == workers_before);
+        CHECK(srv.stats().active_streams == 0);
+        CHECK(counted.protocol_errors == 1);
+        check_rss(rss, 32);
+        check_cpu(cpu, 15);
+        check_bystander(others);
+      }
+    }
+  }
+}
+
+// -- headers held for bodies that do not come ---------------------------------------------------
+
+SCENARIO("HTTP/2 streams that wait for their bodies keep a few headers' worth together",
+         "[http2][attack]") {
+  GIVEN("a server with the default --max-header-bytes (8 KiB)") {
+    test_server srv{h2_attack_routes(), h2_attack_config()};
+    warm_up(srv);
+    auto before = h2_counts::of(srv);
+    bystander others{srv.port()};
+    peak_rss_probe rss;
+    // Each stream's header refers once to a 4000-byte field in the HPACK dynamic table: a few
+    // bytes on the wire, ~4.2 KB kept until its body ends. 40 of them would keep 168 KB; 100
+    // (--h2-max-streams), 420 KB, per connection.
+    WHEN("a client opens 40 POST /echo streams with such a header, then ends each with a body") {
+      h2_raw attacker{srv.port()};
+      REQUIRE(attacker.handshake());
+      auto post = hpack_request("POST", "/echo", scheme());
+      std::string opening =
+        h2_headers(1, post + hpack_indexed_literal("x-big", std::string(4000, 'a')), false);
+      for (std::uint32_t id = 3; id < 80; id += 2)
+        opening += h2_headers(id, post + hpack_index(62), false);
+      REQUIRE(attacker.send(opening, 3s) == opening.size());
+      std::string bodies;
+      for (std::uint32_t id = 1; id < 80; id += 2)
+        bodies += h2_data(id, "x", true);
+      REQUIRE(attacker.send(bodies, 3s) == bodies.size());
+      auto all_ended = [&](std::uint32_t first, std::uint32_t end) {
+        for (auto id = first; id < end; id += 2)
+          if (!response_ended(attacker.frames(), id))
+            return false;
+        return true;
+      };
+      bool answered = attacker.run_until([&] { return all_ended(1, 80); }, 5s);
+      auto statuses = response_statuses(attacker.frames());
+      AND_WHEN("they are done, 10 more such streams come") {
+        std::string again;
+        for (std::uint32_t id = 81; id < 100; id += 2)
+          again += h2_headers(id, post + hpack_index(62), false) + h2_data(id, "x", true);
+        REQUIRE(attacker.send(again, 3s) == again.size());
+        bool answered_again = attacker.run_until([&] { return all_ended(81, 100); }, 5s);
+        auto statuses_again = response_statuses(attacker.frames());
+        bool idle = srv.idle(5s);
+        auto counted = attack_counts(srv, before, others);
+        THEN("the streams past 64 KiB of kept headers get 431, the others 200, and once they "
+             "are done the next ones are served: the connection stays") {
+          INFO(counted);
+          CHECK(answered);
+          int ok = 0, refused = 0;
+          for (std::uint32_t id = 1; id < 80; id += 2) {
+            ok += statuses[id] == 200;
+            refused += statuses[id] == 431;
+          }
+          CHECK(ok >= 10);
+          CHECK(ok <= 16);
+          CHECK(ok + refused == 40);
+          CHECK(answered_again);
+          for (std::uint32_t id = 81; id < 100; id += 2)
+            CHECK(statuses_again[id] == 200);
+          CHECK(attacker.count(NGHTTP2_GOAWAY) == 0);
+          CHECK_FALSE(attacker.closed());
+          CHECK(idle);
+          CHECK(counted.protocol_errors == 0);
+          check_rss(rss, 32);
+          check_bystander(others);
+        }
+      }
+    }
+  }
+}
+
+SCENARIO("HTTP/2 requests are held to --max-header-fields as HTTP/1.1's are", "[http2][attack]") {
+  GIVEN("a server with the default --max-header-fields (100)") {
+    test_server srv{h2_attack_routes(), h2_attack_config()};
+    WHEN("one request has 101 small fields and the next 100") {
+      h2_raw c{srv.port()};
+      REQUIRE(c.handshake());
+      auto fields = [](int n) {
+        name_value extra;
+        for (int i = 0; i < n; ++i)
+          extra.emplace_back("x-f" + std::to_string(i), "v");
+        return extra;
+      };
+      // (":authority" becomes Host: 99 more fields make 100.)
+      auto bytes = h2_headers(1, hpack_request("GET", "/hello", scheme(), "127.0.0.1", fields(101)))
+        + h2_headers(3, hpack_request("GET", "/hello", scheme(), "127.0.0.1", fields(99)));
+      REQUIRE(c.send(bytes, 3s) == bytes.size());
+      bool answered = c.run_until(
+        [&] { return response_ended(c.frames(), 1) && response_ended(c.frames(), 3); }, 5s);
+      auto statuses = response_statuses(c.frames());
+      THEN("the first gets 431 and the second 200, on a connection still open") {
+        CHECK(answered);
+        CHECK(statuses[1] == 431);
+        CHECK(statuses[3] == 200);
+        CHECK(c.count(NGHTTP2_GOAWAY) == 0);
+      }
+    }
+  }
+}
+
 // -- CONTINUATION flood ----------------------------------------------------------------------
 
 SCENARIO("HTTP/2 CONTINUATION flood (CVE-2024-27316 class): a header block that never ends",
