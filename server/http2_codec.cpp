@@ -22,6 +22,8 @@ struct http2_codec::stream {
   std::size_t body_bytes = 0;  ///< of the request body, held (by the writer too) until close
   too_large header_too_large = too_large::no;  ///< its header is refused (431) when it ends
   bool handed_over = false;  ///< the writer has it (or its refusal)
+  bool reset_by_client = false;  ///< an RST_STREAM from the client ended it (nghttp2 counts it)
+  bool has_cookie = false;  ///< a cookie field came: more count as one field (joined later)
   /// When its HEADERS came: the read deadline (--body-timeout-ms) counts from here.
   std::chrono::steady_clock::time_point began = std::chrono::steady_clock::now();
 
@@ -99,6 +101,11 @@ nghttp2_session_callbacks* http2_codec::callbacks() {
         if (type == NGHTTP2_DATA && frame->hd.length == 0
             && !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && !codec_of(ud)->empty_frame())
           return static_cast<int>(NGHTTP2_ERR_CALLBACK_FAILURE);
+        if (type == NGHTTP2_RST_STREAM) {  // (before nghttp2 closes the stream)
+          if (auto* st = codec_of(ud)->find(frame->hd.stream_id))
+            st->reset_by_client = true;
+          return 0;
+        }
         if ((type == NGHTTP2_HEADERS || type == NGHTTP2_DATA)
             && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
           codec_of(ud)->on_request_end(frame->hd.stream_id);
@@ -226,11 +233,11 @@ bool http2_codec::empty_frame() {
   return true;
 }
 
-// Requests the writer had that ended before their response did: reset by the client, or by
-// nghttp2 for an error of the client's (a WINDOW_UPDATE that overflows a stream's window, ...).
-// nghttp2 1.52 limits only the resets the client sends (CVE-2023-44487); the ones it sends for
-// a client's errors are as cheap to cause and start as many handlers (MadeYouReset,
-// CVE-2025-8671). So every cancelled request counts, against a bucket as large as nghttp2's.
+// Requests the writer had that nghttp2 reset for an error of the client's (a WINDOW_UPDATE
+// that overflows a stream's window, ...) before their response ended. nghttp2 1.52 limits only
+// the resets the client sends (CVE-2023-44487, a bucket of 1,000 and 33/s); the ones it sends
+// for a client's errors are as cheap to cause and start as many handlers (MadeYouReset,
+// CVE-2025-8671). So they count against a bucket of their own, as large as nghttp2's.
 bool http2_codec::cancel_allowed() {
   auto now = std::chrono::steady_clock::now();
   std::chrono::duration<double> since = now - cancels_at_;
@@ -259,7 +266,10 @@ int http2_codec::on_header(std::int32_t id, std::string_view name, std::string_v
   st->header_bytes += bytes;
   // Counted as the fields of the request the handler sees: pseudo-header fields are not,
   // but :authority becomes Host.
-  if (name.empty() || name.front() != ':' || name == ":authority")
+  // Browsers send each cookie as a field of its own (RFC 9113 8.2.3): they count as one, the
+  // field they are joined into.
+  bool another_cookie = name == "cookie" && std::exchange(st->has_cookie, true);
+  if ((name.empty() || name.front() != ':' || name == ":authority") && !another_cookie)
     ++st->header_fields;
   if (st->header_too_large != too_large::no)
     return 0;
@@ -318,7 +328,7 @@ void http2_codec::on_data(std::int32_t id, const std::uint8_t* data, std::size_t
 
 void http2_codec::on_request_end(std::int32_t id) {
   auto* st = find(id);
-  if (!st || st->handed_over)
+  if (!st || st->handed_over || calm_down_)  // (calm_down_: the connection ends; no new work)
     return;
   empty_frames_left_ = empty_frames_burst;  // see empty_frame
   switch (st->header_too_large) {
@@ -351,8 +361,20 @@ void http2_codec::on_request_end(std::int32_t id) {
   req.headers.reserve(st->headers.size() + 1);
   if (!st->authority.empty())
     req.headers.emplace_back("Host", std::move(st->authority));
-  for (auto& field : st->headers)
-    req.headers.push_back(std::move(field));
+  // Cookie fields are joined with "; " into one (RFC 9113 8.2.3), as an HTTP/1.1 client
+  // sends them: a handler reads one Cookie header whichever protocol brought it.
+  std::string cookies;
+  for (auto& field : st->headers) {
+    if (field.first != "cookie") {
+      req.headers.push_back(std::move(field));
+      continue;
+    }
+    if (!cookies.empty())
+      cookies += "; ";
+    cookies += field.second;
+  }
+  if (st->has_cookie)
+    req.headers.emplace_back("cookie", std::move(cookies));
   req.body = std::move(st->body);
   st->body.clear();
   st->headers.clear();
@@ -372,6 +394,8 @@ void http2_codec::hand_over(std::int32_t id, stream& st, std::shared_ptr<routed_
   st.handed_over = true;
   in->arrived = st.began;  // its HEADERS began: an upload and the wait for its turn count
   release_memory(st.body);
+  release_memory(st.headers);  // (a refusal before the request's end lets them go at once)
+  forget_kept_headers(st);
   ++active_;
   stats_.streams_total.fetch_add(1, std::memory_order_relaxed);
   host_.h2_request(static_cast<channel_id>(id), std::move(in));
@@ -386,6 +410,7 @@ void http2_codec::on_stream_close(std::int32_t id, std::uint32_t) {
   auto& st = *i->second;
   body_bytes_ -= st.body_bytes;  // its request is over: its body no longer held
   forget_kept_headers(st);
+  bool reset_by_client = st.reset_by_client;
   bool cancelled = st.handed_over && !st.response_done;
   if (cancelled)
     --active_;
@@ -393,8 +418,8 @@ void http2_codec::on_stream_close(std::int32_t id, std::uint32_t) {
   if (cancelled) {
     stats_.client_resets_total.fetch_add(1, std::memory_order_relaxed);
     host_.h2_reset(static_cast<channel_id>(id));
-    if (!cancel_allowed())
-      calm_down_ = true;  // receive() ends the connection
+    if (!reset_by_client && !cancel_allowed())
+      calm_down_ = true;  // receive() or take_output() ends the connection
   }
 }
 
@@ -596,6 +621,19 @@ void http2_codec::take_output(std::vector<std::string>& into, std::size_t max) {
     if (n <= 0)
       break;
     batch_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+  }
+  // Too many requests cancelled while this output was made (nghttp2 resets streams as it sends
+  // the frames): the GOAWAY goes out now, not when the client next sends.
+  if (calm_down_ && !failed_) {
+    failed_ = true;
+    count_protocol_error();
+    nghttp2_session_terminate_session(session_, NGHTTP2_ENHANCE_YOUR_CALM);
+    for (const std::uint8_t* data = nullptr;;) {
+      auto n = nghttp2_session_mem_send(session_, &data);
+      if (n <= 0)
+        break;
+      batch_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+    }
   }
   flush_batch();
   sink_ = nullptr;

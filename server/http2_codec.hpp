@@ -143,12 +143,13 @@ private:
   std::size_t body_bytes_ = 0;
   /// Of the header fields kept for streams whose request has not ended (as HPACK counts).
   std::size_t kept_header_bytes_ = 0;
-  std::size_t kept_header_bytes_max() const { return 8 * cfg_.max_header_bytes; }
-  /// The client flooded nghttp2's outbound queue, sent too many empty frames, or had too many
-  /// requests cancelled (see cancel_allowed).
+  /// 16 headers' worth: 128 KiB by default, room for ~40 uploads with 3 KB of cookies each.
+  std::size_t kept_header_bytes_max() const { return 16 * cfg_.max_header_bytes; }
+  /// The client flooded nghttp2's outbound queue, sent too many empty frames, or made nghttp2
+  /// reset too many requests (see cancel_allowed).
   bool calm_down_ = false;
-  /// Requests that may still end cancelled (see cancel_allowed): nghttp2's own allowance for
-  /// client resets, a burst of 1,000 and 33 a second.
+  /// Requests nghttp2 may still reset for the client's errors (see cancel_allowed): as many as
+  /// nghttp2 allows client resets, a burst of 1,000 and 33 a second.
   static constexpr double cancels_burst = 1000;
   static constexpr double cancels_per_second = 33;
   double cancels_left_ = cancels_burst;

@@ -87,7 +87,8 @@ void request_parser::on_request_impl(http::verb verb, string_view method_str, st
   section_bytes_ = method_str.size() + target.size() + 12;
 }
 
-// Counted as sent: "name: value CRLF". A field that passes a bound is not stored.
+// Counted as "name: value CRLF" (Beast has trimmed the whitespace around the value, which is
+// not kept either). A field that passes a bound is not stored.
 bool request_parser::within_limits(string_view name, string_view value) {
   section_bytes_ += name.size() + value.size() + 4;
   ++section_fields_;

@@ -58,9 +58,10 @@ public:
   bool framing_exceeded() const { return framing_.exceeded(); }
 
   /// Bounds the header (its request line and fields) and, separately, a chunked body's
-  /// trailer section: at most `bytes` as sent and `fields` fields each. Past either the
-  /// parse fails with `header_limit` and limit_hit() says which. Beast's own header limit
-  /// cannot do this: it applies to each `put`, and the session consumes the fields a `put`
+  /// trailer section: at most `bytes` (name + value + 4 per field, as header_size counts; the
+  /// whitespace Beast trims around values is not counted, nor kept) and `fields` fields each. Past
+  /// either the parse fails with `header_limit` and limit_hit() says which. Beast's own header
+  /// limit cannot do this: it applies to each `put`, and the session consumes the fields a `put`
   /// parsed, so a header sent a few fields per segment would never reach it.
   void limit_fields(std::size_t bytes, std::size_t fields) {
     fields_bytes_max_ = bytes;

@@ -62,7 +62,7 @@ struct exchange {
 /// The same requests, answered the same, however they are sent.
 std::vector<exchange> mixed_requests() {
   std::string many_fields;
-  for (int i = 0; i < 150; ++i)
+  for (int i = 0; i < 99; ++i)  // with Host, --max-header-fields (100)
     many_fields += "X-Field-" + std::to_string(i) + ": " + std::string(20, 'v') + "\r\n";
   std::string long_target = "/echo/9?" + std::string(600, 'q') + "=1";
   return {
@@ -80,7 +80,7 @@ std::vector<exchange> mixed_requests() {
      "route=plain\nmethod=GET\nversion=10\nkeep_alive=1\ntarget=/plain\npath=/plain\n"
      "header Connection=keep-alive\nbody=\npeer=set\n"},
     {"GET " + long_target + " HTTP/1.1\r\nHost: x\r\n" + many_fields + "\r\n", 200,
-     "header X-Field-149=" + std::string(20, 'v') + "\nbody=\npeer=set\n"},
+     "header X-Field-98=" + std::string(20, 'v') + "\nbody=\npeer=set\n"},
     {"GET /plain HTTP/1.1\r\nHost: z\r\n\r\n", 200,
      "route=plain\nmethod=GET\nversion=11\nkeep_alive=1\ntarget=/plain\npath=/plain\n"
      "header Host=z\nbody=\npeer=set\n"},
