@@ -418,48 +418,42 @@ void grow_header(raw_client& attacker) {
 
 }  // namespace
 
+namespace {
+
+/// grow_header against a server with `cfg`: 431 well before the header timeout, the
+/// connection ended, memory bounded, others served.
+void header_growth_attack(const fastactor::server_config& cfg) {
+  test_server srv{attack_routes(), cfg};
+  warm_up(srv);
+  bystander others{srv.port()};
+  std::this_thread::sleep_for(100ms);
+  peak_rss_probe rss;
+  raw_client attacker{srv.port()};
+  auto start = clock_type::now();
+  grow_header(attacker);
+  bool closed = attacker.wait_closed(3s);
+  THEN("431, the connection ends well before the header timeout, others are served") {
+    INFO("received: " << attacker.received().substr(0, 300));
+    CHECK(attacker.status() == 431);
+    CHECK(closed);
+    CHECK(ms_between(start, attacker.gone_at()) < cfg.header_timeout_ms - 500);
+    check_rss(rss, 16);
+    check_bystander(others);
+  }
+}
+
+}  // namespace
+
 SCENARIO("a header sent a few fields per read gets 431 long before the header timeout",
          "[attack][timing]") {
   GIVEN("a server with header_timeout_ms = 2000") {
     auto cfg = attack_config();
     WHEN("it grows past --max-header-fields (100)") {
-      test_server srv{attack_routes(), cfg};
-      warm_up(srv);
-      bystander others{srv.port()};
-      std::this_thread::sleep_for(100ms);
-      peak_rss_probe rss;
-      raw_client attacker{srv.port()};
-      auto start = clock_type::now();
-      grow_header(attacker);
-      bool closed = attacker.wait_closed(3s);
-      THEN("431, the connection ends well before the header timeout, others are served") {
-        INFO("received: " << attacker.received().substr(0, 300));
-        CHECK(attacker.status() == 431);
-        CHECK(closed);
-        CHECK(ms_between(start, attacker.gone_at()) < cfg.header_timeout_ms - 500);
-        check_rss(rss, 16);
-        check_bystander(others);
-      }
+      header_growth_attack(cfg);
     }
     WHEN("it grows past --max-header-bytes (8 KiB) under a field bound of 10,000") {
       cfg.max_header_fields = 10'000;
-      test_server srv{attack_routes(), cfg};
-      warm_up(srv);
-      bystander others{srv.port()};
-      std::this_thread::sleep_for(100ms);
-      peak_rss_probe rss;
-      raw_client attacker{srv.port()};
-      auto start = clock_type::now();
-      grow_header(attacker);
-      bool closed = attacker.wait_closed(3s);
-      THEN("431, the connection ends well before the header timeout, others are served") {
-        INFO("received: " << attacker.received().substr(0, 300));
-        CHECK(attacker.status() == 431);
-        CHECK(closed);
-        CHECK(ms_between(start, attacker.gone_at()) < cfg.header_timeout_ms - 500);
-        check_rss(rss, 16);
-        check_bystander(others);
-      }
+      header_growth_attack(cfg);
     }
   }
 }
