@@ -101,7 +101,7 @@ private:
   bool in_trailer_ = false;  ///< the header is done: fields now are the trailer's
   std::size_t fields_bytes_max_ = static_cast<std::size_t>(-1);  ///< see limit_fields
   std::size_t fields_max_ = static_cast<std::size_t>(-1);
-  std::size_t section_bytes_ = 0;  ///< the header's (or the trailer's) size so far, as sent
+  std::size_t section_bytes_ = 0;  ///< the header's (or trailer's) size so far: limit_fields
   std::size_t section_fields_ = 0;
   limit limit_hit_ = limit::none;
   bool close_asked_ = false;  ///< a Connection field of the header names "close"
