@@ -220,17 +220,10 @@ bool http2_codec::receive(const char* data, std::size_t size) {
 // whole burst (a flood then costs a request per 100 frames: no more than the requests
 // themselves), and time a few a second (a long upload that flushes now and then).
 bool http2_codec::empty_frame() {
-  auto now = std::chrono::steady_clock::now();
-  std::chrono::duration<double> since = now - empty_frames_at_;
-  empty_frames_at_ = now;
-  empty_frames_left_ =
-    std::min(empty_frames_burst, empty_frames_left_ + since.count() * empty_frames_per_second);
-  if (empty_frames_left_ < 1) {
-    calm_down_ = true;
-    return false;
-  }
-  empty_frames_left_ -= 1;
-  return true;
+  if (empty_frames_.take())
+    return true;
+  calm_down_ = true;
+  return false;
 }
 
 // Requests the writer had that nghttp2 reset for an error of the client's (a WINDOW_UPDATE
@@ -239,14 +232,7 @@ bool http2_codec::empty_frame() {
 // for a client's errors are as cheap to cause and start as many handlers (MadeYouReset,
 // CVE-2025-8671). So they count against a bucket of their own, as large as nghttp2's.
 bool http2_codec::cancel_allowed() {
-  auto now = std::chrono::steady_clock::now();
-  std::chrono::duration<double> since = now - cancels_at_;
-  cancels_at_ = now;
-  cancels_left_ = std::min(cancels_burst, cancels_left_ + since.count() * cancels_per_second);
-  if (cancels_left_ < 1)
-    return false;
-  cancels_left_ -= 1;
-  return true;
+  return cancels_.take();
 }
 
 void http2_codec::count_protocol_error() {
@@ -330,7 +316,7 @@ void http2_codec::on_request_end(std::int32_t id) {
   auto* st = find(id);
   if (!st || st->handed_over || calm_down_)  // (calm_down_: the connection ends; no new work)
     return;
-  empty_frames_left_ = empty_frames_burst;  // see empty_frame
+  empty_frames_.refill();  // see empty_frame
   switch (st->header_too_large) {
     case too_large::no: break;
     case too_large::bytes:

@@ -15,6 +15,7 @@
 // does. It runs on the session's strand, beside the writer, and never blocks.
 
 #include "actors/connection.hpp"
+#include "server/token_bucket.hpp"
 #include <fastactor/config.hpp>
 #include <fastactor/handler.hpp>
 #include <fastactor/router.hpp>
@@ -150,17 +151,11 @@ private:
   bool calm_down_ = false;
   /// Requests nghttp2 may still reset for the client's errors (see cancel_allowed): as many as
   /// nghttp2 allows client resets, a burst of 1,000 and 33 a second.
-  static constexpr double cancels_burst = 1000;
-  static constexpr double cancels_per_second = 33;
-  double cancels_left_ = cancels_burst;
-  std::chrono::steady_clock::time_point cancels_at_ = std::chrono::steady_clock::now();
+  token_bucket cancels_{1000, 33};
   std::size_t outbound_queue_max() const { return 4 * cfg_.h2_max_streams + 1000; }
   /// Empty DATA frames the client may still send (see empty_frame): a burst, given back whole
   /// by each request that completes, and a few a second.
-  static constexpr double empty_frames_burst = 100;
-  static constexpr double empty_frames_per_second = 10;
-  double empty_frames_left_ = empty_frames_burst;
-  std::chrono::steady_clock::time_point empty_frames_at_ = std::chrono::steady_clock::now();
+  token_bucket empty_frames_{100, 10};
   bool failed_ = false;  ///< nghttp2 failed on the client's bytes: it is fed no more
   bool protocol_error_counted_ = false;
   /// Streams whose write completes with the frames taken since the last take_output, and with
